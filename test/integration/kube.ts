@@ -1,0 +1,43 @@
+/**
+ * Helpers for integration tests: API clients per fleet cluster, a fresh namespace per test, and the
+ * machine's kubectl for out-of-band edits, as a user would make them.
+ */
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { promisify } from 'node:util';
+import { CoreV1Api, KubeConfig, KubernetesObjectApi } from '@kubernetes/client-node';
+import { inject } from 'vitest';
+
+const execFileAsync = promisify(execFile);
+
+/** ClusterClients are the API clients integration tests use on one cluster. */
+export interface ClusterClients {
+  context: string;
+  core: CoreV1Api;
+  objects: KubernetesObjectApi;
+}
+
+/** clientsFor returns API clients for one context of the fleet kubeconfig. */
+export function clientsFor(context: string): ClusterClients {
+  const kc = new KubeConfig();
+  kc.loadFromFile(inject('fleet').kubeconfigPath);
+  kc.setCurrentContext(context);
+  return { context, core: kc.makeApiClient(CoreV1Api), objects: KubernetesObjectApi.makeApiClient(kc) };
+}
+
+/** freshNamespace creates a uniquely named namespace on the given clusters and returns its name. */
+export async function freshNamespace(prefix: string, clusters: ClusterClients[]): Promise<string> {
+  const name = `${prefix}-${randomBytes(3).toString('hex')}`;
+  await Promise.all(clusters.map((c) => c.core.createNamespace({ body: { metadata: { name } } })));
+  return name;
+}
+
+/** kubectl runs the machine's kubectl against one fleet context and returns its stdout. */
+export async function kubectl(context: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<string> {
+  const { stdout } = await execFileAsync(
+    'kubectl',
+    ['--kubeconfig', inject('fleet').kubeconfigPath, '--context', context, ...args],
+    { env: { ...process.env, ...env } },
+  );
+  return stdout;
+}
