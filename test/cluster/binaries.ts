@@ -33,8 +33,8 @@ export function cacheRoot(): string {
 
 /** ensureClusterBinaries returns the cached binaries, building the missing ones with Go first. */
 export async function ensureClusterBinaries(log: (msg: string) => void = () => {}): Promise<ClusterBinaries> {
-  const k8s = await pinnedVersion('kube-apiserver', /^require k8s\.io\/kubernetes (v\S+)$/m);
-  const etcd = await pinnedVersion('etcd', /^require go\.etcd\.io\/etcd\/server\/v3 (v\S+)$/m);
+  const k8s = await pinnedVersion('kube-apiserver', /^\s*(?:require\s+)?k8s\.io\/kubernetes (v\S+)/m);
+  const etcd = await pinnedVersion('etcd', /^\s*(?:require\s+)?go\.etcd\.io\/etcd\/server\/v3 (v\S+)/m);
   const [major, minor] = k8s.slice(1).split('.');
   const apiserverFlags = [
     `-X k8s.io/component-base/version.gitVersion=${k8s}`,
