@@ -1,0 +1,218 @@
+/**
+ * Desired state: from a repo snapshot to the objects each cluster should hold. Pure (decryption
+ * comes in as a function): parse fleet.yaml, parse every target folder once, then per cluster merge
+ * the matching targets key by key in target order (later wins), substitute cluster variables and
+ * remember where every key was set.
+ */
+import type { Document } from 'yaml';
+import { type Fleet, type FleetCluster, fleetFile, matchesSelector, parseFleet } from './fleet-config.ts';
+import { type Manifest, toManifest } from './manifest.ts';
+import { type DesiredObject, objectKey, type RepoError } from './model.ts';
+import { SecretValue } from './secret-value.ts';
+import { SubstitutionError, substituteCluster } from './substitute.ts';
+import { parseYamlFile } from './yaml-file.ts';
+
+/** RepoContent is what desired-state reads: a revision and its YAML files by repo-relative path. */
+export interface RepoContent {
+  revision: string;
+  files: ReadonlyMap<string, string>;
+}
+
+/** DecryptSops turns a SOPS-encrypted document into its plain value (or throws a readable error). */
+export type DecryptSops = (doc: Document) => Promise<unknown>;
+
+/** DesiredStateOptions injects what desired-state cannot do itself. */
+export interface DesiredStateOptions {
+  /** decryptSops decrypts SOPS documents; without it such documents are errors. */
+  decryptSops?: DecryptSops;
+}
+
+/** ClusterDesiredState is what one cluster should hold, and what could not be worked out for it. */
+export interface ClusterDesiredState {
+  cluster: FleetCluster;
+  objects: DesiredObject[];
+  /** erroredObjects are `kind/namespace/name` keys whose desired state is unknown on this cluster. */
+  erroredObjects: Set<string>;
+  /** complete is false when any repo error may hide objects from this cluster (no prune then). */
+  complete: boolean;
+}
+
+/** DesiredState is the whole fleet's desired state at one revision. */
+export interface DesiredState {
+  revision: string;
+  fleet?: Fleet;
+  clusters: ClusterDesiredState[];
+  errors: RepoError[];
+}
+
+interface TargetManifests {
+  manifests: Manifest[];
+  /** failed: documents in this target that could not be read (so the target is incomplete). */
+  failed: number;
+}
+
+/** isSopsDocument tells whether a parsed document carries SOPS metadata. */
+export function isSopsDocument(doc: Document): boolean {
+  const sops = doc.get('sops', true);
+  return sops !== undefined && sops !== null && typeof sops === 'object' && 'items' in sops;
+}
+
+/** buildDesiredState computes every cluster's desired objects from the repo content. */
+export async function buildDesiredState(
+  content: RepoContent,
+  options: DesiredStateOptions = {},
+): Promise<DesiredState> {
+  const { fleet, errors } = parseFleet(content.files.get(fleetFile));
+  if (!fleet) return { revision: content.revision, clusters: [], errors };
+
+  const targets: TargetManifests[] = [];
+  for (const target of fleet.targets) {
+    targets.push(await readTarget(content, target.path, target.namespace, options, errors));
+  }
+  const clusters = fleet.clusters.map((cluster) => mergeForCluster(cluster, fleet, targets, errors));
+  return { revision: content.revision, fleet, clusters, errors };
+}
+
+async function readTarget(
+  content: RepoContent,
+  folder: string,
+  namespace: string | undefined,
+  options: DesiredStateOptions,
+  errors: RepoError[],
+): Promise<TargetManifests> {
+  const prefix = `${folder.replace(/\/+$/, '')}/`;
+  const files = [...content.files.keys()].filter((f) => f.startsWith(prefix) && /\.ya?ml$/.test(f)).sort();
+  const result: TargetManifests = { manifests: [], failed: 0 };
+  if (files.length === 0) {
+    // Most likely a typo in fleet.yaml: treat the target as unreadable, so nothing is pruned.
+    errors.push({ file: fleetFile, message: `target ${folder}: no *.yaml or *.yml files in this folder` });
+    result.failed++;
+  }
+  for (const file of files) {
+    const parsed = parseYamlFile(file, content.files.get(file) ?? '');
+    errors.push(...parsed.errors);
+    result.failed += parsed.errors.length;
+    for (const source of parsed.documents) {
+      let value: unknown;
+      if (isSopsDocument(source.doc)) {
+        if (!options.decryptSops) {
+          errors.push({
+            file,
+            line: source.line,
+            message:
+              'SOPS-encrypted document but no age key is configured (SOPS_AGE_KEY_FILE or SOPS_AGE_KEY)',
+          });
+          result.failed++;
+          continue;
+        }
+        try {
+          value = await options.decryptSops(source.doc);
+        } catch (err) {
+          errors.push({
+            file,
+            line: source.line,
+            message: `cannot decrypt SOPS document: ${(err as Error).message}`,
+          });
+          result.failed++;
+          continue;
+        }
+      } else {
+        value = source.doc.toJS();
+      }
+      const { manifest, error } = toManifest(source, value, namespace);
+      if (error) {
+        errors.push(error);
+        result.failed++;
+      } else if (manifest) {
+        result.manifests.push(manifest);
+      }
+    }
+  }
+  return result;
+}
+
+function mergeForCluster(
+  cluster: FleetCluster,
+  fleet: Fleet,
+  targets: TargetManifests[],
+  errors: RepoError[],
+): ClusterDesiredState {
+  const objects = new Map<string, DesiredObject>();
+  const erroredObjects = new Set<string>();
+  let complete = true;
+  fleet.targets.forEach((target, i) => {
+    const read = targets[i];
+    if (!read || !matchesSelector(target.clusters, cluster.labels)) return;
+    if (read.failed > 0) complete = false;
+    for (const manifest of read.manifests) {
+      const key = objectKey(manifest);
+      if (erroredObjects.has(key)) continue;
+      const desired = objects.get(key) ?? emptyDesired(cluster.name, manifest);
+      try {
+        mergeManifest(desired, manifest, cluster);
+        objects.set(key, desired);
+      } catch (err) {
+        if (!(err instanceof SubstitutionError)) throw err;
+        errors.push({
+          file: manifest.file,
+          line: manifest.line,
+          cluster: cluster.name,
+          message: `${manifest.kind} ${manifest.namespace}/${manifest.name}: ${err.message}`,
+        });
+        objects.delete(key);
+        erroredObjects.add(key);
+      }
+    }
+  });
+  return { cluster, objects: [...objects.values()], erroredObjects, complete };
+}
+
+function emptyDesired(cluster: string, m: Manifest): DesiredObject {
+  return {
+    cluster,
+    kind: m.kind,
+    namespace: m.namespace,
+    name: m.name,
+    data: {},
+    binaryData: {},
+    labels: {},
+    annotations: {},
+    provenance: {},
+  };
+}
+
+/** mergeManifest merges one manifest into the desired object, key by key; later calls win. */
+function mergeManifest(desired: DesiredObject, m: Manifest, cluster: FleetCluster): void {
+  const sub = (value: string) => substituteCluster(value, cluster);
+  const set = <T>(into: Record<string, T>, prefix: string, key: string, value: T, path: string[]) => {
+    into[key] = value;
+    desired.provenance[`${prefix}.${key}`] = m.origin(path);
+  };
+  const f = m.fields;
+  for (const [k, v] of Object.entries(f.metadata.labels ?? {}))
+    set(desired.labels, 'metadata.labels', k, sub(v), ['metadata', 'labels', k]);
+  for (const [k, v] of Object.entries(f.metadata.annotations ?? {})) {
+    set(desired.annotations, 'metadata.annotations', k, sub(v), ['metadata', 'annotations', k]);
+  }
+  if (f.immutable !== undefined) {
+    desired.immutable = f.immutable;
+    desired.provenance.immutable = m.origin(['immutable']);
+  }
+  if (f.kind === 'ConfigMap') {
+    for (const [k, v] of Object.entries(f.data ?? {})) set(desired.data, 'data', k, sub(v), ['data', k]);
+    for (const [k, v] of Object.entries(f.binaryData ?? {}))
+      set(desired.binaryData, 'binaryData', k, v, ['binaryData', k]);
+    return;
+  }
+  if (f.type !== undefined || desired.type === undefined) {
+    desired.type = f.type ?? 'Opaque';
+    desired.provenance.type = m.origin(f.type !== undefined ? ['type'] : []);
+  }
+  // Secret `data` is base64 bytes and is taken as is; `stringData` is text and may use variables.
+  // As in Kubernetes, stringData wins over data for the same key.
+  for (const [k, v] of Object.entries(f.data ?? {}))
+    set(desired.data, 'data', k, SecretValue.fromBase64(v), ['data', k]);
+  for (const [k, v] of Object.entries(f.stringData ?? {})) {
+    set(desired.data, 'data', k, SecretValue.fromString(sub(v)), ['stringData', k]);
+  }
+}

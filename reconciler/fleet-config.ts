@@ -1,0 +1,156 @@
+/**
+ * The `fleet.yaml` contract at the root of the fleet repo: which clusters exist and which folders
+ * apply to which of them. Validated with zod; every error names file:line and the field.
+ */
+import { z } from 'zod';
+import type { RepoError } from './model.ts';
+import { parseYamlFile } from './yaml-file.ts';
+
+/** fleetFile is the path of the fleet definition in the repo. */
+export const fleetFile = 'fleet.yaml';
+
+const labelValue = z.string().max(63);
+
+/** labelSelectorSchema is a Kubernetes label selector (matchLabels / matchExpressions); {} selects all. */
+export const labelSelectorSchema = z
+  .object({
+    matchLabels: z.record(z.string(), labelValue).optional(),
+    matchExpressions: z
+      .array(
+        z
+          .object({
+            key: z.string().min(1),
+            operator: z.enum(['In', 'NotIn', 'Exists', 'DoesNotExist']),
+            values: z.array(z.string()).optional(),
+          })
+          .strict()
+          .refine(
+            (e) =>
+              e.operator === 'In' || e.operator === 'NotIn' ? (e.values?.length ?? 0) > 0 : !e.values?.length,
+            {
+              message: 'In and NotIn need values; Exists and DoesNotExist take none',
+            },
+          ),
+      )
+      .optional(),
+  })
+  .strict();
+
+/** LabelSelector selects clusters by their labels. */
+export type LabelSelector = z.infer<typeof labelSelectorSchema>;
+
+const dnsLabel = z
+  .string()
+  .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a DNS label (a-z, 0-9, -)')
+  .max(63);
+
+/** fleetSchema validates fleet.yaml. */
+export const fleetSchema = z
+  .object({
+    apiVersion: z.literal('trueup.io/v1alpha1'),
+    kind: z.literal('Fleet'),
+    clusters: z
+      .array(
+        z
+          .object({
+            name: dnsLabel,
+            context: z.string().min(1).optional(),
+            labels: z.record(z.string(), labelValue).default({}),
+          })
+          .strict(),
+      )
+      .min(1),
+    targets: z
+      .array(
+        z
+          .object({
+            path: z
+              .string()
+              .min(1)
+              .refine((p) => !p.startsWith('/') && !p.split('/').includes('..'), {
+                message: 'must be a folder inside the repo (relative, no ..)',
+              }),
+            clusters: labelSelectorSchema.default({}),
+            namespace: dnsLabel.optional(),
+          })
+          .strict(),
+      )
+      .min(1),
+  })
+  .strict()
+  .superRefine((fleet, ctx) => {
+    const seen = new Set<string>();
+    fleet.clusters.forEach((c, i) => {
+      if (seen.has(c.name)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['clusters', i, 'name'],
+          message: `duplicate cluster name ${c.name}`,
+        });
+      }
+      seen.add(c.name);
+    });
+  });
+
+/** Fleet is a validated fleet.yaml. */
+export type Fleet = z.infer<typeof fleetSchema>;
+
+/** FleetCluster is one cluster of the fleet. */
+export type FleetCluster = Fleet['clusters'][number];
+
+/** FleetTarget is one target folder of the fleet. */
+export type FleetTarget = Fleet['targets'][number];
+
+/** contextOf returns the kubeconfig context of a cluster (its name unless set). */
+export function contextOf(cluster: FleetCluster): string {
+  return cluster.context ?? cluster.name;
+}
+
+/** parseFleet validates the text of fleet.yaml, returning the fleet or errors with file:line. */
+export function parseFleet(text: string | undefined): { fleet?: Fleet; errors: RepoError[] } {
+  if (text === undefined)
+    return { errors: [{ file: fleetFile, message: 'fleet.yaml not found at the repo root' }] };
+  const { documents, errors } = parseYamlFile(fleetFile, text);
+  if (errors.length > 0) return { errors };
+  const [first, ...rest] = documents;
+  if (!first || rest.length > 0) {
+    return {
+      errors: [
+        { file: fleetFile, line: rest[0]?.line, message: 'fleet.yaml must hold exactly one document' },
+      ],
+    };
+  }
+  const parsed = fleetSchema.safeParse(first.doc.toJS());
+  if (parsed.success) return { fleet: parsed.data, errors: [] };
+  return {
+    errors: parsed.error.issues.map((issue) => {
+      const path = issue.path.filter((p): p is string | number => typeof p !== 'symbol');
+      return {
+        file: fleetFile,
+        line: first.lineOf(path),
+        message: `${path.length ? `${path.join('.')}: ` : ''}${issue.message}`,
+      };
+    }),
+  };
+}
+
+/** matchesSelector tells whether labels satisfy a label selector (Kubernetes semantics). */
+export function matchesSelector(selector: LabelSelector, labels: Record<string, string>): boolean {
+  for (const [key, value] of Object.entries(selector.matchLabels ?? {})) {
+    if (labels[key] !== value) return false;
+  }
+  for (const expr of selector.matchExpressions ?? []) {
+    const has = Object.hasOwn(labels, expr.key);
+    const value = labels[expr.key];
+    const ok =
+      expr.operator === 'Exists'
+        ? has
+        : expr.operator === 'DoesNotExist'
+          ? !has
+          : expr.operator === 'In'
+            ? has && (expr.values ?? []).includes(value as string)
+            : !has || !(expr.values ?? []).includes(value as string);
+    if (!ok) return false;
+  }
+  return true;
+}

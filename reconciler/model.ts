@@ -1,0 +1,131 @@
+/**
+ * The reconciler's data model: desired objects from the repo, live objects from a cluster, drift
+ * between them, and the errors that carry where they come from. Plain data; no I/O.
+ */
+import type { SecretValue } from './secret-value.ts';
+
+/** ManagedKind is a kind trueup manages. */
+export type ManagedKind = 'ConfigMap' | 'Secret';
+
+/** ObjectRef names one managed object on one cluster. */
+export interface ObjectRef {
+  cluster: string;
+  kind: ManagedKind;
+  namespace: string;
+  name: string;
+}
+
+/** refKey is the stable string key of an object on a cluster: `cluster/kind/namespace/name`. */
+export function refKey(ref: ObjectRef): string {
+  return `${ref.cluster}/${ref.kind}/${ref.namespace}/${ref.name}`;
+}
+
+/** objectKey is the cluster-independent key of an object: `kind/namespace/name`. */
+export function objectKey(ref: Omit<ObjectRef, 'cluster'>): string {
+  return `${ref.kind}/${ref.namespace}/${ref.name}`;
+}
+
+/** KeyOrigin is where in the repo a desired key was set (provenance). */
+export interface KeyOrigin {
+  file: string;
+  line: number;
+  /** commit that last changed that line; filled in by the git edge when reported. */
+  commit?: string;
+}
+
+/**
+ * DesiredObject is one object as the repo declares it for one cluster, after merging every target
+ * and substituting cluster variables. Secret values are SecretValue; ConfigMap values are strings.
+ */
+export interface DesiredObject extends ObjectRef {
+  /** type of a Secret (default Opaque); undefined for ConfigMaps. */
+  type?: string;
+  immutable?: boolean;
+  /** data: ConfigMap data (strings) or Secret data (data + stringData merged, as bytes). */
+  data: Record<string, string | SecretValue>;
+  /** binaryData: ConfigMap binaryData, base64 as in the manifest. */
+  binaryData: Record<string, string>;
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  /** provenance maps each declared field path (see FieldPath) to where it was set. */
+  provenance: Record<string, KeyOrigin>;
+}
+
+/** ManagedFieldsEntry is the part of a live managedFields entry trueup reads. */
+export interface ManagedFieldsEntry {
+  manager: string;
+  operation: string;
+  time?: string;
+  fieldsV1?: Record<string, unknown>;
+}
+
+/**
+ * LiveObject is one object as read from a cluster. Secret values are already replaced by their
+ * sha256 digest at the point of reading, so nothing downstream ever holds a live Secret value.
+ */
+export interface LiveObject extends ObjectRef {
+  uid: string;
+  resourceVersion: string;
+  type?: string;
+  immutable?: boolean;
+  /** data: ConfigMap values, or for Secrets the `sha256:<hex>` digest of each value. */
+  data: Record<string, string>;
+  binaryData: Record<string, string>;
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  managedFields: ManagedFieldsEntry[];
+}
+
+/** DriftStatus is the state of one targeted object on one cluster. */
+export type DriftStatus = 'in-sync' | 'modified' | 'missing' | 'orphaned';
+
+/** ChangeType says how a live field differs: changed value, added out of band, or removed out of band. */
+export type ChangeType = 'changed' | 'added' | 'removed';
+
+/**
+ * Change is one drifted field. Paths are `data.<key>`, `binaryData.<key>`, `metadata.labels.<key>`,
+ * `metadata.annotations.<key>`, `type` or `immutable`; Secret values show as `sha256:<12 hex>`.
+ */
+export interface Change {
+  path: string;
+  type: ChangeType;
+  desired?: string;
+  live?: string;
+}
+
+/** DriftedBy names a field manager that last wrote drifted fields. */
+export interface DriftedBy {
+  manager: string;
+  operation: string;
+  time?: string;
+  paths: string[];
+}
+
+/** Drift is the comparison of one object's desired and live state on one cluster. */
+export interface Drift extends ObjectRef {
+  status: DriftStatus;
+  changes: Change[];
+  driftedBy: DriftedBy[];
+  /** provenance of the drifted desired fields (path -> origin). */
+  provenance?: Record<string, KeyOrigin>;
+}
+
+/** hasDrifted tells whether a drift record needs attention. */
+export function hasDrifted(drift: Drift): boolean {
+  return drift.status !== 'in-sync';
+}
+
+/** RepoError is a problem with the repo's content, tied to a file and line where known. */
+export interface RepoError {
+  file?: string;
+  line?: number;
+  cluster?: string;
+  message: string;
+}
+
+/** formatRepoError renders `file:line: [cluster] message`. */
+export function formatRepoError(err: RepoError): string {
+  const where = err.file ? `${err.file}${err.line ? `:${err.line}` : ''}: ` : '';
+  const cluster = err.cluster ? `cluster ${err.cluster}: ` : '';
+  return `${where}${cluster}${err.message}`;
+}

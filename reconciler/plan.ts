@@ -1,0 +1,169 @@
+/**
+ * Remediation planning: from a drift, the objects and the decision to the requests that fix it.
+ * Pure; the kube edge executes a plan (dry-run first, then for real).
+ */
+import type { Decision } from '../policies/decision.ts';
+import type { DesiredObject, Drift, LiveObject, ObjectRef } from './model.ts';
+
+/** createdByAnnotation marks objects trueup created; only those may ever be pruned. */
+export const createdByAnnotation = 'trueup.io/created-by';
+
+/** ChangeAction is what a remediation did (or would do) to one object. */
+export type ChangeAction = 'created' | 'configured' | 'replaced' | 'unchanged' | 'skipped' | 'deleted';
+
+/** ApplyManifest is the body of a server-side apply request (Secret values already base64). */
+export interface ApplyManifest {
+  apiVersion: 'v1';
+  kind: 'ConfigMap' | 'Secret';
+  metadata: {
+    name: string;
+    namespace: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+  };
+  type?: string;
+  immutable?: boolean;
+  data?: Record<string, string>;
+  binaryData?: Record<string, string>;
+}
+
+/**
+ * Plan is what to do with one object. Steps run in order: `removeKeys` (a JSON patch guarded by the
+ * observed resourceVersion, so a concurrent edit is never overwritten with stale data), `delete`,
+ * then `apply` (server-side apply, forced so the repo's values win).
+ */
+export interface Plan {
+  ref: ObjectRef;
+  action: ChangeAction;
+  reasons: string[];
+  removeKeys?: { paths: string[]; resourceVersion: string };
+  delete?: { uid: string; resourceVersion: string };
+  apply?: ApplyManifest;
+}
+
+/** PlanOptions are the run's remediation switches. */
+export interface PlanOptions {
+  /** replaceImmutable allows delete + create of an immutable object that drifted. */
+  replaceImmutable: boolean;
+  /** prune allows deleting objects trueup created that the repo no longer declares. */
+  prune: boolean;
+  /** complete is false when repo errors may hide objects: then nothing is pruned. */
+  complete: boolean;
+}
+
+/** defaultPlanOptions is the safe default: no replacing, no pruning. */
+export function defaultPlanOptions(): PlanOptions {
+  return { replaceImmutable: false, prune: false, complete: true };
+}
+
+/** planRemediation plans the fix for one drift. */
+export function planRemediation(
+  drift: Drift,
+  desired: DesiredObject | undefined,
+  live: LiveObject | undefined,
+  decision: Decision,
+  options: PlanOptions,
+): Plan {
+  const ref: ObjectRef = {
+    cluster: drift.cluster,
+    kind: drift.kind,
+    namespace: drift.namespace,
+    name: drift.name,
+  };
+  if (drift.status === 'in-sync') return { ref, action: 'unchanged', reasons: ['in sync'] };
+  if (decision.mode !== 'auto') return { ref, action: 'skipped', reasons: decision.reasons };
+
+  if (drift.status === 'orphaned' || !desired) {
+    if (!live) return { ref, action: 'unchanged', reasons: ['already gone'] };
+    if (!options.prune)
+      return { ref, action: 'skipped', reasons: ['not in the repo any more; prune is off (--prune)'] };
+    if (live.annotations[createdByAnnotation] === undefined) {
+      return {
+        ref,
+        action: 'skipped',
+        reasons: [`not in the repo any more, but trueup did not create it (no ${createdByAnnotation})`],
+      };
+    }
+    if (!options.complete)
+      return { ref, action: 'skipped', reasons: ['not pruned while the repo has errors'] };
+    return {
+      ref,
+      action: 'deleted',
+      reasons: ['not in the repo any more; --prune'],
+      delete: { uid: live.uid, resourceVersion: live.resourceVersion },
+    };
+  }
+
+  if (!live) {
+    return {
+      ref,
+      action: 'created',
+      reasons: ['missing on the cluster'],
+      apply: toApplyManifest(desired, true),
+    };
+  }
+  const createdByTrueup = live.annotations[createdByAnnotation] !== undefined;
+  if (live.immutable) {
+    if (!options.replaceImmutable) {
+      return {
+        ref,
+        action: 'skipped',
+        reasons: ['the live object is immutable; replacing it needs --replace-immutable'],
+      };
+    }
+    return {
+      ref,
+      action: 'replaced',
+      reasons: ['the live object is immutable: delete and create (--replace-immutable)'],
+      delete: { uid: live.uid, resourceVersion: live.resourceVersion },
+      apply: toApplyManifest(desired, createdByTrueup),
+    };
+  }
+  const extraKeys = drift.changes
+    .filter((c) => c.type === 'added' && (c.path.startsWith('data.') || c.path.startsWith('binaryData.')))
+    .map((c) => c.path);
+  return {
+    ref,
+    action: 'configured',
+    reasons: decision.reasons,
+    ...(extraKeys.length > 0
+      ? { removeKeys: { paths: extraKeys, resourceVersion: live.resourceVersion } }
+      : {}),
+    apply: toApplyManifest(desired, createdByTrueup),
+  };
+}
+
+/** toApplyManifest renders the server-side apply body; Secret values are revealed here and only here. */
+export function toApplyManifest(desired: DesiredObject, createdByTrueup: boolean): ApplyManifest {
+  const annotations = {
+    ...desired.annotations,
+    ...(createdByTrueup ? { [createdByAnnotation]: 'trueup' } : {}),
+  };
+  const manifest: ApplyManifest = {
+    apiVersion: 'v1',
+    kind: desired.kind,
+    metadata: {
+      name: desired.name,
+      namespace: desired.namespace,
+      ...(Object.keys(desired.labels).length ? { labels: desired.labels } : {}),
+      ...(Object.keys(annotations).length ? { annotations } : {}),
+    },
+  };
+  if (desired.kind === 'Secret') manifest.type = desired.type ?? 'Opaque';
+  if (desired.immutable !== undefined) manifest.immutable = desired.immutable;
+  const data = Object.entries(desired.data).map(([k, v]) => [
+    k,
+    typeof v === 'string' ? v : v.reveal().toString('base64'),
+  ]);
+  if (data.length) manifest.data = Object.fromEntries(data);
+  if (Object.keys(desired.binaryData).length) manifest.binaryData = desired.binaryData;
+  return manifest;
+}
+
+/** jsonPointer turns a drift path (`data.ca.crt`) into a JSON patch path (`/data/ca.crt`). */
+export function jsonPointer(path: string): string {
+  const [top, ...rest] = path.startsWith('binaryData.')
+    ? ['binaryData', path.slice(11)]
+    : ['data', path.slice(5)];
+  return `/${top}/${rest.join('.').replaceAll('~', '~0').replaceAll('/', '~1')}`;
+}
