@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildDesiredState } from './desired-state.ts';
 import type { DesiredObject } from './model.ts';
-import type { SecretValue } from './secret-value.ts';
+import { SecretValue } from './secret-value.ts';
 
 const fleetYaml = `apiVersion: trueup.io/v1alpha1
 kind: Fleet
