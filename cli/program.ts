@@ -3,6 +3,8 @@
  * `kubectl diff`: 0 in sync / success, 1 drift found or left, 2 error (including usage errors).
  */
 import { Command, CommanderError } from 'commander';
+import { addRunOptions, diffCommand, reconcileCommand } from './fleet-commands.ts';
+import { UsageError } from './fleet-run.ts';
 import { version } from './version.ts';
 
 /** ExitCode is the process exit status every subcommand maps its outcome to. */
@@ -22,14 +24,21 @@ export function buildProgram(): Command {
     process.stderr.write(`trueup ${name}: not available yet (${issue}).\n`);
     process.exitCode = ExitCode.error;
   };
-  program
-    .command('diff')
-    .description('show drift between the fleet repo and the live clusters')
-    .action(pending('diff', 'reconciler'));
-  program
-    .command('reconcile')
+  addRunOptions(program.command('diff'))
+    .description('show drift between the fleet repo and the live clusters (exit 0 in sync, 1 drift, 2 error)')
+    .action(async (options) => {
+      process.exitCode = await diffCommand(options);
+    });
+  addRunOptions(program.command('reconcile'))
     .description('compute drift once and, with --remediate, fix it with server-side apply')
-    .action(pending('reconcile', 'reconciler'));
+    .option('--once', 'run one cycle and exit')
+    .option('--remediate', 'fix drift (server dry-run first, then server-side apply)')
+    .option('--dry-run', 'plan and validate with the server dry-run; change nothing')
+    .option('--prune', 'delete objects trueup created that the repo no longer declares')
+    .option('--replace-immutable', 'delete and re-create drifted immutable objects')
+    .action(async (options) => {
+      process.exitCode = await reconcileCommand(options);
+    });
   program
     .command('serve')
     .description('run the daemon: watch, detect, remediate, serve the console')
@@ -59,7 +68,9 @@ export async function run(argv: string[]): Promise<number> {
       // --help and --version end through here with exit code 0.
       return err.exitCode === 0 ? ExitCode.ok : ExitCode.error;
     }
-    process.stderr.write(`trueup: ${(err as Error).message}\n`);
+    // Usage errors are the user's to fix: no stack. Anything else is ours: keep the stack for the report.
+    const e = err as Error;
+    process.stderr.write(`trueup: ${e instanceof UsageError ? e.message : (e.stack ?? e.message)}\n`);
     return ExitCode.error;
   }
   return typeof process.exitCode === 'number' ? process.exitCode : ExitCode.ok;

@@ -185,12 +185,14 @@ describe('buildDesiredState', () => {
     const enc =
       'apiVersion: v1\nkind: Secret\nmetadata: {name: s, namespace: a}\nstringData:\n  k: ENC[x]\nsops:\n  mac: x\n';
     const state = await buildDesiredState(repo({ 'base/s.yaml': enc }), {
-      decryptSops: async () => ({
-        apiVersion: 'v1',
-        kind: 'Secret',
-        metadata: { name: 's', namespace: 'a' },
-        stringData: { k: 'plain' },
-      }),
+      decryptSops: async () => [
+        {
+          apiVersion: 'v1',
+          kind: 'Secret',
+          metadata: { name: 's', namespace: 'a' },
+          stringData: { k: 'plain' },
+        },
+      ],
     });
     expect(state.errors).toEqual([]);
     expect(revealed(objectsOf(state, 'staging')[0]?.data.k)).toBe('plain');

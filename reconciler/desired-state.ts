@@ -9,8 +9,9 @@ import { type Fleet, type FleetCluster, fleetFile, matchesSelector, parseFleet }
 import { type Manifest, toManifest } from './manifest.ts';
 import { type DesiredObject, objectKey, type RepoError } from './model.ts';
 import { SecretValue } from './secret-value.ts';
+import { isSopsEncrypted } from './sops.ts';
 import { SubstitutionError, substituteCluster } from './substitute.ts';
-import { parseYamlFile } from './yaml-file.ts';
+import { parseYamlFile, type YamlDocument } from './yaml-file.ts';
 
 /** RepoContent is what desired-state reads: a revision and its YAML files by repo-relative path. */
 export interface RepoContent {
@@ -18,8 +19,11 @@ export interface RepoContent {
   files: ReadonlyMap<string, string>;
 }
 
-/** DecryptSops turns a SOPS-encrypted document into its plain value (or throws a readable error). */
-export type DecryptSops = (doc: Document) => Promise<unknown>;
+/**
+ * DecryptSops turns the documents of one SOPS-encrypted file into their plain values (or throws a
+ * readable error). SOPS encrypts a file as a whole: one data key and one MAC for all its documents.
+ */
+export type DecryptSops = (docs: Document[]) => Promise<unknown[]>;
 
 /** DesiredStateOptions injects what desired-state cannot do itself. */
 export interface DesiredStateOptions {
@@ -49,12 +53,6 @@ interface TargetManifests {
   manifests: Manifest[];
   /** failed: documents in this target that could not be read (so the target is incomplete). */
   failed: number;
-}
-
-/** isSopsDocument tells whether a parsed document carries SOPS metadata. */
-export function isSopsDocument(doc: Document): boolean {
-  const sops = doc.get('sops', true);
-  return sops !== undefined && sops !== null && typeof sops === 'object' && 'items' in sops;
 }
 
 /** buildDesiredState computes every cluster's desired objects from the repo content. */
@@ -92,33 +90,13 @@ async function readTarget(
     const parsed = parseYamlFile(file, content.files.get(file) ?? '');
     errors.push(...parsed.errors);
     result.failed += parsed.errors.length;
-    for (const source of parsed.documents) {
-      let value: unknown;
-      if (isSopsDocument(source.doc)) {
-        if (!options.decryptSops) {
-          errors.push({
-            file,
-            line: source.line,
-            message:
-              'SOPS-encrypted document but no age key is configured (SOPS_AGE_KEY_FILE or SOPS_AGE_KEY)',
-          });
-          result.failed++;
-          continue;
-        }
-        try {
-          value = await options.decryptSops(source.doc);
-        } catch (err) {
-          errors.push({
-            file,
-            line: source.line,
-            message: `cannot decrypt SOPS document: ${(err as Error).message}`,
-          });
-          result.failed++;
-          continue;
-        }
-      } else {
-        value = source.doc.toJS();
-      }
+    const values = await plainValues(file, parsed.documents, options, errors);
+    if (!values) {
+      result.failed += parsed.documents.length;
+      continue;
+    }
+    for (const [i, source] of parsed.documents.entries()) {
+      const value = values[i];
       const { manifest, error } = toManifest(source, value, namespace);
       if (error) {
         errors.push(error);
@@ -214,5 +192,30 @@ function mergeManifest(desired: DesiredObject, m: Manifest, cluster: FleetCluste
     set(desired.data, 'data', k, SecretValue.fromBase64(v), ['data', k]);
   for (const [k, v] of Object.entries(f.stringData ?? {})) {
     set(desired.data, 'data', k, SecretValue.fromString(sub(v)), ['stringData', k]);
+  }
+}
+
+/** plainValues returns each document's plain value, decrypting a SOPS file; undefined (with an error) when it cannot. */
+async function plainValues(
+  file: string,
+  documents: YamlDocument[],
+  options: DesiredStateOptions,
+  errors: RepoError[],
+): Promise<unknown[] | undefined> {
+  if (!documents.some((d) => isSopsEncrypted(d.doc))) return documents.map((d) => d.doc.toJS());
+  const line = documents[0]?.line ?? 1;
+  if (!options.decryptSops) {
+    errors.push({
+      file,
+      line,
+      message: 'SOPS-encrypted file but no age key is configured (SOPS_AGE_KEY_FILE or SOPS_AGE_KEY)',
+    });
+    return undefined;
+  }
+  try {
+    return await options.decryptSops(documents.map((d) => d.doc));
+  } catch (err) {
+    errors.push({ file, line, message: `cannot decrypt SOPS file: ${(err as Error).message}` });
+    return undefined;
   }
 }

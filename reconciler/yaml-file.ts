@@ -35,7 +35,13 @@ export function parseYamlFile(
   const documents: YamlDocument[] = [];
   const errors: RepoError[] = [];
   const line = (offset: number) => lineCounter.linePos(offset).line;
-  parseAllDocuments(text, { lineCounter, prettyErrors: false, uniqueKeys: true }).forEach((doc, index) => {
+  parseAllDocuments(text, {
+    lineCounter,
+    prettyErrors: false,
+    uniqueKeys: true,
+    // SOPS' encrypted_comment_regex needs the source tokens to tie comments to values.
+    keepSourceTokens: true,
+  }).forEach((doc, index) => {
     const start =
       doc.contents && isNode(doc.contents) && doc.contents.range ? doc.contents.range[0] : doc.range[0];
     if (doc.errors.length > 0) {

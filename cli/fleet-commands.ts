@@ -1,0 +1,110 @@
+/**
+ * `trueup diff` and `trueup reconcile --once`: one cycle over the fleet, printed as text or JSON.
+ * Exit codes (like `kubectl diff`): 0 in sync / converged, 1 drift found / left, 2 error.
+ */
+import type { Command } from 'commander';
+import { hasDrifted, refKey } from '../reconciler/model.ts';
+import { addProvenanceCommits } from '../reconciler/provenance.ts';
+import { type CycleReport, defaultCycleOptions, reconcileFleet } from '../reconciler/reconcile.ts';
+import { loadFleetRun, type RunOptions } from './fleet-run.ts';
+import { renderChangesText, renderDiffText, toDiffJson, toReconcileJson } from './render.ts';
+
+interface OutputOptions {
+  output: 'text' | 'json';
+}
+
+interface ReconcileOptions extends RunOptions, OutputOptions {
+  once?: boolean;
+  remediate?: boolean;
+  dryRun?: boolean;
+  prune?: boolean;
+  replaceImmutable?: boolean;
+}
+
+/** addRepoOptions adds the options every command that reads the fleet takes. */
+export function addRepoOptions(command: Command): Command {
+  return command
+    .requiredOption('--repo <path|url>', 'the fleet repo: a local path or a git URL')
+    .option('--revision <rev>', 'pin a commit SHA or tag (default: follow the branch)')
+    .option('--branch <name>', 'branch to follow (default: the remote default branch)')
+    .option(
+      '--kubeconfig <file>',
+      'kubeconfig with one context per cluster (default: $KUBECONFIG or ~/.kube/config)',
+    )
+    .option('--cache-dir <dir>', 'git cache folder (default: $XDG_CACHE_HOME/trueup)')
+    .option('--field-manager <name>', 'server-side apply field manager', 'trueup')
+    .option('--timeout <seconds>', 'per-request timeout against each cluster', (v) => Number(v), 15);
+}
+
+/** addRunOptions adds the options of the one-shot commands (diff, reconcile). */
+export function addRunOptions(command: Command): Command {
+  return addRepoOptions(command)
+    .option('--cluster <name...>', 'only these clusters (repeatable)')
+    .option('-o, --output <format>', 'text or json', 'text');
+}
+
+/** hasErrors tells whether a report carries repo errors or unreachable clusters. */
+function hasErrors(report: CycleReport): boolean {
+  return report.errors.length > 0 || report.clusters.some((c) => !c.reachable);
+}
+
+async function runCycle(options: ReconcileOptions): Promise<CycleReport> {
+  const run = await loadFleetRun(options);
+  const report = await reconcileFleet(
+    run.state,
+    run.access,
+    {
+      ...defaultCycleOptions(),
+      fieldManager: options.fieldManager,
+      remediate: options.remediate ?? false,
+      dryRun: options.dryRun ?? false,
+      prune: options.prune ?? false,
+      replaceImmutable: options.replaceImmutable ?? false,
+      recordEvents: true,
+    },
+    run.selected,
+  );
+  const drifts = report.clusters.flatMap((c) => c.drifts.filter(hasDrifted));
+  await addProvenanceCommits(drifts, (file) => run.source.blame(report.revision, file));
+  return report;
+}
+
+/** diffCommand runs `trueup diff`. */
+export async function diffCommand(options: ReconcileOptions): Promise<number> {
+  const report = await runCycle({ ...options, remediate: false, dryRun: false });
+  process.stdout.write(
+    options.output === 'json' ? `${JSON.stringify(toDiffJson(report), null, 2)}\n` : renderDiffText(report),
+  );
+  if (hasErrors(report)) return 2;
+  return report.clusters.some((c) => c.drifts.some(hasDrifted)) ? 1 : 0;
+}
+
+/** reconcileCommand runs `trueup reconcile --once`. */
+export async function reconcileCommand(options: ReconcileOptions): Promise<number> {
+  if (!options.once) {
+    process.stderr.write(
+      'trueup reconcile: only --once is supported; use `trueup serve` to reconcile continuously\n',
+    );
+    return 2;
+  }
+  const report = await runCycle(options);
+  if (options.output === 'json') {
+    process.stdout.write(`${JSON.stringify(toReconcileJson(report), null, 2)}\n`);
+  } else {
+    process.stdout.write(renderDiffText(report) + renderChangesText(report));
+  }
+  if (hasErrors(report) || report.clusters.some((c) => c.changes.some((e) => e.error))) return 2;
+  return driftLeft(report, options.dryRun ?? false) ? 1 : 0;
+}
+
+const applied = new Set(['created', 'configured', 'replaced', 'deleted']);
+
+/** driftLeft tells whether any drift remains after the cycle's remediations. */
+function driftLeft(report: CycleReport, dryRun: boolean): boolean {
+  const drifts = report.clusters.flatMap((c) => c.drifts.filter(hasDrifted));
+  if (dryRun) return drifts.length > 0;
+  const fixed = new Set(
+    report.clusters.flatMap((c) => c.changes.filter((e) => !e.error && applied.has(e.action)).map(refKey)),
+  );
+  return drifts.some((d) => !fixed.has(refKey(d)));
+}

@@ -1,0 +1,438 @@
+/**
+ * The Kubernetes edge: one cluster's ConfigMaps and Secrets through @kubernetes/client-node.
+ * Secret values are replaced by their digest here, at the point of reading, so no live Secret
+ * value travels further. Every call has a timeout; errors carry the object and say whether a
+ * retry may help.
+ */
+import {
+  ApiException,
+  CoreV1Api,
+  KubeConfig,
+  KubernetesObjectApi,
+  PatchStrategy,
+  setHeaderOptions,
+  type V1ConfigMap,
+  type V1Secret,
+  Watch,
+} from '@kubernetes/client-node';
+import type { LiveObject, ManagedKind, ObjectRef } from './model.ts';
+import { type ApplyManifest, jsonPointer } from './plan.ts';
+import { digestOf } from './secret-value.ts';
+
+/** ClusterAccess is everything the reconciler does on one cluster. */
+export interface ClusterAccess {
+  readonly name: string;
+  /** listObjects lists every ConfigMap and Secret (Secret values as digests). */
+  listObjects(): Promise<LiveObject[]>;
+  /** listKind lists one kind cluster-wide, with the list's resourceVersion for a watch to start from. */
+  listKind(kind: ManagedKind): Promise<{ objects: LiveObject[]; resourceVersion: string }>;
+  /**
+   * watchKind streams changes of one kind from resourceVersion until stopped or the stream ends;
+   * done is called once, with a KubeError unless stopped (reason 'gone' when the version expired).
+   */
+  watchKind(kind: ManagedKind, resourceVersion: string, handlers: WatchHandlers): Promise<() => void>;
+  /** read reads one object, or undefined when it does not exist. */
+  read(ref: ObjectRef): Promise<LiveObject | undefined>;
+  /** apply server-side-applies a manifest as trueup's field manager, forcing ownership. */
+  apply(manifest: ApplyManifest, options: { dryRun: boolean }): Promise<LiveObject>;
+  /** removeKeys removes data/binaryData keys, only if the object is still at resourceVersion. */
+  removeKeys(
+    ref: ObjectRef,
+    paths: string[],
+    resourceVersion: string,
+    options: { dryRun: boolean },
+  ): Promise<LiveObject>;
+  /** delete deletes an object, only if it still has this uid and resourceVersion. */
+  delete(
+    ref: ObjectRef,
+    precondition: { uid: string; resourceVersion: string },
+    options: { dryRun: boolean },
+  ): Promise<void>;
+  /** recordEvent records a Kubernetes Event on an object. */
+  recordEvent(ref: ObjectRef, uid: string | undefined, event: ObjectEvent): Promise<void>;
+}
+
+/** WatchEventType is the kind of change a watch reports. */
+export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED';
+
+/** WatchHandlers receive a watch's changes and its end. */
+export interface WatchHandlers {
+  onChange(type: WatchEventType, object: LiveObject): void;
+  /** onProgress reports the newest resourceVersion seen (bookmarks included). */
+  onProgress(resourceVersion: string): void;
+  onDone(error?: KubeError): void;
+}
+
+/** ObjectEvent is a Kubernetes Event trueup records on an object. */
+export interface ObjectEvent {
+  type: 'Normal' | 'Warning';
+  reason: 'DriftDetected' | 'DriftRemediated' | 'RemediationFailed';
+  message: string;
+}
+
+/** KubeErrorReason classifies a failed request. */
+export type KubeErrorReason =
+  | 'gone'
+  | 'not-found'
+  | 'conflict'
+  | 'invalid'
+  | 'forbidden'
+  | 'unreachable'
+  | 'timeout'
+  | 'other';
+
+/** KubeError is a failed request on one cluster, naming the object. */
+export class KubeError extends Error {
+  override name = 'KubeError';
+  readonly cluster: string;
+  readonly reason: KubeErrorReason;
+  readonly status?: number;
+  /** transient errors may succeed on retry (unreachable, timeout, 429, 5xx). */
+  readonly transient: boolean;
+
+  constructor(fields: {
+    cluster: string;
+    what: string;
+    reason: KubeErrorReason;
+    status?: number;
+    detail: string;
+  }) {
+    super(`cluster ${fields.cluster}: ${fields.what}: ${fields.detail}`);
+    this.cluster = fields.cluster;
+    this.reason = fields.reason;
+    this.status = fields.status;
+    this.transient =
+      fields.reason === 'unreachable' ||
+      fields.reason === 'timeout' ||
+      fields.status === 429 ||
+      (fields.status !== undefined && fields.status >= 500);
+  }
+}
+
+/** KubeClusterOptions configures kubeClusterAccess. */
+export interface KubeClusterOptions {
+  fieldManager: string;
+  /** timeoutMs bounds every request; default 15 s. */
+  timeoutMs?: number;
+}
+
+/** kubeClusterAccess returns ClusterAccess for one kubeconfig context. */
+export function kubeClusterAccess(
+  kubeConfig: KubeConfig,
+  cluster: string,
+  context: string,
+  options: KubeClusterOptions,
+): ClusterAccess {
+  const kc = kubeConfigFor(kubeConfig, context);
+  const core = kc.makeApiClient(CoreV1Api);
+  const watcher = new Watch(kc);
+  const objects = KubernetesObjectApi.makeApiClient(kc);
+  const timeoutMs = options.timeoutMs ?? 15_000;
+  const call = <T>(what: string, run: () => Promise<T>): Promise<T> => guarded(cluster, what, timeoutMs, run);
+  const dry = (dryRun: boolean) => (dryRun ? 'All' : undefined);
+  const jsonPatch = setHeaderOptions('Content-Type', PatchStrategy.JsonPatch);
+  const describe = (ref: ObjectRef) => `${ref.kind} ${ref.namespace}/${ref.name}`;
+
+  return {
+    name: cluster,
+    async listObjects() {
+      const [configMaps, secrets] = await Promise.all([this.listKind('ConfigMap'), this.listKind('Secret')]);
+      return [...configMaps.objects, ...secrets.objects];
+    },
+    async listKind(kind) {
+      const { items, resourceVersion } = await call(`list ${kind}s`, () =>
+        listAll<V1ConfigMap | V1Secret>((cont) =>
+          kind === 'ConfigMap'
+            ? core.listConfigMapForAllNamespaces({ limit: 500, _continue: cont })
+            : core.listSecretForAllNamespaces({ limit: 500, _continue: cont }),
+        ),
+      );
+      return { objects: items.map((o) => toLiveObject(cluster, kind, o)), resourceVersion };
+    },
+    async watchKind(kind, resourceVersion, handlers) {
+      let stopped = false;
+      let finished = false;
+      const finish = (error?: KubeError) => {
+        if (finished) return;
+        finished = true;
+        handlers.onDone(stopped ? undefined : error);
+      };
+      const path = kind === 'ConfigMap' ? '/api/v1/configmaps' : '/api/v1/secrets';
+      const what = `watch ${kind}s`;
+      const controller = await watcher
+        .watch(
+          path,
+          { resourceVersion, allowWatchBookmarks: true },
+          (type, obj) => {
+            if (type === 'BOOKMARK')
+              return handlers.onProgress(obj?.metadata?.resourceVersion ?? resourceVersion);
+            if (type === 'ERROR') {
+              const reason = obj?.code === 410 ? 'gone' : 'other';
+              return finish(
+                new KubeError({
+                  cluster,
+                  what,
+                  reason,
+                  status: obj?.code,
+                  detail: obj?.message ?? 'watch error',
+                }),
+              );
+            }
+            // The object is converted (Secret values to digests) before anything else sees it.
+            const live = toLiveObject(cluster, kind, obj);
+            handlers.onChange(type as WatchEventType, live);
+            handlers.onProgress(live.resourceVersion);
+          },
+          (err) =>
+            finish(
+              err
+                ? toKubeError(cluster, what, err)
+                : new KubeError({ cluster, what, reason: 'other', detail: 'watch closed by the server' }),
+            ),
+        )
+        .catch((err) => {
+          finish(toKubeError(cluster, what, err));
+          return undefined;
+        });
+      return () => {
+        stopped = true;
+        controller?.abort();
+        finish();
+      };
+    },
+    async read(ref) {
+      try {
+        const raw = await call(`read ${describe(ref)}`, () =>
+          ref.kind === 'ConfigMap'
+            ? core.readNamespacedConfigMap({ name: ref.name, namespace: ref.namespace })
+            : core.readNamespacedSecret({ name: ref.name, namespace: ref.namespace }),
+        );
+        return toLiveObject(cluster, ref.kind, raw);
+      } catch (err) {
+        if (err instanceof KubeError && err.reason === 'not-found') return undefined;
+        throw err;
+      }
+    },
+    async apply(manifest, { dryRun }) {
+      const what = `${dryRun ? 'dry-run ' : ''}apply ${manifest.kind} ${manifest.metadata.namespace}/${manifest.metadata.name}`;
+      const raw = await call(what, () =>
+        objects.patch(
+          manifest,
+          undefined,
+          dry(dryRun),
+          options.fieldManager,
+          true,
+          PatchStrategy.ServerSideApply,
+        ),
+      );
+      return toLiveObject(cluster, manifest.kind, raw as V1ConfigMap | V1Secret);
+    },
+    async removeKeys(ref, paths, resourceVersion, { dryRun }) {
+      const body = [
+        { op: 'test', path: '/metadata/resourceVersion', value: resourceVersion },
+        ...paths.map((p) => ({ op: 'remove', path: jsonPointer(p) })),
+      ];
+      const params = {
+        name: ref.name,
+        namespace: ref.namespace,
+        body,
+        dryRun: dry(dryRun),
+        fieldManager: options.fieldManager,
+      };
+      const what = `${dryRun ? 'dry-run ' : ''}remove keys from ${describe(ref)}`;
+      try {
+        const raw = await call(what, () =>
+          ref.kind === 'ConfigMap'
+            ? core.patchNamespacedConfigMap(params, jsonPatch)
+            : core.patchNamespacedSecret(params, jsonPatch),
+        );
+        return toLiveObject(cluster, ref.kind, raw);
+      } catch (err) {
+        // A failed `test` means someone changed the object since it was read: never act on stale data.
+        if (err instanceof KubeError && err.status === 422 && /test/i.test(err.message)) {
+          throw new KubeError({
+            cluster,
+            what,
+            reason: 'conflict',
+            status: 409,
+            detail: `changed since it was read at resourceVersion ${resourceVersion}`,
+          });
+        }
+        throw err;
+      }
+    },
+    async delete(ref, precondition, { dryRun }) {
+      const params = {
+        name: ref.name,
+        namespace: ref.namespace,
+        dryRun: dry(dryRun),
+        // dryRun goes in the body too: the query parameter alone was not honoured (found by test).
+        body: {
+          preconditions: { uid: precondition.uid, resourceVersion: precondition.resourceVersion },
+          ...(dryRun ? { dryRun: ['All'] } : {}),
+        },
+      };
+      await call(`${dryRun ? 'dry-run ' : ''}delete ${describe(ref)}`, () =>
+        ref.kind === 'ConfigMap'
+          ? core.deleteNamespacedConfigMap(params)
+          : core.deleteNamespacedSecret(params),
+      );
+    },
+    async recordEvent(ref, uid, event) {
+      const now = new Date();
+      await call(`record event on ${describe(ref)}`, () =>
+        core.createNamespacedEvent({
+          namespace: ref.namespace,
+          body: {
+            metadata: { generateName: `${ref.name}.`, namespace: ref.namespace },
+            involvedObject: {
+              apiVersion: 'v1',
+              kind: ref.kind,
+              namespace: ref.namespace,
+              name: ref.name,
+              uid,
+            },
+            type: event.type,
+            reason: event.reason,
+            message: event.message,
+            source: { component: 'trueup' },
+            reportingComponent: 'trueup',
+            reportingInstance: options.fieldManager,
+            firstTimestamp: now,
+            lastTimestamp: now,
+            count: 1,
+          },
+        }),
+      );
+    },
+  };
+}
+
+function kubeConfigFor(kubeConfig: KubeConfig, context: string): KubeConfig {
+  const kc = new KubeConfig();
+  kc.loadFromOptions({
+    clusters: kubeConfig.clusters,
+    users: kubeConfig.users,
+    contexts: kubeConfig.contexts,
+    currentContext: context,
+  });
+  if (!kubeConfig.contexts.some((c) => c.name === context)) {
+    throw new KubeError({
+      cluster: context,
+      what: 'load kubeconfig',
+      reason: 'other',
+      detail: `no context named ${context} in the kubeconfig`,
+    });
+  }
+  return kc;
+}
+
+async function listAll<T>(
+  page: (
+    cont?: string,
+  ) => Promise<{ items: T[]; metadata?: { _continue?: string; resourceVersion?: string } }>,
+): Promise<{ items: T[]; resourceVersion: string }> {
+  const items: T[] = [];
+  let cont: string | undefined;
+  let resourceVersion = '';
+  do {
+    const list = await page(cont);
+    items.push(...list.items);
+    resourceVersion = list.metadata?.resourceVersion ?? resourceVersion;
+    cont = list.metadata?._continue || undefined;
+  } while (cont);
+  return { items, resourceVersion };
+}
+
+/** toLiveObject converts an API object; Secret values become digests here and nowhere later. */
+export function toLiveObject(cluster: string, kind: ManagedKind, raw: V1ConfigMap | V1Secret): LiveObject {
+  const meta = raw.metadata ?? {};
+  const data: Record<string, string> = {};
+  for (const [k, v] of Object.entries(raw.data ?? {})) {
+    data[k] = kind === 'Secret' ? digestOf(Buffer.from(v, 'base64')) : v;
+  }
+  return {
+    cluster,
+    kind,
+    namespace: meta.namespace ?? '',
+    name: meta.name ?? '',
+    uid: meta.uid ?? '',
+    resourceVersion: meta.resourceVersion ?? '',
+    ...(kind === 'Secret' ? { type: (raw as V1Secret).type ?? 'Opaque' } : {}),
+    ...(raw.immutable !== undefined ? { immutable: raw.immutable } : {}),
+    data,
+    binaryData: kind === 'ConfigMap' ? { ...((raw as V1ConfigMap).binaryData ?? {}) } : {},
+    labels: { ...(meta.labels ?? {}) },
+    annotations: { ...(meta.annotations ?? {}) },
+    managedFields: (meta.managedFields ?? []).map((f) => ({
+      manager: f.manager ?? '',
+      operation: f.operation ?? '',
+      ...(f.time ? { time: new Date(f.time).toISOString() } : {}),
+      ...(f.fieldsV1 ? { fieldsV1: f.fieldsV1 as Record<string, unknown> } : {}),
+    })),
+  };
+}
+
+async function guarded<T>(
+  cluster: string,
+  what: string,
+  timeoutMs: number,
+  run: () => Promise<T>,
+): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () =>
+        reject(
+          new KubeError({
+            cluster,
+            what,
+            reason: 'timeout',
+            detail: `no answer within ${timeoutMs / 1000} s`,
+          }),
+        ),
+      timeoutMs,
+    );
+  });
+  try {
+    return await Promise.race([run(), timeout]);
+  } catch (err) {
+    throw toKubeError(cluster, what, err);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** toKubeError turns a client-node failure into a KubeError that names the request. */
+function toKubeError(cluster: string, what: string, err: unknown): KubeError {
+  if (err instanceof KubeError) return err;
+  if (err instanceof ApiException) {
+    const status = err.code;
+    // Only the Status message is shown: ApiException's own message also carries headers and body.
+    let detail = `HTTP ${status}`;
+    try {
+      const body = typeof err.body === 'string' ? JSON.parse(err.body) : err.body;
+      if (body?.message) detail = `${body.message} (HTTP ${status})`;
+    } catch {
+      // not JSON: keep the status alone
+    }
+    const reason: KubeErrorReason =
+      status === 404
+        ? 'not-found'
+        : status === 409
+          ? 'conflict'
+          : status === 422
+            ? 'invalid'
+            : status === 401 || status === 403
+              ? 'forbidden'
+              : 'other';
+    return new KubeError({ cluster, what, reason, status, detail });
+  }
+  const e = err as { message?: string; code?: string; cause?: { code?: string; message?: string } };
+  const code = e.cause?.code ?? e.code;
+  const detail = e.cause?.message ?? e.message ?? String(err);
+  const unreachable = /ECONNREFUSED|ECONNRESET|EHOSTUNREACH|ENOTFOUND|ETIMEDOUT|EPIPE|socket hang up/.test(
+    `${code} ${detail}`,
+  );
+  return new KubeError({ cluster, what, reason: unreachable ? 'unreachable' : 'other', detail });
+}
