@@ -5,6 +5,7 @@
 import { Command, CommanderError } from 'commander';
 import { addRunOptions, diffCommand, reconcileCommand } from './fleet-commands.ts';
 import { UsageError } from './fleet-run.ts';
+import { addServeOptions, serveCommand } from './serve.ts';
 import { version } from './version.ts';
 
 /** ExitCode is the process exit status every subcommand maps its outcome to. */
@@ -39,10 +40,11 @@ export function buildProgram(): Command {
     .action(async (options) => {
       process.exitCode = await reconcileCommand(options);
     });
-  program
-    .command('serve')
-    .description('run the daemon: watch, detect, remediate, serve the console')
-    .action(pending('serve', 'reconciler'));
+  addServeOptions(program.command('serve'))
+    .description('run the daemon: watch, detect, remediate, serve health, metrics and the API')
+    .action(async (options) => {
+      process.exitCode = await serveCommand(options);
+    });
   program
     .command('demo')
     .description('start a local 3-cluster fleet with an example repo and the console')

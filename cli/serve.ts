@@ -1,0 +1,136 @@
+/**
+ * `trueup serve`: the daemon. Watches every cluster of the fleet, detects drift as it happens,
+ * remediates when enabled, resyncs on a cron schedule and on new commits, and serves health,
+ * metrics and the JSON API on one HTTP server. Logs are pino JSON on stdout.
+ */
+import type { Command } from 'commander';
+import cron from 'node-cron';
+import { type Logger, pino } from 'pino';
+import { Daemon } from '../reconciler/daemon.ts';
+import { createMetrics } from '../reconciler/metrics.ts';
+import { defaultCycleOptions } from '../reconciler/reconcile.ts';
+import { openAuditStore } from '../reconciler/store.ts';
+import { buildServer } from '../web/server.ts';
+import { addRepoOptions } from './fleet-commands.ts';
+import {
+  clusterAccessFactory,
+  desiredStateBuilder,
+  openGitSource,
+  type RunOptions,
+  UsageError,
+} from './fleet-run.ts';
+
+/** ServeOptions are `trueup serve`'s options. */
+export interface ServeOptions extends RunOptions {
+  remediate?: boolean;
+  prune?: boolean;
+  replaceImmutable?: boolean;
+  listen: string;
+  stateDir: string;
+  resync: string;
+  pollInterval: number;
+  logLevel: string;
+  events: boolean;
+}
+
+/** addServeOptions adds serve's options (also used by demo). */
+export function addServeOptions(command: Command): Command {
+  return addRepoOptions(command)
+    .option('--remediate', 'fix drift automatically (server dry-run first, then server-side apply)')
+    .option('--prune', 'delete objects trueup created that the repo no longer declares')
+    .option('--replace-immutable', 'delete and re-create drifted immutable objects')
+    .option('--listen <host:port>', 'HTTP address for health, metrics and the API', '127.0.0.1:8080')
+    .option('--state-dir <dir>', 'where the audit store lives', './.trueup')
+    .option('--resync <cron>', 'full resync schedule (node-cron syntax)', '*/5 * * * *')
+    .option('--poll-interval <seconds>', 'how often to fetch the repo', (v) => Number(v), 30)
+    .option('--no-events', 'do not record Kubernetes Events on objects')
+    .option('--log-level <level>', 'pino log level', 'info');
+}
+
+/** RunningServer is a started daemon with its HTTP server. */
+export interface RunningServer {
+  url: string;
+  daemon: Daemon;
+  stop(): Promise<void>;
+}
+
+/** startServe starts the daemon and its HTTP server. */
+export async function startServe(options: ServeOptions, log?: Logger): Promise<RunningServer> {
+  const logger =
+    log ??
+    pino({
+      level: options.logLevel,
+      // A second net only: Secret values never reach the logger in the first place.
+      redact: { paths: ['*.data', '*.stringData', '*.token', '*.password'], censor: '[redacted]' },
+    });
+  if (!cron.validate(options.resync))
+    throw new UsageError(`--resync: not a valid cron expression: ${options.resync}`);
+  const [host, portText] = splitListen(options.listen);
+  const source = openGitSource(options);
+  const store = openAuditStore(options.stateDir);
+  const metrics = createMetrics();
+  const daemon = new Daemon({
+    source,
+    buildState: await desiredStateBuilder(),
+    access: clusterAccessFactory(options),
+    store,
+    metrics,
+    log: logger,
+    options: {
+      ...defaultCycleOptions(),
+      fieldManager: options.fieldManager,
+      remediate: options.remediate ?? false,
+      prune: options.prune ?? false,
+      replaceImmutable: options.replaceImmutable ?? false,
+      recordEvents: options.events,
+    },
+  });
+  const app = buildServer({ daemon, metrics, store });
+  await app.listen({ host, port: portText });
+  const address = app.server.address();
+  const url = `http://${host}:${typeof address === 'object' && address ? address.port : portText}`;
+  logger.info({ url, repo: source.repo, remediate: options.remediate ?? false }, 'trueup serve listening');
+
+  await daemon.start();
+  const resync = cron.schedule(options.resync, () => {
+    daemon.resync().catch((err) => logger.error({ err: (err as Error).message }, 'resync failed'));
+  });
+  const poll = setInterval(() => {
+    daemon.refresh().catch((err) => logger.error({ err: (err as Error).message }, 'git refresh failed'));
+  }, options.pollInterval * 1000);
+
+  let stopping: Promise<void> | undefined;
+  return {
+    url,
+    daemon,
+    stop: () => {
+      stopping ??= (async () => {
+        clearInterval(poll);
+        await resync.stop();
+        daemon.stop();
+        await app.close();
+        store.close();
+        logger.info('trueup serve stopped');
+      })();
+      return stopping;
+    },
+  };
+}
+
+function splitListen(listen: string): [string, number] {
+  const match = /^(.*):(\d+)$/.exec(listen);
+  if (!match) throw new UsageError(`--listen: expected host:port, got ${listen}`);
+  return [match[1] || '127.0.0.1', Number(match[2])];
+}
+
+/** serveCommand runs the daemon until SIGINT or SIGTERM. */
+export async function serveCommand(options: ServeOptions): Promise<number> {
+  const server = await startServe(options);
+  await new Promise<void>((resolve) => {
+    const shutdown = () => resolve();
+    process.once('SIGINT', shutdown);
+    process.once('SIGTERM', shutdown);
+  });
+  await server.stop();
+  return 0;
+}

@@ -1,0 +1,373 @@
+/**
+ * The `serve` daemon's engine: keeps the fleet repo's desired state current (poll + refresh hook),
+ * watches every targeted cluster, re-evaluates an object the moment it changes, records drift,
+ * and — where the decision says auto — remediates, one object at a time per cluster. A full
+ * resync runs on a cron schedule and on every new commit. A repo that cannot be fetched keeps the
+ * last good revision; a cluster that is down only affects itself.
+ */
+import type { Logger } from 'pino';
+import { type ClusterWatch, watchCluster } from './cluster-watch.ts';
+import type { DesiredState } from './desired-state.ts';
+import { diffObject } from './diff.ts';
+import type { FleetCluster } from './fleet-config.ts';
+import type { RepoSnapshot, SyncResult } from './git-source.ts';
+import { type ClusterAccess, KubeError, type ObjectEvent } from './kube-cluster.ts';
+import type { DaemonMetrics } from './metrics.ts';
+import {
+  type DesiredObject,
+  type Drift,
+  hasDrifted,
+  type LiveObject,
+  objectKey,
+  type RepoError,
+} from './model.ts';
+import { addProvenanceCommits, type Blame } from './provenance.ts';
+import { type ChangeSetEntry, type CycleOptions, remediateDrift } from './reconcile.ts';
+import type { AuditStore } from './store.ts';
+
+/** DaemonDeps are the daemon's edges, passed in. */
+export interface DaemonDeps {
+  source: { sync(): Promise<SyncResult>; blame(revision: string, file: string): ReturnType<Blame> };
+  buildState: (snapshot: RepoSnapshot) => Promise<DesiredState>;
+  access: (cluster: FleetCluster) => ClusterAccess;
+  store: AuditStore;
+  metrics: DaemonMetrics;
+  log: Logger;
+  options: CycleOptions;
+}
+
+/** ClusterStatus is one cluster's state as the daemon sees it. */
+export interface ClusterStatus {
+  name: string;
+  reachable: boolean;
+  synced: boolean;
+  error?: string;
+  lastSync?: string;
+  objects: number;
+  drifted: number;
+}
+
+/** DaemonStatus is the daemon's state for health checks and the API. */
+export interface DaemonStatus {
+  revision?: string;
+  gitError?: string;
+  ready: boolean;
+  clusters: ClusterStatus[];
+  errors: RepoError[];
+}
+
+interface ClusterRuntime {
+  cluster: FleetCluster;
+  access: ClusterAccess;
+  watch: ClusterWatch;
+  live: Map<string, LiveObject>;
+  listed: Set<string>;
+  reachable: boolean;
+  error?: string;
+  lastSync?: string;
+  drifts: Map<string, Drift>;
+  queue: Set<string>;
+  draining?: Promise<void>;
+}
+
+/** Daemon runs the watch-detect-remediate loop. */
+export class Daemon {
+  #deps: DaemonDeps;
+  #state?: DesiredState;
+  #gitError?: string;
+  #clusters = new Map<string, ClusterRuntime>();
+  #stopped = false;
+
+  constructor(deps: DaemonDeps) {
+    this.#deps = deps;
+  }
+
+  /** start fetches the repo and starts watching; it resolves once the first fetch is done. */
+  async start(): Promise<void> {
+    await this.refresh();
+  }
+
+  /** refresh fetches the repo; a new revision rebuilds the desired state and re-evaluates everything. */
+  async refresh(): Promise<{ revision?: string; changed: boolean; error?: string }> {
+    const { source, metrics, log } = this.#deps;
+    const synced = await source.sync();
+    if (synced.error) {
+      metrics.gitFetchErrors.inc();
+      this.#gitError = synced.error.message;
+      log.error(
+        { err: synced.error.message, revision: synced.snapshot?.revision },
+        'git fetch failed; keeping the last good revision',
+      );
+    } else {
+      this.#gitError = undefined;
+    }
+    if (synced.snapshot && (synced.changed || !this.#state)) {
+      const state = await this.#deps.buildState(synced.snapshot);
+      this.#applyState(state);
+    }
+    return {
+      revision: this.#state?.revision,
+      changed: synced.changed,
+      ...(synced.error ? { error: synced.error.message } : {}),
+    };
+  }
+
+  /** resync relists every cluster and re-evaluates every object. */
+  async resync(): Promise<void> {
+    await Promise.all(
+      [...this.#clusters.values()].map(async (rt) => {
+        const end = this.#deps.metrics.reconcileDuration.startTimer({ cluster: rt.cluster.name });
+        try {
+          const objects = await rt.access.listObjects();
+          rt.live = new Map(objects.map((o) => [objectKey(o), o]));
+          rt.listed = new Set(['ConfigMap', 'Secret']);
+          this.#markReachable(rt);
+          this.#evaluateAll(rt);
+          // A full resync retries every drift still left, e.g. after a failed remediation.
+          if (this.#deps.options.remediate)
+            for (const [key, d] of rt.drifts) if (hasDrifted(d)) this.#enqueue(rt, key);
+        } catch (err) {
+          this.#markUnreachable(rt, err as Error);
+        } finally {
+          end();
+        }
+      }),
+    );
+  }
+
+  /** stop ends every watch. */
+  stop(): void {
+    this.#stopped = true;
+    for (const rt of this.#clusters.values()) rt.watch.stop();
+  }
+
+  /** status reports revision, readiness and per-cluster state. */
+  status(): DaemonStatus {
+    const clusters = [...this.#clusters.values()].map((rt) => ({
+      name: rt.cluster.name,
+      reachable: rt.reachable,
+      synced: rt.listed.size === 2,
+      ...(rt.error ? { error: rt.error } : {}),
+      ...(rt.lastSync ? { lastSync: rt.lastSync } : {}),
+      objects: this.#desiredObjects(rt.cluster.name).length,
+      drifted: [...rt.drifts.values()].filter(hasDrifted).length,
+    }));
+    return {
+      ...(this.#state ? { revision: this.#state.revision } : {}),
+      ...(this.#gitError ? { gitError: this.#gitError } : {}),
+      // Ready once the repo is read and every cluster has been listed or has reported why not.
+      ready: this.#state !== undefined && clusters.every((c) => c.synced || c.error !== undefined),
+      clusters,
+      errors: this.#state?.errors ?? [],
+    };
+  }
+
+  /** drifts returns the current drift of every object that is not in sync, with provenance commits. */
+  async drifts(): Promise<Drift[]> {
+    const drifts = [...this.#clusters.values()].flatMap((rt) => [...rt.drifts.values()].filter(hasDrifted));
+    const revision = this.#state?.revision;
+    if (revision) await addProvenanceCommits(drifts, (file) => this.#deps.source.blame(revision, file));
+    return drifts;
+  }
+
+  #applyState(state: DesiredState): void {
+    const { log, metrics } = this.#deps;
+    const previous = this.#state?.revision;
+    this.#state = state;
+    metrics.gitRevision.reset();
+    metrics.gitRevision.set({ revision: state.revision }, 1);
+    log.info({ revision: state.revision, previous, errors: state.errors.length }, 'desired state loaded');
+    for (const e of state.errors)
+      log.warn({ revision: state.revision, file: e.file, line: e.line, cluster: e.cluster }, e.message);
+
+    const wanted = new Map((state.fleet?.clusters ?? []).map((c) => [c.name, c]));
+    for (const [name, rt] of this.#clusters) {
+      if (!wanted.has(name)) {
+        rt.watch.stop();
+        this.#clusters.delete(name);
+      }
+    }
+    for (const [name, cluster] of wanted) {
+      const existing = this.#clusters.get(name);
+      if (existing && JSON.stringify(existing.cluster) === JSON.stringify(cluster)) {
+        this.#evaluateAll(existing);
+      } else {
+        existing?.watch.stop();
+        this.#startCluster(cluster);
+      }
+    }
+  }
+
+  #startCluster(cluster: FleetCluster): void {
+    const log = this.#deps.log.child({ cluster: cluster.name });
+    let access: ClusterAccess;
+    const rt = {
+      cluster,
+      live: new Map(),
+      listed: new Set<string>(),
+      reachable: false,
+      drifts: new Map(),
+      queue: new Set<string>(),
+    } as unknown as ClusterRuntime;
+    this.#clusters.set(cluster.name, rt);
+    try {
+      access = this.#deps.access(cluster);
+    } catch (err) {
+      rt.watch = { stop() {} };
+      this.#markUnreachable(rt, err as Error);
+      return;
+    }
+    rt.access = access;
+    rt.watch = watchCluster(access, {
+      onListed: (kind, objects) => {
+        for (const [key, o] of rt.live) if (o.kind === kind) rt.live.delete(key);
+        for (const o of objects) rt.live.set(objectKey(o), o);
+        rt.listed.add(kind);
+        this.#markReachable(rt);
+        log.debug({ kind, objects: objects.length }, 'listed');
+        this.#evaluateAll(rt);
+      },
+      onChange: (type, object) => {
+        const key = objectKey(object);
+        if (type === 'DELETED') rt.live.delete(key);
+        else rt.live.set(key, object);
+        if (rt.listed.size === 2) this.#evaluate(rt, key);
+      },
+      onError: (error) => this.#markUnreachable(rt, error),
+    });
+  }
+
+  #markReachable(rt: ClusterRuntime): void {
+    if (!rt.reachable) this.#deps.log.info({ cluster: rt.cluster.name }, 'cluster reachable');
+    rt.reachable = true;
+    rt.error = undefined;
+    rt.lastSync = new Date().toISOString();
+    this.#deps.metrics.clusterReachable.set({ cluster: rt.cluster.name }, 1);
+  }
+
+  #markUnreachable(rt: ClusterRuntime, error: Error): void {
+    const transient = error instanceof KubeError ? error.transient : false;
+    this.#deps.log.warn(
+      { cluster: rt.cluster.name, err: error.message, transient },
+      'cluster list or watch failed; retrying',
+    );
+    rt.reachable = false;
+    rt.error = error.message;
+    this.#deps.metrics.clusterReachable.set({ cluster: rt.cluster.name }, 0);
+  }
+
+  #desiredObjects(cluster: string): DesiredObject[] {
+    return this.#state?.clusters.find((c) => c.cluster.name === cluster)?.objects ?? [];
+  }
+
+  #evaluateAll(rt: ClusterRuntime): void {
+    if (rt.listed.size < 2) return;
+    const keys = new Set([
+      ...this.#desiredObjects(rt.cluster.name).map(objectKey),
+      ...rt.live.keys(),
+      ...rt.drifts.keys(),
+    ]);
+    for (const key of keys) this.#evaluate(rt, key);
+  }
+
+  /** #evaluate recomputes one object's drift; new drift is recorded and, when allowed, queued for remediation. */
+  #evaluate(rt: ClusterRuntime, key: string): void {
+    const state = this.#state?.clusters.find((c) => c.cluster.name === rt.cluster.name);
+    if (!state || !this.#state) return;
+    const { fieldManager } = this.#deps.options;
+    const desired = state.objects.find((o) => objectKey(o) === key);
+    const live = rt.live.get(key);
+    const ours = live?.managedFields.some((f) => f.manager === fieldManager && f.operation === 'Apply');
+    if (!desired && (!live || !ours || state.erroredObjects.has(key))) {
+      rt.drifts.delete(key);
+      this.#updateGauge(rt);
+      return;
+    }
+    const ref = desired ?? (live as LiveObject);
+    const drift = diffObject({ ...ref, cluster: rt.cluster.name }, desired, live, { fieldManager });
+    const previous = rt.drifts.get(key);
+    rt.drifts.set(key, drift);
+    this.#updateGauge(rt);
+    if (!hasDrifted(drift) || signature(drift) === signature(previous)) return;
+
+    const { store, metrics, log, options } = this.#deps;
+    store.recordDrift(this.#state.revision, drift);
+    metrics.driftsDetected.inc({ cluster: rt.cluster.name });
+    log.warn(
+      {
+        cluster: drift.cluster,
+        kind: drift.kind,
+        namespace: drift.namespace,
+        name: drift.name,
+        revision: this.#state.revision,
+        status: drift.status,
+        paths: drift.changes.map((c) => c.path),
+        driftedBy: drift.driftedBy.map((d) => d.manager),
+      },
+      'drift detected',
+    );
+    if (options.recordEvents && live) {
+      const event: ObjectEvent = {
+        type: 'Warning',
+        reason: 'DriftDetected',
+        message: `drift from ${this.#state.revision.slice(0, 12)}: ${drift.status}${drift.changes.length ? ` (${drift.changes.map((c) => c.path).join(', ')})` : ''}`,
+      };
+      rt.access.recordEvent(drift, live.uid, event).catch(() => {});
+    }
+    if (options.remediate || options.dryRun) this.#enqueue(rt, key);
+  }
+
+  #updateGauge(rt: ClusterRuntime): void {
+    this.#deps.metrics.driftedObjects.set(
+      { cluster: rt.cluster.name },
+      [...rt.drifts.values()].filter(hasDrifted).length,
+    );
+  }
+
+  #enqueue(rt: ClusterRuntime, key: string): void {
+    rt.queue.add(key);
+    if (rt.draining) return;
+    rt.draining = this.#drain(rt).finally(() => {
+      rt.draining = undefined;
+    });
+  }
+
+  async #drain(rt: ClusterRuntime): Promise<void> {
+    const { store, metrics, log, options } = this.#deps;
+    while (rt.queue.size > 0 && !this.#stopped) {
+      const key = rt.queue.values().next().value as string;
+      rt.queue.delete(key);
+      const drift = rt.drifts.get(key);
+      const state = this.#state?.clusters.find((c) => c.cluster.name === rt.cluster.name);
+      // Re-read the current drift: the object may have been fixed (or changed again) meanwhile.
+      if (!drift || !hasDrifted(drift) || !state || !this.#state) continue;
+      const desired = state.objects.find((o) => objectKey(o) === key);
+      const entry: ChangeSetEntry = await remediateDrift(
+        drift,
+        desired,
+        rt.live.get(key),
+        state.complete,
+        rt.access,
+        options,
+      );
+      store.recordRemediation(this.#state.revision, entry, 'trueup');
+      metrics.remediations.inc({ cluster: rt.cluster.name, result: entry.error ? 'failed' : entry.action });
+      const fields = {
+        cluster: entry.cluster,
+        kind: entry.kind,
+        namespace: entry.namespace,
+        name: entry.name,
+        revision: this.#state.revision,
+        action: entry.action,
+        dryRun: entry.dryRun,
+        reasons: entry.reasons,
+      };
+      if (entry.error) log.error({ ...fields, err: entry.error }, 'remediation failed');
+      else log.info(fields, `remediation ${entry.action}`);
+    }
+  }
+}
+
+function signature(drift: Drift | undefined): string {
+  return drift ? JSON.stringify([drift.status, drift.changes]) : '';
+}

@@ -1,0 +1,68 @@
+/**
+ * The daemon's Prometheus metrics (prom-client), on a registry of their own so tests and several
+ * daemons in one process do not collide.
+ */
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+/** DaemonMetrics are the metrics the daemon updates. */
+export interface DaemonMetrics {
+  registry: Registry;
+  driftedObjects: Gauge<'cluster'>;
+  clusterReachable: Gauge<'cluster'>;
+  driftsDetected: Counter<'cluster'>;
+  reconcileDuration: Histogram<'cluster'>;
+  remediations: Counter<'cluster' | 'result'>;
+  gitFetchErrors: Counter;
+  gitRevision: Gauge<'revision'>;
+}
+
+/** createMetrics registers every metric on a new registry. */
+export function createMetrics(): DaemonMetrics {
+  const registry = new Registry();
+  const registers = [registry];
+  return {
+    registry,
+    driftedObjects: new Gauge({
+      name: 'trueup_drifted_objects',
+      help: 'Objects currently drifted, per cluster.',
+      labelNames: ['cluster'],
+      registers,
+    }),
+    clusterReachable: new Gauge({
+      name: 'trueup_cluster_reachable',
+      help: '1 when the cluster answered its last list or watch.',
+      labelNames: ['cluster'],
+      registers,
+    }),
+    driftsDetected: new Counter({
+      name: 'trueup_drifts_detected_total',
+      help: 'Drifts detected (each new or changed drift once).',
+      labelNames: ['cluster'],
+      registers,
+    }),
+    reconcileDuration: new Histogram({
+      name: 'trueup_reconcile_duration_seconds',
+      help: 'Duration of a full reconcile of one cluster.',
+      labelNames: ['cluster'],
+      buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers,
+    }),
+    remediations: new Counter({
+      name: 'trueup_remediations_total',
+      help: 'Remediations by result: created, configured, replaced, deleted, skipped, failed.',
+      labelNames: ['cluster', 'result'],
+      registers,
+    }),
+    gitFetchErrors: new Counter({
+      name: 'trueup_git_fetch_errors_total',
+      help: 'Failed fetches of the fleet repo.',
+      registers,
+    }),
+    gitRevision: new Gauge({
+      name: 'trueup_git_revision_info',
+      help: 'The revision in use (value 1).',
+      labelNames: ['revision'],
+      registers,
+    }),
+  };
+}

@@ -1,0 +1,158 @@
+/**
+ * The daemon on the real fleet: it watches, detects a kubectl edit as it happens, remediates,
+ * follows new commits, keeps the last good revision when the repo goes away, and logs no Secret.
+ */
+import { mkdtemp, rename } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { type RunningServer, startServe } from '../../cli/serve.ts';
+import { createFleetRepo, type FleetRepo, fleetYaml } from './fleet-repo.ts';
+import { clientsFor, freshNamespace, kubectl } from './kube.ts';
+
+const fleet = inject('fleet');
+const [first, second] = fleet.clusters as [string, string];
+const canary = 'serve-canary-secret-5e1f';
+
+interface History {
+  drifts: { drift: unknown }[];
+  remediations: unknown[];
+}
+
+async function eventually<T>(
+  what: string,
+  probe: () => Promise<T | undefined>,
+  timeoutMs = 15_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe().catch(() => undefined);
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe('trueup serve', () => {
+  let ns: string;
+  let repo: FleetRepo;
+  let server: RunningServer;
+  let logs = '';
+
+  const manifests = (color: string) => ({
+    'base/app.yaml': `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: app, namespace: ${ns}}\ndata:\n  color: ${color}\n`,
+    'base/secret.yaml': `apiVersion: v1\nkind: Secret\nmetadata: {name: api, namespace: ${ns}}\nstringData:\n  token: ${canary}\n`,
+  });
+  const readColor = (cluster: string) =>
+    clientsFor(cluster)
+      .core.readNamespacedConfigMap({ name: 'app', namespace: ns })
+      .then((cm) => cm.data?.color);
+
+  beforeAll(async () => {
+    ns = await freshNamespace('serve', fleet.clusters.map(clientsFor));
+    repo = await createFleetRepo({
+      'fleet.yaml': fleetYaml('  - path: base\n    clusters: {}\n'),
+      ...manifests('blue'),
+    });
+    const sink = new Writable({
+      write(chunk, _enc, done) {
+        logs += chunk.toString();
+        done();
+      },
+    });
+    server = await startServe(
+      {
+        repo: repo.dir,
+        kubeconfig: fleet.kubeconfigPath,
+        cacheDir: await mkdtemp(join(tmpdir(), 'trueup-serve-cache-')),
+        fieldManager: `trueup-${ns}`,
+        timeout: 5,
+        remediate: true,
+        prune: true,
+        listen: '127.0.0.1:0',
+        stateDir: await mkdtemp(join(tmpdir(), 'trueup-state-')),
+        resync: '*/5 * * * *',
+        pollInterval: 3600,
+        logLevel: 'debug',
+        events: true,
+      },
+      pino({ level: 'debug' }, sink),
+    );
+  });
+  afterAll(async () => {
+    await server?.stop();
+    await repo?.remove();
+  });
+
+  it('creates the declared objects on every cluster and becomes ready', async () => {
+    for (const c of fleet.clusters) expect(await eventually(`app on ${c}`, () => readColor(c))).toBe('blue');
+    const ready = await eventually('readyz', async () => {
+      const res = await fetch(`${server.url}/readyz`);
+      return res.status === 200 ? res.json() : undefined;
+    });
+    expect(ready).toMatchObject({ ready: true, revision: expect.stringMatching(/^[0-9a-f]{40}$/) });
+    expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
+  });
+
+  it('detects a kubectl edit as it happens and restores the repo value', async () => {
+    await eventually('in sync', async () => ((await readColor(first)) === 'blue' ? true : undefined));
+    await kubectl(first, ['-n', ns, 'edit', 'configmap', 'app'], {
+      KUBE_EDITOR: "sed -i -e 's/color: blue/color: red/'",
+    });
+    await eventually('restored', async () => ((await readColor(first)) === 'blue' ? true : undefined));
+    const res = await fetch(`${server.url}/api/v1/history?cluster=${first}&namespace=${ns}&name=app`);
+    const history = (await res.json()) as History;
+    expect(history.drifts[0]?.drift).toMatchObject({
+      status: 'modified',
+      changes: [{ path: 'data.color', type: 'changed', desired: 'blue', live: 'red' }],
+      driftedBy: [expect.objectContaining({ manager: 'kubectl-edit' })],
+    });
+    expect(history.remediations[0]).toMatchObject({
+      actor: 'trueup',
+      entry: { action: 'configured', dryRun: 'passed' },
+    });
+    const events = await clientsFor(first).core.listNamespacedEvent({ namespace: ns });
+    expect(events.items.map((e) => e.reason)).toEqual(
+      expect.arrayContaining(['DriftDetected', 'DriftRemediated']),
+    );
+    const metrics = await (await fetch(`${server.url}/metrics`)).text();
+    expect(metrics).toMatch(
+      new RegExp(`trueup_remediations_total\\{cluster="${first}",result="configured"\\} [1-9]`),
+    );
+  });
+
+  it('applies a new commit after a refresh', async () => {
+    await repo.commit(manifests('green'));
+    const res = await fetch(`${server.url}/api/v1/git/refresh`, { method: 'POST' });
+    expect(await res.json()).toMatchObject({ changed: true });
+    for (const c of fleet.clusters)
+      await eventually(`green on ${c}`, async () => ((await readColor(c)) === 'green' ? true : undefined));
+  });
+
+  it('keeps the last good revision when the repo cannot be fetched, and removes nothing', async () => {
+    const before = ((await (await fetch(`${server.url}/api/v1/status`)).json()) as { revision: string })
+      .revision;
+    const moved = `${repo.dir}-gone`;
+    await rename(repo.dir, moved);
+    try {
+      const res = await fetch(`${server.url}/api/v1/git/refresh`, { method: 'POST' });
+      expect(res.status).toBe(502);
+      const status = await (await fetch(`${server.url}/api/v1/status`)).json();
+      expect(status).toMatchObject({ revision: before, gitError: expect.any(String) });
+      await kubectl(second, ['-n', ns, 'delete', 'configmap', 'app']);
+      // Still reconciling from the last good revision: the deleted object comes back.
+      await eventually('recreated', async () => ((await readColor(second)) === 'green' ? true : undefined));
+      expect(await readColor(first)).toBe('green');
+    } finally {
+      await rename(moved, repo.dir);
+    }
+  });
+
+  it('never logs a Secret value', () => {
+    expect(logs).toContain('drift detected');
+    expect(logs).not.toContain(canary);
+    expect(logs).not.toContain(Buffer.from(canary).toString('base64'));
+  });
+});
