@@ -3,6 +3,7 @@
  * `kubectl diff`: 0 in sync / success, 1 drift found or left, 2 error (including usage errors).
  */
 import { Command, CommanderError } from 'commander';
+import { addDemoOptions, demoCommand } from './demo.ts';
 import { addRunOptions, diffCommand, reconcileCommand } from './fleet-commands.ts';
 import { UsageError } from './fleet-run.ts';
 import { addServeOptions, serveCommand } from './serve.ts';
@@ -45,10 +46,11 @@ export function buildProgram(): Command {
     .action(async (options) => {
       process.exitCode = await serveCommand(options);
     });
-  program
-    .command('demo')
-    .description('start a local 3-cluster fleet with an example repo and the console')
-    .action(pending('demo', 'reconciler'));
+  addDemoOptions(program.command('demo'))
+    .description('start a local 3-cluster fleet, an example repo and the daemon (needs Go the first time)')
+    .action(async (options) => {
+      process.exitCode = await demoCommand(options);
+    });
   program
     .command('explain')
     .description('explain the policy decision for one object')

@@ -88,7 +88,8 @@ export function watchCluster(
       if (error.reason === 'gone') {
         resourceVersion = undefined; // the version expired: relist now
       } else if (error.status === undefined && error.message.endsWith('watch closed by the server')) {
-        // A normal server-side timeout: resume from the last version seen.
+        // The server ended the watch (timeoutSeconds): resume from the last version seen. A client
+        // timeout is not this: it means the cluster stopped answering, reported below.
       } else {
         handlers.onError(error);
         resourceVersion = undefined;

@@ -116,6 +116,9 @@ export interface KubeClusterOptions {
   timeoutMs?: number;
 }
 
+/** watchTimeoutSeconds is how long one watch request lasts before it is resumed. */
+const watchTimeoutSeconds = 25;
+
 /** kubeClusterAccess returns ClusterAccess for one kubeconfig context. */
 export function kubeClusterAccess(
   kubeConfig: KubeConfig,
@@ -162,7 +165,8 @@ export function kubeClusterAccess(
       const controller = await watcher
         .watch(
           path,
-          { resourceVersion, allowWatchBookmarks: true },
+          // The server ends the watch before client-node's 30 s inactivity timeout; it resumes from here.
+          { resourceVersion, allowWatchBookmarks: true, timeoutSeconds: watchTimeoutSeconds },
           (type, obj) => {
             if (type === 'BOOKMARK')
               return handlers.onProgress(obj?.metadata?.resourceVersion ?? resourceVersion);
@@ -428,7 +432,14 @@ function toKubeError(cluster: string, what: string, err: unknown): KubeError {
               : 'other';
     return new KubeError({ cluster, what, reason, status, detail });
   }
-  const e = err as { message?: string; code?: string; cause?: { code?: string; message?: string } };
+  const e = err as {
+    name?: string;
+    message?: string;
+    code?: string;
+    cause?: { code?: string; message?: string };
+  };
+  if (e.name === 'TimeoutError')
+    return new KubeError({ cluster, what, reason: 'timeout', detail: e.message ?? 'timed out' });
   const code = e.cause?.code ?? e.code;
   const detail = e.cause?.message ?? e.message ?? String(err);
   const unreachable = /ECONNREFUSED|ECONNRESET|EHOSTUNREACH|ENOTFOUND|ETIMEDOUT|EPIPE|socket hang up/.test(

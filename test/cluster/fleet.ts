@@ -57,7 +57,10 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
   await mkdir(dir, { recursive: true });
   const processes: ManagedProcess[] = [];
   const stop = async ({ keepLogs = false } = {}) => {
-    await Promise.all(processes.map((p) => p.stop()));
+    // API servers first: with etcd gone they would wait for it instead of shutting down.
+    const [etcd, ...apiservers] = processes;
+    await Promise.all(apiservers.map((p) => p.stop()));
+    await etcd?.stop();
     process.off('exit', killAll);
     if (!keepLogs) await rm(dir, { recursive: true, force: true });
   };
