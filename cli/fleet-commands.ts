@@ -6,6 +6,7 @@ import type { Command } from 'commander';
 import { hasDrifted, refKey } from '../reconciler/model.ts';
 import { addProvenanceCommits } from '../reconciler/provenance.ts';
 import { type CycleReport, defaultCycleOptions, reconcileFleet } from '../reconciler/reconcile.ts';
+import { openAuditStore } from '../reconciler/store.ts';
 import { loadFleetRun, type RunOptions } from './fleet-run.ts';
 import { renderChangesText, renderDiffText, toDiffJson, toReconcileJson } from './render.ts';
 
@@ -19,6 +20,7 @@ interface ReconcileOptions extends RunOptions, OutputOptions {
   dryRun?: boolean;
   prune?: boolean;
   replaceImmutable?: boolean;
+  stateDir?: string;
 }
 
 /** addRepoOptions adds the options every command that reads the fleet takes. */
@@ -66,12 +68,31 @@ async function runCycle(options: ReconcileOptions): Promise<CycleReport> {
   );
   const drifts = report.clusters.flatMap((c) => c.drifts.filter(hasDrifted));
   await addProvenanceCommits(drifts, (file) => run.source.blame(report.revision, file));
+  if (options.stateDir) recordCycle(options.stateDir, report);
   return report;
+}
+
+/** recordCycle writes a cycle's drifts and remediations to the audit store. */
+function recordCycle(stateDir: string, report: CycleReport): void {
+  const store = openAuditStore(stateDir);
+  try {
+    for (const cluster of report.clusters) {
+      for (const drift of cluster.drifts.filter(hasDrifted)) store.recordDrift(report.revision, drift);
+      for (const entry of cluster.changes) store.recordRemediation(report.revision, entry, actor());
+    }
+  } finally {
+    store.close();
+  }
+}
+
+/** actor names who ran a one-shot reconcile, for the audit trail. */
+function actor(): string {
+  return `cli:${process.env.USER ?? process.env.LOGNAME ?? 'unknown'}`;
 }
 
 /** diffCommand runs `trueup diff`. */
 export async function diffCommand(options: ReconcileOptions): Promise<number> {
-  const report = await runCycle({ ...options, remediate: false, dryRun: false });
+  const report = await runCycle({ ...options, remediate: false, dryRun: false, stateDir: undefined });
   process.stdout.write(
     options.output === 'json' ? `${JSON.stringify(toDiffJson(report), null, 2)}\n` : renderDiffText(report),
   );

@@ -38,6 +38,7 @@ export function buildProgram(): Command {
     .option('--dry-run', 'plan and validate with the server dry-run; change nothing')
     .option('--prune', 'delete objects trueup created that the repo no longer declares')
     .option('--replace-immutable', 'delete and re-create drifted immutable objects')
+    .option('--state-dir <dir>', 'record drifts and remediations in the audit store here', './.trueup')
     .action(async (options) => {
       process.exitCode = await reconcileCommand(options);
     });

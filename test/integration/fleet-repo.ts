@@ -78,12 +78,19 @@ export interface RunResult {
 /** Transcript keeps every output of every trueup run in a test, for canary scans. */
 export class Transcript {
   readonly runs: RunResult[] = [];
+  /** stateDir is the audit store folder reconcile runs of this transcript write to. */
+  readonly stateDir = join(
+    tmpdir(),
+    `trueup-test-state-${process.pid}-${Math.random().toString(36).slice(2)}`,
+  );
 
   /** trueup runs the real CLI with the fleet kubeconfig. */
   async trueup(args: string[], env: NodeJS.ProcessEnv = {}): Promise<RunResult> {
     const cacheDir = join(tmpdir(), 'trueup-test-cache');
     const kubeconfig = args.includes('--kubeconfig') ? [] : ['--kubeconfig', inject('fleet').kubeconfigPath];
-    const full = [bin, ...args, ...kubeconfig, '--cache-dir', cacheDir];
+    const stateDir =
+      args[0] === 'reconcile' && !args.includes('--state-dir') ? ['--state-dir', this.stateDir] : [];
+    const full = [bin, ...args, ...kubeconfig, ...stateDir, '--cache-dir', cacheDir];
     let result: RunResult;
     try {
       const { stdout, stderr } = await execFileAsync(process.execPath, full, {

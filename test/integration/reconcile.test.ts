@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import type { DiffJson } from '../../cli/render.ts';
 import type { ChangeSetEntry } from '../../reconciler/reconcile.ts';
+import { openAuditStore } from '../../reconciler/store.ts';
 import { createFleetRepo, type FleetRepo, fleetYaml, Transcript } from './fleet-repo.ts';
 import { clientsFor, freshNamespace, kubectl } from './kube.ts';
 
@@ -118,6 +119,22 @@ describe('trueup diff and reconcile', () => {
     ]);
     const live = await clientsFor(first).core.readNamespacedConfigMap({ name: 'app', namespace: ns });
     expect(live.data?.color).toBe('blue');
+    // The audit store has the drift and the remediation, with revision and actor.
+    const store = openAuditStore(t.stateDir);
+    expect(store.drifts({ cluster: first, namespace: ns })[0]).toMatchObject({
+      revision: rec.body.revision,
+      drift: { status: 'modified' },
+    });
+    expect(store.remediations({ cluster: first, namespace: ns })[0]).toMatchObject({
+      actor: expect.stringMatching(/^cli:/),
+      entry: {
+        action: 'configured',
+        dryRun: 'passed',
+        before: expect.stringMatching(/^sha256:/),
+        after: expect.stringMatching(/^sha256:/),
+      },
+    });
+    store.close();
   });
 
   it('treats a key added out of band as drift and removes it on remediation; a removed key and a deleted object are restored', async () => {

@@ -150,9 +150,33 @@ describe('trueup serve', () => {
     }
   });
 
-  it('never logs a Secret value', () => {
+  it('never shows a Secret value in logs or any API answer', async () => {
+    await kubectl(first, [
+      '-n',
+      ns,
+      'patch',
+      'secret',
+      'api',
+      '--type=merge',
+      '-p',
+      '{"stringData":{"token":"rotated-canary-77c1"}}',
+    ]);
+    await eventually('secret restored', async () => {
+      const s = await clientsFor(first).core.readNamespacedSecret({ name: 'api', namespace: ns });
+      return Buffer.from(s.data?.token ?? '', 'base64').toString() === canary ? true : undefined;
+    });
+    const answers = await Promise.all(
+      ['/api/v1/status', '/api/v1/drifts', `/api/v1/history?namespace=${ns}`, '/metrics'].map(async (path) =>
+        (await fetch(`${server.url}${path}`)).text(),
+      ),
+    );
+    expect(answers[2]).toContain('data.token');
     expect(logs).toContain('drift detected');
-    expect(logs).not.toContain(canary);
-    expect(logs).not.toContain(Buffer.from(canary).toString('base64'));
+    for (const text of [...answers, logs]) {
+      for (const value of [canary, 'rotated-canary-77c1']) {
+        expect(text).not.toContain(value);
+        expect(text).not.toContain(Buffer.from(value).toString('base64'));
+      }
+    }
   });
 });
