@@ -10,28 +10,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
-import type { Command } from 'commander';
 import { ensureClusterBinaries } from '../test/cluster/binaries.ts';
 import { startFleet } from '../test/cluster/fleet.ts';
+import type { DemoOptions } from './options.ts';
 import { startServe } from './serve.ts';
 
 const examples = new URL('../examples/', import.meta.url).pathname;
 const demoClusters = ['prod-eu', 'prod-us', 'staging'];
-
-/** DemoOptions are `trueup demo`'s options. */
-export interface DemoOptions {
-  listen: string;
-  dir?: string;
-  observe?: boolean;
-}
-
-/** addDemoOptions adds demo's options. */
-export function addDemoOptions(command: Command): Command {
-  return command
-    .option('--listen <host:port>', 'HTTP address of the daemon', '127.0.0.1:8080')
-    .option('--dir <dir>', 'where the demo keeps its fleet, repo and state (default: a new temp folder)')
-    .option('--observe', 'detect and report drift only; do not remediate');
-}
 
 /** demoCommand runs the demo until SIGINT or SIGTERM. */
 export async function demoCommand(options: DemoOptions): Promise<number> {

@@ -2,48 +2,13 @@
  * `trueup diff` and `trueup reconcile --once`: one cycle over the fleet, printed as text or JSON.
  * Exit codes (like `kubectl diff`): 0 in sync / converged, 1 drift found / left, 2 error.
  */
-import type { Command } from 'commander';
 import { hasDrifted, refKey } from '../reconciler/model.ts';
 import { addProvenanceCommits } from '../reconciler/provenance.ts';
 import { type CycleReport, defaultCycleOptions, reconcileFleet } from '../reconciler/reconcile.ts';
 import { openAuditStore } from '../reconciler/store.ts';
-import { loadFleetRun, type RunOptions } from './fleet-run.ts';
+import { loadFleetRun } from './fleet-run.ts';
+import type { ReconcileOptions } from './options.ts';
 import { renderChangesText, renderDiffText, toDiffJson, toReconcileJson } from './render.ts';
-
-interface OutputOptions {
-  output: 'text' | 'json';
-}
-
-interface ReconcileOptions extends RunOptions, OutputOptions {
-  once?: boolean;
-  remediate?: boolean;
-  dryRun?: boolean;
-  prune?: boolean;
-  replaceImmutable?: boolean;
-  stateDir?: string;
-}
-
-/** addRepoOptions adds the options every command that reads the fleet takes. */
-export function addRepoOptions(command: Command): Command {
-  return command
-    .requiredOption('--repo <path|url>', 'the fleet repo: a local path or a git URL')
-    .option('--revision <rev>', 'pin a commit SHA or tag (default: follow the branch)')
-    .option('--branch <name>', 'branch to follow (default: the remote default branch)')
-    .option(
-      '--kubeconfig <file>',
-      'kubeconfig with one context per cluster (default: $KUBECONFIG or ~/.kube/config)',
-    )
-    .option('--cache-dir <dir>', 'git cache folder (default: $XDG_CACHE_HOME/trueup)')
-    .option('--field-manager <name>', 'server-side apply field manager', 'trueup')
-    .option('--timeout <seconds>', 'per-request timeout against each cluster', (v) => Number(v), 15);
-}
-
-/** addRunOptions adds the options of the one-shot commands (diff, reconcile). */
-export function addRunOptions(command: Command): Command {
-  return addRepoOptions(command)
-    .option('--cluster <name...>', 'only these clusters (repeatable)')
-    .option('-o, --output <format>', 'text or json', 'text');
-}
 
 /** hasErrors tells whether a report carries repo errors or unreachable clusters. */
 function hasErrors(report: CycleReport): boolean {

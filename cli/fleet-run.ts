@@ -12,18 +12,8 @@ import { GitSource, type RepoSnapshot } from '../reconciler/git-source.ts';
 import { type ClusterAccess, kubeClusterAccess } from '../reconciler/kube-cluster.ts';
 import { decryptSopsDocuments } from '../reconciler/sops.ts';
 import { loadAgeIdentities } from '../reconciler/sops-keys.ts';
-
-/** RunOptions are the options every fleet command takes. */
-export interface RunOptions {
-  repo: string;
-  revision?: string;
-  branch?: string;
-  kubeconfig?: string;
-  cluster?: string[];
-  cacheDir?: string;
-  fieldManager: string;
-  timeout: number;
-}
+import { UsageError } from './errors.ts';
+import type { RunOptions } from './options.ts';
 
 /** FleetRun is a loaded fleet: desired state at a revision, and access to its clusters. */
 export interface FleetRun {
@@ -36,11 +26,6 @@ export interface FleetRun {
 /** defaultCacheDir is where trueup keeps its git cache: $XDG_CACHE_HOME/trueup or ~/.cache/trueup. */
 export function defaultCacheDir(): string {
   return join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'trueup');
-}
-
-/** UsageError is a mistake in the command line or its inputs (exit 2, no stack). */
-export class UsageError extends Error {
-  override name = 'UsageError';
 }
 
 /** openGitSource makes the git source for the run's repo options. */

@@ -3,6 +3,9 @@ import { readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 
+// Each test starts a real process; on a busy 2-core machine that can take seconds.
+const processTimeout = 30_000;
+
 const bin = new URL('../bin/trueup.js', import.meta.url).pathname;
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 
@@ -17,7 +20,7 @@ async function trueup(...args: string[]) {
   }
 }
 
-describe('the trueup executable', () => {
+describe('the trueup executable', { timeout: processTimeout }, () => {
   it('prints the package version with --version and exits 0', async () => {
     expect(await trueup('--version')).toMatchObject({ code: 0, stdout: `${pkg.version}\n` });
   });

@@ -3,10 +3,8 @@
  * `kubectl diff`: 0 in sync / success, 1 drift found or left, 2 error (including usage errors).
  */
 import { Command, CommanderError } from 'commander';
-import { addDemoOptions, demoCommand } from './demo.ts';
-import { addRunOptions, diffCommand, reconcileCommand } from './fleet-commands.ts';
-import { UsageError } from './fleet-run.ts';
-import { addServeOptions, serveCommand } from './serve.ts';
+import { UsageError } from './errors.ts';
+import { addDemoOptions, addRunOptions, addServeOptions } from './options.ts';
 import { version } from './version.ts';
 
 /** ExitCode is the process exit status every subcommand maps its outcome to. */
@@ -29,7 +27,7 @@ export function buildProgram(): Command {
   addRunOptions(program.command('diff'))
     .description('show drift between the fleet repo and the live clusters (exit 0 in sync, 1 drift, 2 error)')
     .action(async (options) => {
-      process.exitCode = await diffCommand(options);
+      process.exitCode = await (await import('./fleet-commands.ts')).diffCommand(options);
     });
   addRunOptions(program.command('reconcile'))
     .description('compute drift once and, with --remediate, fix it with server-side apply')
@@ -40,17 +38,17 @@ export function buildProgram(): Command {
     .option('--replace-immutable', 'delete and re-create drifted immutable objects')
     .option('--state-dir <dir>', 'record drifts and remediations in the audit store here', './.trueup')
     .action(async (options) => {
-      process.exitCode = await reconcileCommand(options);
+      process.exitCode = await (await import('./fleet-commands.ts')).reconcileCommand(options);
     });
   addServeOptions(program.command('serve'))
     .description('run the daemon: watch, detect, remediate, serve health, metrics and the API')
     .action(async (options) => {
-      process.exitCode = await serveCommand(options);
+      process.exitCode = await (await import('./serve.ts')).serveCommand(options);
     });
   addDemoOptions(program.command('demo'))
     .description('start a local 3-cluster fleet, an example repo and the daemon (needs Go the first time)')
     .action(async (options) => {
-      process.exitCode = await demoCommand(options);
+      process.exitCode = await (await import('./demo.ts')).demoCommand(options);
     });
   program
     .command('explain')

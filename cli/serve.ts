@@ -3,7 +3,6 @@
  * remediates when enabled, resyncs on a cron schedule and on new commits, and serves health,
  * metrics and the JSON API on one HTTP server. Logs are pino JSON on stdout.
  */
-import type { Command } from 'commander';
 import cron from 'node-cron';
 import { type Logger, pino } from 'pino';
 import { Daemon } from '../reconciler/daemon.ts';
@@ -11,41 +10,9 @@ import { createMetrics } from '../reconciler/metrics.ts';
 import { defaultCycleOptions } from '../reconciler/reconcile.ts';
 import { openAuditStore } from '../reconciler/store.ts';
 import { buildServer } from '../web/server.ts';
-import { addRepoOptions } from './fleet-commands.ts';
-import {
-  clusterAccessFactory,
-  desiredStateBuilder,
-  openGitSource,
-  type RunOptions,
-  UsageError,
-} from './fleet-run.ts';
-
-/** ServeOptions are `trueup serve`'s options. */
-export interface ServeOptions extends RunOptions {
-  remediate?: boolean;
-  prune?: boolean;
-  replaceImmutable?: boolean;
-  listen: string;
-  stateDir: string;
-  resync: string;
-  pollInterval: number;
-  logLevel: string;
-  events: boolean;
-}
-
-/** addServeOptions adds serve's options (also used by demo). */
-export function addServeOptions(command: Command): Command {
-  return addRepoOptions(command)
-    .option('--remediate', 'fix drift automatically (server dry-run first, then server-side apply)')
-    .option('--prune', 'delete objects trueup created that the repo no longer declares')
-    .option('--replace-immutable', 'delete and re-create drifted immutable objects')
-    .option('--listen <host:port>', 'HTTP address for health, metrics and the API', '127.0.0.1:8080')
-    .option('--state-dir <dir>', 'where the audit store lives', './.trueup')
-    .option('--resync <cron>', 'full resync schedule (node-cron syntax)', '*/5 * * * *')
-    .option('--poll-interval <seconds>', 'how often to fetch the repo', (v) => Number(v), 30)
-    .option('--no-events', 'do not record Kubernetes Events on objects')
-    .option('--log-level <level>', 'pino log level', 'info');
-}
+import { UsageError } from './errors.ts';
+import { clusterAccessFactory, desiredStateBuilder, openGitSource } from './fleet-run.ts';
+import type { ServeOptions } from './options.ts';
 
 /** RunningServer is a started daemon with its HTTP server. */
 export interface RunningServer {

@@ -1,0 +1,96 @@
+/**
+ * The command line's options and their types, kept apart from the commands so that parsing the
+ * arguments (and --help, --version) loads nothing heavy.
+ */
+import type { Command } from 'commander';
+
+/** RunOptions are the options every fleet command takes. */
+export interface RunOptions {
+  repo: string;
+  revision?: string;
+  branch?: string;
+  kubeconfig?: string;
+  cluster?: string[];
+  cacheDir?: string;
+  fieldManager: string;
+  timeout: number;
+}
+
+/** OutputOptions choose text or JSON output. */
+export interface OutputOptions {
+  output: 'text' | 'json';
+}
+
+/** ReconcileOptions are diff's and reconcile's options. */
+export interface ReconcileOptions extends RunOptions, OutputOptions {
+  once?: boolean;
+  remediate?: boolean;
+  dryRun?: boolean;
+  prune?: boolean;
+  replaceImmutable?: boolean;
+  stateDir?: string;
+}
+
+/** addRepoOptions adds the options every command that reads the fleet takes. */
+export function addRepoOptions(command: Command): Command {
+  return command
+    .requiredOption('--repo <path|url>', 'the fleet repo: a local path or a git URL')
+    .option('--revision <rev>', 'pin a commit SHA or tag (default: follow the branch)')
+    .option('--branch <name>', 'branch to follow (default: the remote default branch)')
+    .option(
+      '--kubeconfig <file>',
+      'kubeconfig with one context per cluster (default: $KUBECONFIG or ~/.kube/config)',
+    )
+    .option('--cache-dir <dir>', 'git cache folder (default: $XDG_CACHE_HOME/trueup)')
+    .option('--field-manager <name>', 'server-side apply field manager', 'trueup')
+    .option('--timeout <seconds>', 'per-request timeout against each cluster', (v) => Number(v), 15);
+}
+
+/** addRunOptions adds the options of the one-shot commands (diff, reconcile). */
+export function addRunOptions(command: Command): Command {
+  return addRepoOptions(command)
+    .option('--cluster <name...>', 'only these clusters (repeatable)')
+    .option('-o, --output <format>', 'text or json', 'text');
+}
+
+/** ServeOptions are `trueup serve`'s options. */
+export interface ServeOptions extends RunOptions {
+  remediate?: boolean;
+  prune?: boolean;
+  replaceImmutable?: boolean;
+  listen: string;
+  stateDir: string;
+  resync: string;
+  pollInterval: number;
+  logLevel: string;
+  events: boolean;
+}
+
+/** addServeOptions adds serve's options (also used by demo). */
+export function addServeOptions(command: Command): Command {
+  return addRepoOptions(command)
+    .option('--remediate', 'fix drift automatically (server dry-run first, then server-side apply)')
+    .option('--prune', 'delete objects trueup created that the repo no longer declares')
+    .option('--replace-immutable', 'delete and re-create drifted immutable objects')
+    .option('--listen <host:port>', 'HTTP address for health, metrics and the API', '127.0.0.1:8080')
+    .option('--state-dir <dir>', 'where the audit store lives', './.trueup')
+    .option('--resync <cron>', 'full resync schedule (node-cron syntax)', '*/5 * * * *')
+    .option('--poll-interval <seconds>', 'how often to fetch the repo', (v) => Number(v), 30)
+    .option('--no-events', 'do not record Kubernetes Events on objects')
+    .option('--log-level <level>', 'pino log level', 'info');
+}
+
+/** DemoOptions are `trueup demo`'s options. */
+export interface DemoOptions {
+  listen: string;
+  dir?: string;
+  observe?: boolean;
+}
+
+/** addDemoOptions adds demo's options. */
+export function addDemoOptions(command: Command): Command {
+  return command
+    .option('--listen <host:port>', 'HTTP address of the daemon', '127.0.0.1:8080')
+    .option('--dir <dir>', 'where the demo keeps its fleet, repo and state (default: a new temp folder)')
+    .option('--observe', 'detect and report drift only; do not remediate');
+}
