@@ -1,9 +1,10 @@
 /**
  * `trueup diff` and `trueup reconcile --once`: one cycle over the fleet, printed as text or JSON.
- * Exit codes (like `kubectl diff`): 0 in sync / converged, 1 drift found / left, 2 error.
+ * Exit codes (like `kubectl diff`): 0 in sync / converged, 1 drift found / left, 2 error. Target
+ * conflicts are shown but never change the exit code.
  */
-import { hasDrifted, refKey } from '../reconciler/model.ts';
-import { addProvenanceCommits } from '../reconciler/provenance.ts';
+import { type Conflict, hasDrifted, refKey } from '../reconciler/model.ts';
+import { addConflictCommits, addProvenanceCommits, blameOnce } from '../reconciler/provenance.ts';
 import { type CycleReport, defaultCycleOptions, reconcileFleet } from '../reconciler/reconcile.ts';
 import { openAuditStore } from '../reconciler/store.ts';
 import { loadFleetRun } from './fleet-run.ts';
@@ -15,7 +16,13 @@ function hasErrors(report: CycleReport): boolean {
   return report.errors.length > 0 || report.clusters.some((c) => !c.reachable);
 }
 
-async function runCycle(options: ReconcileOptions): Promise<CycleReport> {
+/** CycleOutcome is a cycle's report and the repo's conflicts on the clusters it covered. */
+interface CycleOutcome {
+  report: CycleReport;
+  conflicts: Conflict[];
+}
+
+async function runCycle(options: ReconcileOptions): Promise<CycleOutcome> {
   const run = await loadFleetRun(options);
   const report = await reconcileFleet(
     run.state,
@@ -32,9 +39,13 @@ async function runCycle(options: ReconcileOptions): Promise<CycleReport> {
     run.selected,
   );
   const drifts = report.clusters.flatMap((c) => c.drifts.filter(hasDrifted));
-  await addProvenanceCommits(drifts, (file) => run.source.blame(report.revision, file));
+  const covered = new Set(report.clusters.map((c) => c.name));
+  const conflicts = run.state.conflicts.filter((c) => covered.has(c.cluster));
+  const blame = blameOnce((file) => run.source.blame(report.revision, file));
+  await addProvenanceCommits(drifts, blame);
+  await addConflictCommits(conflicts, blame);
   if (options.stateDir) recordCycle(options.stateDir, report);
-  return report;
+  return { report, conflicts };
 }
 
 /** recordCycle writes a cycle's drifts and remediations to the audit store. */
@@ -57,9 +68,16 @@ function actor(): string {
 
 /** diffCommand runs `trueup diff`. */
 export async function diffCommand(options: ReconcileOptions): Promise<number> {
-  const report = await runCycle({ ...options, remediate: false, dryRun: false, stateDir: undefined });
+  const { report, conflicts } = await runCycle({
+    ...options,
+    remediate: false,
+    dryRun: false,
+    stateDir: undefined,
+  });
   process.stdout.write(
-    options.output === 'json' ? `${JSON.stringify(toDiffJson(report), null, 2)}\n` : renderDiffText(report),
+    options.output === 'json'
+      ? `${JSON.stringify(toDiffJson(report, conflicts), null, 2)}\n`
+      : renderDiffText(report, conflicts),
   );
   if (hasErrors(report)) return 2;
   return report.clusters.some((c) => c.drifts.some(hasDrifted)) ? 1 : 0;
@@ -73,11 +91,11 @@ export async function reconcileCommand(options: ReconcileOptions): Promise<numbe
     );
     return 2;
   }
-  const report = await runCycle(options);
+  const { report, conflicts } = await runCycle(options);
   if (options.output === 'json') {
-    process.stdout.write(`${JSON.stringify(toReconcileJson(report), null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify(toReconcileJson(report, conflicts), null, 2)}\n`);
   } else {
-    process.stdout.write(renderDiffText(report) + renderChangesText(report));
+    process.stdout.write(renderDiffText(report, conflicts) + renderChangesText(report));
   }
   if (hasErrors(report) || report.clusters.some((c) => c.changes.some((e) => e.error))) return 2;
   return driftLeft(report, options.dryRun ?? false) ? 1 : 0;

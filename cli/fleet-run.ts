@@ -2,54 +2,21 @@
  * What `diff` and `reconcile` share: fetch the fleet repo, build the desired state (decrypting
  * SOPS Secrets in memory), and connect to the selected clusters through the kubeconfig.
  */
-import { homedir } from 'node:os';
-import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
-import type { Document } from 'yaml';
-import { buildDesiredState, type DesiredState } from '../reconciler/desired-state.ts';
 import { contextOf, type FleetCluster } from '../reconciler/fleet-config.ts';
-import { GitSource, type RepoSnapshot } from '../reconciler/git-source.ts';
+import type { FleetState } from '../reconciler/fleet-state.ts';
+import type { GitSource } from '../reconciler/git-source.ts';
 import { type ClusterAccess, kubeClusterAccess } from '../reconciler/kube-cluster.ts';
-import { decryptSopsDocuments } from '../reconciler/sops.ts';
-import { loadAgeIdentities } from '../reconciler/sops-keys.ts';
 import { UsageError } from './errors.ts';
 import type { RunOptions } from './options.ts';
+import { desiredStateBuilder, openGitSource } from './repo-source.ts';
 
 /** FleetRun is a loaded fleet: desired state at a revision, and access to its clusters. */
 export interface FleetRun {
   source: GitSource;
-  state: DesiredState;
+  state: FleetState;
   access: (cluster: FleetCluster) => ClusterAccess;
   selected: string[];
-}
-
-/** defaultCacheDir is where trueup keeps its git cache: $XDG_CACHE_HOME/trueup or ~/.cache/trueup. */
-export function defaultCacheDir(): string {
-  return join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'trueup');
-}
-
-/** openGitSource makes the git source for the run's repo options. */
-export function openGitSource(
-  options: Pick<RunOptions, 'repo' | 'branch' | 'revision' | 'cacheDir'>,
-): GitSource {
-  return new GitSource({
-    repo: options.repo,
-    ...(options.branch ? { branch: options.branch } : {}),
-    ...(options.revision ? { revision: options.revision } : {}),
-    cacheDir: join(options.cacheDir ?? defaultCacheDir(), 'git'),
-  });
-}
-
-/** desiredStateBuilder returns snapshot -> desired state, decrypting SOPS with the age keys from the environment. */
-export async function desiredStateBuilder(): Promise<(snapshot: RepoSnapshot) => Promise<DesiredState>> {
-  const identities = await loadAgeIdentities().catch((err: Error) => {
-    throw new UsageError(err.message);
-  });
-  const decrypt =
-    identities.length > 0
-      ? { decryptSops: (docs: Document[]) => decryptSopsDocuments(docs, identities) }
-      : {};
-  return (snapshot) => buildDesiredState(snapshot, decrypt);
 }
 
 /** clusterAccessFactory loads the kubeconfig and returns cluster -> ClusterAccess. */

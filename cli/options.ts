@@ -31,17 +31,26 @@ export interface ReconcileOptions extends RunOptions, OutputOptions {
   stateDir?: string;
 }
 
-/** addRepoOptions adds the options every command that reads the fleet takes. */
-export function addRepoOptions(command: Command): Command {
+/** addSourceOptions adds the options that choose the fleet repo and its revision. */
+export function addSourceOptions(command: Command): Command {
   return command
     .requiredOption('--repo <path|url>', 'the fleet repo: a local path or a git URL')
     .option('--revision <rev>', 'pin a commit SHA or tag (default: follow the branch)')
-    .option('--branch <name>', 'branch to follow (default: the remote default branch)')
-    .option(
-      '--kubeconfig <file>',
-      'kubeconfig with one context per cluster (default: $KUBECONFIG or ~/.kube/config)',
-    )
-    .option('--cache-dir <dir>', 'git cache folder (default: $XDG_CACHE_HOME/trueup)')
+    .option('--branch <name>', 'branch to follow (default: the remote default branch)');
+}
+
+/** addCacheDirOption adds the git cache folder option. */
+export function addCacheDirOption(command: Command): Command {
+  return command.option('--cache-dir <dir>', 'git cache folder (default: $XDG_CACHE_HOME/trueup)');
+}
+
+/** addRepoOptions adds the options every command that reads the fleet and its clusters takes. */
+export function addRepoOptions(command: Command): Command {
+  const withKubeconfig = addSourceOptions(command).option(
+    '--kubeconfig <file>',
+    'kubeconfig with one context per cluster (default: $KUBECONFIG or ~/.kube/config)',
+  );
+  return addCacheDirOption(withKubeconfig)
     .option('--field-manager <name>', 'server-side apply field manager', 'trueup')
     .option('--timeout <seconds>', 'per-request timeout against each cluster', (v) => Number(v), 15);
 }
@@ -51,6 +60,16 @@ export function addRunOptions(command: Command): Command {
   return addRepoOptions(command)
     .option('--cluster <name...>', 'only these clusters (repeatable)')
     .option('-o, --output <format>', 'text or json', 'text');
+}
+
+/** ValidateOptions are `trueup validate`'s options: the repo only, no cluster access. */
+export interface ValidateOptions
+  extends Pick<RunOptions, 'repo' | 'revision' | 'branch' | 'cacheDir'>,
+    OutputOptions {}
+
+/** addValidateOptions adds validate's options: the repo options without kubeconfig, field manager or timeout. */
+export function addValidateOptions(command: Command): Command {
+  return addCacheDirOption(addSourceOptions(command)).option('-o, --output <format>', 'text or json', 'text');
 }
 
 /** ServeOptions are `trueup serve`'s options. */
@@ -93,4 +112,23 @@ export function addDemoOptions(command: Command): Command {
     .option('--listen <host:port>', 'HTTP address of the daemon', '127.0.0.1:8080')
     .option('--dir <dir>', 'where the demo keeps its fleet, repo and state (default: a new temp folder)')
     .option('--observe', 'detect and report drift only; do not remediate');
+}
+
+/** ExplainOptions are `trueup explain`'s options. */
+export interface ExplainOptions
+  extends Pick<RunOptions, 'repo' | 'revision' | 'branch' | 'cacheDir'>,
+    OutputOptions {
+  at?: string;
+}
+
+/** addExplainOptions adds explain's options (the repo, no cluster access). */
+export function addExplainOptions(command: Command): Command {
+  return command
+    .argument('<object>', '<cluster>/<namespace>/<kind>/<name>')
+    .requiredOption('--repo <path|url>', 'the fleet repo: a local path or a git URL')
+    .option('--revision <rev>', 'pin a commit SHA or tag (default: follow the branch)')
+    .option('--branch <name>', 'branch to follow (default: the remote default branch)')
+    .option('--cache-dir <dir>', 'git cache folder (default: $XDG_CACHE_HOME/trueup)')
+    .option('--at <time>', 'explain as of this time (ISO 8601), for windows; default now')
+    .option('-o, --output <format>', 'text or json', 'text');
 }

@@ -1,10 +1,17 @@
 /**
  * trueup's command line: parses arguments and dispatches to the subcommands. Exit codes follow
- * `kubectl diff`: 0 in sync / success, 1 drift found or left, 2 error (including usage errors).
+ * `kubectl diff`: 0 in sync / success, 1 drift found or left (for validate: conflicts only), 2 error
+ * (including usage errors).
  */
 import { Command, CommanderError } from 'commander';
 import { UsageError } from './errors.ts';
-import { addDemoOptions, addRunOptions, addServeOptions } from './options.ts';
+import {
+  addDemoOptions,
+  addExplainOptions,
+  addRunOptions,
+  addServeOptions,
+  addValidateOptions,
+} from './options.ts';
 import { version } from './version.ts';
 
 /** ExitCode is the process exit status every subcommand maps its outcome to. */
@@ -29,6 +36,13 @@ export function buildProgram(): Command {
     .action(async (options) => {
       process.exitCode = await (await import('./fleet-commands.ts')).diffCommand(options);
     });
+  addValidateOptions(program.command('validate'))
+    .description(
+      'check the fleet repo without cluster access, as CI would (exit 0 valid, 1 conflicts only, 2 errors)',
+    )
+    .action(async (options) => {
+      process.exitCode = await (await import('./validate.ts')).validateCommand(options);
+    });
   addRunOptions(program.command('reconcile'))
     .description('compute drift once and, with --remediate, fix it with server-side apply')
     .option('--once', 'run one cycle and exit')
@@ -50,10 +64,11 @@ export function buildProgram(): Command {
     .action(async (options) => {
       process.exitCode = await (await import('./demo.ts')).demoCommand(options);
     });
-  program
-    .command('explain')
-    .description('explain the policy decision for one object')
-    .action(pending('explain', 'policies'));
+  addExplainOptions(program.command('explain'))
+    .description('explain the policy decision for one object: matching rules, windows, limits, decision')
+    .action(async (object, options) => {
+      process.exitCode = await (await import('./explain.ts')).explainCommand(object, options);
+    });
   program
     .command('approvals')
     .description('list, approve or reject pending remediations')

@@ -3,7 +3,15 @@
  * or the JSON contract. Secret values never reach here (only `sha256:<12 hex>`).
  */
 import { structuredPatch } from 'diff';
-import { type Change, type Drift, formatRepoError, hasDrifted, type RepoError } from '../reconciler/model.ts';
+import {
+  type Change,
+  type Conflict,
+  type ConflictSource,
+  type Drift,
+  formatRepoError,
+  hasDrifted,
+  type RepoError,
+} from '../reconciler/model.ts';
 import type { ChangeSetEntry, CycleReport } from '../reconciler/reconcile.ts';
 
 /** DiffJson is the `trueup diff -o json` contract. */
@@ -12,10 +20,12 @@ export interface DiffJson {
   clusters: { name: string; reachable: boolean; error?: string }[];
   drifts: Drift[];
   errors: RepoError[];
+  /** conflicts on the reported clusters: fields two targets set differently (see Conflict). */
+  conflicts: Conflict[];
 }
 
-/** toDiffJson builds the JSON contract (drifted objects only). */
-export function toDiffJson(report: CycleReport): DiffJson {
+/** toDiffJson builds the JSON contract (drifted objects only) with the repo's conflicts. */
+export function toDiffJson(report: CycleReport, conflicts: Conflict[] = []): DiffJson {
   return {
     revision: report.revision,
     clusters: report.clusters.map((c) => ({
@@ -25,18 +35,22 @@ export function toDiffJson(report: CycleReport): DiffJson {
     })),
     drifts: report.clusters.flatMap((c) => c.drifts.filter(hasDrifted)),
     errors: report.errors,
+    conflicts,
   };
 }
 
 /** toReconcileJson is the diff contract plus the change set. */
-export function toReconcileJson(report: CycleReport): DiffJson & { changes: ChangeSetEntry[] } {
-  return { ...toDiffJson(report), changes: report.clusters.flatMap((c) => c.changes) };
+export function toReconcileJson(
+  report: CycleReport,
+  conflicts: Conflict[] = [],
+): DiffJson & { changes: ChangeSetEntry[] } {
+  return { ...toDiffJson(report, conflicts), changes: report.clusters.flatMap((c) => c.changes) };
 }
 
 const marks: Record<Change['type'], string> = { changed: '~', added: '+', removed: '-' };
 
-/** renderDiffText renders the drift report for people. */
-export function renderDiffText(report: CycleReport): string {
+/** renderDiffText renders the drift report for people, with the repo's conflicts. */
+export function renderDiffText(report: CycleReport, conflicts: Conflict[] = []): string {
   const out: string[] = [`revision ${report.revision}`];
   for (const cluster of report.clusters) {
     if (!cluster.reachable) {
@@ -50,16 +64,53 @@ export function renderDiffText(report: CycleReport): string {
     );
     for (const drift of drifted) out.push(...renderDrift(drift));
   }
+  out.push(...renderConflictsText(conflicts));
   if (report.errors.length > 0) {
     out.push('', `errors (${report.errors.length}):`, ...report.errors.map((e) => `  ${formatRepoError(e)}`));
   }
   return `${out.join('\n')}\n`;
 }
 
+/**
+ * renderConflictsText renders conflicts as a `conflicts (N):` section (nothing when there are
+ * none), N counting one per cluster; a conflict that is the same on several clusters is one entry.
+ */
+export function renderConflictsText(conflicts: Conflict[]): string[] {
+  if (conflicts.length === 0) return [];
+  const groups = new Map<string, { clusters: string[]; conflict: Conflict }>();
+  for (const conflict of conflicts) {
+    const { cluster, ...rest } = conflict;
+    const key = JSON.stringify(rest);
+    const group = groups.get(key) ?? { clusters: [], conflict };
+    group.clusters.push(cluster);
+    groups.set(key, group);
+  }
+  const out = ['', `conflicts (${conflicts.length}):`];
+  for (const { clusters, conflict: c } of groups.values()) {
+    out.push(
+      `  ${clusters.join(', ')}: ${c.kind} ${c.namespace}/${c.name} ${c.path}: ${renderSource(c.winner)}`,
+      ...c.overridden.map((o) => `    overrides ${renderSource(o)}`),
+    );
+  }
+  return out;
+}
+
+function renderSource(s: ConflictSource): string {
+  const commit = s.commit ? `, commit ${s.commit.slice(0, 12)}` : '';
+  return `${shortValue(s.value)} at ${s.file}:${s.line} (target ${s.target}${commit})`;
+}
+
+// A conflicting value may be a whole config file: one line of text shows its start (cut before
+// quoting, so that no escape sequence is cut in half).
+function shortValue(value: string): string {
+  return value.length > 48 ? `${JSON.stringify(value.slice(0, 40))}… (${value.length} chars)` : quote(value);
+}
+
 function renderDrift(drift: Drift): string[] {
   const out = [`  ${drift.kind} ${drift.namespace}/${drift.name}: ${drift.status}`];
   if (drift.status === 'missing') out.push('    (deleted on the cluster; the repo declares it)');
   if (drift.status === 'orphaned') out.push('    (trueup applied it; the repo no longer declares it)');
+  if (drift.decision) out.push(`    decision: ${drift.decision.mode} — ${drift.decision.reasons.join('; ')}`);
   for (const change of drift.changes) {
     out.push(...renderChange(change));
     const by = drift.driftedBy.filter((d) => d.paths.includes(change.path));

@@ -11,8 +11,9 @@ import { defaultCycleOptions } from '../reconciler/reconcile.ts';
 import { openAuditStore } from '../reconciler/store.ts';
 import { buildServer } from '../web/server.ts';
 import { UsageError } from './errors.ts';
-import { clusterAccessFactory, desiredStateBuilder, openGitSource } from './fleet-run.ts';
+import { clusterAccessFactory } from './fleet-run.ts';
 import type { ServeOptions } from './options.ts';
+import { desiredStateBuilder, openGitSource } from './repo-source.ts';
 
 /** RunningServer is a started daemon with its HTTP server. */
 export interface RunningServer {

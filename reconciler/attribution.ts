@@ -28,6 +28,12 @@ function owns(entry: ManagedFieldsEntry, path: string[]): boolean {
   return true;
 }
 
+/** ownersOf lists the field managers that own a drift path. */
+export function ownersOf(path: string, entries: ManagedFieldsEntry[]): string[] {
+  const fields = fieldsPath(path);
+  return entries.filter((e) => owns(e, fields)).map((e) => e.manager);
+}
+
 /**
  * attributeChanges names, for each drifted field, the managers other than trueup's that own it.
  * A removed field has no owner left; it is attributed to the latest other manager that wrote the

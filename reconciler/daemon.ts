@@ -7,9 +7,8 @@
  */
 import type { Logger } from 'pino';
 import { type ClusterWatch, watchCluster } from './cluster-watch.ts';
-import type { DesiredState } from './desired-state.ts';
-import { diffObject } from './diff.ts';
 import type { FleetCluster } from './fleet-config.ts';
+import type { FleetState } from './fleet-state.ts';
 import type { RepoSnapshot, SyncResult } from './git-source.ts';
 import { type ClusterAccess, KubeError, type ObjectEvent } from './kube-cluster.ts';
 import type { DaemonMetrics } from './metrics.ts';
@@ -22,13 +21,19 @@ import {
   type RepoError,
 } from './model.ts';
 import { addProvenanceCommits, type Blame } from './provenance.ts';
-import { type ChangeSetEntry, type CycleOptions, remediateDrift } from './reconcile.ts';
+import {
+  type ChangeSetEntry,
+  type CycleOptions,
+  type Evaluation,
+  evaluateObject,
+  remediateDrift,
+} from './reconcile.ts';
 import type { AuditStore } from './store.ts';
 
 /** DaemonDeps are the daemon's edges, passed in. */
 export interface DaemonDeps {
   source: { sync(): Promise<SyncResult>; blame(revision: string, file: string): ReturnType<Blame> };
-  buildState: (snapshot: RepoSnapshot) => Promise<DesiredState>;
+  buildState: (snapshot: RepoSnapshot) => Promise<FleetState>;
   access: (cluster: FleetCluster) => ClusterAccess;
   store: AuditStore;
   metrics: DaemonMetrics;
@@ -65,7 +70,8 @@ interface ClusterRuntime {
   reachable: boolean;
   error?: string;
   lastSync?: string;
-  drifts: Map<string, Drift>;
+  /** evaluations of objects trueup reports on (drifted or in sync), by objectKey. */
+  drifts: Map<string, Evaluation>;
   queue: Set<string>;
   draining?: Promise<void>;
 }
@@ -73,7 +79,7 @@ interface ClusterRuntime {
 /** Daemon runs the watch-detect-remediate loop. */
 export class Daemon {
   #deps: DaemonDeps;
-  #state?: DesiredState;
+  #state?: FleetState;
   #gitError?: string;
   #clusters = new Map<string, ClusterRuntime>();
   #stopped = false;
@@ -125,7 +131,7 @@ export class Daemon {
           this.#evaluateAll(rt);
           // A full resync retries every drift still left, e.g. after a failed remediation.
           if (this.#deps.options.remediate)
-            for (const [key, d] of rt.drifts) if (hasDrifted(d)) this.#enqueue(rt, key);
+            for (const [key, e] of rt.drifts) if (hasDrifted(e.drift)) this.#enqueue(rt, key);
         } catch (err) {
           this.#markUnreachable(rt, err as Error);
         } finally {
@@ -150,7 +156,7 @@ export class Daemon {
       ...(rt.error ? { error: rt.error } : {}),
       ...(rt.lastSync ? { lastSync: rt.lastSync } : {}),
       objects: this.#desiredObjects(rt.cluster.name).length,
-      drifted: [...rt.drifts.values()].filter(hasDrifted).length,
+      drifted: [...rt.drifts.values()].filter((e) => hasDrifted(e.drift)).length,
     }));
     return {
       ...(this.#state ? { revision: this.#state.revision } : {}),
@@ -164,13 +170,15 @@ export class Daemon {
 
   /** drifts returns the current drift of every object that is not in sync, with provenance commits. */
   async drifts(): Promise<Drift[]> {
-    const drifts = [...this.#clusters.values()].flatMap((rt) => [...rt.drifts.values()].filter(hasDrifted));
+    const drifts = [...this.#clusters.values()].flatMap((rt) =>
+      [...rt.drifts.values()].map((e) => e.drift).filter(hasDrifted),
+    );
     const revision = this.#state?.revision;
     if (revision) await addProvenanceCommits(drifts, (file) => this.#deps.source.blame(revision, file));
     return drifts;
   }
 
-  #applyState(state: DesiredState): void {
+  #applyState(state: FleetState): void {
     const { log, metrics } = this.#deps;
     const previous = this.#state?.revision;
     this.#state = state;
@@ -274,21 +282,21 @@ export class Daemon {
   #evaluate(rt: ClusterRuntime, key: string): void {
     const state = this.#state?.clusters.find((c) => c.cluster.name === rt.cluster.name);
     if (!state || !this.#state) return;
-    const { fieldManager } = this.#deps.options;
+    const { fieldManager, remediate, dryRun } = this.#deps.options;
     const desired = state.objects.find((o) => objectKey(o) === key);
-    const live = rt.live.get(key);
-    const ours = live?.managedFields.some((f) => f.manager === fieldManager && f.operation === 'Apply');
-    if (!desired && (!live || !ours || state.erroredObjects.has(key))) {
-      rt.drifts.delete(key);
-      this.#updateGauge(rt);
-      return;
-    }
-    const ref = desired ?? (live as LiveObject);
-    const drift = diffObject({ ...ref, cluster: rt.cluster.name }, desired, live, { fieldManager });
+    const evaluation = evaluateObject(state, desired, rt.live.get(key), {
+      fieldManager,
+      policy: this.#state.policy,
+      remediate: remediate || dryRun,
+      now: new Date(),
+    });
     const previous = rt.drifts.get(key);
-    rt.drifts.set(key, drift);
+    if (evaluation) rt.drifts.set(key, evaluation);
+    else rt.drifts.delete(key);
     this.#updateGauge(rt);
-    if (!hasDrifted(drift) || signature(drift) === signature(previous)) return;
+    const drift = evaluation?.drift;
+    const live = rt.live.get(key);
+    if (!drift || !hasDrifted(drift) || signature(evaluation) === signature(previous)) return;
 
     const { store, metrics, log, options } = this.#deps;
     store.recordDrift(this.#state.revision, drift);
@@ -303,6 +311,8 @@ export class Daemon {
         status: drift.status,
         paths: drift.changes.map((c) => c.path),
         driftedBy: drift.driftedBy.map((d) => d.manager),
+        mode: drift.decision?.mode,
+        reasons: drift.decision?.reasons,
       },
       'drift detected',
     );
@@ -320,7 +330,7 @@ export class Daemon {
   #updateGauge(rt: ClusterRuntime): void {
     this.#deps.metrics.driftedObjects.set(
       { cluster: rt.cluster.name },
-      [...rt.drifts.values()].filter(hasDrifted).length,
+      [...rt.drifts.values()].filter((e) => hasDrifted(e.drift)).length,
     );
   }
 
@@ -337,13 +347,13 @@ export class Daemon {
     while (rt.queue.size > 0 && !this.#stopped) {
       const key = rt.queue.values().next().value as string;
       rt.queue.delete(key);
-      const drift = rt.drifts.get(key);
+      const evaluation = rt.drifts.get(key);
       const state = this.#state?.clusters.find((c) => c.cluster.name === rt.cluster.name);
       // Re-read the current drift: the object may have been fixed (or changed again) meanwhile.
-      if (!drift || !hasDrifted(drift) || !state || !this.#state) continue;
+      if (!evaluation || !hasDrifted(evaluation.drift) || !state || !this.#state) continue;
       const desired = state.objects.find((o) => objectKey(o) === key);
       const entry: ChangeSetEntry = await remediateDrift(
-        drift,
+        evaluation,
         desired,
         rt.live.get(key),
         state.complete,
@@ -352,6 +362,7 @@ export class Daemon {
       );
       store.recordRemediation(this.#state.revision, entry, 'trueup');
       metrics.remediations.inc({ cluster: rt.cluster.name, result: entry.error ? 'failed' : entry.action });
+      if (entry.action === 'skipped') metrics.remediationsHeld.inc({ reason: heldReason(entry) });
       const fields = {
         cluster: entry.cluster,
         kind: entry.kind,
@@ -368,6 +379,18 @@ export class Daemon {
   }
 }
 
-function signature(drift: Drift | undefined): string {
-  return drift ? JSON.stringify([drift.status, drift.changes]) : '';
+// A drift is news when its changes or the decision about it change (e.g. a window opened).
+function signature(e: Evaluation | undefined): string {
+  return e ? JSON.stringify([e.drift.status, e.drift.changes, e.decision.mode]) : '';
+}
+
+/** heldReason is the low-cardinality reason label of a held remediation. */
+export function heldReason(entry: ChangeSetEntry): string {
+  const text = entry.reasons.join(' ');
+  if (/deny window|allow window/.test(text)) return 'window';
+  if (/is protected/.test(text)) return 'protected-namespace';
+  if (entry.decision.mode !== 'auto') return entry.decision.mode;
+  if (/immutable/.test(text)) return 'immutable';
+  if (/prune|did not create|repo has errors/.test(text)) return 'prune';
+  return 'other';
 }

@@ -199,3 +199,182 @@ describe('buildDesiredState', () => {
     expect(objectsOf(state, 'staging')[0]?.provenance['data.k']).toEqual({ file: 'base/s.yaml', line: 5 });
   });
 });
+
+describe('buildDesiredState conflicts', () => {
+  const cm = (name: string, body: string) =>
+    `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\n  namespace: shop\n${body}`;
+  const secret = (body: string) =>
+    `apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\n  namespace: shop\n${body}`;
+  // One line per conflict: cluster, object, path, winner and what it overrode (file:line=value).
+  const summary = (state: Awaited<ReturnType<typeof buildDesiredState>>) =>
+    state.conflicts.map(
+      (c) =>
+        `${c.cluster} ${c.kind}/${c.name} ${c.path}: ${c.winner.file}:${c.winner.line}=${c.winner.value} over ${c.overridden.map((o) => `${o.file}:${o.line}=${o.value}`).join(', ')}`,
+    );
+
+  it('reports a key two targets set to different values with both provenances, and keeps later-wins', async () => {
+    const state = await buildDesiredState(repo({ 'base/app.yaml': baseApp }));
+    expect(state.conflicts).toEqual([
+      {
+        cluster: 'prod-eu',
+        kind: 'ConfigMap',
+        namespace: 'shop',
+        name: 'app',
+        path: 'data.color',
+        winner: { target: 'overlays/prod', file: 'overlays/prod/app.yaml', line: 7, value: 'red' },
+        overridden: [{ target: 'base', file: 'base/app.yaml', line: 8, value: 'blue' }],
+      },
+    ]);
+    // The merge is unchanged: the later target wins.
+    expect(objectsOf(state, 'prod-eu')[0]?.data.color).toBe('red');
+  });
+
+  it.each([
+    // the same value in two targets is agreement, not a conflict
+    ['same value', { 'base/app.yaml': cm('app', 'data:\n  color: red\n') }, []],
+    // values are compared after cluster variables: equal on prod-eu, so no conflict
+    [
+      'equal after substitution',
+      {
+        'base/app.yaml': cm('app', 'data:\n  color: red\n  url: https://${cluster.name}.example.com\n'),
+        'overlays/prod/app.yaml': cm('app', 'data:\n  url: https://prod-eu.example.com\n'),
+      },
+      [],
+    ],
+    // two files of one target: a conflict too, the later file (sorted by path) wins
+    [
+      'two files of one target',
+      { 'base/a.yaml': cm('x', 'data:\n  k: one\n'), 'base/b.yaml': cm('x', 'data:\n  k: two\n') },
+      [
+        'prod-eu ConfigMap/x data.k: base/b.yaml:7=two over base/a.yaml:7=one',
+        'staging ConfigMap/x data.k: base/b.yaml:7=two over base/a.yaml:7=one',
+      ],
+    ],
+    // labels, annotations, binaryData and immutable are field paths like data keys
+    [
+      'labels, annotations, binaryData, immutable',
+      {
+        'base/app.yaml': cm('app', 'data:\n  color: red\nbinaryData:\n  b: AAE=\nimmutable: false\n').replace(
+          'namespace: shop\n',
+          'namespace: shop\n  labels: {team: web}\n  annotations: {a: "1"}\n',
+        ),
+        'overlays/prod/app.yaml': cm('app', 'binaryData:\n  b: AAI=\nimmutable: true\n').replace(
+          'namespace: shop\n',
+          'namespace: shop\n  labels: {team: ops}\n  annotations: {a: "2"}\n',
+        ),
+      },
+      [
+        'prod-eu ConfigMap/app metadata.labels.team: overlays/prod/app.yaml:6=ops over base/app.yaml:6=web',
+        'prod-eu ConfigMap/app metadata.annotations.a: overlays/prod/app.yaml:7=2 over base/app.yaml:7=1',
+        'prod-eu ConfigMap/app immutable: overlays/prod/app.yaml:10=true over base/app.yaml:12=false',
+        'prod-eu ConfigMap/app binaryData.b: overlays/prod/app.yaml:9=AAI= over base/app.yaml:11=AAE=',
+      ],
+    ],
+    // Secret values are compared by digest and shown only as a short hash
+    [
+      'Secret values',
+      {
+        'base/db.yaml': secret('stringData:\n  password: hunter2-base\n'),
+        'overlays/prod/db.yaml': secret('type: Opaque\nstringData:\n  password: hunter2-prod\n'),
+      },
+      [
+        `prod-eu Secret/db data.password: overlays/prod/db.yaml:8=${SecretValue.fromString('hunter2-prod')} over base/db.yaml:7=${SecretValue.fromString('hunter2-base')}`,
+      ],
+    ],
+    // the same bytes as data (base64) in one target and stringData in another agree
+    [
+      'same Secret bytes as data and stringData',
+      {
+        'base/db.yaml': secret('data:\n  user: YWRtaW4=\n'),
+        'overlays/prod/db.yaml': secret('stringData:\n  user: admin\n'),
+      },
+      [],
+    ],
+    // a declared type conflicts; the default Opaque is nobody's setting
+    [
+      'Secret type',
+      {
+        'base/db.yaml': secret('type: kubernetes.io/basic-auth\n'),
+        'overlays/prod/db.yaml': secret('type: Opaque\n'),
+      },
+      ['prod-eu Secret/db type: overlays/prod/db.yaml:6=Opaque over base/db.yaml:6=kubernetes.io/basic-auth'],
+    ],
+    [
+      'default Opaque after a declared type',
+      { 'base/db.yaml': secret('type: kubernetes.io/basic-auth\n'), 'overlays/prod/db.yaml': secret('') },
+      [],
+    ],
+    // data and stringData for one key in one file are that file's business (stringData wins)
+    [
+      'data and stringData in one file',
+      { 'base/db.yaml': secret('data:\n  k: YQ==\nstringData:\n  k: b\n') },
+      [],
+    ],
+    // an object in error on a cluster has no conflicts there
+    [
+      'object in error',
+      {
+        'base/app.yaml': cm('app', 'data:\n  color: blue\n  r: ${cluster.labels.region}\n'),
+        'overlays/prod/app.yaml': cm('app', 'data:\n  color: red\n  r: ${cluster.labels.nope}\n'),
+      },
+      [],
+    ],
+  ])('%s', async (_name, files, expected) => {
+    const state = await buildDesiredState(repo(files));
+    expect(summary(state)).toEqual(expected);
+  });
+
+  it('lists every earlier value the winner overrode, once per place', async () => {
+    const fleet = `${fleetYaml}  - path: overlays/prod/eu\n    clusters: {matchLabels: {region: eu}}\n`;
+    const state = await buildDesiredState({
+      revision: 'r',
+      files: new Map([
+        ['fleet.yaml', fleet],
+        ['base/app.yaml', cm('app', 'data:\n  color: blue\n')],
+        // overlays/prod/eu is inside overlays/prod: its file is read by both targets
+        ['overlays/prod/app.yaml', cm('app', 'data:\n  color: red\n')],
+        ['overlays/prod/eu/app.yaml', cm('app', 'data:\n  color: green\n')],
+      ]),
+    });
+    expect(summary(state)).toEqual([
+      'prod-eu ConfigMap/app data.color: overlays/prod/eu/app.yaml:7=green over base/app.yaml:7=blue, overlays/prod/app.yaml:7=red',
+    ]);
+    expect(state.conflicts[0]?.winner.target).toBe('overlays/prod/eu');
+  });
+
+  it.each([
+    // the winning target says it overrides on purpose: nothing to report
+    ['the winner', 'overlays/prod', []],
+    // the overriding target was itself overridden by a later target without the flag: reported
+    [
+      'an earlier target only',
+      'base',
+      ['prod-eu ConfigMap/app data.color: overlays/prod/app.yaml:7=red over base/app.yaml:8=blue'],
+    ],
+  ])('with overrides: true on %s', async (_name, overriding, expected) => {
+    const fleet = fleetYaml.replace(
+      `  - path: ${overriding}\n    clusters: {`,
+      `  - path: ${overriding}\n    overrides: true\n    clusters: {`,
+    );
+    expect(fleet).toContain('overrides: true');
+    const files = repo({ 'base/app.yaml': baseApp }).files as Map<string, string>;
+    files.set('fleet.yaml', fleet);
+    const state = await buildDesiredState({ revision: 'r', files });
+    expect(state.errors).toEqual([]);
+    expect(summary(state)).toEqual(expected);
+    expect(objectsOf(state, 'prod-eu')[0]?.data.color).toBe('red');
+  });
+
+  it('never holds a Secret value in a conflict', async () => {
+    const state = await buildDesiredState(
+      repo({
+        'base/db.yaml': secret('stringData:\n  password: canary-one\n'),
+        'overlays/prod/db.yaml': secret('data:\n  password: Y2FuYXJ5LXR3bw==\n'),
+      }),
+    );
+    expect(state.conflicts).toHaveLength(1);
+    const text = JSON.stringify(state.conflicts);
+    expect(text).not.toMatch(/canary|Y2FuYXJ5/);
+    expect(state.conflicts[0]?.winner.value).toMatch(/^sha256:[0-9a-f]{12}$/);
+  });
+});

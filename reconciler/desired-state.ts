@@ -1,13 +1,28 @@
 /**
  * Desired state: from a repo snapshot to the objects each cluster should hold. Pure (decryption
  * comes in as a function): parse fleet.yaml, parse every target folder once, then per cluster merge
- * the matching targets key by key in target order (later wins), substitute cluster variables and
- * remember where every key was set.
+ * the matching targets key by key in target order (later wins), substitute cluster variables,
+ * remember where every key was set, and report the fields that targets set to different values
+ * (conflicts).
  */
 import type { Document } from 'yaml';
-import { type Fleet, type FleetCluster, fleetFile, matchesSelector, parseFleet } from './fleet-config.ts';
+import {
+  type Fleet,
+  type FleetCluster,
+  type FleetTarget,
+  fleetFile,
+  matchesSelector,
+  parseFleet,
+} from './fleet-config.ts';
 import { type Manifest, toManifest } from './manifest.ts';
-import { type DesiredObject, objectKey, type RepoError } from './model.ts';
+import {
+  type Conflict,
+  type ConflictSource,
+  type DesiredObject,
+  type KeyOrigin,
+  objectKey,
+  type RepoError,
+} from './model.ts';
 import { SecretValue } from './secret-value.ts';
 import { isSopsEncrypted } from './sops.ts';
 import { SubstitutionError, substituteCluster } from './substitute.ts';
@@ -47,6 +62,12 @@ export interface DesiredState {
   fleet?: Fleet;
   clusters: ClusterDesiredState[];
   errors: RepoError[];
+  /**
+   * conflicts lists, for every cluster (in fleet order, each naming its cluster), the fields that
+   * two targets or files set to different values; the merge took the later one. A target with
+   * `overrides: true` wins without a conflict. Objects in error on a cluster have none.
+   */
+  conflicts: Conflict[];
 }
 
 interface TargetManifests {
@@ -61,14 +82,17 @@ export async function buildDesiredState(
   options: DesiredStateOptions = {},
 ): Promise<DesiredState> {
   const { fleet, errors } = parseFleet(content.files.get(fleetFile));
-  if (!fleet) return { revision: content.revision, clusters: [], errors };
+  if (!fleet) return { revision: content.revision, clusters: [], errors, conflicts: [] };
 
   const targets: TargetManifests[] = [];
   for (const target of fleet.targets) {
     targets.push(await readTarget(content, target.path, target.namespace, options, errors));
   }
-  const clusters = fleet.clusters.map((cluster) => mergeForCluster(cluster, fleet, targets, errors));
-  return { revision: content.revision, fleet, clusters, errors };
+  const conflicts: Conflict[] = [];
+  const clusters = fleet.clusters.map((cluster) =>
+    mergeForCluster(cluster, fleet, targets, errors, conflicts),
+  );
+  return { revision: content.revision, fleet, clusters, errors, conflicts };
 }
 
 async function readTarget(
@@ -114,8 +138,10 @@ function mergeForCluster(
   fleet: Fleet,
   targets: TargetManifests[],
   errors: RepoError[],
+  conflicts: Conflict[],
 ): ClusterDesiredState {
   const objects = new Map<string, DesiredObject>();
+  const settings = new Map<string, Map<string, Setting[]>>();
   const erroredObjects = new Set<string>();
   let complete = true;
   fleet.targets.forEach((target, i) => {
@@ -126,8 +152,15 @@ function mergeForCluster(
       const key = objectKey(manifest);
       if (erroredObjects.has(key)) continue;
       const desired = objects.get(key) ?? emptyDesired(cluster.name, manifest);
+      const paths = settings.get(key) ?? new Map<string, Setting[]>();
+      settings.set(key, paths);
+      const note: Note = (path, origin, value) => {
+        const list = paths.get(path) ?? [];
+        list.push({ target: i, origin, value });
+        paths.set(path, list);
+      };
       try {
-        mergeManifest(desired, manifest, cluster);
+        mergeManifest(desired, manifest, cluster, note);
         objects.set(key, desired);
       } catch (err) {
         if (!(err instanceof SubstitutionError)) throw err;
@@ -142,7 +175,66 @@ function mergeForCluster(
       }
     }
   });
+  for (const [key, desired] of objects) {
+    conflicts.push(...conflictsOf(desired, settings.get(key) ?? new Map(), fleet.targets));
+  }
   return { cluster, objects: [...objects.values()], erroredObjects, complete };
+}
+
+/** Setting is one manifest setting one field path of an object, kept to find conflicts. */
+interface Setting {
+  /** target is the index of the target in fleet.yaml. */
+  target: number;
+  origin: KeyOrigin;
+  value: string | SecretValue;
+}
+
+/** Note records a Setting as mergeManifest makes it. */
+type Note = (path: string, origin: KeyOrigin, value: string | SecretValue) => void;
+
+/**
+ * conflictsOf lists the field paths of one merged object whose final value (the last setting) had
+ * overridden a different value from another target or another file. Settings within one file of
+ * one target (e.g. a Secret's data and stringData for one key) are that file's business, not a
+ * conflict. Secret values are compared by digest and shown only as their short hash.
+ */
+function conflictsOf(
+  desired: DesiredObject,
+  settings: Map<string, Setting[]>,
+  targets: readonly FleetTarget[],
+): Conflict[] {
+  const conflicts: Conflict[] = [];
+  const compared = (v: string | SecretValue) => (typeof v === 'string' ? v : v.digest);
+  const source = (s: Setting): ConflictSource => ({
+    target: targets[s.target]?.path ?? '',
+    file: s.origin.file,
+    line: s.origin.line,
+    value: String(s.value),
+  });
+  for (const [path, list] of settings) {
+    const winner = list.at(-1);
+    if (!winner || targets[winner.target]?.overrides) continue;
+    const seen = new Set<string>();
+    const overridden = list.filter((s) => {
+      const where = `${s.origin.file}:${s.origin.line}`;
+      const sameSource = s.target === winner.target && s.origin.file === winner.origin.file;
+      if (sameSource || seen.has(where) || compared(s.value) === compared(winner.value)) return false;
+      seen.add(where);
+      return true;
+    });
+    if (overridden.length === 0) continue;
+    const { cluster, kind, namespace, name } = desired;
+    conflicts.push({
+      cluster,
+      kind,
+      namespace,
+      name,
+      path,
+      winner: source(winner),
+      overridden: overridden.map(source),
+    });
+  }
+  return conflicts;
 }
 
 function emptyDesired(cluster: string, m: Manifest): DesiredObject {
@@ -160,11 +252,19 @@ function emptyDesired(cluster: string, m: Manifest): DesiredObject {
 }
 
 /** mergeManifest merges one manifest into the desired object, key by key; later calls win. */
-function mergeManifest(desired: DesiredObject, m: Manifest, cluster: FleetCluster): void {
+function mergeManifest(desired: DesiredObject, m: Manifest, cluster: FleetCluster, note: Note): void {
   const sub = (value: string) => substituteCluster(value, cluster);
-  const set = <T>(into: Record<string, T>, prefix: string, key: string, value: T, path: string[]) => {
+  const set = <T extends string | SecretValue>(
+    into: Record<string, T>,
+    prefix: string,
+    key: string,
+    value: T,
+    path: string[],
+  ) => {
     into[key] = value;
-    desired.provenance[`${prefix}.${key}`] = m.origin(path);
+    const origin = m.origin(path);
+    desired.provenance[`${prefix}.${key}`] = origin;
+    note(`${prefix}.${key}`, origin, value);
   };
   const f = m.fields;
   for (const [k, v] of Object.entries(f.metadata.labels ?? {}))
@@ -175,6 +275,7 @@ function mergeManifest(desired: DesiredObject, m: Manifest, cluster: FleetCluste
   if (f.immutable !== undefined) {
     desired.immutable = f.immutable;
     desired.provenance.immutable = m.origin(['immutable']);
+    note('immutable', desired.provenance.immutable, String(f.immutable));
   }
   if (f.kind === 'ConfigMap') {
     for (const [k, v] of Object.entries(f.data ?? {})) set(desired.data, 'data', k, sub(v), ['data', k]);
@@ -185,6 +286,8 @@ function mergeManifest(desired: DesiredObject, m: Manifest, cluster: FleetCluste
   if (f.type !== undefined || desired.type === undefined) {
     desired.type = f.type ?? 'Opaque';
     desired.provenance.type = m.origin(f.type !== undefined ? ['type'] : []);
+    // The default Opaque is no one's setting: only a declared type can conflict.
+    if (f.type !== undefined) note('type', desired.provenance.type, f.type);
   }
   // Secret `data` is base64 bytes and is taken as is; `stringData` is text and may use variables.
   // As in Kubernetes, stringData wins over data for the same key.

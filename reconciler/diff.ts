@@ -6,7 +6,8 @@
  * and `immutable` when the repo sets it. What never counts: server defaults, key order,
  * managedFields, resourceVersion, stringData vs data, last-applied-configuration.
  */
-import { attributeChanges } from './attribution.ts';
+import { type IgnoreSpec, matchesAny } from '../policies/engine.ts';
+import { attributeChanges, ownersOf } from './attribution.ts';
 import type { Change, DesiredObject, Drift, KeyOrigin, LiveObject, ObjectRef } from './model.ts';
 import { SecretValue, shortDigest } from './secret-value.ts';
 
@@ -14,6 +15,11 @@ import { SecretValue, shortDigest } from './secret-value.ts';
 export interface DiffOptions {
   /** fieldManager is trueup's own field manager; its writes are not drift attribution. */
   fieldManager: string;
+  /**
+   * ignore (from policy rules): paths (globs) that are never drift, and field managers whose
+   * out-of-band keys are tolerated (a key they added is not drift).
+   */
+  ignore?: IgnoreSpec;
 }
 
 /** diffObject compares one object; pass undefined for the side that does not exist. */
@@ -34,7 +40,7 @@ export function diffObject(
   if (!desired && live) return { ...base, status: 'orphaned', changes: [] };
   if (!desired || !live) throw new Error('diffObject needs a desired or a live object');
 
-  const changes: Change[] = [
+  const all: Change[] = [
     ...compareMaps('data', desired.data, live.data, { allKeys: true, secret: desired.kind === 'Secret' }),
     ...compareMaps('binaryData', desired.binaryData, live.binaryData, { allKeys: true, secret: false }),
     ...compareMaps('metadata.labels', desired.labels, live.labels, { allKeys: false, secret: false }),
@@ -44,7 +50,7 @@ export function diffObject(
     }),
   ];
   if (desired.kind === 'Secret' && (desired.type ?? 'Opaque') !== (live.type ?? 'Opaque')) {
-    changes.push({
+    all.push({
       path: 'type',
       type: 'changed',
       desired: desired.type ?? 'Opaque',
@@ -52,13 +58,14 @@ export function diffObject(
     });
   }
   if (desired.immutable !== undefined && desired.immutable !== (live.immutable ?? false)) {
-    changes.push({
+    all.push({
       path: 'immutable',
       type: 'changed',
       desired: String(desired.immutable),
       live: String(live.immutable ?? false),
     });
   }
+  const changes = options.ignore ? withoutIgnored(all, live, options.ignore) : all;
   if (changes.length === 0) return { ...base, status: 'in-sync', changes };
 
   const provenance: Record<string, KeyOrigin> = {};
@@ -109,4 +116,14 @@ function compareMaps(
 // A live Secret value arrives as its digest: compare digests, show short digests.
 function sameValue(want: string | SecretValue, have: string): boolean {
   return want instanceof SecretValue ? want.digest === have : want === have;
+}
+
+/** withoutIgnored drops ignored paths, and keys added by tolerated field managers. */
+function withoutIgnored(changes: Change[], live: LiveObject, ignore: IgnoreSpec): Change[] {
+  return changes.filter((c) => {
+    if (matchesAny(ignore.paths, c.path)) return false;
+    if (c.type !== 'added' || ignore.managers.length === 0) return true;
+    const owners = ownersOf(c.path, live.managedFields);
+    return !(owners.length > 0 && owners.every((m) => matchesAny(ignore.managers, m)));
+  });
 }

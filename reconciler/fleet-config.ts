@@ -72,6 +72,9 @@ export const fleetSchema = z
               }),
             clusters: labelSelectorSchema.default({}),
             namespace: dnsLabel.optional(),
+            // overrides: this target sets values over earlier targets on purpose, so the conflicts
+            // it wins are not reported (desired-state.ts); the merge itself is the same.
+            overrides: z.boolean().optional(),
           })
           .strict(),
       )

@@ -33,8 +33,8 @@ export interface ClusterAccess {
   watchKind(kind: ManagedKind, resourceVersion: string, handlers: WatchHandlers): Promise<() => void>;
   /** read reads one object, or undefined when it does not exist. */
   read(ref: ObjectRef): Promise<LiveObject | undefined>;
-  /** apply server-side-applies a manifest as trueup's field manager, forcing ownership. */
-  apply(manifest: ApplyManifest, options: { dryRun: boolean }): Promise<LiveObject>;
+  /** apply server-side-applies a manifest as trueup's field manager (force: take over other managers' fields). */
+  apply(manifest: ApplyManifest, options: { dryRun: boolean; force: boolean }): Promise<LiveObject>;
   /** removeKeys removes data/binaryData keys, only if the object is still at resourceVersion. */
   removeKeys(
     ref: ObjectRef,
@@ -217,7 +217,7 @@ export function kubeClusterAccess(
         throw err;
       }
     },
-    async apply(manifest, { dryRun }) {
+    async apply(manifest, { dryRun, force }) {
       const what = `${dryRun ? 'dry-run ' : ''}apply ${manifest.kind} ${manifest.metadata.namespace}/${manifest.metadata.name}`;
       const raw = await call(what, () =>
         objects.patch(
@@ -225,7 +225,7 @@ export function kubeClusterAccess(
           undefined,
           dry(dryRun),
           options.fieldManager,
-          true,
+          force,
           PatchStrategy.ServerSideApply,
         ),
       );

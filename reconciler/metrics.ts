@@ -12,6 +12,7 @@ export interface DaemonMetrics {
   driftsDetected: Counter<'cluster'>;
   reconcileDuration: Histogram<'cluster'>;
   remediations: Counter<'cluster' | 'result'>;
+  remediationsHeld: Counter<'reason'>;
   gitFetchErrors: Counter;
   gitRevision: Gauge<'revision'>;
 }
@@ -51,6 +52,12 @@ export function createMetrics(): DaemonMetrics {
       name: 'trueup_remediations_total',
       help: 'Remediations by result: created, configured, replaced, deleted, skipped, failed.',
       labelNames: ['cluster', 'result'],
+      registers,
+    }),
+    remediationsHeld: new Counter({
+      name: 'trueup_remediations_held_total',
+      help: 'Remediations held back, by reason: approve, observe, window, protected-namespace, immutable, prune, other.',
+      labelNames: ['reason'],
       registers,
     }),
     gitFetchErrors: new Counter({

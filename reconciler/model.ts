@@ -2,6 +2,7 @@
  * The reconciler's data model: desired objects from the repo, live objects from a cluster, drift
  * between them, and the errors that carry where they come from. Plain data; no I/O.
  */
+import type { Decision } from '../policies/decision.ts';
 import type { SecretValue } from './secret-value.ts';
 
 /** ManagedKind is a kind trueup manages. */
@@ -49,6 +50,26 @@ export interface DesiredObject extends ObjectRef {
   annotations: Record<string, string>;
   /** provenance maps each declared field path (see FieldPath) to where it was set. */
   provenance: Record<string, KeyOrigin>;
+}
+
+/** ConflictSource is one target's setting of a conflicting field: where, in which target, to what. */
+export interface ConflictSource extends KeyOrigin {
+  /** target is the `path` of the fleet.yaml target that brought the file in. */
+  target: string;
+  /** value as set for the cluster (after cluster variables); a Secret value only as `sha256:<12 hex>`. */
+  value: string;
+}
+
+/**
+ * Conflict is one field path of one object on one cluster that two targets (or two files) set to
+ * different values. The merge still takes the later one (winner); the conflict makes that visible.
+ * Paths are those of Change. Not reported when the winner's target has `overrides: true`.
+ */
+export interface Conflict extends ObjectRef {
+  path: string;
+  winner: ConflictSource;
+  /** overridden are the earlier settings with a value other than the winner's, in target order. */
+  overridden: ConflictSource[];
 }
 
 /** ManagedFieldsEntry is the part of a live managedFields entry trueup reads. */
@@ -108,6 +129,8 @@ export interface Drift extends ObjectRef {
   driftedBy: DriftedBy[];
   /** provenance of the drifted desired fields (path -> origin). */
   provenance?: Record<string, KeyOrigin>;
+  /** decision is what the policy says to do about it, with reasons. */
+  decision?: Decision;
 }
 
 /** hasDrifted tells whether a drift record needs attention. */

@@ -3,7 +3,9 @@
  * Pure; the kube edge executes a plan (dry-run first, then for real).
  */
 import type { Decision } from '../policies/decision.ts';
+import { matchesAny } from '../policies/engine.ts';
 import type { DesiredObject, Drift, LiveObject, ObjectRef } from './model.ts';
+import type { SecretValue } from './secret-value.ts';
 
 /** createdByAnnotation marks objects trueup created; only those may ever be pruned. */
 export const createdByAnnotation = 'trueup.io/created-by';
@@ -39,6 +41,8 @@ export interface Plan {
   removeKeys?: { paths: string[]; resourceVersion: string };
   delete?: { uid: string; resourceVersion: string };
   apply?: ApplyManifest;
+  /** force takes over fields other managers own (server-side apply `force`). */
+  force: boolean;
 }
 
 /** PlanOptions are the run's remediation switches. */
@@ -49,11 +53,15 @@ export interface PlanOptions {
   prune: boolean;
   /** complete is false when repo errors may hide objects: then nothing is pruned. */
   complete: boolean;
+  /** force takes over fields owned by other managers (policy `force`, default true). */
+  force: boolean;
+  /** ignorePaths (policy `ignore.paths` globs) are never touched by the apply. */
+  ignorePaths: string[];
 }
 
 /** defaultPlanOptions is the safe default: no replacing, no pruning. */
 export function defaultPlanOptions(): PlanOptions {
-  return { replaceImmutable: false, prune: false, complete: true };
+  return { replaceImmutable: false, prune: false, complete: true, force: true, ignorePaths: [] };
 }
 
 /** planRemediation plans the fix for one drift. */
@@ -70,6 +78,25 @@ export function planRemediation(
     namespace: drift.namespace,
     name: drift.name,
   };
+  const plan = planFor(
+    drift,
+    ref,
+    desired && live ? withoutIgnoredPaths(desired, live, options.ignorePaths) : desired,
+    live,
+    decision,
+    options,
+  );
+  return { ...plan, force: options.force };
+}
+
+function planFor(
+  drift: Drift,
+  ref: ObjectRef,
+  desired: DesiredObject | undefined,
+  live: LiveObject | undefined,
+  decision: Decision,
+  options: PlanOptions,
+): Omit<Plan, 'force'> {
   if (drift.status === 'in-sync') return { ref, action: 'unchanged', reasons: ['in sync'] };
   if (decision.mode !== 'auto') return { ref, action: 'skipped', reasons: decision.reasons };
 
@@ -130,6 +157,37 @@ export function planRemediation(
       ? { removeKeys: { paths: extraKeys, resourceVersion: live.resourceVersion } }
       : {}),
     apply: toApplyManifest(desired, createdByTrueup),
+  };
+}
+
+/**
+ * withoutIgnoredPaths leaves ignored fields out of what is applied, unless their live value is
+ * already the desired one (then applying them changes nothing, and dropping a field trueup owns
+ * would make server-side apply delete it).
+ */
+export function withoutIgnoredPaths(
+  desired: DesiredObject,
+  live: LiveObject,
+  ignorePaths: string[],
+): DesiredObject {
+  if (ignorePaths.length === 0) return desired;
+  const keep = <T extends string | SecretValue>(
+    prefix: string,
+    want: Record<string, T>,
+    have: Record<string, string>,
+  ) =>
+    Object.fromEntries(
+      Object.entries(want).filter(([k, v]) => {
+        if (!matchesAny(ignorePaths, `${prefix}.${k}`)) return true;
+        return typeof v === 'string' ? have[k] === v : have[k] === v.digest;
+      }),
+    ) as Record<string, T>;
+  return {
+    ...desired,
+    data: keep('data', desired.data, live.data),
+    binaryData: keep('binaryData', desired.binaryData, live.binaryData),
+    labels: keep('metadata.labels', desired.labels, live.labels),
+    annotations: keep('metadata.annotations', desired.annotations, live.annotations),
   };
 }
 

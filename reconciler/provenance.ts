@@ -1,29 +1,49 @@
 /**
- * Provenance commits: which commit last changed the line that sets each drifted key. Asked only
- * for drifted objects (blame is not free), one blame per file.
+ * Provenance commits: which commit last changed the line that sets each drifted key, and each side
+ * of a conflict. Asked only for what is reported (blame is not free), one blame per file.
  */
 import type { LineOrigin } from './git-source.ts';
-import type { Drift } from './model.ts';
+import type { Conflict, Drift, KeyOrigin } from './model.ts';
 
 /** Blame maps the lines of one file at the cycle's revision to their last commit. */
 export type Blame = (file: string) => Promise<Map<number, LineOrigin>>;
 
-/** addProvenanceCommits fills `commit` into the provenance of drifted objects, in place. */
-export async function addProvenanceCommits(drifts: Drift[], blame: Blame): Promise<void> {
-  const files = new Map<string, Promise<Map<number, LineOrigin> | undefined>>();
-  const blameOnce = (file: string) => {
+/**
+ * blameOnce wraps a Blame so that each file is blamed at most once; a file that cannot be blamed
+ * gives an empty map (its origins just have no commit). Share one across the calls of a cycle.
+ */
+export function blameOnce(blame: Blame): Blame {
+  const files = new Map<string, Promise<Map<number, LineOrigin>>>();
+  return (file) => {
     let lines = files.get(file);
     if (!lines) {
-      // A file that cannot be blamed just has no commit in its provenance.
-      lines = blame(file).catch(() => undefined);
+      lines = blame(file).catch(() => new Map<number, LineOrigin>());
       files.set(file, lines);
     }
     return lines;
   };
-  for (const drift of drifts) {
-    for (const origin of Object.values(drift.provenance ?? {})) {
-      const commit = (await blameOnce(origin.file))?.get(origin.line)?.commit;
-      if (commit) origin.commit = commit;
-    }
+}
+
+async function fillCommits(origins: Iterable<KeyOrigin>, blame: Blame): Promise<void> {
+  const once = blameOnce(blame);
+  for (const origin of origins) {
+    const commit = (await once(origin.file)).get(origin.line)?.commit;
+    if (commit) origin.commit = commit;
   }
+}
+
+/** addProvenanceCommits fills `commit` into the provenance of drifted objects, in place. */
+export async function addProvenanceCommits(drifts: Drift[], blame: Blame): Promise<void> {
+  await fillCommits(
+    drifts.flatMap((d) => Object.values(d.provenance ?? {})),
+    blame,
+  );
+}
+
+/** addConflictCommits fills `commit` into both sides (winner and overridden) of conflicts, in place. */
+export async function addConflictCommits(conflicts: Conflict[], blame: Blame): Promise<void> {
+  await fillCommits(
+    conflicts.flatMap((c) => [c.winner, ...c.overridden]),
+    blame,
+  );
 }

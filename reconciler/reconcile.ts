@@ -4,9 +4,18 @@
  * confirm the object is in sync. Clusters run in parallel; one that is down or slow only reports
  * its own error. Returns what it did and what it held back, and why (also when parts failed).
  */
-import { type Decision, decideRemediation } from '../policies/decision.ts';
-import type { ClusterDesiredState, DesiredState } from './desired-state.ts';
+import type { Decision } from '../policies/decision.ts';
+import {
+  decide,
+  type IgnoreSpec,
+  ignoreSpecOf,
+  matchingRules,
+  type PolicyDecision,
+} from '../policies/engine.ts';
+import type { Policy } from '../policies/policy-file.ts';
+import type { ClusterDesiredState } from './desired-state.ts';
 import { diffObject } from './diff.ts';
+import type { FleetState } from './fleet-state.ts';
 import type { ClusterAccess } from './kube-cluster.ts';
 import {
   type DesiredObject,
@@ -30,8 +39,8 @@ export interface CycleOptions {
   replaceImmutable: boolean;
   /** recordEvents writes Kubernetes Events on remediated and failed objects. */
   recordEvents: boolean;
-  /** decide overrides the decision point (the policies issue plugs in here). */
-  decide?: (drift: Drift) => Decision;
+  /** now is the clock policy windows are read with. */
+  now?: () => Date;
 }
 
 /** defaultCycleOptions: report only, trueup's field manager, nothing unsafe. */
@@ -78,7 +87,7 @@ export interface CycleReport {
 
 /** reconcileFleet runs one cycle on the selected clusters of the desired state. */
 export async function reconcileFleet(
-  state: DesiredState,
+  state: FleetState,
   access: (cluster: ClusterDesiredState['cluster']) => ClusterAccess,
   options: CycleOptions,
   selected?: readonly string[],
@@ -99,30 +108,89 @@ export async function reconcileFleet(
           changes: [],
         };
       }
-      return reconcileCluster(c, cluster, options);
+      return reconcileCluster(c, state.policy, cluster, options);
     }),
   );
   return { revision: state.revision, clusters: reports, errors: state.errors };
 }
 
-/** findDrifts compares a cluster's desired objects with its live objects (orphans included). */
-export function findDrifts(desired: ClusterDesiredState, live: LiveObject[], fieldManager: string): Drift[] {
-  const liveByKey = new Map(live.map((o) => [objectKey(o), o]));
-  const drifts = desired.objects.map((d) => diffObject(d, d, liveByKey.get(objectKey(d)), { fieldManager }));
-  const declared = new Set(desired.objects.map(objectKey));
-  for (const o of live) {
-    const key = objectKey(o);
+/** Evaluation is one object's drift under the policy, with what the plan needs from the rules. */
+export interface Evaluation {
+  drift: Drift;
+  decision: PolicyDecision;
+  ignore: IgnoreSpec;
+}
+
+/** EvaluationContext is what evaluating drift depends on besides the objects. */
+export interface EvaluationContext {
+  fieldManager: string;
+  policy: Policy;
+  /** remediate: whether auto may stand (diff passes true to show what remediation would do). */
+  remediate: boolean;
+  now: Date;
+}
+
+/**
+ * evaluateObject computes one object's drift (ignored paths left out) and the policy decision.
+ * Undefined when there is nothing to report: not trueup's object, or the policy says ignore.
+ */
+export function evaluateObject(
+  desiredState: ClusterDesiredState,
+  desired: DesiredObject | undefined,
+  live: LiveObject | undefined,
+  context: EvaluationContext,
+): Evaluation | undefined {
+  const ref = desired ?? live;
+  if (!ref) return undefined;
+  if (!desired) {
     // Orphans: objects trueup applied that the repo no longer declares (unknown ones are not ours).
-    if (declared.has(key) || desired.erroredObjects.has(key)) continue;
-    if (o.managedFields.some((f) => f.manager === fieldManager && f.operation === 'Apply')) {
-      drifts.push(diffObject(o, undefined, o, { fieldManager }));
-    }
+    const key = objectKey(ref);
+    const ours = live?.managedFields.some(
+      (f) => f.manager === context.fieldManager && f.operation === 'Apply',
+    );
+    if (!ours || desiredState.erroredObjects.has(key)) return undefined;
   }
-  return drifts;
+  const object = {
+    cluster: desiredState.cluster,
+    kind: ref.kind,
+    namespace: ref.namespace,
+    name: ref.name,
+    labels: desired?.labels ?? live?.labels ?? {},
+  };
+  const ignore = ignoreSpecOf(matchingRules(context.policy, object));
+  const drift = diffObject({ ...ref, cluster: desiredState.cluster.name }, desired, live, {
+    fieldManager: context.fieldManager,
+    ignore,
+  });
+  const decision = decide(context.policy, object, drift, { remediate: context.remediate, now: context.now });
+  if (decision.mode === 'ignore' && drift.status !== 'in-sync') return undefined;
+  if (drift.status !== 'in-sync') drift.decision = publicDecision(decision);
+  return { drift, decision, ignore };
+}
+
+function publicDecision(d: PolicyDecision): Decision {
+  return { mode: d.mode, reasons: d.reasons, ruleRefs: d.ruleRefs };
+}
+
+/** evaluateCluster evaluates every desired and every live object of one cluster. */
+export function evaluateCluster(
+  desired: ClusterDesiredState,
+  live: LiveObject[],
+  context: EvaluationContext,
+): Evaluation[] {
+  const liveByKey = new Map(live.map((o) => [objectKey(o), o]));
+  const declared = new Set(desired.objects.map(objectKey));
+  const evaluations = desired.objects.map((d) =>
+    evaluateObject(desired, d, liveByKey.get(objectKey(d)), context),
+  );
+  for (const o of live)
+    if (!declared.has(objectKey(o))) evaluations.push(evaluateObject(desired, undefined, o, context));
+  return evaluations.filter((e): e is Evaluation => e !== undefined);
 }
 
 async function reconcileCluster(
   desired: ClusterDesiredState,
+  policy: Policy,
   cluster: ClusterAccess,
   options: CycleOptions,
 ): Promise<ClusterReport> {
@@ -133,17 +201,23 @@ async function reconcileCluster(
   } catch (err) {
     return { name, reachable: false, error: (err as Error).message, drifts: [], changes: [] };
   }
-  const drifts = findDrifts(desired, live, options.fieldManager);
+  const evaluations = evaluateCluster(desired, live, {
+    fieldManager: options.fieldManager,
+    policy,
+    remediate: options.remediate || options.dryRun,
+    now: (options.now ?? (() => new Date()))(),
+  });
+  const drifts = evaluations.map((e) => e.drift);
   const changes: ChangeSetEntry[] = [];
   if (options.remediate || options.dryRun) {
     const desiredByKey = new Map(desired.objects.map((o) => [objectKey(o), o]));
     const liveByKey = new Map(live.map((o) => [objectKey(o), o]));
     // One object at a time per cluster: a remediation must see the result of the previous one.
-    for (const drift of drifts) {
-      if (drift.status === 'in-sync') continue;
-      const key = objectKey(drift);
+    for (const evaluation of evaluations) {
+      if (evaluation.drift.status === 'in-sync') continue;
+      const key = objectKey(evaluation.drift);
       const entry = await remediateDrift(
-        drift,
+        evaluation,
         desiredByKey.get(key),
         liveByKey.get(key),
         desired.complete,
@@ -158,20 +232,19 @@ async function reconcileCluster(
 
 /** remediateDrift decides, plans and (after a passing dry-run) executes the fix for one drift. */
 export async function remediateDrift(
-  drift: Drift,
+  { drift, decision, ignore }: Evaluation,
   desired: DesiredObject | undefined,
   live: LiveObject | undefined,
   complete: boolean,
   cluster: ClusterAccess,
   options: CycleOptions,
 ): Promise<ChangeSetEntry> {
-  const decision = (
-    options.decide ?? ((d) => decideRemediation(d, { remediate: options.remediate || options.dryRun }))
-  )(drift);
   const plan = planRemediation(drift, desired, live, decision, {
-    prune: options.prune,
-    replaceImmutable: options.replaceImmutable,
+    prune: options.prune || decision.prune,
+    replaceImmutable: options.replaceImmutable || decision.replaceImmutable,
     complete,
+    force: decision.force,
+    ignorePaths: ignore.paths,
   });
   const ref: ObjectRef = {
     cluster: drift.cluster,
@@ -183,7 +256,7 @@ export async function remediateDrift(
     ...ref,
     action: plan.action,
     reasons: plan.reasons,
-    decision,
+    decision: publicDecision(decision),
     ...(live ? { before: contentDigest(live) } : {}),
   };
   if (plan.action === 'skipped' || plan.action === 'unchanged') return entry;
@@ -209,7 +282,7 @@ export async function remediateDrift(
     } else {
       if (!after) throw new Error('not found after apply');
       entry.after = contentDigest(after);
-      const check = diffObject(ref, desired, after, { fieldManager: options.fieldManager });
+      const check = diffObject(ref, desired, after, { fieldManager: options.fieldManager, ignore });
       if (check.status !== 'in-sync') {
         throw new Error(`still drifted after apply: ${check.changes.map((c) => c.path).join(', ')}`);
       }
@@ -236,7 +309,7 @@ async function execute(plan: Plan, cluster: ClusterAccess, dryRun: boolean): Pro
     await cluster.removeKeys(plan.ref, plan.removeKeys.paths, plan.removeKeys.resourceVersion, { dryRun });
   if (plan.delete) await cluster.delete(plan.ref, plan.delete, { dryRun });
   // After a dry-run delete the object still exists, so a replacement's create cannot be dry-run.
-  if (plan.apply && !(dryRun && plan.delete)) await cluster.apply(plan.apply, { dryRun });
+  if (plan.apply && !(dryRun && plan.delete)) await cluster.apply(plan.apply, { dryRun, force: plan.force });
 }
 
 function remediationMessage(plan: Plan, drift: Drift): string {

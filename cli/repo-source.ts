@@ -1,0 +1,43 @@
+/**
+ * Reading the fleet repo for the command line: the git source with its cache, and the fleet state
+ * (desired objects and policy) with SOPS decrypted by the age keys from the environment. No
+ * Kubernetes client here, so commands that need no cluster (validate, explain) start fast.
+ */
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import type { Document } from 'yaml';
+import { buildFleetState, type FleetState } from '../reconciler/fleet-state.ts';
+import { GitSource, type RepoSnapshot } from '../reconciler/git-source.ts';
+import { decryptSopsDocuments } from '../reconciler/sops.ts';
+import { loadAgeIdentities } from '../reconciler/sops-keys.ts';
+import { UsageError } from './errors.ts';
+import type { RunOptions } from './options.ts';
+
+/** defaultCacheDir is where trueup keeps its git cache: $XDG_CACHE_HOME/trueup or ~/.cache/trueup. */
+export function defaultCacheDir(): string {
+  return join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'trueup');
+}
+
+/** openGitSource makes the git source for the run's repo options. */
+export function openGitSource(
+  options: Pick<RunOptions, 'repo' | 'branch' | 'revision' | 'cacheDir'>,
+): GitSource {
+  return new GitSource({
+    repo: options.repo,
+    ...(options.branch ? { branch: options.branch } : {}),
+    ...(options.revision ? { revision: options.revision } : {}),
+    cacheDir: join(options.cacheDir ?? defaultCacheDir(), 'git'),
+  });
+}
+
+/** desiredStateBuilder returns snapshot -> desired state, decrypting SOPS with the age keys from the environment. */
+export async function desiredStateBuilder(): Promise<(snapshot: RepoSnapshot) => Promise<FleetState>> {
+  const identities = await loadAgeIdentities().catch((err: Error) => {
+    throw new UsageError(err.message);
+  });
+  const decrypt =
+    identities.length > 0
+      ? { decryptSops: (docs: Document[]) => decryptSopsDocuments(docs, identities) }
+      : {};
+  return (snapshot) => buildFleetState(snapshot, decrypt);
+}

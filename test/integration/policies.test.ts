@@ -1,0 +1,167 @@
+/**
+ * Policies on the real fleet: what a rule says is what trueup does, with the reasons in the output.
+ */
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import type { DiffJson } from '../../cli/render.ts';
+import type { ChangeSetEntry } from '../../reconciler/reconcile.ts';
+import { createFleetRepo, type FleetRepo, fleetYaml, Transcript } from './fleet-repo.ts';
+import { clientsFor, freshNamespace, kubectl } from './kube.ts';
+
+type ReconcileJson = DiffJson & { changes: ChangeSetEntry[] };
+
+const fleet = inject('fleet');
+const [first] = fleet.clusters as [string];
+const head = 'apiVersion: trueup.io/v1alpha1\nkind: Policy\n';
+
+describe('policies', () => {
+  const repos: FleetRepo[] = [];
+  afterAll(async () => {
+    await Promise.all(repos.map((r) => r.remove()));
+  });
+
+  async function setup(policies: (ns: string) => string) {
+    const ns = await freshNamespace('pol', [clientsFor(first)]);
+    const repo = await createFleetRepo({
+      'fleet.yaml': fleetYaml('  - path: base\n    clusters: {}\n'),
+      'base/app.yaml': `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: app, namespace: ${ns}}\ndata:\n  color: blue\n  size: L\n`,
+      'policies.yaml': head + policies(ns),
+    });
+    repos.push(repo);
+    const t = new Transcript();
+    const args = (cmd: string[]) => [
+      ...cmd,
+      '--repo',
+      repo.dir,
+      '--field-manager',
+      `trueup-${ns}`,
+      '--cluster',
+      first,
+    ];
+    return { ns, repo, t, args };
+  }
+
+  const color = (ns: string) =>
+    clientsFor(first)
+      .core.readNamespacedConfigMap({ name: 'app', namespace: ns })
+      .then((cm) => cm.data?.color);
+
+  it('leaves drift alone in observe mode but reports it with the rule', async () => {
+    const { ns, t, args } = await setup(
+      (ns) => `rules:\n  - name: watch-only\n    match: {namespaces: [${ns}]}\n    mode: observe\n`,
+    );
+    await clientsFor(first).core.createNamespacedConfigMap({
+      namespace: ns,
+      body: { metadata: { name: 'app' }, data: { color: 'red', size: 'L' } },
+    });
+    const rec = await t.json<ReconcileJson>(args(['reconcile', '--once', '--remediate']));
+    expect(rec.code).toBe(1);
+    expect(rec.body.drifts[0]?.decision).toEqual({
+      mode: 'observe',
+      reasons: ['rule watch-only (policies.yaml:4) matched: mode observe'],
+      ruleRefs: ['watch-only (policies.yaml:4)'],
+    });
+    expect(rec.body.changes).toEqual([
+      expect.objectContaining({
+        action: 'skipped',
+        reasons: ['rule watch-only (policies.yaml:4) matched: mode observe'],
+      }),
+    ]);
+    expect(await color(ns)).toBe('red');
+    const text = await t.trueup(args(['diff']));
+    expect(text.stdout).toContain(
+      'decision: observe — rule watch-only (policies.yaml:4) matched: mode observe',
+    );
+  });
+
+  it('never auto-remediates in a protected namespace', async () => {
+    const { ns, t, args } = await setup(
+      (ns) => `protectedNamespaces: [${ns}]\nrules:\n  - name: all\n    mode: auto\n    exception: true\n`,
+    );
+    const rec = await t.json<ReconcileJson>(args(['reconcile', '--once', '--remediate']));
+    expect(rec.body.changes).toEqual([
+      expect.objectContaining({
+        action: 'skipped',
+        reasons: expect.arrayContaining([`namespace ${ns} is protected: auto becomes approve`]),
+      }),
+    ]);
+    const list = await clientsFor(first).core.listNamespacedConfigMap({ namespace: ns });
+    expect(list.items.map((i) => i.metadata?.name)).not.toContain('app');
+  });
+
+  it('keeps an ignored key changed by kubectl changed, and does not report it', async () => {
+    const { ns, t, args } = await setup(
+      () =>
+        'rules:\n  - name: all\n    mode: auto\n    ignore:\n      paths: [data.size]\n      managers: [injector]\n',
+    );
+    const first0 = await t.json<ReconcileJson>(args(['reconcile', '--once', '--remediate']));
+    expect(first0.body.errors).toEqual([]);
+    expect(first0.body.changes.map((c) => c.error)).toEqual([undefined]);
+    expect(first0.stderr).toBe('');
+    expect(first0.code).toBe(0);
+    await kubectl(first, [
+      '-n',
+      ns,
+      'patch',
+      'configmap',
+      'app',
+      '--type=merge',
+      '-p',
+      '{"data":{"size":"XL"}}',
+    ]);
+    // A key another controller injects (as cert-manager injects ca.crt) is tolerated too.
+    await kubectl(first, [
+      '-n',
+      ns,
+      'patch',
+      'configmap',
+      'app',
+      '--type=merge',
+      '--field-manager=injector',
+      '-p',
+      '{"data":{"ca.crt":"x"}}',
+    ]);
+    const diff = await t.json<DiffJson>(args(['diff']));
+    expect(diff.body.drifts).toEqual([]);
+    expect(diff.code).toBe(0);
+    // A change to a key that is not ignored is remediated, and the ignored ones are left as they are.
+    await kubectl(first, [
+      '-n',
+      ns,
+      'patch',
+      'configmap',
+      'app',
+      '--type=merge',
+      '-p',
+      '{"data":{"color":"red"}}',
+    ]);
+    const rec = await t.json<ReconcileJson>(args(['reconcile', '--once', '--remediate']));
+    expect(rec.body.drifts[0]?.changes).toEqual([
+      { path: 'data.color', type: 'changed', desired: 'blue', live: 'red' },
+    ]);
+    expect(rec.code).toBe(0);
+    const live = await clientsFor(first).core.readNamespacedConfigMap({ name: 'app', namespace: ns });
+    expect(live.data).toEqual({ color: 'blue', size: 'XL', 'ca.crt': 'x' });
+  });
+
+  it('holds auto outside its allow window and says so', async () => {
+    const { ns, t, args } = await setup(
+      // A one-hour window twelve hours from now cannot be open now.
+      () => {
+        const hour = (new Date().getUTCHours() + 12) % 24;
+        return `rules:\n  - name: nightly\n    mode: auto\n    windows:\n      - {type: allow, schedule: "0 ${hour} * * *", duration: 1h, timeZone: UTC}\n`;
+      },
+    );
+    const rec = await t.json<ReconcileJson>(args(['reconcile', '--once', '--remediate']));
+    expect(rec.body.changes).toEqual([
+      expect.objectContaining({
+        action: 'skipped',
+        reasons: [
+          expect.stringContaining('matched: mode auto'),
+          expect.stringContaining('outside every allow window'),
+        ],
+      }),
+    ]);
+    const list = await clientsFor(first).core.listNamespacedConfigMap({ namespace: ns });
+    expect(list.items.map((i) => i.metadata?.name)).not.toContain('app');
+  });
+});
