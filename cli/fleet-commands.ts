@@ -54,7 +54,11 @@ function recordCycle(stateDir: string, report: CycleReport): void {
   try {
     for (const cluster of report.clusters) {
       for (const drift of cluster.drifts.filter(hasDrifted)) store.recordDrift(report.revision, drift);
-      for (const entry of cluster.changes) store.recordRemediation(report.revision, entry, actor());
+      for (const entry of cluster.changes) {
+        store.recordRemediation(report.revision, entry, actor());
+        const drift = cluster.drifts.find((d) => refKey(d) === refKey(entry));
+        if (entry.pending && drift) entry.approval = store.queueApproval(report.revision, entry, drift).id;
+      }
     }
   } finally {
     store.close();

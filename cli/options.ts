@@ -132,3 +132,48 @@ export function addExplainOptions(command: Command): Command {
     .option('--at <time>', 'explain as of this time (ISO 8601), for windows; default now')
     .option('-o, --output <format>', 'text or json', 'text');
 }
+
+/** ApprovalListOptions are `trueup approvals list`'s options. */
+export interface ApprovalListOptions extends OutputOptions {
+  stateDir: string;
+  all?: boolean;
+}
+
+/** ApproveOptions are `trueup approve`'s options. */
+export interface ApproveOptions extends RunOptions {
+  as?: string;
+  stateDir: string;
+}
+
+/** RejectOptions are `trueup reject`'s options. */
+export interface RejectOptions {
+  as?: string;
+  stateDir: string;
+  reason?: string;
+}
+
+const stateDirHelp = 'where the audit store (and its approvals) lives';
+
+/** addApprovalListOptions adds `approvals list`'s options. */
+export function addApprovalListOptions(command: Command): Command {
+  return command
+    .option('--state-dir <dir>', stateDirHelp, './.trueup')
+    .option('--all', 'include approved, rejected and stale items')
+    .option('-o, --output <format>', 'text or json', 'text');
+}
+
+/** addApproveOptions adds `approve`'s options: who, and the repo and clusters to apply to. */
+export function addApproveOptions(command: Command): Command {
+  return addRepoOptions(command.argument('<id>', 'the approval id (trueup approvals list)'))
+    .option('--as <name>', 'who approves (recorded in the audit trail)')
+    .option('--state-dir <dir>', stateDirHelp, './.trueup');
+}
+
+/** addRejectOptions adds `reject`'s options. */
+export function addRejectOptions(command: Command): Command {
+  return command
+    .argument('<id>', 'the approval id (trueup approvals list)')
+    .option('--as <name>', 'who rejects (recorded in the audit trail)')
+    .option('--reason <text>', 'why, for the audit trail')
+    .option('--state-dir <dir>', stateDirHelp, './.trueup');
+}

@@ -6,8 +6,11 @@
 import { Command, CommanderError } from 'commander';
 import { UsageError } from './errors.ts';
 import {
+  addApprovalListOptions,
+  addApproveOptions,
   addDemoOptions,
   addExplainOptions,
+  addRejectOptions,
   addRunOptions,
   addServeOptions,
   addValidateOptions,
@@ -27,10 +30,6 @@ export function buildProgram(): Command {
     .exitOverride()
     .showHelpAfterError();
 
-  const pending = (name: string, issue: string) => () => {
-    process.stderr.write(`trueup ${name}: not available yet (${issue}).\n`);
-    process.exitCode = ExitCode.error;
-  };
   addRunOptions(program.command('diff'))
     .description('show drift between the fleet repo and the live clusters (exit 0 in sync, 1 drift, 2 error)')
     .action(async (options) => {
@@ -69,10 +68,24 @@ export function buildProgram(): Command {
     .action(async (object, options) => {
       process.exitCode = await (await import('./explain.ts')).explainCommand(object, options);
     });
-  program
-    .command('approvals')
-    .description('list, approve or reject pending remediations')
-    .action(pending('approvals', 'policies'));
+  const approvals = program.command('approvals').description('changes held for approval');
+  addApprovalListOptions(approvals.command('list'))
+    .description('list pending approvals (with --all: every approval and what became of it)')
+    .action(async (options) => {
+      process.exitCode = await (await import('./approvals.ts')).listApprovalsCommand(options);
+    });
+  addApproveOptions(program.command('approve'))
+    .description(
+      'approve a held change: re-checked against the repo and the live object, then dry-run and applied',
+    )
+    .action(async (id, options) => {
+      process.exitCode = await (await import('./approvals.ts')).approveCommand(id, options);
+    });
+  addRejectOptions(program.command('reject'))
+    .description('reject a held change')
+    .action(async (id, options) => {
+      process.exitCode = await (await import('./approvals.ts')).rejectCommand(id, options);
+    });
   return program;
 }
 

@@ -151,7 +151,7 @@ export function renderChangesText(report: CycleReport): string {
   const out: string[] = [];
   for (const cluster of report.clusters) {
     for (const c of cluster.changes) {
-      const dry = c.dryRun ? ` [dry-run ${c.dryRun}]` : '';
+      const dry = `${c.dryRun ? ` [dry-run ${c.dryRun}]` : ''}${c.approval ? ` [approval ${c.approval}: trueup approve ${c.approval} --as <you>]` : ''}`;
       out.push(
         `${cluster.name}: ${c.kind} ${c.namespace}/${c.name}: ${c.error ? 'FAILED ' : ''}${c.action}${dry} — ${c.error ?? c.reasons.join('; ')}`,
       );

@@ -361,6 +361,8 @@ export class Daemon {
         options,
       );
       store.recordRemediation(this.#state.revision, entry, 'trueup');
+      if (entry.pending)
+        entry.approval = store.queueApproval(this.#state.revision, entry, evaluation.drift).id;
       metrics.remediations.inc({ cluster: rt.cluster.name, result: entry.error ? 'failed' : entry.action });
       if (entry.action === 'skipped') metrics.remediationsHeld.inc({ reason: heldReason(entry) });
       const fields = {
@@ -372,6 +374,7 @@ export class Daemon {
         action: entry.action,
         dryRun: entry.dryRun,
         reasons: entry.reasons,
+        ...(entry.approval ? { approval: entry.approval } : {}),
       };
       if (entry.error) log.error({ ...fields, err: entry.error }, 'remediation failed');
       else log.info(fields, `remediation ${entry.action}`);

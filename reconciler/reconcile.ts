@@ -64,6 +64,13 @@ export interface ChangeSetEntry extends ObjectRef {
   dryRun?: 'passed' | 'failed';
   /** error says what failed; action is then what was attempted. */
   error?: string;
+  /**
+   * pending is set when the change waits for approval: what it would do, and the live
+   * resourceVersion it was planned (and dry-run) against. An approval is bound to both.
+   */
+  pending?: { action: ChangeAction; resourceVersion: string };
+  /** approval is the id of the pending approval queued for it (`trueup approve <id>`). */
+  approval?: string;
   /** before and after digests of the object's managed content. */
   before?: string;
   after?: string;
@@ -239,7 +246,11 @@ export async function remediateDrift(
   cluster: ClusterAccess,
   options: CycleOptions,
 ): Promise<ChangeSetEntry> {
-  const plan = planRemediation(drift, desired, live, decision, {
+  // A change waiting for approval is planned and dry-run like an auto one, so the approver sees
+  // exactly what would be applied and whether the server accepts it; it is not applied.
+  const awaitingApproval = decision.mode === 'approve' && options.remediate;
+  const planned = awaitingApproval ? { ...decision, mode: 'auto' as const } : decision;
+  const plan = planRemediation(drift, desired, live, planned, {
     prune: options.prune || decision.prune,
     replaceImmutable: options.replaceImmutable || decision.replaceImmutable,
     complete,
@@ -268,6 +279,12 @@ export async function remediateDrift(
     entry.dryRun = 'failed';
     entry.error = `dry-run failed, nothing applied: ${(err as Error).message}`;
     await event(cluster, options, ref, live?.uid, 'Warning', 'RemediationFailed', entry.error);
+    return entry;
+  }
+  if (awaitingApproval) {
+    entry.pending = { action: plan.action, resourceVersion: live?.resourceVersion ?? '' };
+    entry.action = 'skipped';
+    entry.reasons = [...decision.reasons, 'waiting for approval'];
     return entry;
   }
   if (options.dryRun) {

@@ -26,6 +26,29 @@ export interface RemediationRecord {
   entry: ChangeSetEntry;
 }
 
+/** ApprovalState is where a pending remediation stands. */
+export type ApprovalState = 'pending' | 'approved' | 'rejected' | 'stale' | 'failed';
+
+/**
+ * Approval is a remediation waiting for (or past) a human decision, bound to the exact change it
+ * shows: the git revision and the live object's resourceVersion it was planned against.
+ */
+export interface Approval {
+  id: string;
+  created: string;
+  revision: string;
+  resourceVersion: string;
+  state: ApprovalState;
+  /** entry is the held change set entry: drift decision, planned action, dry-run verdict. */
+  entry: ChangeSetEntry;
+  /** drift is what drifted, as shown to the approver. */
+  drift: Drift;
+  decidedBy?: string;
+  decidedAt?: string;
+  channel?: string;
+  note?: string;
+}
+
 /** RecordQuery filters history by object. */
 export interface RecordQuery {
   cluster?: string;
@@ -40,6 +63,20 @@ export interface AuditStore {
   recordRemediation(revision: string, entry: ChangeSetEntry, actor: string, time?: Date): number;
   drifts(query?: RecordQuery): DriftRecord[];
   remediations(query?: RecordQuery): RemediationRecord[];
+  /**
+   * queueApproval records a change waiting for approval. The same change (object, revision,
+   * resourceVersion) keeps its id; a different one for the same object makes the older stale.
+   */
+  queueApproval(revision: string, entry: ChangeSetEntry, drift: Drift, time?: Date): Approval;
+  approval(id: string): Approval | undefined;
+  approvals(query?: RecordQuery & { state?: ApprovalState }): Approval[];
+  /** decideApproval moves an approval out of pending; refused (false) unless it is still pending. */
+  decideApproval(
+    id: string,
+    state: Exclude<ApprovalState, 'pending'>,
+    by: { actor: string; channel: string; note?: string },
+    time?: Date,
+  ): boolean;
   close(): void;
 }
 
@@ -58,6 +95,14 @@ CREATE TABLE IF NOT EXISTS remediations (
   action TEXT NOT NULL, dry_run TEXT, error TEXT, before TEXT, after TEXT, record TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS remediations_object ON remediations (cluster, namespace, name, id);
+CREATE TABLE IF NOT EXISTS approvals (
+  id TEXT PRIMARY KEY, seq INTEGER NOT NULL,
+  created TEXT NOT NULL, revision TEXT NOT NULL, resource_version TEXT NOT NULL,
+  cluster TEXT NOT NULL, kind TEXT NOT NULL, namespace TEXT NOT NULL, name TEXT NOT NULL,
+  state TEXT NOT NULL, entry TEXT NOT NULL, drift TEXT NOT NULL,
+  decided_by TEXT, decided_at TEXT, channel TEXT, note TEXT
+);
+CREATE INDEX IF NOT EXISTS approvals_object ON approvals (cluster, kind, namespace, name, state);
 `;
 
 /** openAuditStore opens (creating if needed) the store in stateDir; ':memory:' for tests. */
@@ -144,6 +189,87 @@ export function openAuditStore(stateDir: string | ':memory:'): AuditStore {
         entry: JSON.parse(String(row.record)) as ChangeSetEntry,
       }));
     },
+    queueApproval(revision, entry, drift, time = new Date()) {
+      const open = db
+        .prepare(
+          `SELECT * FROM approvals WHERE cluster = ? AND kind = ? AND namespace = ? AND name = ? AND state = 'pending'`,
+        )
+        .all(entry.cluster, entry.kind, entry.namespace, entry.name) as Record<string, string>[];
+      const resourceVersion = entry.pending?.resourceVersion ?? '';
+      const same = open.find((row) => row.revision === revision && row.resource_version === resourceVersion);
+      if (same) return toApproval(same);
+      // Anything else pending for this object was planned against another state: it is stale now.
+      for (const row of open) {
+        db.prepare(`UPDATE approvals SET state = 'stale', decided_at = ?, note = ? WHERE id = ?`).run(
+          time.toISOString(),
+          `superseded: planned at revision ${row.revision?.slice(0, 12)} / resourceVersion ${row.resource_version}`,
+          row.id as string,
+        );
+      }
+      const seq = Number(
+        (db.prepare('SELECT COALESCE(MAX(seq), 0) + 1 AS next FROM approvals').get() as { next: number })
+          .next,
+      );
+      const id = `a${seq}`;
+      db.prepare(
+        `INSERT INTO approvals (id, seq, created, revision, resource_version, cluster, kind, namespace, name, state, entry, drift)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)`,
+      ).run(
+        id,
+        seq,
+        time.toISOString(),
+        revision,
+        resourceVersion,
+        entry.cluster,
+        entry.kind,
+        entry.namespace,
+        entry.name,
+        JSON.stringify(entry),
+        JSON.stringify(drift),
+      );
+      return this.approval(id) as Approval;
+    },
+    approval(id) {
+      const row = db.prepare('SELECT * FROM approvals WHERE id = ?').get(id) as
+        | Record<string, string>
+        | undefined;
+      return row ? toApproval(row) : undefined;
+    },
+    approvals(q = {}) {
+      const w = where(q);
+      const clauses = w.sql ? [w.sql.replace(/^WHERE /, '')] : [];
+      const params = [...w.params];
+      if (q.state) {
+        clauses.push('state = ?');
+        params.push(q.state);
+      }
+      const sql = `SELECT * FROM approvals ${clauses.length ? `WHERE ${clauses.join(' AND ')}` : ''} ORDER BY seq DESC LIMIT ?`;
+      return (db.prepare(sql).all(...params, q.limit ?? 100) as Record<string, string>[]).map(toApproval);
+    },
+    decideApproval(id, state, by, time = new Date()) {
+      const result = db
+        .prepare(
+          `UPDATE approvals SET state = ?, decided_by = ?, decided_at = ?, channel = ?, note = ? WHERE id = ? AND state = 'pending'`,
+        )
+        .run(state, by.actor, time.toISOString(), by.channel, by.note ?? null, id);
+      return Number(result.changes) === 1;
+    },
     close: () => db.close(),
+  };
+}
+
+function toApproval(row: Record<string, string>): Approval {
+  return {
+    id: row.id as string,
+    created: row.created as string,
+    revision: row.revision as string,
+    resourceVersion: row.resource_version as string,
+    state: row.state as ApprovalState,
+    entry: JSON.parse(row.entry as string) as ChangeSetEntry,
+    drift: JSON.parse(row.drift as string) as Drift,
+    ...(row.decided_by ? { decidedBy: row.decided_by } : {}),
+    ...(row.decided_at ? { decidedAt: row.decided_at } : {}),
+    ...(row.channel ? { channel: row.channel } : {}),
+    ...(row.note ? { note: row.note } : {}),
   };
 }

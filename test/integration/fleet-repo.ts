@@ -87,10 +87,20 @@ export class Transcript {
   /** trueup runs the real CLI with the fleet kubeconfig. */
   async trueup(args: string[], env: NodeJS.ProcessEnv = {}): Promise<RunResult> {
     const cacheDir = join(tmpdir(), 'trueup-test-cache');
-    const kubeconfig = args.includes('--kubeconfig') ? [] : ['--kubeconfig', inject('fleet').kubeconfigPath];
-    const stateDir =
-      args[0] === 'reconcile' && !args.includes('--state-dir') ? ['--state-dir', this.stateDir] : [];
-    const full = [bin, ...args, ...kubeconfig, ...stateDir, '--cache-dir', cacheDir];
+    // Each command gets the fleet's kubeconfig, the shared git cache and this transcript's audit
+    // store where it takes them (and the test did not pass its own).
+    const command = args[0] === 'approvals' ? `approvals ${args[1]}` : (args[0] ?? '');
+    const takes = (options: string[]) => (flag: string, value: string) =>
+      options.includes(command) && !args.includes(flag) ? [flag, value] : [];
+    const reads = takes(['diff', 'reconcile', 'approve', 'validate', 'explain']);
+    const touches = takes(['diff', 'reconcile', 'approve']);
+    const stores = takes(['reconcile', 'approve', 'reject', 'approvals list']);
+    const extra = [
+      ...touches('--kubeconfig', inject('fleet').kubeconfigPath),
+      ...reads('--cache-dir', cacheDir),
+      ...stores('--state-dir', this.stateDir),
+    ];
+    const full = [bin, ...args, ...extra];
     let result: RunResult;
     try {
       const { stdout, stderr } = await execFileAsync(process.execPath, full, {

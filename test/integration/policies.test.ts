@@ -28,14 +28,12 @@ describe('policies', () => {
     });
     repos.push(repo);
     const t = new Transcript();
+    const repoArgs = ['--repo', repo.dir, '--field-manager', `trueup-${ns}`];
+    // approve takes the repo but no --cluster: the approval names its object.
     const args = (cmd: string[]) => [
       ...cmd,
-      '--repo',
-      repo.dir,
-      '--field-manager',
-      `trueup-${ns}`,
-      '--cluster',
-      first,
+      ...repoArgs,
+      ...(cmd[0] === 'approve' ? [] : ['--cluster', first]),
     ];
     return { ns, repo, t, args };
   }
@@ -143,6 +141,84 @@ describe('policies', () => {
     expect(live.data).toEqual({ color: 'blue', size: 'XL', 'ca.crt': 'x' });
   });
 
+  it('queues a change in approve mode, refuses a stale approval, and applies a fresh one with who approved it', async () => {
+    const { ns, t, args } = await setup(
+      (ns) => `rules:\n  - name: careful\n    match: {namespaces: [${ns}]}\n    mode: approve\n`,
+    );
+    await clientsFor(first).core.createNamespacedConfigMap({
+      namespace: ns,
+      body: { metadata: { name: 'app' }, data: { color: 'red', size: 'L' } },
+    });
+    const rec = await t.json<ReconcileJson>(args(['reconcile', '--once', '--remediate']));
+    expect(rec.stderr).toBe('');
+    expect(rec.body.errors).toEqual([]);
+    expect({ clusters: rec.body.clusters, errors: rec.body.changes.map((c) => c.error) }).toEqual({
+      clusters: [{ name: first, reachable: true }],
+      errors: [undefined],
+    });
+    expect(rec.code).toBe(1);
+    const [held] = rec.body.changes;
+    expect(held).toMatchObject({
+      action: 'skipped',
+      dryRun: 'passed',
+      pending: { action: 'configured' },
+      approval: expect.stringMatching(/^a\d+$/),
+    });
+    expect(held?.reasons.at(-1)).toBe('waiting for approval');
+    expect(await color(ns)).toBe('red');
+    const list = await t.json<{ approvals: { id: string; state: string }[] }>(['approvals', 'list']);
+    expect(list.body.approvals.map((a) => [a.id, a.state])).toEqual([[held?.approval, 'pending']]);
+
+    // The object changes after the change was shown: the approval is refused, a fresh one queued.
+    await kubectl(first, [
+      '-n',
+      ns,
+      'patch',
+      'configmap',
+      'app',
+      '--type=merge',
+      '-p',
+      '{"data":{"color":"green"}}',
+    ]);
+    const refused = await t.trueup(args(['approve', held?.approval as string, '--as', 'alice']));
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain(
+      `approval ${held?.approval} is stale: the live object changed since it was shown`,
+    );
+    const fresh = /a fresh approval was queued for the change as it is now: (a\d+)/.exec(refused.stderr)?.[1];
+    expect(fresh).toBeDefined();
+    expect(await color(ns)).toBe('green');
+
+    const approved = await t.trueup(args(['approve', fresh as string, '--as', 'alice']));
+    expect(approved.stderr).toBe('');
+    expect(approved.code).toBe(0);
+    expect(await color(ns)).toBe('blue');
+    const all = await t.json<{
+      approvals: { id: string; state: string; decidedBy?: string; channel?: string }[];
+    }>(['approvals', 'list', '--all']);
+    expect(all.body.approvals.map((a) => [a.id, a.state, a.decidedBy, a.channel])).toEqual([
+      [fresh, 'approved', 'alice', 'cli'],
+      [held?.approval, 'stale', 'alice', 'cli'],
+    ]);
+    // An approval is used once.
+    expect((await t.trueup(args(['approve', fresh as string, '--as', 'bob']))).code).toBe(1);
+  });
+
+  it('rejects a held change and then refuses to approve it', async () => {
+    const { ns, t, args } = await setup(
+      (ns) => `rules:\n  - name: careful\n    match: {namespaces: [${ns}]}\n    mode: approve\n`,
+    );
+    const rec = await t.json<ReconcileJson>(args(['reconcile', '--once', '--remediate']));
+    const id = rec.body.changes[0]?.approval as string;
+    const rejected = await t.trueup(['reject', id, '--as', 'bob', '--reason', 'not now']);
+    expect(rejected.code).toBe(0);
+    const again = await t.trueup(args(['approve', id, '--as', 'alice']));
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain(`approval ${id} is rejected (not now), not pending`);
+    const list = await clientsFor(first).core.listNamespacedConfigMap({ namespace: ns });
+    expect(list.items.map((i) => i.metadata?.name)).not.toContain('app');
+  });
+
   it('holds auto outside its allow window and says so', async () => {
     const { ns, t, args } = await setup(
       // A one-hour window twelve hours from now cannot be open now.
@@ -158,6 +234,7 @@ describe('policies', () => {
         reasons: [
           expect.stringContaining('matched: mode auto'),
           expect.stringContaining('outside every allow window'),
+          'waiting for approval',
         ],
       }),
     ]);

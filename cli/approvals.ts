@@ -1,0 +1,100 @@
+/**
+ * `trueup approvals list`, `trueup approve <id> --as <name>`, `trueup reject <id> --as <name>`:
+ * the command-line channel to the one approval path (reconciler/approvals.ts).
+ * Exit codes: 0 done, 1 refused (not pending, or stale: a fresh item is queued), 2 error.
+ */
+import { approveApproval, rejectApproval } from '../reconciler/approvals.ts';
+import { defaultCycleOptions } from '../reconciler/reconcile.ts';
+import { type Approval, openAuditStore } from '../reconciler/store.ts';
+import { UsageError } from './errors.ts';
+import { clusterAccessFactory } from './fleet-run.ts';
+import type { ApprovalListOptions, ApproveOptions, RejectOptions } from './options.ts';
+import { desiredStateBuilder, openGitSource } from './repo-source.ts';
+
+/** listApprovalsCommand lists pending approvals (or all with --all). */
+export async function listApprovalsCommand(options: ApprovalListOptions): Promise<number> {
+  const store = openAuditStore(options.stateDir);
+  try {
+    const items = store.approvals(options.all ? {} : { state: 'pending' });
+    if (options.output === 'json') {
+      process.stdout.write(`${JSON.stringify({ approvals: items }, null, 2)}\n`);
+      return 0;
+    }
+    if (items.length === 0) process.stdout.write(options.all ? 'no approvals\n' : 'no pending approvals\n');
+    for (const a of items) process.stdout.write(renderApproval(a));
+    return 0;
+  } finally {
+    store.close();
+  }
+}
+
+function renderApproval(a: Approval): string {
+  const e = a.entry;
+  const lines = [
+    `${a.id}  ${a.state}  ${e.cluster}/${e.namespace}/${e.kind}/${e.name}  ${e.pending?.action ?? e.action}  dry-run ${e.dryRun ?? 'not run'}`,
+    `    revision ${a.revision.slice(0, 12)}, resourceVersion ${a.resourceVersion || '(absent)'}, queued ${a.created}`,
+    ...a.drift.changes.map(
+      (c) =>
+        `    ${c.type} ${c.path}${c.live !== undefined ? ` live=${JSON.stringify(c.live)}` : ''}${c.desired !== undefined ? ` desired=${JSON.stringify(c.desired)}` : ''}`,
+    ),
+    `    why held: ${(a.entry.decision.reasons ?? []).join('; ')}`,
+  ];
+  if (a.decidedBy)
+    lines.push(
+      `    ${a.state} by ${a.decidedBy} via ${a.channel} at ${a.decidedAt}${a.note ? `: ${a.note}` : ''}`,
+    );
+  return `${lines.join('\n')}\n`;
+}
+
+/** approveCommand approves one pending change and applies it (dry-run first). */
+export async function approveCommand(id: string, options: ApproveOptions): Promise<number> {
+  if (!options.as) throw new UsageError('--as <name> is required: every approval records who approved it');
+  const store = openAuditStore(options.stateDir);
+  try {
+    const source = openGitSource(options);
+    const build = await desiredStateBuilder();
+    const outcome = await approveApproval(
+      {
+        store,
+        loadState: async () => {
+          const synced = await source.sync();
+          if (!synced.snapshot) throw new UsageError(synced.error?.message ?? `cannot read ${source.repo}`);
+          return build(synced.snapshot);
+        },
+        access: clusterAccessFactory(options),
+        options: { ...defaultCycleOptions(), fieldManager: options.fieldManager, recordEvents: true },
+      },
+      id,
+      { actor: options.as, channel: 'cli' },
+    );
+    if (outcome.ok) {
+      process.stdout.write(
+        `${id} approved by ${options.as}: ${outcome.entry?.action ?? 'done'} (dry-run ${outcome.entry?.dryRun ?? 'n/a'})\n`,
+      );
+      return 0;
+    }
+    process.stderr.write(`trueup approve: refused: ${outcome.reason}\n`);
+    if (outcome.fresh)
+      process.stderr.write(`a fresh approval was queued for the change as it is now: ${outcome.fresh.id}\n`);
+    return /stale|not pending|no approval/.test(outcome.reason) ? 1 : 2;
+  } finally {
+    store.close();
+  }
+}
+
+/** rejectCommand rejects one pending change. */
+export async function rejectCommand(id: string, options: RejectOptions): Promise<number> {
+  if (!options.as) throw new UsageError('--as <name> is required: every rejection records who rejected it');
+  const store = openAuditStore(options.stateDir);
+  try {
+    const outcome = rejectApproval(store, id, { actor: options.as, channel: 'cli' }, options.reason);
+    if (outcome.ok) {
+      process.stdout.write(`${id} rejected by ${options.as}\n`);
+      return 0;
+    }
+    process.stderr.write(`trueup reject: refused: ${outcome.reason}\n`);
+    return 1;
+  } finally {
+    store.close();
+  }
+}

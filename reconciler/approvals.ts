@@ -1,0 +1,129 @@
+/**
+ * Approvals: the one path by which a held remediation is approved or rejected, whatever the
+ * channel (CLI today; console and chat-ops later). An approval is bound to the exact change it
+ * showed: when the git revision or the live object changed since, it is refused as stale and a
+ * fresh pending item is queued instead. An approved change still goes through dry-run, then apply.
+ */
+import type { FleetCluster } from './fleet-config.ts';
+import type { FleetState } from './fleet-state.ts';
+import type { ClusterAccess } from './kube-cluster.ts';
+import { type ObjectRef, objectKey } from './model.ts';
+import { type ChangeSetEntry, type CycleOptions, evaluateObject, remediateDrift } from './reconcile.ts';
+import type { Approval, AuditStore } from './store.ts';
+
+/** ApprovalDeps are what deciding an approval needs. */
+export interface ApprovalDeps {
+  store: AuditStore;
+  /** loadState fetches the repo now and builds the fleet state of its newest revision. */
+  loadState: () => Promise<FleetState>;
+  access: (cluster: FleetCluster) => ClusterAccess;
+  options: CycleOptions;
+}
+
+/** Approver is who decided, and through which channel (cli, console, slack, …). */
+export interface Approver {
+  actor: string;
+  channel: string;
+}
+
+/** ApprovalOutcome is what became of an approve or reject request. */
+export type ApprovalOutcome =
+  | { ok: true; approval: Approval; entry?: ChangeSetEntry }
+  | { ok: false; reason: string; fresh?: Approval };
+
+/** rejectApproval rejects a pending approval. */
+export function rejectApproval(store: AuditStore, id: string, by: Approver, note?: string): ApprovalOutcome {
+  const item = store.approval(id);
+  if (!item) return { ok: false, reason: `no approval ${id}` };
+  if (!store.decideApproval(id, 'rejected', { ...by, ...(note ? { note } : {}) })) {
+    return {
+      ok: false,
+      reason: `approval ${id} is ${item.state}${item.note ? ` (${item.note})` : ''}, not pending`,
+    };
+  }
+  return { ok: true, approval: store.approval(id) as Approval };
+}
+
+/** approveApproval re-checks that the change is still the one shown, then remediates it. */
+export async function approveApproval(
+  deps: ApprovalDeps,
+  id: string,
+  by: Approver,
+): Promise<ApprovalOutcome> {
+  const { store } = deps;
+  const item = store.approval(id);
+  if (!item) return { ok: false, reason: `no approval ${id}` };
+  if (item.state !== 'pending') {
+    return {
+      ok: false,
+      reason: `approval ${id} is ${item.state}${item.note ? ` (${item.note})` : ''}, not pending`,
+    };
+  }
+  const ref: ObjectRef = {
+    cluster: item.entry.cluster,
+    kind: item.entry.kind,
+    namespace: item.entry.namespace,
+    name: item.entry.name,
+  };
+  const state = await deps.loadState();
+  const clusterState = state.clusters.find((c) => c.cluster.name === ref.cluster);
+  if (!clusterState) return stale(deps, item, by, `cluster ${ref.cluster} is no longer in the fleet`);
+  const access = deps.access(clusterState.cluster);
+  const live = await access.read(ref);
+  const desired = clusterState.objects.find((o) => objectKey(o) === objectKey(ref));
+  const context = {
+    fieldManager: deps.options.fieldManager,
+    policy: state.policy,
+    remediate: true,
+    now: new Date(),
+  };
+  const evaluation = evaluateObject(clusterState, desired, live, context);
+
+  let why: string | undefined;
+  if (state.revision !== item.revision) {
+    why = `the git revision changed since it was shown (${item.revision.slice(0, 12)} -> ${state.revision.slice(0, 12)})`;
+  } else if ((live?.resourceVersion ?? '') !== item.resourceVersion) {
+    why = `the live object changed since it was shown (resourceVersion ${item.resourceVersion || 'none'} -> ${live?.resourceVersion || 'none'})`;
+  } else if (!evaluation || evaluation.drift.status === 'in-sync') {
+    why = 'the object is in sync now';
+  }
+  if (why) {
+    const outcome = stale(deps, item, by, why);
+    // Queue the change as it stands now, so the approver can look again.
+    if (evaluation && evaluation.drift.status !== 'in-sync' && evaluation.decision.mode === 'approve') {
+      const entry = await remediateDrift(evaluation, desired, live, clusterState.complete, access, {
+        ...deps.options,
+        remediate: true,
+        dryRun: false,
+      });
+      if (entry.pending && !outcome.ok)
+        return { ...outcome, fresh: store.queueApproval(state.revision, entry, evaluation.drift) };
+    }
+    return outcome;
+  }
+
+  if (!evaluation) return stale(deps, item, by, 'the object is in sync now');
+  const approved = {
+    ...evaluation,
+    decision: {
+      ...evaluation.decision,
+      mode: 'auto' as const,
+      reasons: [...evaluation.decision.reasons, `approved by ${by.actor} via ${by.channel} (${id})`],
+    },
+  };
+  const entry = await remediateDrift(approved, desired, live, clusterState.complete, access, {
+    ...deps.options,
+    remediate: true,
+    dryRun: false,
+  });
+  store.recordRemediation(state.revision, entry, `${by.actor} (${by.channel})`);
+  const final = entry.error ? 'failed' : 'approved';
+  store.decideApproval(id, final, { ...by, ...(entry.error ? { note: entry.error } : {}) });
+  const approval = store.approval(id) as Approval;
+  return entry.error ? { ok: false, reason: entry.error } : { ok: true, approval, entry };
+}
+
+function stale(deps: ApprovalDeps, item: Approval, by: Approver, why: string): ApprovalOutcome {
+  deps.store.decideApproval(item.id, 'stale', { ...by, note: why });
+  return { ok: false, reason: `approval ${item.id} is stale: ${why}; nothing was applied` };
+}
