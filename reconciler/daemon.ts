@@ -80,6 +80,8 @@ interface ClusterRuntime {
 export class Daemon {
   #deps: DaemonDeps;
   #state?: FleetState;
+  /** #desiredByKey indexes each cluster's desired objects by objectKey (rebuilt per revision). */
+  #desiredByKey = new Map<string, Map<string, DesiredObject>>();
   #gitError?: string;
   #clusters = new Map<string, ClusterRuntime>();
   #stopped = false;
@@ -182,6 +184,9 @@ export class Daemon {
     const { log, metrics } = this.#deps;
     const previous = this.#state?.revision;
     this.#state = state;
+    this.#desiredByKey = new Map(
+      state.clusters.map((c) => [c.cluster.name, new Map(c.objects.map((o) => [objectKey(o), o]))]),
+    );
     metrics.gitRevision.reset();
     metrics.gitRevision.set({ revision: state.revision }, 1);
     log.info({ revision: state.revision, previous, errors: state.errors.length }, 'desired state loaded');
@@ -271,7 +276,7 @@ export class Daemon {
   #evaluateAll(rt: ClusterRuntime): void {
     if (rt.listed.size < 2) return;
     const keys = new Set([
-      ...this.#desiredObjects(rt.cluster.name).map(objectKey),
+      ...(this.#desiredByKey.get(rt.cluster.name)?.keys() ?? []),
       ...rt.live.keys(),
       ...rt.drifts.keys(),
     ]);
@@ -283,7 +288,7 @@ export class Daemon {
     const state = this.#state?.clusters.find((c) => c.cluster.name === rt.cluster.name);
     if (!state || !this.#state) return;
     const { fieldManager, remediate, dryRun } = this.#deps.options;
-    const desired = state.objects.find((o) => objectKey(o) === key);
+    const desired = this.#desiredByKey.get(rt.cluster.name)?.get(key);
     const evaluation = evaluateObject(state, desired, rt.live.get(key), {
       fieldManager,
       policy: this.#state.policy,
@@ -351,7 +356,7 @@ export class Daemon {
       const state = this.#state?.clusters.find((c) => c.cluster.name === rt.cluster.name);
       // Re-read the current drift: the object may have been fixed (or changed again) meanwhile.
       if (!evaluation || !hasDrifted(evaluation.drift) || !state || !this.#state) continue;
-      const desired = state.objects.find((o) => objectKey(o) === key);
+      const desired = this.#desiredByKey.get(rt.cluster.name)?.get(key);
       const entry: ChangeSetEntry = await remediateDrift(
         evaluation,
         desired,

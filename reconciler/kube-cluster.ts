@@ -312,8 +312,28 @@ export function kubeClusterAccess(
   };
 }
 
+/**
+ * PooledKubeConfig reuses one HTTP dispatcher (and so its keep-alive TLS connections) for every
+ * request to its cluster. client-node 2.0 makes a new dispatcher per request, so each request paid
+ * a TLS handshake (measured with bench/: ~11 ms -> ~4 ms per read). Headers (tokens) are still
+ * computed per request; only the connection pool is shared.
+ */
+class PooledKubeConfig extends KubeConfig {
+  #dispatcher: unknown;
+
+  override async applySecurityAuthentication(
+    context: Parameters<KubeConfig['applySecurityAuthentication']>[0],
+  ): Promise<void> {
+    await super.applySecurityAuthentication(context);
+    const fresh = context.getDispatcher();
+    if (fresh === undefined) return;
+    this.#dispatcher ??= fresh;
+    context.setDispatcher(this.#dispatcher as typeof fresh);
+  }
+}
+
 function kubeConfigFor(kubeConfig: KubeConfig, context: string): KubeConfig {
-  const kc = new KubeConfig();
+  const kc = new PooledKubeConfig();
   kc.loadFromOptions({
     clusters: kubeConfig.clusters,
     users: kubeConfig.users,

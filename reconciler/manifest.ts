@@ -102,7 +102,21 @@ export function toManifest(
       fields,
       file: source.file,
       line: source.line,
-      origin: (path) => ({ file: source.file, line: source.lineOf(path) }),
+      origin: memoizedOrigin(source),
     },
+  };
+}
+
+/** memoizedOrigin finds each path's line once per document, however many clusters merge it. */
+function memoizedOrigin(source: YamlDocument): Manifest['origin'] {
+  const seen = new Map<string, KeyOrigin>();
+  return (path) => {
+    const key = path.join('\u0000');
+    let origin = seen.get(key);
+    if (!origin) {
+      origin = { file: source.file, line: source.lineOf(path) };
+      seen.set(key, origin);
+    }
+    return origin;
   };
 }

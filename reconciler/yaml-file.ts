@@ -30,6 +30,9 @@ export interface YamlDocument {
 export function parseYamlFile(
   file: string,
   text: string,
+  // SOPS' encrypted_comment_regex needs the source tokens to tie comments to values; they cost
+  // memory and time, so only files that look SOPS-encrypted keep them.
+  options: { keepSourceTokens?: boolean } = { keepSourceTokens: /^sops:/m.test(text) },
 ): { documents: YamlDocument[]; errors: RepoError[] } {
   const lineCounter = new LineCounter();
   const documents: YamlDocument[] = [];
@@ -39,8 +42,7 @@ export function parseYamlFile(
     lineCounter,
     prettyErrors: false,
     uniqueKeys: true,
-    // SOPS' encrypted_comment_regex needs the source tokens to tie comments to values.
-    keepSourceTokens: true,
+    keepSourceTokens: options.keepSourceTokens ?? false,
   }).forEach((doc, index) => {
     const start =
       doc.contents && isNode(doc.contents) && doc.contents.range ? doc.contents.range[0] : doc.range[0];

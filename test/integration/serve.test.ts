@@ -102,8 +102,15 @@ describe('trueup serve', () => {
       KUBE_EDITOR: "sed -i -e 's/color: blue/color: red/'",
     });
     await eventually('restored', async () => ((await readColor(first)) === 'blue' ? true : undefined));
-    const res = await fetch(`${server.url}/api/v1/history?cluster=${first}&namespace=${ns}&name=app`);
-    const history = (await res.json()) as History;
+    // The record is written once the remediation is confirmed (re-read) and its Event recorded.
+    const history = await eventually('remediation recorded', async () => {
+      const res = await fetch(`${server.url}/api/v1/history?cluster=${first}&namespace=${ns}&name=app`);
+      const h = (await res.json()) as History;
+      return (h.remediations[0] as { entry?: { action?: string } } | undefined)?.entry?.action ===
+        'configured'
+        ? h
+        : undefined;
+    });
     expect(history.drifts[0]?.drift).toMatchObject({
       status: 'modified',
       changes: [{ path: 'data.color', type: 'changed', desired: 'blue', live: 'red' }],
