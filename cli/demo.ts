@@ -47,7 +47,9 @@ export async function demoCommand(options: DemoOptions): Promise<number> {
       logLevel: 'info',
       events: true,
     });
-    process.stderr.write(instructions(server.url, repo, fleet.kubeconfigPath, !options.observe));
+    process.stderr.write(
+      instructions(server.url, repo, fleet.kubeconfigPath, join(dir, 'state'), !options.observe),
+    );
     await new Promise<void>((resolve) => {
       process.once('SIGINT', () => resolve());
       process.once('SIGTERM', () => resolve());
@@ -90,7 +92,13 @@ async function seedRepo(repo: string): Promise<string> {
   return repo;
 }
 
-function instructions(url: string, repo: string, kubeconfig: string, remediate: boolean): string {
+function instructions(
+  url: string,
+  repo: string,
+  kubeconfig: string,
+  stateDir: string,
+  remediate: boolean,
+): string {
   return `
 trueup demo is running — 3 local clusters, watched by trueup serve${remediate ? ' with remediation on' : ' (observe only)'}.
 
@@ -100,11 +108,16 @@ trueup demo is running — 3 local clusters, watched by trueup serve${remediate 
 
 Try, in another terminal:
   export KUBECONFIG=${kubeconfig}
+  export SOPS_AGE_KEY_FILE=${join(examples, 'demo-age.key')}   # the demo repo's (demo-only) age key
   kubectl --context prod-eu -n shop edit configmap checkout-config     # change LOG_LEVEL; trueup ${remediate ? 'puts it back' : 'reports it'}
   kubectl --context staging -n shop delete configmap payments-config   # ${remediate ? 'recreated within a second' : 'reported as missing'}
   kubectl --context prod-us -n shop get events --field-selector reason=DriftRemediated
   curl -s ${url}/api/v1/history | head -c 2000
   npx trueup diff --repo ${repo} --kubeconfig ${kubeconfig}
+  # Secrets in prod wait for approval (examples/fleet-repo/policies.yaml):
+  npx trueup approvals list --state-dir ${stateDir}
+  npx trueup approve <id> --as you --repo ${repo} --kubeconfig ${kubeconfig} --state-dir ${stateDir}
+  npx trueup explain prod-eu/shop/Secret/checkout-db --repo ${repo}
   # change the repo, then ask trueup to fetch now (it also polls every 10 s):
   (cd ${repo} && sed -i 's/PROVIDER: sandbox/PROVIDER: sandbox-v2/' base/checkout.yaml && git -c user.name=you -c user.email=you@example.com commit -qam 'new provider')
   curl -s -X POST ${url}/api/v1/git/refresh
