@@ -325,7 +325,7 @@ export class Daemon {
       const event: ObjectEvent = {
         type: 'Warning',
         reason: 'DriftDetected',
-        message: `drift from ${this.#state.revision.slice(0, 12)}: ${drift.status}${drift.changes.length ? ` (${drift.changes.map((c) => c.path).join(', ')})` : ''}`,
+        message: `drift from ${this.#state.revision.slice(0, 12)}: ${drift.status}${drift.changes.length ? ` (${drift.changes.map((c) => c.path).join(', ')})` : ''}; decision ${evaluation.decision.mode}: ${evaluation.decision.reasons.join('; ')}`,
       };
       rt.access.recordEvent(drift, live.uid, event).catch(() => {});
     }

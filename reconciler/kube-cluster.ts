@@ -298,7 +298,8 @@ export function kubeClusterAccess(
             },
             type: event.type,
             reason: event.reason,
-            message: event.message,
+            // Keep Event notes short (events.k8s.io caps them at 1 kB); the full story is in the audit store.
+            message: event.message.length > 1000 ? `${event.message.slice(0, 997)}...` : event.message,
             source: { component: 'trueup' },
             reportingComponent: 'trueup',
             reportingInstance: options.fieldManager,

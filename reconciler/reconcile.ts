@@ -331,7 +331,7 @@ async function execute(plan: Plan, cluster: ClusterAccess, dryRun: boolean): Pro
 
 function remediationMessage(plan: Plan, drift: Drift): string {
   const paths = drift.changes.map((c) => c.path);
-  return `trueup ${plan.action} ${drift.kind} ${drift.namespace}/${drift.name}${paths.length ? `: ${paths.join(', ')}` : ''}`;
+  return `trueup ${plan.action} ${drift.kind} ${drift.namespace}/${drift.name}${paths.length ? `: ${paths.join(', ')}` : ''} (${plan.reasons.join('; ')})`;
 }
 
 async function event(
