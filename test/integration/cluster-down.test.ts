@@ -1,0 +1,139 @@
+/**
+ * A cluster that stops while the daemon runs: it is reported unreachable with its error, and the
+ * rest of the fleet keeps being watched and remediated. The stopped cluster is a real
+ * kube-apiserver of its own, started for this test, so the shared fleet is not disturbed.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { parse, stringify } from 'yaml';
+import { type RunningServer, startServe } from '../../cli/serve.ts';
+import { ensureClusterBinaries } from '../cluster/binaries.ts';
+import { type Fleet, startFleet } from '../cluster/fleet.ts';
+import { createFleetRepo, type FleetRepo, fleetYaml } from './fleet-repo.ts';
+import { clientsFor, freshNamespace, kubectl } from './kube.ts';
+
+const fleet = inject('fleet');
+const [first] = fleet.clusters as [string];
+
+async function eventually<T>(
+  what: string,
+  probe: () => Promise<T | undefined>,
+  timeoutMs = 20_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe().catch(() => undefined);
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** mergeKubeconfigs puts the extra fleet's context beside the shared fleet's, with its own user. */
+async function mergeKubeconfigs(main: string, extra: string, into: string): Promise<void> {
+  const a = parse(await readFile(main, 'utf8'));
+  const b = parse(await readFile(extra, 'utf8'));
+  for (const c of b.contexts) c.context.user = 'extra-admin';
+  a.clusters.push(...b.clusters);
+  a.contexts.push(...b.contexts);
+  a.users.push({ name: 'extra-admin', user: b.users[0].user });
+  await writeFile(into, stringify(a), { mode: 0o600 });
+}
+
+describe('a cluster that stops while trueup serve runs', () => {
+  let extra: Fleet;
+  let repo: FleetRepo;
+  let server: RunningServer;
+  let ns: string;
+
+  const color = () =>
+    clientsFor(first)
+      .core.readNamespacedConfigMap({ name: 'app', namespace: ns })
+      .then((cm) => cm.data?.color);
+
+  beforeAll(async () => {
+    extra = await startFleet({ binaries: await ensureClusterBinaries(), clusters: ['extra'] });
+    const kubeconfig = join(await mkdtemp(join(tmpdir(), 'trueup-down-')), 'kubeconfig');
+    await mergeKubeconfigs(fleet.kubeconfigPath, extra.kubeconfigPath, kubeconfig);
+    ns = await freshNamespace('down', [clientsFor(first)]);
+    // The extra cluster is new: create the same namespace there.
+    await promisify(execFile)('kubectl', [
+      '--kubeconfig',
+      kubeconfig,
+      '--context',
+      'extra',
+      'create',
+      'namespace',
+      ns,
+    ]);
+    repo = await createFleetRepo({
+      'fleet.yaml': fleetYaml('  - path: base\n    clusters: {}\n', [first, 'extra']),
+      'base/app.yaml': `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: app, namespace: ${ns}}\ndata:\n  color: blue\n`,
+    });
+    server = await startServe(
+      {
+        repo: repo.dir,
+        kubeconfig,
+        cacheDir: await mkdtemp(join(tmpdir(), 'trueup-down-cache-')),
+        fieldManager: `trueup-${ns}`,
+        timeout: 3,
+        remediate: true,
+        listen: '127.0.0.1:0',
+        stateDir: await mkdtemp(join(tmpdir(), 'trueup-down-state-')),
+        resync: '*/5 * * * *',
+        pollInterval: 3600,
+        logLevel: 'warn',
+        events: false,
+      },
+      pino({ level: 'silent' }),
+    );
+  }, 120_000);
+
+  afterAll(async () => {
+    await server?.stop();
+    await extra?.stop();
+    await repo?.remove();
+  });
+
+  it('reports the stopped cluster and keeps reconciling the others', async () => {
+    await eventually('app on the shared cluster', async () =>
+      (await color()) === 'blue' ? true : undefined,
+    );
+    const status = async () =>
+      (await (await fetch(`${server.url}/api/v1/status`)).json()) as {
+        clusters: { name: string; reachable: boolean; error?: string }[];
+      };
+    await eventually('extra in sync', async () => {
+      const s = await status();
+      return s.clusters.find((c) => c.name === 'extra')?.reachable ? true : undefined;
+    });
+
+    await extra.stop({ keepLogs: false });
+    const down = await eventually('extra reported unreachable', async () => {
+      const c = (await status()).clusters.find((x) => x.name === 'extra');
+      return c && !c.reachable ? c : undefined;
+    });
+    expect(down.error).toMatch(/^cluster extra: (watch|list) (ConfigMaps|Secrets): /);
+
+    // The rest of the fleet is still watched and fixed.
+    await kubectl(first, [
+      '-n',
+      ns,
+      'patch',
+      'configmap',
+      'app',
+      '--type=merge',
+      '-p',
+      '{"data":{"color":"red"}}',
+    ]);
+    await eventually('restored on the shared cluster', async () =>
+      (await color()) === 'blue' ? true : undefined,
+    );
+    expect((await status()).clusters.find((c) => c.name === first)).toMatchObject({ reachable: true });
+  });
+});
