@@ -86,6 +86,8 @@ export interface PolicyDecision extends Decision {
   force: boolean;
   replaceImmutable: boolean;
   prune: boolean;
+  /** limits of the matching rules, applied per cycle by limits.ts. */
+  limits: { ref: string; maxObjectsPerCluster?: number; maxFleetPercent?: number }[];
 }
 
 /** decide decides what to do with one object's drift under the policy. */
@@ -101,6 +103,7 @@ export function decide(
     force: rules.every((r) => r.force !== false),
     replaceImmutable: rules.some((r) => r.replaceImmutable === true),
     prune: rules.some((r) => r.prune === true),
+    limits: rules.flatMap((r) => (r.limits ? [{ ref: r.ref, ...r.limits }] : [])),
   };
   if (drift.status === 'in-sync') return { mode: 'ignore', reasons: ['in sync'], ruleRefs, ...switches };
 

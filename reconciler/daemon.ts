@@ -6,6 +6,7 @@
  * last good revision; a cluster that is down only affects itself.
  */
 import type { Logger } from 'pino';
+import { type LimitTracker, limitTracker } from '../policies/limits.ts';
 import { type ClusterWatch, watchCluster } from './cluster-watch.ts';
 import type { FleetCluster } from './fleet-config.ts';
 import type { FleetState } from './fleet-state.ts';
@@ -82,6 +83,8 @@ export class Daemon {
   #state?: FleetState;
   /** #desiredByKey indexes each cluster's desired objects by objectKey (rebuilt per revision). */
   #desiredByKey = new Map<string, Map<string, DesiredObject>>();
+  /** #limits counts this cycle's changes for blast-radius limits; a resync starts a new cycle. */
+  #limits: LimitTracker = limitTracker([]);
   #gitError?: string;
   #clusters = new Map<string, ClusterRuntime>();
   #stopped = false;
@@ -122,6 +125,7 @@ export class Daemon {
 
   /** resync relists every cluster and re-evaluates every object. */
   async resync(): Promise<void> {
+    this.#limits = limitTracker(this.#state?.clusters.map((c) => c.cluster.name) ?? []);
     await Promise.all(
       [...this.#clusters.values()].map(async (rt) => {
         const end = this.#deps.metrics.reconcileDuration.startTimer({ cluster: rt.cluster.name });
@@ -184,6 +188,7 @@ export class Daemon {
     const { log, metrics } = this.#deps;
     const previous = this.#state?.revision;
     this.#state = state;
+    this.#limits = limitTracker(state.clusters.map((c) => c.cluster.name));
     this.#desiredByKey = new Map(
       state.clusters.map((c) => [c.cluster.name, new Map(c.objects.map((o) => [objectKey(o), o]))]),
     );
@@ -295,6 +300,15 @@ export class Daemon {
       remediate: remediate || dryRun,
       now: new Date(),
     });
+    if (evaluation && evaluation.drift.status !== 'in-sync' && evaluation.decision.mode === 'auto') {
+      // Limits count changes per cycle; the daemon's cycle runs from one resync to the next.
+      evaluation.decision = this.#limits.admit(rt.cluster.name, key, evaluation.decision);
+      evaluation.drift.decision = {
+        mode: evaluation.decision.mode,
+        reasons: evaluation.decision.reasons,
+        ruleRefs: evaluation.decision.ruleRefs,
+      };
+    }
     const previous = rt.drifts.get(key);
     if (evaluation) rt.drifts.set(key, evaluation);
     else rt.drifts.delete(key);

@@ -12,6 +12,7 @@ import {
   matchingRules,
   type PolicyDecision,
 } from '../policies/engine.ts';
+import { applyLimits } from '../policies/limits.ts';
 import type { Policy } from '../policies/policy-file.ts';
 import type { ClusterDesiredState } from './desired-state.ts';
 import { diffObject } from './diff.ts';
@@ -100,25 +101,83 @@ export async function reconcileFleet(
   selected?: readonly string[],
 ): Promise<CycleReport> {
   const clusters = state.clusters.filter((c) => !selected?.length || selected.includes(c.cluster.name));
+  const context = {
+    fieldManager: options.fieldManager,
+    policy: state.policy,
+    remediate: options.remediate || options.dryRun,
+    now: (options.now ?? (() => new Date()))(),
+  };
+  // 1. List and evaluate every cluster, in parallel; one that fails is reported alone.
+  const listed = await Promise.all(clusters.map((c) => listCluster(c, access, context)));
+  // 2. Blast-radius limits across the whole cycle (what exceeds them waits for approval).
+  const held = listed.flatMap((l) =>
+    'evaluations' in l ? l.evaluations.filter((e) => e.drift.status !== 'in-sync') : [],
+  );
+  const limited = applyLimits(
+    held.map((e) => ({ cluster: e.drift.cluster, key: objectKey(e.drift), decision: e.decision })),
+    state.clusters.map((c) => c.cluster.name),
+  );
+  held.forEach((e, i) => {
+    e.decision = limited[i] ?? e.decision;
+    e.drift.decision = publicDecision(e.decision);
+  });
+  // 3. Remediate, clusters in parallel, objects one at a time per cluster.
   const reports = await Promise.all(
-    clusters.map((c) => {
-      let cluster: ClusterAccess;
-      try {
-        cluster = access(c.cluster);
-      } catch (err) {
-        // e.g. no such kubeconfig context: that cluster alone is reported.
-        return {
-          name: c.cluster.name,
-          reachable: false,
-          error: (err as Error).message,
-          drifts: [],
-          changes: [],
-        };
-      }
-      return reconcileCluster(c, state.policy, cluster, options);
-    }),
+    listed.map((l) => ('evaluations' in l ? remediateCluster(l, options) : l)),
   );
   return { revision: state.revision, clusters: reports, errors: state.errors };
+}
+
+interface ListedCluster {
+  desired: ClusterDesiredState;
+  cluster: ClusterAccess;
+  live: LiveObject[];
+  evaluations: Evaluation[];
+}
+
+async function listCluster(
+  desired: ClusterDesiredState,
+  access: (cluster: ClusterDesiredState['cluster']) => ClusterAccess,
+  context: EvaluationContext,
+): Promise<ListedCluster | ClusterReport> {
+  const name = desired.cluster.name;
+  try {
+    // access() fails e.g. for a missing kubeconfig context: that cluster alone is reported.
+    const cluster = access(desired.cluster);
+    const live = await cluster.listObjects();
+    return { desired, cluster, live, evaluations: evaluateCluster(desired, live, context) };
+  } catch (err) {
+    return { name, reachable: false, error: (err as Error).message, drifts: [], changes: [] };
+  }
+}
+
+async function remediateCluster(l: ListedCluster, options: CycleOptions): Promise<ClusterReport> {
+  const changes: ChangeSetEntry[] = [];
+  if (options.remediate || options.dryRun) {
+    const desiredByKey = new Map(l.desired.objects.map((o) => [objectKey(o), o]));
+    const liveByKey = new Map(l.live.map((o) => [objectKey(o), o]));
+    // One object at a time per cluster: a remediation must see the result of the previous one.
+    for (const evaluation of l.evaluations) {
+      if (evaluation.drift.status === 'in-sync') continue;
+      const key = objectKey(evaluation.drift);
+      changes.push(
+        await remediateDrift(
+          evaluation,
+          desiredByKey.get(key),
+          liveByKey.get(key),
+          l.desired.complete,
+          l.cluster,
+          options,
+        ),
+      );
+    }
+  }
+  return {
+    name: l.desired.cluster.name,
+    reachable: true,
+    drifts: l.evaluations.map((e) => e.drift),
+    changes,
+  };
 }
 
 /** Evaluation is one object's drift under the policy, with what the plan needs from the rules. */
@@ -193,48 +252,6 @@ export function evaluateCluster(
   for (const o of live)
     if (!declared.has(objectKey(o))) evaluations.push(evaluateObject(desired, undefined, o, context));
   return evaluations.filter((e): e is Evaluation => e !== undefined);
-}
-
-async function reconcileCluster(
-  desired: ClusterDesiredState,
-  policy: Policy,
-  cluster: ClusterAccess,
-  options: CycleOptions,
-): Promise<ClusterReport> {
-  const name = desired.cluster.name;
-  let live: LiveObject[];
-  try {
-    live = await cluster.listObjects();
-  } catch (err) {
-    return { name, reachable: false, error: (err as Error).message, drifts: [], changes: [] };
-  }
-  const evaluations = evaluateCluster(desired, live, {
-    fieldManager: options.fieldManager,
-    policy,
-    remediate: options.remediate || options.dryRun,
-    now: (options.now ?? (() => new Date()))(),
-  });
-  const drifts = evaluations.map((e) => e.drift);
-  const changes: ChangeSetEntry[] = [];
-  if (options.remediate || options.dryRun) {
-    const desiredByKey = new Map(desired.objects.map((o) => [objectKey(o), o]));
-    const liveByKey = new Map(live.map((o) => [objectKey(o), o]));
-    // One object at a time per cluster: a remediation must see the result of the previous one.
-    for (const evaluation of evaluations) {
-      if (evaluation.drift.status === 'in-sync') continue;
-      const key = objectKey(evaluation.drift);
-      const entry = await remediateDrift(
-        evaluation,
-        desiredByKey.get(key),
-        liveByKey.get(key),
-        desired.complete,
-        cluster,
-        options,
-      );
-      changes.push(entry);
-    }
-  }
-  return { name, reachable: true, drifts, changes };
 }
 
 /** remediateDrift decides, plans and (after a passing dry-run) executes the fix for one drift. */

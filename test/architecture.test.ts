@@ -23,6 +23,7 @@ const core = [
   'reconciler/yaml-file.ts',
   'policies/decision.ts',
   'policies/engine.ts',
+  'policies/limits.ts',
   'policies/policy-file.ts',
   'policies/windows.ts',
 ];

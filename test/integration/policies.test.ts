@@ -219,6 +219,29 @@ describe('policies', () => {
     expect(list.items.map((i) => i.metadata?.name)).not.toContain('app');
   });
 
+  it('changes at most maxObjectsPerCluster objects per cycle and holds the rest for approval', async () => {
+    const { ns, repo, t, args } = await setup(
+      () => 'rules:\n  - name: small-steps\n    mode: auto\n    limits: {maxObjectsPerCluster: 1}\n',
+    );
+    await repo.commit({
+      'base/second.yaml': `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: second, namespace: ${ns}}\ndata: {a: "1"}\n`,
+    });
+    const rec = await t.json<ReconcileJson>(args(['reconcile', '--once', '--remediate']));
+    expect(rec.body.changes.map((c) => [c.name, c.action])).toEqual([
+      ['app', 'created'],
+      ['second', 'skipped'],
+    ]);
+    expect(rec.body.changes[1]?.reasons).toEqual([
+      'rule small-steps (policies.yaml:4) matched: mode auto',
+      'limit of small-steps (policies.yaml:4): at most 1 objects per cluster per cycle: auto becomes approve',
+      'waiting for approval',
+    ]);
+    // The next cycle takes the next step.
+    const next = await t.json<ReconcileJson>(args(['reconcile', '--once', '--remediate']));
+    expect(next.body.changes.map((c) => [c.name, c.action])).toEqual([['second', 'created']]);
+    expect(next.code).toBe(0);
+  });
+
   it('holds auto outside its allow window and says so', async () => {
     const { ns, t, args } = await setup(
       // A one-hour window twelve hours from now cannot be open now.
