@@ -15,24 +15,10 @@ import { type RunningServer, startServe } from '../../cli/serve.ts';
 import { ensureClusterBinaries } from '../cluster/binaries.ts';
 import { type Fleet, startFleet } from '../cluster/fleet.ts';
 import { createFleetRepo, type FleetRepo, fleetYaml } from './fleet-repo.ts';
-import { clientsFor, freshNamespace, kubectl } from './kube.ts';
+import { clientsFor, eventually, freshNamespace, kubectl } from './kube.ts';
 
 const fleet = inject('fleet');
 const [first] = fleet.clusters as [string];
-
-async function eventually<T>(
-  what: string,
-  probe: () => Promise<T | undefined>,
-  timeoutMs = 20_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 /** mergeKubeconfigs puts the extra fleet's context beside the shared fleet's, with its own user. */
 async function mergeKubeconfigs(main: string, extra: string, into: string): Promise<void> {

@@ -41,3 +41,18 @@ export async function kubectl(context: string, args: string[], env: NodeJS.Proce
   );
   return stdout;
 }
+
+/** eventually polls probe until it returns a value (not undefined), or fails after timeoutMs. */
+export async function eventually<T>(
+  what: string,
+  probe: () => Promise<T | undefined>,
+  timeoutMs = 20_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe().catch(() => undefined);
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

@@ -10,7 +10,7 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { type RunningServer, startServe } from '../../cli/serve.ts';
 import { createFleetRepo, type FleetRepo, fleetYaml } from './fleet-repo.ts';
-import { clientsFor, freshNamespace, kubectl } from './kube.ts';
+import { clientsFor, eventually, freshNamespace, kubectl } from './kube.ts';
 
 const fleet = inject('fleet');
 const [first, second] = fleet.clusters as [string, string];
@@ -19,20 +19,6 @@ const canary = 'serve-canary-secret-5e1f';
 interface History {
   drifts: { drift: unknown }[];
   remediations: unknown[];
-}
-
-async function eventually<T>(
-  what: string,
-  probe: () => Promise<T | undefined>,
-  timeoutMs = 15_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 describe('trueup serve', () => {
