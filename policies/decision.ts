@@ -7,9 +7,14 @@
 /** RemediationMode says what trueup does with a drift: fix it, queue it for a human, report it, or skip it. */
 export type RemediationMode = 'auto' | 'approve' | 'observe' | 'ignore';
 
+/** HoldKind says what held an auto remediation back (it became approve). */
+export type HoldKind = 'policy-errors' | 'protected-namespace' | 'window' | 'limit';
+
 /** Decision is a mode with the reasons for it and the rules that gave it. */
 export interface Decision {
   mode: RemediationMode;
   reasons: string[];
   ruleRefs: string[];
+  /** hold is set when an auto remediation was held back, and by what. */
+  hold?: HoldKind;
 }

@@ -14,7 +14,7 @@
  */
 import { matchesSelector } from '../reconciler/fleet-config.ts';
 import type { Drift } from '../reconciler/model.ts';
-import type { Decision, RemediationMode } from './decision.ts';
+import type { Decision, HoldKind, RemediationMode } from './decision.ts';
 import type { Policy, Rule } from './policy-file.ts';
 import { openedAt } from './windows.ts';
 
@@ -111,8 +111,10 @@ export function decide(
   if (mode !== 'auto') return { mode, reasons, ruleRefs, ...switches };
 
   const held = holdReason(policy, rules, o, context.now);
-  if (held)
-    return { mode: 'approve', reasons: [...reasons, `${held}: auto becomes approve`], ruleRefs, ...switches };
+  if (held) {
+    const holdReasons = [...reasons, `${held.text}: auto becomes approve`];
+    return { mode: 'approve', reasons: holdReasons, ruleRefs, hold: held.hold, ...switches };
+  }
   if (!context.remediate) {
     return {
       mode: 'observe',
@@ -146,20 +148,33 @@ function baseMode(policy: Policy, rules: Rule[]): { mode: RemediationMode; reaso
   return { mode: strictest.mode as RemediationMode, reasons };
 }
 
-/** holdReason says why auto must wait now (protected namespace, windows), or undefined. */
-function holdReason(policy: Policy, rules: Rule[], o: PolicyObject, now: Date): string | undefined {
+/** holdReason says why auto must wait now (policy errors, protected namespace, windows), or undefined. */
+function holdReason(
+  policy: Policy,
+  rules: Rule[],
+  o: PolicyObject,
+  now: Date,
+): { hold: HoldKind; text: string } | undefined {
   // A broken policy file may hold the very rule that would forbid this: fail safe.
-  if (policy.broken) return 'the policy files have errors (run trueup validate)';
-  if (policy.protectedNamespaces.includes(o.namespace)) return `namespace ${o.namespace} is protected`;
+  if (policy.broken)
+    return { hold: 'policy-errors', text: 'the policy files have errors (run trueup validate)' };
+  if (policy.protectedNamespaces.includes(o.namespace)) {
+    return { hold: 'protected-namespace', text: `namespace ${o.namespace} is protected` };
+  }
   const windows = rules.flatMap((r) => r.windows.map((w) => ({ rule: r, window: w })));
   for (const { rule, window } of windows.filter((x) => x.window.type === 'deny')) {
     const opened = openedAt(window, now);
-    if (opened)
-      return `deny window of ${rule.ref} is open (${describeWindow(window)}, opened ${opened.toISOString()})`;
+    if (opened) {
+      return {
+        hold: 'window',
+        text: `deny window of ${rule.ref} is open (${describeWindow(window)}, opened ${opened.toISOString()})`,
+      };
+    }
   }
   const allows = windows.filter((x) => x.window.type === 'allow');
   if (allows.length > 0 && !allows.some((x) => openedAt(x.window, now))) {
-    return `outside every allow window (${allows.map((x) => `${x.rule.ref}: ${describeWindow(x.window)}`).join('; ')})`;
+    const list = allows.map((x) => `${x.rule.ref}: ${describeWindow(x.window)}`).join('; ');
+    return { hold: 'window', text: `outside every allow window (${list})` };
   }
   return undefined;
 }

@@ -31,6 +31,7 @@ export function limitTracker(fleetClusters: readonly string[]): LimitTracker {
       const held = (reason: string): PolicyDecision => ({
         ...decision,
         mode: 'approve',
+        hold: 'limit',
         reasons: [...decision.reasons, `${reason}: auto becomes approve`],
       });
       for (const limit of decision.limits) {

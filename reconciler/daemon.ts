@@ -27,6 +27,7 @@ import {
   type CycleOptions,
   type Evaluation,
   evaluateObject,
+  publicDecision,
   remediateDrift,
 } from './reconcile.ts';
 import type { AuditStore } from './store.ts';
@@ -161,7 +162,7 @@ export class Daemon {
       synced: rt.listed.size === 2,
       ...(rt.error ? { error: rt.error } : {}),
       ...(rt.lastSync ? { lastSync: rt.lastSync } : {}),
-      objects: this.#desiredObjects(rt.cluster.name).length,
+      objects: this.#desiredByKey.get(rt.cluster.name)?.size ?? 0,
       drifted: [...rt.drifts.values()].filter((e) => hasDrifted(e.drift)).length,
     }));
     return {
@@ -274,10 +275,6 @@ export class Daemon {
     this.#deps.metrics.clusterReachable.set({ cluster: rt.cluster.name }, 0);
   }
 
-  #desiredObjects(cluster: string): DesiredObject[] {
-    return this.#state?.clusters.find((c) => c.cluster.name === cluster)?.objects ?? [];
-  }
-
   #evaluateAll(rt: ClusterRuntime): void {
     if (rt.listed.size < 2) return;
     const keys = new Set([
@@ -303,11 +300,7 @@ export class Daemon {
     if (evaluation && evaluation.drift.status !== 'in-sync' && evaluation.decision.mode === 'auto') {
       // Limits count changes per cycle; the daemon's cycle runs from one resync to the next.
       evaluation.decision = this.#limits.admit(rt.cluster.name, key, evaluation.decision);
-      evaluation.drift.decision = {
-        mode: evaluation.decision.mode,
-        reasons: evaluation.decision.reasons,
-        ruleRefs: evaluation.decision.ruleRefs,
-      };
+      evaluation.drift.decision = publicDecision(evaluation.decision);
     }
     const previous = rt.drifts.get(key);
     if (evaluation) rt.drifts.set(key, evaluation);
@@ -408,10 +401,10 @@ function signature(e: Evaluation | undefined): string {
 
 /** heldReason is the low-cardinality reason label of a held remediation. */
 export function heldReason(entry: ChangeSetEntry): string {
-  const text = entry.reasons.join(' ');
-  if (/deny window|allow window/.test(text)) return 'window';
-  if (/is protected/.test(text)) return 'protected-namespace';
+  if (entry.decision.hold) return entry.decision.hold;
   if (entry.decision.mode !== 'auto') return entry.decision.mode;
+  // auto, but the plan held it back.
+  const text = entry.reasons.join(' ');
   if (/immutable/.test(text)) return 'immutable';
   if (/prune|did not create|repo has errors/.test(text)) return 'prune';
   return 'other';

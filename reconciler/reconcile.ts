@@ -234,8 +234,9 @@ export function evaluateObject(
   return { drift, decision, ignore };
 }
 
-function publicDecision(d: PolicyDecision): Decision {
-  return { mode: d.mode, reasons: d.reasons, ruleRefs: d.ruleRefs };
+/** publicDecision is the part of a decision that is reported and stored. */
+export function publicDecision(d: PolicyDecision): Decision {
+  return { mode: d.mode, reasons: d.reasons, ruleRefs: d.ruleRefs, ...(d.hold ? { hold: d.hold } : {}) };
 }
 
 /** evaluateCluster evaluates every desired and every live object of one cluster. */

@@ -11,9 +11,9 @@ import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rename, rm } from 'node:fs/promises';
-import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { defaultCacheDir } from '../../cli/repo-source.ts';
 
 /** ClusterBinaries names the executables the fleet launcher starts, with their versions. */
 export interface ClusterBinaries {
@@ -27,8 +27,7 @@ const binSrc = join(dirname(fileURLToPath(import.meta.url)), 'bin-src');
 
 /** cacheRoot is where built binaries live: $TRUEUP_CACHE_DIR, else $XDG_CACHE_HOME/trueup, else ~/.cache/trueup. */
 export function cacheRoot(): string {
-  if (process.env.TRUEUP_CACHE_DIR) return process.env.TRUEUP_CACHE_DIR;
-  return join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'trueup');
+  return process.env.TRUEUP_CACHE_DIR || defaultCacheDir();
 }
 
 /** ensureClusterBinaries returns the cached binaries, building the missing ones with Go first. */
