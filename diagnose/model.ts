@@ -81,7 +81,7 @@ export interface WorkloadEvidence {
 /** ConfigEvidence is everything known about one referenced ConfigMap or Secret. */
 export interface ConfigEvidence extends ObjectRef {
   /** usedBy names the workloads (kind/name) and keys that reference it. */
-  usedBy: { workload: string; keys: string[]; via: ReferenceVia[] }[];
+  usedBy: { workload: string; keys: string[]; via: ReferenceVia[]; optional?: boolean }[];
   /** live is the object's content now: ConfigMap values trimmed, Secret values as digests. */
   live?: { resourceVersion: string; data: Record<string, string>; labels: Record<string, string> };
   liveError?: string;
@@ -92,8 +92,8 @@ export interface ConfigEvidence extends ObjectRef {
   /** drifts are recent recorded drift detections, newest first. */
   drifts: { id: number; time: string; revision: string; status: string; paths: string[] }[];
   remediations: RemediationRecord[];
-  /** provenance of each desired key: file, line and the commit that last set it. */
-  provenance: Record<string, KeyOrigin>;
+  /** provenance of each desired key: file, line and the commit that last set it (with its time). */
+  provenance: Record<string, KeyOrigin & { time?: string; author?: string; summary?: string }>;
   /** commits are recent commits touching the files that declare it, newest first. */
   commits: { commit: string; author?: string; time?: string; summary?: string; file: string }[];
   events: EventSummary[];

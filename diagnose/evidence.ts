@@ -1,0 +1,273 @@
+/**
+ * Evidence: what trueup knows about an alert group, gathered deterministically before any LLM.
+ * From the alerts' labels to the workloads they name, the ConfigMaps and Secrets those use, and for
+ * each of those: live state (Secrets as key names and digests), the current drift with its
+ * attribution and decision, recent recorded drifts and remediations, which file, line and commit
+ * set each key, recent commits to those files, and Events. Every read that fails becomes a note:
+ * evidence is never silently missing.
+ */
+import type { FleetState } from '../reconciler/fleet-state.ts';
+import type { LineOrigin } from '../reconciler/git-source.ts';
+import type { ClusterAccess } from '../reconciler/kube-cluster.ts';
+import { type LiveObject, type ObjectRef, objectKey } from '../reconciler/model.ts';
+import { addProvenanceCommits } from '../reconciler/provenance.ts';
+import { evaluateObject } from '../reconciler/reconcile.ts';
+import type { AuditStore } from '../reconciler/store.ts';
+import type { AlertGroup } from './alert.ts';
+import type { WorkloadReader } from './kube-reader.ts';
+import type {
+  ConfigEvidence,
+  ConfigReference,
+  EvidenceBundle,
+  Subject,
+  WorkloadEvidence,
+  WorkloadKind,
+} from './model.ts';
+import { configReferences } from './references.ts';
+import { subjectsOf } from './subjects.ts';
+
+/** EvidenceSources are the read-only edges evidence is gathered through. */
+export interface EvidenceSources {
+  /** state is the fleet's current desired state and policy (undefined before the first fetch). */
+  state(): FleetState | undefined;
+  access(cluster: string): ClusterAccess | undefined;
+  reader(cluster: string): WorkloadReader | undefined;
+  store: AuditStore;
+  git: {
+    log(path: string, options: { revision?: string; max?: number }): Promise<LineOrigin[]>;
+    blame(revision: string, file: string): Promise<Map<number, LineOrigin>>;
+  };
+  fieldManager: string;
+  /** remediate: whether remediation is on, which the policy decision depends on. */
+  remediate: boolean;
+  now?: () => Date;
+}
+
+/** EvidenceOptions bound the gathering. */
+export interface EvidenceOptions {
+  clusterLabel: string;
+  maxSubjects: number;
+  maxConfigs: number;
+  /** maxValueChars trims ConfigMap values shown as live state. */
+  maxValueChars: number;
+}
+
+/** defaultEvidenceOptions are the defaults of EvidenceOptions. */
+export function defaultEvidenceOptions(): EvidenceOptions {
+  return { clusterLabel: 'cluster', maxSubjects: 10, maxConfigs: 20, maxValueChars: 200 };
+}
+
+/** gatherEvidence builds the evidence bundle for one alert group. */
+export async function gatherEvidence(
+  group: AlertGroup,
+  sources: EvidenceSources,
+  options: EvidenceOptions = defaultEvidenceOptions(),
+): Promise<EvidenceBundle> {
+  const now = sources.now?.() ?? new Date();
+  const state = sources.state();
+  const fleetClusters = state?.fleet?.clusters.map((c) => c.name) ?? [];
+  const found = subjectsOf(group, { clusterLabel: options.clusterLabel, fleetClusters });
+  const notes = [...found.notes];
+  if (!state) notes.push('the fleet repo has not been read yet: no desired state, drift or provenance');
+  const subjects = found.subjects.slice(0, options.maxSubjects);
+  if (found.subjects.length > subjects.length)
+    notes.push(`${found.subjects.length - subjects.length} more subjects not examined`);
+
+  const workloads: WorkloadEvidence[] = [];
+  const configTargets = new Map<string, { ref: ObjectRef; usedBy: ConfigEvidence['usedBy'] }>();
+  const addConfig = (cluster: string, workload: string, r: ConfigReference | ObjectRef) => {
+    const ref = { cluster, kind: r.kind, namespace: r.namespace, name: r.name } as ObjectRef;
+    const key = `${cluster}/${objectKey(ref)}`;
+    const target = configTargets.get(key) ?? { ref, usedBy: [] };
+    target.usedBy.push({
+      workload,
+      keys: 'keys' in r ? r.keys : [],
+      via: 'via' in r ? r.via : [],
+      ...('optional' in r && r.optional ? { optional: true } : {}),
+    });
+    configTargets.set(key, target);
+  };
+  for (const subject of subjects) {
+    if (subject.kind === 'ConfigMap' || subject.kind === 'Secret') {
+      addConfig(subject.cluster, 'alert', subject as ObjectRef);
+      continue;
+    }
+    const evidence = await workloadEvidence(subject, sources, notes);
+    workloads.push(evidence);
+    for (const r of evidence.references) addConfig(subject.cluster, `${subject.kind}/${subject.name}`, r);
+  }
+
+  const targets = [...configTargets.values()].slice(0, options.maxConfigs);
+  if (configTargets.size > targets.length)
+    notes.push(`${configTargets.size - targets.length} more ConfigMaps/Secrets not examined`);
+  const configs: ConfigEvidence[] = [];
+  for (const t of targets) configs.push(await configEvidence(t.ref, t.usedBy, sources, options, notes, now));
+  return {
+    gatheredAt: now.toISOString(),
+    ...(state ? { revision: state.revision } : {}),
+    subjects,
+    workloads,
+    configs,
+    notes,
+  };
+}
+
+/** gatherConfigEvidence is the evidence of one ConfigMap or Secret (notes say what could not be read). */
+export async function gatherConfigEvidence(
+  ref: ObjectRef,
+  usedBy: ConfigEvidence['usedBy'],
+  sources: EvidenceSources,
+  options: EvidenceOptions = defaultEvidenceOptions(),
+): Promise<ConfigEvidence & { notes: string[] }> {
+  const notes: string[] = [];
+  const evidence = await configEvidence(ref, usedBy, sources, options, notes, sources.now?.() ?? new Date());
+  return { ...evidence, notes };
+}
+
+async function workloadEvidence(
+  subject: Subject,
+  sources: EvidenceSources,
+  notes: string[],
+): Promise<WorkloadEvidence> {
+  const evidence: WorkloadEvidence = { subject, found: false, pods: [], references: [], events: [] };
+  const reader = sources.reader(subject.cluster);
+  if (!reader) {
+    evidence.error = `no access to cluster ${subject.cluster}`;
+    notes.push(evidence.error);
+    return evidence;
+  }
+  const what = `${subject.cluster}/${subject.namespace}/${subject.kind}/${subject.name}`;
+  try {
+    const workload = await reader.readWorkload(subject.kind as WorkloadKind, subject.namespace, subject.name);
+    evidence.found = workload.found;
+    if (!workload.found) {
+      notes.push(`${what} not found`);
+      return evidence;
+    }
+    evidence.references = configReferences(workload.podSpec, subject.namespace);
+    if (workload.pod) evidence.pods = [workload.pod];
+    else if (workload.selector && Object.keys(workload.selector).length > 0)
+      evidence.pods = await reader.listPods(subject.namespace, workload.selector, 10);
+    evidence.events = await reader.events(subject.namespace, { kind: subject.kind, name: subject.name }, 10);
+    for (const pod of subject.kind === 'Pod' ? [] : evidence.pods.slice(0, 3)) {
+      evidence.events.push(...(await reader.events(subject.namespace, { kind: 'Pod', name: pod.name }, 5)));
+    }
+  } catch (err) {
+    evidence.error = (err as Error).message;
+    notes.push(`${what}: ${evidence.error}`);
+  }
+  return evidence;
+}
+
+async function configEvidence(
+  ref: ObjectRef,
+  usedBy: ConfigEvidence['usedBy'],
+  sources: EvidenceSources,
+  options: EvidenceOptions,
+  notes: string[],
+  now: Date,
+): Promise<ConfigEvidence> {
+  const state = sources.state();
+  const clusterState = state?.clusters.find((c) => c.cluster.name === ref.cluster);
+  const desired = clusterState?.objects.find((o) => objectKey(o) === objectKey(ref));
+  const evidence: ConfigEvidence = {
+    ...ref,
+    usedBy,
+    managed: desired !== undefined,
+    drifts: [],
+    remediations: [],
+    provenance: {},
+    commits: [],
+    events: [],
+  };
+  const what = `${ref.cluster}/${ref.namespace}/${ref.kind}/${ref.name}`;
+  let live: LiveObject | undefined;
+  const access = sources.access(ref.cluster);
+  try {
+    if (!access) throw new Error(`no access to cluster ${ref.cluster}`);
+    live = await access.read(ref);
+    if (live) evidence.live = liveSummary(live, options.maxValueChars);
+    else evidence.liveError = 'not found';
+  } catch (err) {
+    evidence.liveError = (err as Error).message;
+    notes.push(`${what}: ${evidence.liveError}`);
+  }
+  if (state && clusterState && (live || desired) && !evidence.liveError?.startsWith('cluster')) {
+    const evaluation = evaluateObject(clusterState, desired, live, {
+      fieldManager: sources.fieldManager,
+      policy: state.policy,
+      remediate: sources.remediate,
+      now,
+    });
+    if (evaluation && evaluation.drift.status !== 'in-sync') {
+      await addProvenanceCommits([evaluation.drift], (file) => sources.git.blame(state.revision, file));
+      evidence.drift = evaluation.drift;
+    }
+  }
+  const query = { cluster: ref.cluster, namespace: ref.namespace, name: ref.name, limit: 10 };
+  evidence.drifts = sources.store
+    .drifts(query)
+    .filter((r) => r.drift.kind === ref.kind)
+    .map((r) => ({
+      id: r.id,
+      time: r.time,
+      revision: r.revision,
+      status: r.drift.status,
+      paths: r.drift.changes.map((c) => c.path),
+    }));
+  evidence.remediations = sources.store.remediations(query).filter((r) => r.entry.kind === ref.kind);
+  if (state && desired) await addOrigins(evidence, desired.provenance, state.revision, sources, notes);
+  const reader = sources.reader(ref.cluster);
+  if (reader) {
+    evidence.events = await reader
+      .events(ref.namespace, { kind: ref.kind, name: ref.name }, 10)
+      .catch((err: Error) => {
+        notes.push(`${what} events: ${err.message}`);
+        return [];
+      });
+  }
+  return evidence;
+}
+
+/** addOrigins fills provenance with each key's commit and time, and the files' recent commits. */
+async function addOrigins(
+  evidence: ConfigEvidence,
+  provenance: Record<string, { file: string; line: number; commit?: string }>,
+  revision: string,
+  sources: EvidenceSources,
+  notes: string[],
+): Promise<void> {
+  const files = [...new Set(Object.values(provenance).map((o) => o.file))];
+  const blames = new Map<string, Map<number, LineOrigin>>();
+  for (const file of files) {
+    blames.set(file, await sources.git.blame(revision, file).catch(() => new Map<number, LineOrigin>()));
+    try {
+      for (const c of await sources.git.log(file, { revision, max: 5 })) {
+        evidence.commits.push({ commit: c.commit, author: c.author, time: c.time, summary: c.summary, file });
+      }
+    } catch (err) {
+      notes.push(`git log ${file}: ${(err as Error).message}`);
+    }
+  }
+  for (const [path, origin] of Object.entries(provenance)) {
+    const line = blames.get(origin.file)?.get(origin.line);
+    evidence.provenance[path] = {
+      file: origin.file,
+      line: origin.line,
+      ...(line
+        ? { commit: line.commit, time: line.time, author: line.author, summary: line.summary }
+        : origin.commit
+          ? { commit: origin.commit }
+          : {}),
+    };
+  }
+}
+
+/** liveSummary is an object's live content for evidence: values trimmed, Secrets already digests. */
+function liveSummary(live: LiveObject, maxChars: number): NonNullable<ConfigEvidence['live']> {
+  const data: Record<string, string> = {};
+  for (const [k, v] of Object.entries(live.data))
+    data[k] = v.length > maxChars ? `${v.slice(0, maxChars)}…[${v.length} chars]` : v;
+  for (const k of Object.keys(live.binaryData)) data[k] = '[binary]';
+  return { resourceVersion: live.resourceVersion, data, labels: live.labels };
+}

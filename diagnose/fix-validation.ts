@@ -1,0 +1,130 @@
+/**
+ * Fix validation: a proposed fix (from the LLM agent or the offline diagnoser) goes through the same
+ * gates as any remediation — the policies decide, then the server dry-runs the change. Nothing is
+ * applied here: a validated change that policy holds becomes a pending approval (the same approvals
+ * as `trueup approve`); one that policy allows auto is remediated by the reconciler itself.
+ */
+import { parseAllDocuments } from 'yaml';
+import type { FleetState } from '../reconciler/fleet-state.ts';
+import type { ClusterAccess } from '../reconciler/kube-cluster.ts';
+import { type ObjectRef, objectKey } from '../reconciler/model.ts';
+import { type CycleOptions, evaluateObject, remediateDrift } from '../reconciler/reconcile.ts';
+import type { AuditStore } from '../reconciler/store.ts';
+import type { Fix, FixValidation } from './model.ts';
+
+/** FixValidationDeps are what validating a fix reads (and the store approvals are queued in). */
+export interface FixValidationDeps {
+  state(): FleetState | undefined;
+  access(cluster: string): ClusterAccess | undefined;
+  store: AuditStore;
+  options: CycleOptions;
+  now?: () => Date;
+}
+
+/** parseTarget reads `cluster/namespace/Kind/name` (Kind ConfigMap or Secret). */
+export function parseTarget(target: string): ObjectRef | undefined {
+  const parts = target.split('/');
+  if (parts.length !== 4 || parts.some((p) => p === '')) return undefined;
+  const [cluster, namespace, kind, name] = parts as [string, string, string, string];
+  if (kind !== 'ConfigMap' && kind !== 'Secret') return undefined;
+  return { cluster, kind, namespace, name };
+}
+
+/** validateFix runs a proposed fix through the policies and the server's dry-run. */
+export async function validateFix(fix: Fix, deps: FixValidationDeps): Promise<FixValidation> {
+  switch (fix.type) {
+    case 'manual':
+      return { status: 'not-applicable', reasons: ['manual steps: trueup does not run them'] };
+    case 'repo-change':
+      return validateRepoChange(fix);
+    case 'apply-git-revision': {
+      const revision = deps.state()?.revision;
+      if (!revision || !fix.revision || !revision.startsWith(fix.revision)) {
+        return notValidated(
+          `trueup applies only the branch's current revision (${revision?.slice(0, 12) ?? 'none yet'}), not ${fix.revision}: change the fleet repo instead`,
+        );
+      }
+      return validateRevert(fix.target, deps);
+    }
+    case 'revert-drift':
+      return validateRevert(fix.target, deps);
+  }
+}
+
+function notValidated(...reasons: string[]): FixValidation {
+  return { status: 'not-validated', reasons };
+}
+
+function validateRepoChange(fix: Extract<Fix, { type: 'repo-change' }>): FixValidation {
+  const docs = parseAllDocuments(fix.patch);
+  const errors = docs.flatMap((d) => d.errors.map((e) => e.message));
+  if (errors.length > 0)
+    return notValidated(`the proposed patch for ${fix.file} is not valid YAML: ${errors[0]}`);
+  return {
+    status: 'not-applicable',
+    reasons: [
+      `a repo change to ${fix.file} is a proposal to commit; trueup dry-runs and applies it under the policies once it is in git`,
+    ],
+  };
+}
+
+async function validateRevert(target: string, deps: FixValidationDeps): Promise<FixValidation> {
+  const ref = parseTarget(target);
+  if (!ref)
+    return notValidated(`target ${JSON.stringify(target)} is not cluster/namespace/ConfigMap|Secret/name`);
+  const state = deps.state();
+  const clusterState = state?.clusters.find((c) => c.cluster.name === ref.cluster);
+  if (!state || !clusterState) return notValidated(`cluster ${ref.cluster} is not in the fleet`);
+  const desired = clusterState.objects.find((o) => objectKey(o) === objectKey(ref));
+  if (!desired)
+    return notValidated(
+      `${target} is not declared in the fleet repo: trueup only restores what git declares`,
+    );
+  const access = deps.access(ref.cluster);
+  if (!access) return notValidated(`no access to cluster ${ref.cluster}`);
+  let live: Awaited<ReturnType<ClusterAccess['read']>>;
+  try {
+    live = await access.read(ref);
+  } catch (err) {
+    return notValidated(`cannot read ${target}: ${(err as Error).message}`);
+  }
+  const evaluation = evaluateObject(clusterState, desired, live, {
+    fieldManager: deps.options.fieldManager,
+    policy: state.policy,
+    remediate: true,
+    now: deps.now?.() ?? new Date(),
+  });
+  if (!evaluation || evaluation.drift.status === 'in-sync')
+    return notValidated(`${target} is in sync: nothing to revert`);
+  const { decision } = evaluation;
+  if (decision.mode === 'observe' || decision.mode === 'ignore') {
+    return notValidated(`policy mode ${decision.mode}: trueup does not change it`, ...decision.reasons);
+  }
+  // Approve: planned and dry-run, returned pending (never applied here). Auto: dry-run only; the
+  // reconciler applies auto changes itself.
+  const entry = await remediateDrift(evaluation, desired, live, clusterState.complete, access, {
+    ...deps.options,
+    remediate: true,
+    dryRun: true,
+    recordEvents: false,
+  });
+  if (entry.dryRun !== 'passed') {
+    return notValidated(entry.error ?? `nothing to apply (${entry.action}): ${entry.reasons.join('; ')}`);
+  }
+  if (decision.mode === 'auto') {
+    return {
+      status: 'validated',
+      reasons: [
+        ...decision.reasons,
+        'server dry-run passed',
+        'policy allows auto: trueup remediates it itself',
+      ],
+    };
+  }
+  const approval = deps.store.queueApproval(state.revision, entry, evaluation.drift);
+  return {
+    status: 'validated',
+    reasons: [...decision.reasons, 'server dry-run passed', `waiting for approval ${approval.id}`],
+    approval: approval.id,
+  };
+}

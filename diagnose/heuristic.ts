@@ -1,0 +1,162 @@
+/**
+ * The offline diagnoser: ranks likely causes from the evidence alone, deterministically — used with
+ * no LLM configured, and when the LLM fails, times out or answers nonsense. It only blames a
+ * ConfigMap or Secret the alerting workload really uses, and says plainly when it found nothing.
+ * Pure.
+ */
+import type { AlertGroup } from './alert.ts';
+import type { ConfigEvidence, DiagnosisAnswer, EvidenceBundle, Fix } from './model.ts';
+
+/** RankedCause is one candidate cause with its score (0..1). */
+export interface RankedCause {
+  score: number;
+  summary: string;
+  evidence: string[];
+  fix?: Fix;
+  risk: DiagnosisAnswer['risk'];
+}
+
+/** recentWindowMs is how long before an alert a change still counts as "shortly before". */
+const recentWindowMs = 24 * 60 * 60 * 1000;
+
+/** alertStart is when the group's earliest firing alert started (or now). */
+export function alertStart(group: AlertGroup, now: Date): Date {
+  const starts = group.alerts
+    .filter((a) => a.status === 'firing')
+    .map((a) => Date.parse(a.startsAt))
+    .filter((t) => Number.isFinite(t));
+  return new Date(starts.length ? Math.min(...starts) : now.getTime());
+}
+
+/** rankCauses lists candidate causes, most likely first. */
+export function rankCauses(group: AlertGroup, bundle: EvidenceBundle, now: Date): RankedCause[] {
+  const start = alertStart(group, now).getTime();
+  const causes = bundle.configs.flatMap((c) => causesOf(c, start));
+  return causes.sort((a, b) => b.score - a.score || a.summary.localeCompare(b.summary));
+}
+
+/** heuristicAnswer is the offline diagnosis: the top cause, or an honest "nothing found". */
+export function heuristicAnswer(group: AlertGroup, bundle: EvidenceBundle, now: Date): DiagnosisAnswer {
+  const [top, ...rest] = rankCauses(group, bundle, now);
+  const what = bundle.subjects.map((s) => `${s.kind}/${s.namespace}/${s.name}`).join(', ') || 'the alert';
+  if (!top) {
+    const checked = bundle.configs.length;
+    return {
+      summary: `Heuristic: no drift, failed remediation or recent commit found on the ${checked} ConfigMap(s)/Secret(s) used by ${what}; configuration is not implicated.`,
+      rootCause:
+        'Unknown. trueup found no configuration evidence for this alert; look at the workload itself (image, resources, dependencies).',
+      confidence: 0.1,
+      evidence: bundle.configs.map((c) => configRef(c)),
+      risk: 'low',
+    };
+  }
+  const others = rest.length ? ` Other candidates: ${rest.map((c) => c.summary).join(' | ')}` : '';
+  return {
+    summary: `Heuristic (offline, no LLM): ${top.summary}`,
+    rootCause: `${top.summary}${others}`.slice(0, 4000),
+    confidence: top.score,
+    evidence: [...new Set([...top.evidence, ...rest.flatMap((c) => c.evidence)])].slice(0, 50),
+    ...(top.fix ? { fix: top.fix } : {}),
+    risk: top.risk,
+  };
+}
+
+/** configRef is the evidence reference of a ConfigMap or Secret: `config:cluster/ns/Kind/name`. */
+export function configRef(c: { cluster: string; namespace: string; kind: string; name: string }): string {
+  return `config:${c.cluster}/${c.namespace}/${c.kind}/${c.name}`;
+}
+
+/** usedKeys are the data paths the workloads use; undefined means the whole object. */
+function usedKeys(c: ConfigEvidence): Set<string> | undefined {
+  if (c.usedBy.some((u) => u.keys.length === 0)) return undefined;
+  return new Set(c.usedBy.flatMap((u) => u.keys.map((k) => `data.${k}`)));
+}
+
+function isUsed(path: string, keys: Set<string> | undefined): boolean {
+  if (!keys) return true;
+  return keys.has(path) || keys.has(path.replace(/^binaryData\./, 'data.'));
+}
+
+function causesOf(c: ConfigEvidence, start: number): RankedCause[] {
+  const ref = configRef(c);
+  const name = `${c.kind} ${c.namespace}/${c.name} on ${c.cluster}`;
+  const users = [...new Set(c.usedBy.map((u) => u.workload))].join(', ');
+  const keys = usedKeys(c);
+  const causes: RankedCause[] = [];
+  const drift = c.drift;
+  if (drift && drift.status !== 'orphaned') {
+    const paths = drift.changes.map((ch) => ch.path).filter((p) => isUsed(p, keys));
+    const relevant = drift.status === 'missing' || paths.length > 0;
+    const by = drift.driftedBy[0];
+    const at = by?.time ? Date.parse(by.time) : Number.NaN;
+    const before = Number.isFinite(at) && at <= start + 60_000 && start - at <= recentWindowMs;
+    const what =
+      drift.status === 'missing'
+        ? 'is missing from the cluster'
+        : `drifted from git: ${(paths.length ? paths : drift.changes.map((ch) => ch.path)).join(', ')}`;
+    const who = by ? ` (by ${by.manager}${by.time ? ` at ${by.time}` : ''})` : '';
+    causes.push({
+      score: relevant ? (before ? 0.9 : 0.75) : 0.3,
+      summary: `${name} ${what}${who}${before ? ', shortly before the alert' : ''}; used by ${users}.`,
+      evidence: [ref, ...paths.map((p) => `${ref}#${p}`)],
+      fix: {
+        type: 'revert-drift',
+        target: `${c.cluster}/${c.namespace}/${c.kind}/${c.name}`,
+        description: 'restore the values declared in git (server-side apply after a dry-run)',
+      },
+      risk: 'low',
+    });
+  }
+  for (const r of c.remediations.filter(
+    (r) => r.entry.error && start - Date.parse(r.time) <= recentWindowMs,
+  )) {
+    causes.push({
+      score: 0.7,
+      summary: `remediation of ${name} failed at ${r.time}: ${r.entry.error}`,
+      evidence: [ref, `remediation:${r.id}`],
+      fix: {
+        type: 'manual',
+        steps: [`fix the cause of: ${r.entry.error}`, 'then let trueup remediate again'],
+        description: '',
+      },
+      risk: 'medium',
+    });
+    break;
+  }
+  const recent = Object.entries(c.provenance).filter(([path, o]) => {
+    const t = o.time ? Date.parse(o.time) : Number.NaN;
+    return isUsed(path, keys) && Number.isFinite(t) && t <= start + 60_000 && start - t <= recentWindowMs;
+  });
+  if (recent.length > 0) {
+    const [, origin] = recent[0] as [string, ConfigEvidence['provenance'][string]];
+    causes.push({
+      score: 0.6,
+      summary: `commit ${origin.commit?.slice(0, 12)} (${origin.summary ?? ''}, ${origin.author ?? ''}, ${origin.time}) changed ${recent.map(([p]) => p).join(', ')} of ${name} in ${origin.file} shortly before the alert; used by ${users}.`,
+      evidence: recent.map(([p, o]) => `${ref}#${p}@${o.commit?.slice(0, 12)}`),
+      fix: {
+        type: 'manual',
+        steps: [
+          `review commit ${origin.commit?.slice(0, 12)} in ${origin.file}`,
+          'revert it in the fleet repo if it is the cause',
+        ],
+        description: '',
+      },
+      risk: 'medium',
+    });
+  }
+  const optional = c.usedBy.length > 0 && c.usedBy.every((u) => u.optional);
+  if (!c.managed && c.liveError === 'not found' && !optional) {
+    causes.push({
+      score: 0.5,
+      summary: `${name} is used by ${users} but does not exist, and the fleet repo does not declare it.`,
+      evidence: [ref],
+      fix: {
+        type: 'manual',
+        steps: [`create ${c.kind} ${c.namespace}/${c.name}, or declare it in the fleet repo`],
+        description: '',
+      },
+      risk: 'medium',
+    });
+  }
+  return causes;
+}
