@@ -497,6 +497,7 @@ async function daemonPhase(ctx: BenchContext, cmTargets: EditTarget[][]): Promis
       pollInterval: 3600,
       logLevel: 'info',
       events: true,
+      clusterLabel: 'cluster',
     },
     pino({ level: 'info' }, tap.sink),
   );

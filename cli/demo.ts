@@ -46,6 +46,9 @@ export async function demoCommand(options: DemoOptions): Promise<number> {
       pollInterval: 10,
       logLevel: 'info',
       events: true,
+      clusterLabel: 'cluster',
+      // The demo's daemon listens on loopback only; a real one needs TRUEUP_WEBHOOK_TOKEN.
+      webhookUnauthenticated: true,
     });
     process.stderr.write(
       instructions(server.url, repo, fleet.kubeconfigPath, join(dir, 'state'), !options.observe),

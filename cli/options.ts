@@ -83,6 +83,10 @@ export interface ServeOptions extends RunOptions {
   pollInterval: number;
   logLevel: string;
   events: boolean;
+  /** clusterLabel is the alert label that names the cluster (diagnosis). */
+  clusterLabel: string;
+  /** webhookUnauthenticated accepts Alertmanager webhooks without credentials (demo only; no flag). */
+  webhookUnauthenticated?: boolean;
 }
 
 /** addServeOptions adds serve's options (also used by demo). */
@@ -96,7 +100,28 @@ export function addServeOptions(command: Command): Command {
     .option('--resync <cron>', 'full resync schedule (node-cron syntax)', '*/5 * * * *')
     .option('--poll-interval <seconds>', 'how often to fetch the repo', (v) => Number(v), 30)
     .option('--no-events', 'do not record Kubernetes Events on objects')
+    .option(
+      '--cluster-label <name>',
+      'the alert label that names the cluster (Alertmanager webhook)',
+      'cluster',
+    )
     .option('--log-level <level>', 'pino log level', 'info');
+}
+
+/** DiagnoseOptions are `trueup diagnose`'s options. */
+export interface DiagnoseOptions extends RunOptions, OutputOptions {
+  alert: string;
+  clusterLabel: string;
+  stateDir: string;
+}
+
+/** addDiagnoseOptions adds diagnose's options. */
+export function addDiagnoseOptions(command: Command): Command {
+  return addRepoOptions(command)
+    .requiredOption('--alert <file>', 'an Alertmanager webhook payload (JSON); - reads stdin')
+    .option('--cluster-label <name>', 'the alert label that names the cluster', 'cluster')
+    .option('--state-dir <dir>', 'the audit store: drift history, remediations, approvals', './.trueup')
+    .option('-o, --output <format>', 'text or json', 'text');
 }
 
 /** DemoOptions are `trueup demo`'s options. */

@@ -9,6 +9,7 @@ import {
   addApprovalListOptions,
   addApproveOptions,
   addDemoOptions,
+  addDiagnoseOptions,
   addExplainOptions,
   addRejectOptions,
   addRunOptions,
@@ -67,6 +68,13 @@ export function buildProgram(): Command {
     .description('explain the policy decision for one object: matching rules, windows, limits, decision')
     .action(async (object, options) => {
       process.exitCode = await (await import('./explain.ts')).explainCommand(object, options);
+    });
+  addDiagnoseOptions(program.command('diagnose'))
+    .description(
+      'investigate an Alertmanager alert group: evidence, LLM or offline diagnosis, fix validated by dry-run',
+    )
+    .action(async (options) => {
+      process.exitCode = await (await import('./diagnose.ts')).diagnoseCommand(options);
     });
   const approvals = program.command('approvals').description('changes held for approval');
   addApprovalListOptions(approvals.command('list'))

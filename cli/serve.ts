@@ -5,11 +5,16 @@
  */
 import cron from 'node-cron';
 import { type Logger, pino } from 'pino';
+import { IncidentDesk } from '../diagnose/desk.ts';
+import { openIncidentStore } from '../diagnose/incident-store.ts';
+import { createDiagnoseMetrics } from '../diagnose/metrics.ts';
 import { Daemon } from '../reconciler/daemon.ts';
 import { createMetrics } from '../reconciler/metrics.ts';
 import { defaultCycleOptions } from '../reconciler/reconcile.ts';
 import { openAuditStore } from '../reconciler/store.ts';
+import { webhookAuthFromEnv } from '../web/alertmanager/route.ts';
 import { buildServer } from '../web/server.ts';
+import { investigationDeps } from './diagnose-setup.ts';
 import { UsageError } from './errors.ts';
 import { clusterAccessFactory } from './fleet-run.ts';
 import type { ServeOptions } from './options.ts';
@@ -19,6 +24,7 @@ import { desiredStateBuilder, openGitSource } from './repo-source.ts';
 export interface RunningServer {
   url: string;
   daemon: Daemon;
+  desk: IncidentDesk;
   stop(): Promise<void>;
 }
 
@@ -37,6 +43,14 @@ export async function startServe(options: ServeOptions, log?: Logger): Promise<R
   const source = openGitSource(options);
   const store = openAuditStore(options.stateDir);
   const metrics = createMetrics();
+  const cycle = {
+    ...defaultCycleOptions(),
+    fieldManager: options.fieldManager,
+    remediate: options.remediate ?? false,
+    prune: options.prune ?? false,
+    replaceImmutable: options.replaceImmutable ?? false,
+    recordEvents: options.events,
+  };
   const daemon = new Daemon({
     source,
     buildState: await desiredStateBuilder(),
@@ -44,20 +58,43 @@ export async function startServe(options: ServeOptions, log?: Logger): Promise<R
     store,
     metrics,
     log: logger,
-    options: {
-      ...defaultCycleOptions(),
-      fieldManager: options.fieldManager,
-      remediate: options.remediate ?? false,
-      prune: options.prune ?? false,
-      replaceImmutable: options.replaceImmutable ?? false,
-      recordEvents: options.events,
-    },
+    options: cycle,
   });
-  const app = buildServer({ daemon, metrics, store });
+  const incidents = openIncidentStore(options.stateDir);
+  const investigation = investigationDeps({
+    options,
+    state: () => daemon.fleetState(),
+    store,
+    git: source,
+    cycle,
+    log: logger.child({ component: 'diagnose' }),
+    metrics: createDiagnoseMetrics(metrics.registry),
+  });
+  const desk = new IncidentDesk(incidents, investigation);
+  const auth = { ...webhookAuthFromEnv(process.env), allowUnauthenticated: options.webhookUnauthenticated };
+  const webhookOn = Boolean(auth.bearerTokens || auth.basic || auth.allowUnauthenticated);
+  const app = buildServer({
+    daemon,
+    metrics,
+    store,
+    incidents,
+    ...(webhookOn ? { alerts: { intake: desk, auth } } : {}),
+  });
   await app.listen({ host, port: portText });
   const address = app.server.address();
   const url = `http://${host}:${typeof address === 'object' && address ? address.port : portText}`;
-  logger.info({ url, repo: source.repo, remediate: options.remediate ?? false }, 'trueup serve listening');
+  logger.info(
+    {
+      url,
+      repo: source.repo,
+      remediate: options.remediate ?? false,
+      alertmanagerWebhook: webhookOn ? `${url}/api/v1/alertmanager` : 'off (set TRUEUP_WEBHOOK_TOKEN)',
+      diagnosis: investigation.llm
+        ? `LLM ${investigation.llm.model} at ${investigation.llm.baseURL}`
+        : 'offline (heuristic)',
+    },
+    'trueup serve listening',
+  );
 
   await daemon.start();
   const resync = cron.schedule(options.resync, () => {
@@ -71,12 +108,15 @@ export async function startServe(options: ServeOptions, log?: Logger): Promise<R
   return {
     url,
     daemon,
+    desk,
     stop: () => {
       stopping ??= (async () => {
         clearInterval(poll);
         await resync.stop();
         daemon.stop();
         await app.close();
+        await desk.idle();
+        incidents.close();
         store.close();
         logger.info('trueup serve stopped');
       })();

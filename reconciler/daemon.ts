@@ -154,6 +154,11 @@ export class Daemon {
     for (const rt of this.#clusters.values()) rt.watch.stop();
   }
 
+  /** fleetState is the desired state and policy of the revision in use (undefined before the first fetch). */
+  fleetState(): FleetState | undefined {
+    return this.#state;
+  }
+
   /** status reports revision, readiness and per-cluster state. */
   status(): DaemonStatus {
     const clusters = [...this.#clusters.values()].map((rt) => ({

@@ -1,18 +1,25 @@
 /**
- * The daemon's one HTTP server (fastify): health, readiness, metrics and the JSON API. Later
- * route groups (Alertmanager webhook, console, chat-ops) register on the same instance.
+ * The daemon's one HTTP server (fastify): health, readiness, metrics and the JSON API. The
+ * Alertmanager webhook and the incident API register here too; later the console and chat-ops.
  */
 import Fastify, { type FastifyInstance } from 'fastify';
+import type { IncidentStore } from '../diagnose/incident-store.ts';
 import type { Daemon } from '../reconciler/daemon.ts';
 import type { DaemonMetrics } from '../reconciler/metrics.ts';
 import type { AuditStore } from '../reconciler/store.ts';
+import { type AlertIntake, registerAlertmanagerRoute, type WebhookAuth } from './alertmanager/route.ts';
 import { registerApi } from './api/routes.ts';
+import { registerIncidentRoutes } from './incidents/routes.ts';
 
 /** ServerDeps are what the HTTP edge serves. */
 export interface ServerDeps {
   daemon: Daemon;
   metrics: DaemonMetrics;
   store: AuditStore;
+  /** incidents, when diagnosis is on: the incident API. */
+  incidents?: IncidentStore;
+  /** alerts, when the Alertmanager webhook is on: its intake and credentials. */
+  alerts?: { intake: AlertIntake; auth: WebhookAuth };
 }
 
 /** buildServer builds the fastify instance (not listening; tests use inject). */
@@ -29,5 +36,7 @@ export function buildServer(deps: ServerDeps, options: { logger?: boolean } = {}
     return reply.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
   });
   registerApi(app, deps);
+  if (deps.incidents) registerIncidentRoutes(app, deps.incidents);
+  if (deps.alerts) registerAlertmanagerRoute(app, deps.alerts);
   return app;
 }

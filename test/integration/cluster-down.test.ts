@@ -75,6 +75,7 @@ describe('a cluster that stops while trueup serve runs', () => {
         pollInterval: 3600,
         logLevel: 'warn',
         events: false,
+        clusterLabel: 'cluster',
       },
       pino({ level: 'silent' }),
     );

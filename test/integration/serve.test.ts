@@ -63,6 +63,7 @@ describe('trueup serve', () => {
         pollInterval: 3600,
         logLevel: 'debug',
         events: true,
+        clusterLabel: 'cluster',
       },
       pino({ level: 'debug' }, sink),
     );

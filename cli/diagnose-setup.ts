@@ -1,0 +1,97 @@
+/**
+ * What `serve` and `diagnose` share to investigate alerts: evidence sources over the kubeconfig,
+ * the fleet state, the audit store and the git source; the fix-validation gates; the LLM endpoint
+ * from the environment.
+ */
+import { KubeConfig } from '@kubernetes/client-node';
+import type { Logger } from 'pino';
+import { llmConfigFromEnv } from '../diagnose/agent.ts';
+import { defaultEvidenceOptions, type EvidenceSources } from '../diagnose/evidence.ts';
+import type { InvestigationDeps } from '../diagnose/investigate.ts';
+import { kubeWorkloadReader, type WorkloadReader } from '../diagnose/kube-reader.ts';
+import type { DiagnoseMetrics } from '../diagnose/metrics.ts';
+import { contextOf } from '../reconciler/fleet-config.ts';
+import type { FleetState } from '../reconciler/fleet-state.ts';
+import type { GitSource } from '../reconciler/git-source.ts';
+import { type ClusterAccess, kubeClusterAccess } from '../reconciler/kube-cluster.ts';
+import { type CycleOptions, defaultCycleOptions } from '../reconciler/reconcile.ts';
+import type { AuditStore } from '../reconciler/store.ts';
+import { UsageError } from './errors.ts';
+import type { RunOptions } from './options.ts';
+
+/** DiagnoseSetup are the inputs of investigationDeps. */
+export interface DiagnoseSetup {
+  options: Pick<RunOptions, 'kubeconfig' | 'fieldManager' | 'timeout'> & { clusterLabel?: string };
+  state: () => FleetState | undefined;
+  store: AuditStore;
+  git: Pick<GitSource, 'log' | 'blame'>;
+  cycle: Partial<CycleOptions>;
+  log: Logger;
+  metrics?: DiagnoseMetrics;
+  env?: NodeJS.ProcessEnv;
+}
+
+/** investigationDeps wires evidence, validation and the LLM (if configured) for investigations. */
+export function investigationDeps(setup: DiagnoseSetup): InvestigationDeps {
+  const kubeConfig = new KubeConfig();
+  try {
+    if (setup.options.kubeconfig) kubeConfig.loadFromFile(setup.options.kubeconfig);
+    else kubeConfig.loadFromDefault();
+  } catch (err) {
+    throw new UsageError(
+      `cannot load kubeconfig ${setup.options.kubeconfig ?? '(default)'}: ${(err as Error).message}`,
+    );
+  }
+  const accesses = new Map<string, ClusterAccess>();
+  const readers = new Map<string, WorkloadReader>();
+  const fleetCluster = (name: string) => setup.state()?.fleet?.clusters.find((c) => c.name === name);
+  const timeoutMs = setup.options.timeout * 1000;
+  const access = (name: string) => {
+    const cluster = fleetCluster(name);
+    if (!cluster) return undefined;
+    const key = `${name}\0${contextOf(cluster)}`;
+    let a = accesses.get(key);
+    if (!a) {
+      a = kubeClusterAccess(kubeConfig, name, contextOf(cluster), {
+        fieldManager: setup.options.fieldManager,
+        timeoutMs,
+      });
+      accesses.set(key, a);
+    }
+    return a;
+  };
+  const reader = (name: string) => {
+    const cluster = fleetCluster(name);
+    if (!cluster) return undefined;
+    const key = `${name}\0${contextOf(cluster)}`;
+    let r = readers.get(key);
+    if (!r) {
+      r = kubeWorkloadReader(kubeConfig, name, { context: contextOf(cluster), timeoutMs });
+      readers.set(key, r);
+    }
+    return r;
+  };
+  const cycle: CycleOptions = {
+    ...defaultCycleOptions(),
+    fieldManager: setup.options.fieldManager,
+    ...setup.cycle,
+  };
+  const sources: EvidenceSources = {
+    state: setup.state,
+    access,
+    reader,
+    store: setup.store,
+    git: { log: (path, o) => setup.git.log(path, o), blame: (rev, file) => setup.git.blame(rev, file) },
+    fieldManager: setup.options.fieldManager,
+    remediate: cycle.remediate,
+  };
+  const llm = llmConfigFromEnv(setup.env ?? process.env);
+  return {
+    sources,
+    validation: { state: setup.state, access, store: setup.store, options: cycle },
+    ...(llm ? { llm } : {}),
+    evidence: { ...defaultEvidenceOptions(), clusterLabel: setup.options.clusterLabel ?? 'cluster' },
+    ...(setup.metrics ? { metrics: setup.metrics } : {}),
+    log: setup.log,
+  };
+}

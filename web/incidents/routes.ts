@@ -1,0 +1,33 @@
+/**
+ * `/api/v1/incidents`: alert incidents with their evidence and diagnosis (read-only).
+ *   GET /api/v1/incidents?status=firing|resolved&limit=   newest first, without evidence bundles
+ *   GET /api/v1/incidents/:id                             one incident, whole
+ */
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import type { IncidentStore } from '../../diagnose/incident-store.ts';
+
+const listQuery = z
+  .object({
+    status: z.enum(['firing', 'resolved']).optional(),
+    limit: z.coerce.number().int().min(1).max(1000).default(100),
+  })
+  .strict();
+
+/** registerIncidentRoutes registers the incident routes. */
+export function registerIncidentRoutes(app: FastifyInstance, incidents: IncidentStore): void {
+  app.get('/api/v1/incidents', async (req, reply) => {
+    const query = listQuery.safeParse(req.query);
+    if (!query.success)
+      return reply.code(400).send({ error: 'TRUEUP_BAD_QUERY', message: z.prettifyError(query.error) });
+    return {
+      incidents: incidents.incidents(query.data).map(({ evidence: _evidence, ...rest }) => rest),
+    };
+  });
+  app.get<{ Params: { id: string } }>('/api/v1/incidents/:id', async (req, reply) => {
+    const incident = incidents.incident(req.params.id);
+    if (!incident)
+      return reply.code(404).send({ error: 'TRUEUP_NOT_FOUND', message: `no incident ${req.params.id}` });
+    return incident;
+  });
+}
