@@ -146,6 +146,16 @@ describe('the offline diagnoser', () => {
     expect(answer.summary).toContain('configuration is not implicated');
   });
 
+  it('does not blame the commit that created the file: it set the value, it did not change it', () => {
+    const created = config('api-config', {
+      provenance: {
+        'data.DB_HOST': { file: 'base/api.yaml', line: 7, commit: 'c0ffee00', time: '2026-11-23T02:00:00Z' },
+      },
+      commits: [{ commit: 'c0ffee00', time: '2026-11-23T02:00:00Z', file: 'base/api.yaml' }],
+    });
+    expect(rankCauses(group, bundle(created), now)).toEqual([]);
+  });
+
   it('does not blame a missing config that every user marks optional', () => {
     const optional = config('opt', {
       managed: false,

@@ -77,6 +77,16 @@ function isUsed(path: string, keys: Set<string> | undefined): boolean {
   return keys.has(path) || keys.has(path.replace(/^binaryData\./, 'data.'));
 }
 
+/**
+ * introducedFile tells whether commit is the first commit of file (it created the file, so it set
+ * the value for the first time rather than changing it: not a change to blame).
+ */
+function introducedFile(c: ConfigEvidence, file: string, commit: string | undefined): boolean {
+  const log = c.commits.filter((x) => x.file === file);
+  // The log is newest first and capped: only a short log is known to reach the file's first commit.
+  return log.length > 0 && log.length < 5 && log[log.length - 1]?.commit === commit;
+}
+
 function causesOf(c: ConfigEvidence, start: number): RankedCause[] {
   const ref = configRef(c);
   const name = `${c.kind} ${c.namespace}/${c.name} on ${c.cluster}`;
@@ -125,7 +135,13 @@ function causesOf(c: ConfigEvidence, start: number): RankedCause[] {
   }
   const recent = Object.entries(c.provenance).filter(([path, o]) => {
     const t = o.time ? Date.parse(o.time) : Number.NaN;
-    return isUsed(path, keys) && Number.isFinite(t) && t <= start + 60_000 && start - t <= recentWindowMs;
+    return (
+      isUsed(path, keys) &&
+      Number.isFinite(t) &&
+      t <= start + 60_000 &&
+      start - t <= recentWindowMs &&
+      !introducedFile(c, o.file, o.commit)
+    );
   });
   if (recent.length > 0) {
     const [, origin] = recent[0] as [string, ConfigEvidence['provenance'][string]];
