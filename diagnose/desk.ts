@@ -19,11 +19,13 @@ export interface DeskOptions {
   concurrency: number;
   /** retryAfterSeconds is what an overloaded answer asks Alertmanager to wait. */
   retryAfterSeconds: number;
+  /** investigate runs one investigation (default: investigate.ts; benchmarks and tests swap it). */
+  investigate: typeof investigate;
 }
 
 /** defaultDeskOptions are the defaults of DeskOptions. */
 export function defaultDeskOptions(): DeskOptions {
-  return { maxQueued: 100, concurrency: 2, retryAfterSeconds: 30 };
+  return { maxQueued: 100, concurrency: 2, retryAfterSeconds: 30, investigate };
 }
 
 /** DeskResult is a notification's outcome (the webhook's answer). */
@@ -123,7 +125,7 @@ export class IncidentDesk {
     if (!incident) return;
     this.#store.save({ ...incident, investigation: 'running' });
     try {
-      const result = await investigate(groupOf(incident), { ...this.#deps, log });
+      const result = await this.#options.investigate(groupOf(incident), { ...this.#deps, log });
       // Re-read: notifications may have changed the incident (resolved it, added alerts) meanwhile.
       const latest = this.#store.incident(id) ?? incident;
       const done: Incident = { ...latest, investigation: 'done', ...result };

@@ -1,0 +1,129 @@
+import { pino } from 'pino';
+import { describe, expect, it } from 'vitest';
+import { openAuditStore } from '../reconciler/store.ts';
+import type { AlertGroup } from './alert.ts';
+import { IncidentDesk } from './desk.ts';
+import { openIncidentStore } from './incident-store.ts';
+import type { Investigation, InvestigationDeps } from './investigate.ts';
+
+function group(key: string, fingerprints: string[], status: 'firing' | 'resolved' = 'firing'): AlertGroup {
+  return {
+    version: '4',
+    groupKey: key,
+    truncatedAlerts: 0,
+    status,
+    receiver: 'trueup',
+    groupLabels: {},
+    commonLabels: {},
+    commonAnnotations: {},
+    externalURL: '',
+    alerts: fingerprints.map((fingerprint) => ({
+      status,
+      labels: { alertname: 'X' },
+      annotations: {},
+      startsAt: '2026-11-23T03:00:00Z',
+      endsAt: '0001-01-01T00:00:00Z',
+      generatorURL: '',
+      fingerprint,
+    })),
+  };
+}
+
+const result: Investigation = {
+  evidence: { gatheredAt: '', subjects: [], workloads: [], configs: [], notes: [] },
+  diagnosis: {
+    source: 'heuristic',
+    answer: { summary: 's', rootCause: 'r', confidence: 0.1, evidence: [], risk: 'low' },
+    durationMs: 1,
+  },
+};
+
+/** desk builds a desk whose investigations wait until released (or run at once). */
+function desk(options: { maxQueued?: number; concurrency?: number; hold?: boolean } = {}) {
+  const store = openIncidentStore(':memory:');
+  const started: string[] = [];
+  let release: () => void = () => {};
+  const gate = new Promise<void>((r) => {
+    release = r;
+  });
+  const deps = {
+    log: pino({ level: 'silent' }),
+    store: openAuditStore(':memory:'),
+  } as unknown as InvestigationDeps;
+  const d = new IncidentDesk(store, deps, {
+    maxQueued: options.maxQueued ?? 10,
+    concurrency: options.concurrency ?? 1,
+    investigate: async (g) => {
+      started.push(g.groupKey);
+      if (options.hold) await gate;
+      return result;
+    },
+  });
+  return { desk: d, store, started, release };
+}
+
+describe('the incident desk', () => {
+  it('investigates a group once however often Alertmanager re-sends it', async () => {
+    const { desk: d, store, started } = desk();
+    const first = d.receive(group('g1', ['a']));
+    const again = d.receive(group('g1', ['a']));
+    await d.idle();
+    expect(first).toEqual({ outcome: 'opened', incident: 'i1' });
+    expect(again).toEqual({ outcome: 'duplicate', incident: 'i1' });
+    expect(started).toEqual(['g1']);
+    expect(store.incident('i1')).toMatchObject({
+      investigation: 'done',
+      notifications: 2,
+      diagnosis: result.diagnosis,
+    });
+  });
+
+  it('answers overloaded (and records nothing) when the queue is full, so Alertmanager retries', async () => {
+    const { desk: d, store, release } = desk({ maxQueued: 2, hold: true });
+    expect(d.receive(group('g1', ['a'])).outcome).toBe('opened');
+    expect(d.receive(group('g2', ['b'])).outcome).toBe('opened');
+    expect(d.receive(group('g3', ['c']))).toEqual({ outcome: 'overloaded', retryAfterSeconds: 30 });
+    expect(store.openIncident('g3')).toBeUndefined();
+    // A duplicate of a queued group needs no room: it is answered at once.
+    expect(d.receive(group('g2', ['b'])).outcome).toBe('duplicate');
+    release();
+    await d.idle();
+    expect(d.receive(group('g3', ['c'])).outcome).toBe('opened');
+    await d.idle();
+  });
+
+  it('resolves an incident without investigating, and opens a new one when the group fires again', async () => {
+    const { desk: d, store, started } = desk();
+    d.receive(group('g1', ['a']));
+    await d.idle();
+    expect(d.receive(group('g1', ['a'], 'resolved'))).toEqual({ outcome: 'resolved', incident: 'i1' });
+    expect(store.incident('i1')?.status).toBe('resolved');
+    expect(d.receive(group('g1', ['a']))).toEqual({ outcome: 'opened', incident: 'i2' });
+    await d.idle();
+    expect(started).toEqual(['g1', 'g1']);
+  });
+
+  it('records a failed investigation with its error, and keeps going', async () => {
+    const store = openIncidentStore(':memory:');
+    const deps = { log: pino({ level: 'silent' }) } as unknown as InvestigationDeps;
+    const d = new IncidentDesk(store, deps, {
+      investigate: async () => {
+        throw new Error('cluster c1: unreachable');
+      },
+    });
+    d.receive(group('g1', ['a']));
+    await d.idle();
+    expect(store.incident('i1')).toMatchObject({ investigation: 'failed', error: 'cluster c1: unreachable' });
+  });
+
+  it('tells listeners about every change', async () => {
+    const { desk: d } = desk();
+    const changes: string[] = [];
+    d.onChange((incident, change) => changes.push(`${incident.id}:${change}`));
+    d.receive(group('g1', ['a']));
+    d.receive(group('g1', ['a']));
+    await d.idle();
+    d.receive(group('g1', ['a'], 'resolved'));
+    expect(changes).toEqual(['i1:opened', 'i1:investigated', 'i1:resolved']);
+  });
+});
