@@ -95,6 +95,25 @@ async function seedRepo(repo: string): Promise<string> {
   return repo;
 }
 
+/** demoAlert is a webhook body naming a demo ConfigMap; edit it first to see it blamed. */
+function demoAlert(): string {
+  const labels = {
+    alertname: 'CheckoutErrors',
+    cluster: 'prod-eu',
+    namespace: 'shop',
+    configmap: 'checkout-config',
+  };
+  return JSON.stringify({
+    version: '4',
+    groupKey: '{}:{alertname="CheckoutErrors"}',
+    status: 'firing',
+    receiver: 'trueup',
+    alerts: [
+      { status: 'firing', labels, startsAt: new Date().toISOString(), fingerprint: 'demo-checkout-1' },
+    ],
+  });
+}
+
 function instructions(
   url: string,
   repo: string,
@@ -124,6 +143,9 @@ Try, in another terminal:
   # change the repo, then ask trueup to fetch now (it also polls every 10 s):
   (cd ${repo} && sed -i 's/PROVIDER: sandbox/PROVIDER: sandbox-v2/' base/checkout.yaml && git -c user.name=you -c user.email=you@example.com commit -qam 'new provider')
   curl -s -X POST ${url}/api/v1/git/refresh
+  # an alert as Alertmanager posts it (the demo takes webhooks without a token; serve needs TRUEUP_WEBHOOK_TOKEN):
+  curl -s -X POST ${url}/api/v1/alertmanager -H 'content-type: application/json' -d '${demoAlert()}'
+  curl -s ${url}/api/v1/incidents      # then /api/v1/incidents/<id>: evidence and the (offline) diagnosis
 
 Ctrl-C stops the daemon and the clusters.
 `;

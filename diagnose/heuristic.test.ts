@@ -133,6 +133,21 @@ describe('the offline diagnoser', () => {
       }),
       0.6,
     ],
+    // Drifted before the alert and remediated since: pods may still hold the bad value.
+    [
+      config('api-config', {
+        drifts: [
+          {
+            id: 3,
+            time: '2026-11-23T02:59:00Z',
+            revision: 'abc',
+            status: 'modified',
+            paths: ['data.DB_HOST'],
+          },
+        ],
+      }),
+      0.5,
+    ],
     // A used Secret that exists nowhere.
     [config('api-creds', { kind: 'Secret', managed: false, live: undefined, liveError: 'not found' }), 0.5],
   ])('ranks candidate %# with score %s', (c, score) => {

@@ -117,6 +117,32 @@ function causesOf(c: ConfigEvidence, start: number): RankedCause[] {
       risk: 'low',
     });
   }
+  if (!drift) {
+    // Drifted shortly before the alert and already put back: pods may still run with the bad value.
+    const recorded = c.drifts.find((d) => {
+      const t = Date.parse(d.time);
+      return (
+        d.status !== 'in-sync' &&
+        d.paths.some((p) => isUsed(p, keys)) &&
+        t <= start + 60_000 &&
+        start - t <= recentWindowMs
+      );
+    });
+    if (recorded) {
+      const paths = recorded.paths.filter((p) => isUsed(p, keys));
+      causes.push({
+        score: 0.5,
+        summary: `${name} drifted from git (${paths.join(', ')}) at ${recorded.time}, before the alert, and is in sync again; used by ${users}, whose pods may still run with the drifted value.`,
+        evidence: [ref, `drift:${recorded.id}`],
+        fix: {
+          type: 'manual',
+          steps: [`restart the pods of ${users} so they read the restored values`],
+          description: '',
+        },
+        risk: 'low',
+      });
+    }
+  }
   for (const r of c.remediations.filter(
     (r) => r.entry.error && start - Date.parse(r.time) <= recentWindowMs,
   )) {
