@@ -14,6 +14,7 @@ import { addProvenanceCommits } from '../reconciler/provenance.ts';
 import { evaluateObject } from '../reconciler/reconcile.ts';
 import type { AuditStore } from '../reconciler/store.ts';
 import type { AlertGroup } from './alert.ts';
+import { alertNamed } from './heuristic.ts';
 import type { WorkloadReader } from './kube-reader.ts';
 import type {
   ConfigEvidence,
@@ -89,7 +90,7 @@ export async function gatherEvidence(
   };
   for (const subject of subjects) {
     if (subject.kind === 'ConfigMap' || subject.kind === 'Secret') {
-      addConfig(subject.cluster, 'alert', subject as ObjectRef);
+      addConfig(subject.cluster, alertNamed, subject as ObjectRef);
       continue;
     }
     const evidence = await workloadEvidence(subject, sources, notes);

@@ -16,6 +16,9 @@ export interface RankedCause {
   risk: DiagnosisAnswer['risk'];
 }
 
+/** alertNamed marks a ConfigMap or Secret the alert names itself (no workload in between). */
+export const alertNamed = 'the alert';
+
 /** recentWindowMs is how long before an alert a change still counts as "shortly before". */
 const recentWindowMs = 24 * 60 * 60 * 1000;
 
@@ -90,7 +93,8 @@ function introducedFile(c: ConfigEvidence, file: string, commit: string | undefi
 function causesOf(c: ConfigEvidence, start: number): RankedCause[] {
   const ref = configRef(c);
   const name = `${c.kind} ${c.namespace}/${c.name} on ${c.cluster}`;
-  const users = [...new Set(c.usedBy.map((u) => u.workload))].join(', ');
+  const workloads = [...new Set(c.usedBy.map((u) => u.workload))].filter((w) => w !== alertNamed);
+  const usedBy = workloads.length ? `used by ${workloads.join(', ')}` : 'named by the alert';
   const keys = usedKeys(c);
   const causes: RankedCause[] = [];
   const drift = c.drift;
@@ -107,7 +111,7 @@ function causesOf(c: ConfigEvidence, start: number): RankedCause[] {
     const who = by ? ` (by ${by.manager}${by.time ? ` at ${by.time}` : ''})` : '';
     causes.push({
       score: relevant ? (before ? 0.9 : 0.75) : 0.3,
-      summary: `${name} ${what}${who}${before ? ', shortly before the alert' : ''}; used by ${users}.`,
+      summary: `${name} ${what}${who}${before ? ', shortly before the alert' : ''}; ${usedBy}.`,
       evidence: [ref, ...paths.map((p) => `${ref}#${p}`)],
       fix: {
         type: 'revert-drift',
@@ -132,11 +136,13 @@ function causesOf(c: ConfigEvidence, start: number): RankedCause[] {
       const paths = recorded.paths.filter((p) => isUsed(p, keys));
       causes.push({
         score: 0.5,
-        summary: `${name} drifted from git (${paths.join(', ')}) at ${recorded.time}, before the alert, and is in sync again; used by ${users}, whose pods may still run with the drifted value.`,
+        summary: `${name} drifted from git (${paths.join(', ')}) at ${recorded.time}, before the alert, and is in sync again; ${usedBy}: pods may still run with the drifted value.`,
         evidence: [ref, `drift:${recorded.id}`],
         fix: {
           type: 'manual',
-          steps: [`restart the pods of ${users} so they read the restored values`],
+          steps: [
+            `restart the pods that read it${workloads.length ? ` (${workloads.join(', ')})` : ''} so they read the restored values`,
+          ],
           description: '',
         },
         risk: 'low',
@@ -173,7 +179,7 @@ function causesOf(c: ConfigEvidence, start: number): RankedCause[] {
     const [, origin] = recent[0] as [string, ConfigEvidence['provenance'][string]];
     causes.push({
       score: 0.6,
-      summary: `commit ${origin.commit?.slice(0, 12)} (${origin.summary ?? ''}, ${origin.author ?? ''}, ${origin.time}) changed ${recent.map(([p]) => p).join(', ')} of ${name} in ${origin.file} shortly before the alert; used by ${users}.`,
+      summary: `commit ${origin.commit?.slice(0, 12)} (${origin.summary ?? ''}, ${origin.author ?? ''}, ${origin.time}) changed ${recent.map(([p]) => p).join(', ')} of ${name} in ${origin.file} shortly before the alert; ${usedBy}.`,
       evidence: recent.map(([p, o]) => `${ref}#${p}@${o.commit?.slice(0, 12)}`),
       fix: {
         type: 'manual',
@@ -190,7 +196,7 @@ function causesOf(c: ConfigEvidence, start: number): RankedCause[] {
   if (!c.managed && c.liveError === 'not found' && !optional) {
     causes.push({
       score: 0.5,
-      summary: `${name} is used by ${users} but does not exist, and the fleet repo does not declare it.`,
+      summary: `${name} is ${usedBy} but does not exist, and the fleet repo does not declare it.`,
       evidence: [ref],
       fix: {
         type: 'manual',
