@@ -498,6 +498,7 @@ async function daemonPhase(ctx: BenchContext, cmTargets: EditTarget[][]): Promis
       logLevel: 'info',
       events: true,
       clusterLabel: 'cluster',
+      consoleAuthOff: true,
     },
     pino({ level: 'info' }, tap.sink),
   );

@@ -49,6 +49,7 @@ export async function demoCommand(options: DemoOptions): Promise<number> {
       clusterLabel: 'cluster',
       // The demo's daemon listens on loopback only; a real one needs TRUEUP_WEBHOOK_TOKEN.
       webhookUnauthenticated: true,
+      consoleAuthOff: true,
     });
     process.stderr.write(
       instructions(server.url, repo, fleet.kubeconfigPath, join(dir, 'state'), !options.observe),

@@ -87,6 +87,11 @@ export interface ServeOptions extends RunOptions {
   clusterLabel: string;
   /** webhookUnauthenticated accepts Alertmanager webhooks without credentials (demo only; no flag). */
   webhookUnauthenticated?: boolean;
+  /** consoleAuthOff turns console/API authentication off (demo only; no flag). */
+  consoleAuthOff?: boolean;
+  authProxyUserHeader?: string;
+  authProxyGroupsHeader?: string;
+  operators?: string[];
 }
 
 /** addServeOptions adds serve's options (also used by demo). */
@@ -105,6 +110,12 @@ export function addServeOptions(command: Command): Command {
       'the alert label that names the cluster (Alertmanager webhook)',
       'cluster',
     )
+    .option(
+      '--auth-proxy-user-header <name>',
+      'trust this header for the user (behind an authenticating proxy only)',
+    )
+    .option('--auth-proxy-groups-header <name>', "the proxy's comma-separated groups header")
+    .option('--operators <user-or-group...>', 'proxy users or groups with the operator role (others: viewer)')
     .option('--log-level <level>', 'pino log level', 'info');
 }
 

@@ -13,6 +13,7 @@ import { createMetrics } from '../reconciler/metrics.ts';
 import { defaultCycleOptions } from '../reconciler/reconcile.ts';
 import { openAuditStore } from '../reconciler/store.ts';
 import { webhookAuthFromEnv } from '../web/alertmanager/route.ts';
+import { authConfigFromEnv } from '../web/auth/auth.ts';
 import { buildServer } from '../web/server.ts';
 import { investigationDeps } from './diagnose-setup.ts';
 import { UsageError } from './errors.ts';
@@ -73,11 +74,40 @@ export async function startServe(options: ServeOptions, log?: Logger): Promise<R
   const desk = new IncidentDesk(incidents, investigation);
   const auth = { ...webhookAuthFromEnv(process.env), allowUnauthenticated: options.webhookUnauthenticated };
   const webhookOn = Boolean(auth.bearerTokens || auth.basic || auth.allowUnauthenticated);
-  const app = buildServer({
+  const consoleAuth = authConfigFromEnv(
+    process.env,
+    options.authProxyUserHeader
+      ? {
+          userHeader: options.authProxyUserHeader,
+          ...(options.authProxyGroupsHeader ? { groupsHeader: options.authProxyGroupsHeader } : {}),
+          operators: options.operators ?? [],
+        }
+      : undefined,
+    options.consoleAuthOff,
+  );
+  if (consoleAuth.mode === 'on' && consoleAuth.tokens.length === 0 && !consoleAuth.proxy)
+    logger.warn(
+      'no TRUEUP_CONSOLE_TOKENS and no --auth-proxy-user-header: the console and /api/v1 refuse everyone',
+    );
+  const app = await buildServer({
     daemon,
     metrics,
     store,
+    auth: consoleAuth,
+    approvals: {
+      store,
+      loadState: async () => {
+        await daemon.refresh();
+        const state = daemon.fleetState();
+        if (!state) throw new Error('the fleet repo has not been read yet');
+        return state;
+      },
+      access: clusterAccessFactory(options),
+      options: cycle,
+    },
+    git: source,
     incidents,
+    desk,
     ...(webhookOn ? { alerts: { intake: desk, auth } } : {}),
   });
   await app.listen({ host, port: portText });

@@ -18,8 +18,10 @@ import {
   type Drift,
   hasDrifted,
   type LiveObject,
+  type ObjectRef,
   objectKey,
   type RepoError,
+  refKey,
 } from './model.ts';
 import { addProvenanceCommits, type Blame } from './provenance.ts';
 import {
@@ -43,9 +45,23 @@ export interface DaemonDeps {
   options: CycleOptions;
 }
 
+/** DaemonEvent is a change the daemon announces (the console's live updates). */
+export type DaemonEvent =
+  | ({ type: 'drift'; status: Drift['status'] } & ObjectRef)
+  | ({ type: 'remediation'; action: string; error?: string } & ObjectRef)
+  | { type: 'status' };
+
+/** ClusterHealth summarises a cluster for the fleet view, worst first. */
+export type ClusterHealth = 'unreachable' | 'errors' | 'held' | 'drifted' | 'in-sync';
+
 /** ClusterStatus is one cluster's state as the daemon sees it. */
 export interface ClusterStatus {
   name: string;
+  labels: Record<string, string>;
+  /** status is the one-word summary: unreachable, errors (repo errors for it), held, drifted, in-sync. */
+  status: ClusterHealth;
+  /** held counts pending approvals. */
+  held: number;
   reachable: boolean;
   synced: boolean;
   error?: string;
@@ -88,6 +104,7 @@ export class Daemon {
   #limits: LimitTracker = limitTracker([]);
   #gitError?: string;
   #clusters = new Map<string, ClusterRuntime>();
+  #listeners = new Set<(event: DaemonEvent) => void>();
   #stopped = false;
 
   constructor(deps: DaemonDeps) {
@@ -154,6 +171,73 @@ export class Daemon {
     for (const rt of this.#clusters.values()) rt.watch.stop();
   }
 
+  /** onEvent subscribes to the daemon's changes; it returns the unsubscribe function. */
+  onEvent(listener: (event: DaemonEvent) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /** evaluation is an object's current evaluation and desired state, as the daemon sees them. */
+  evaluation(ref: ObjectRef): { evaluation?: Evaluation; desired?: DesiredObject; live?: LiveObject } {
+    const key = objectKey(ref);
+    const rt = this.#clusters.get(ref.cluster);
+    const evaluation = rt?.drifts.get(key);
+    const desired = this.#desiredByKey.get(ref.cluster)?.get(key);
+    const live = rt?.live.get(key);
+    return {
+      ...(evaluation ? { evaluation } : {}),
+      ...(desired ? { desired } : {}),
+      ...(live ? { live } : {}),
+    };
+  }
+
+  /**
+   * remediateNow remediates one drifted object at once, only where the decision is auto (the
+   * console's "remediate now"); anything else is refused with the decision's reasons.
+   */
+  async remediateNow(
+    ref: ObjectRef,
+  ): Promise<{ ok: true; entry: ChangeSetEntry } | { ok: false; reason: string }> {
+    const rt = this.#clusters.get(ref.cluster);
+    const key = objectKey(ref);
+    const evaluation = rt?.drifts.get(key);
+    const state = this.#state?.clusters.find((c) => c.cluster.name === ref.cluster);
+    if (!rt || !evaluation || !hasDrifted(evaluation.drift) || !state || !this.#state)
+      return { ok: false, reason: `${refKey(ref)} is not drifted` };
+    if (evaluation.decision.mode !== 'auto') {
+      return {
+        ok: false,
+        reason: `policy says ${evaluation.decision.mode}, not auto: ${evaluation.decision.reasons.join('; ')}`,
+      };
+    }
+    const entry = await remediateDrift(
+      evaluation,
+      this.#desiredByKey.get(ref.cluster)?.get(key),
+      rt.live.get(key),
+      state.complete,
+      rt.access,
+      { ...this.#deps.options, remediate: true },
+    );
+    this.#deps.store.recordRemediation(this.#state.revision, entry, 'trueup (remediate now)');
+    this.#emit({
+      type: 'remediation',
+      ...ref,
+      action: entry.action,
+      ...(entry.error ? { error: entry.error } : {}),
+    });
+    return entry.error ? { ok: false, reason: entry.error } : { ok: true, entry };
+  }
+
+  #emit(event: DaemonEvent): void {
+    for (const listener of this.#listeners) {
+      try {
+        listener(event);
+      } catch (err) {
+        this.#deps.log.error({ err: (err as Error).message }, 'daemon listener failed');
+      }
+    }
+  }
+
   /** fleetState is the desired state and policy of the revision in use (undefined before the first fetch). */
   fleetState(): FleetState | undefined {
     return this.#state;
@@ -161,15 +245,36 @@ export class Daemon {
 
   /** status reports revision, readiness and per-cluster state. */
   status(): DaemonStatus {
-    const clusters = [...this.#clusters.values()].map((rt) => ({
-      name: rt.cluster.name,
-      reachable: rt.reachable,
-      synced: rt.listed.size === 2,
-      ...(rt.error ? { error: rt.error } : {}),
-      ...(rt.lastSync ? { lastSync: rt.lastSync } : {}),
-      objects: this.#desiredByKey.get(rt.cluster.name)?.size ?? 0,
-      drifted: [...rt.drifts.values()].filter((e) => hasDrifted(e.drift)).length,
-    }));
+    const pending = this.#deps.store.approvals({ state: 'pending', limit: 100_000 });
+    const clusters = [...this.#clusters.values()].map((rt) => {
+      const name = rt.cluster.name;
+      const drifted = [...rt.drifts.values()].filter((e) => hasDrifted(e.drift)).length;
+      const held = pending.filter((a) => a.entry.cluster === name).length;
+      const repoErrors = (this.#state?.errors ?? []).some(
+        (e) => e.cluster === name || e.cluster === undefined,
+      );
+      const status: ClusterHealth = !rt.reachable
+        ? 'unreachable'
+        : repoErrors || rt.error
+          ? 'errors'
+          : held > 0
+            ? 'held'
+            : drifted > 0
+              ? 'drifted'
+              : 'in-sync';
+      return {
+        name,
+        labels: rt.cluster.labels ?? {},
+        status,
+        held,
+        reachable: rt.reachable,
+        synced: rt.listed.size === 2,
+        ...(rt.error ? { error: rt.error } : {}),
+        ...(rt.lastSync ? { lastSync: rt.lastSync } : {}),
+        objects: this.#desiredByKey.get(name)?.size ?? 0,
+        drifted,
+      };
+    });
     return {
       ...(this.#state ? { revision: this.#state.revision } : {}),
       ...(this.#gitError ? { gitError: this.#gitError } : {}),
@@ -201,6 +306,7 @@ export class Daemon {
     metrics.gitRevision.reset();
     metrics.gitRevision.set({ revision: state.revision }, 1);
     log.info({ revision: state.revision, previous, errors: state.errors.length }, 'desired state loaded');
+    this.#emit({ type: 'status' });
     for (const e of state.errors)
       log.warn({ revision: state.revision, file: e.file, line: e.line, cluster: e.cluster }, e.message);
 
@@ -262,7 +368,10 @@ export class Daemon {
   }
 
   #markReachable(rt: ClusterRuntime): void {
-    if (!rt.reachable) this.#deps.log.info({ cluster: rt.cluster.name }, 'cluster reachable');
+    if (!rt.reachable) {
+      this.#deps.log.info({ cluster: rt.cluster.name }, 'cluster reachable');
+      this.#emit({ type: 'status' });
+    }
     rt.reachable = true;
     rt.error = undefined;
     rt.lastSync = new Date().toISOString();
@@ -275,6 +384,7 @@ export class Daemon {
       { cluster: rt.cluster.name, err: error.message, transient },
       'cluster list or watch failed; retrying',
     );
+    if (rt.reachable || rt.error !== error.message) this.#emit({ type: 'status' });
     rt.reachable = false;
     rt.error = error.message;
     this.#deps.metrics.clusterReachable.set({ cluster: rt.cluster.name }, 0);
@@ -313,6 +423,20 @@ export class Daemon {
     this.#updateGauge(rt);
     const drift = evaluation?.drift;
     const live = rt.live.get(key);
+    if (
+      (previous?.drift.status ?? 'in-sync') !== (drift?.status ?? 'in-sync') ||
+      signature(evaluation) !== signature(previous)
+    ) {
+      const [kind, namespace, name] = key.split('/') as [ObjectRef['kind'], string, string];
+      this.#emit({
+        type: 'drift',
+        cluster: rt.cluster.name,
+        kind,
+        namespace,
+        name,
+        status: drift?.status ?? 'in-sync',
+      });
+    }
     if (!drift || !hasDrifted(drift) || signature(evaluation) === signature(previous)) return;
 
     const { store, metrics, log, options } = this.#deps;
@@ -395,6 +519,15 @@ export class Daemon {
       };
       if (entry.error) log.error({ ...fields, err: entry.error }, 'remediation failed');
       else log.info(fields, `remediation ${entry.action}`);
+      this.#emit({
+        type: 'remediation',
+        cluster: entry.cluster,
+        kind: entry.kind,
+        namespace: entry.namespace,
+        name: entry.name,
+        action: entry.action,
+        ...(entry.error ? { error: entry.error } : {}),
+      });
     }
   }
 }

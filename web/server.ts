@@ -1,30 +1,60 @@
 /**
- * The daemon's one HTTP server (fastify): health, readiness, metrics and the JSON API. The
- * Alertmanager webhook and the incident API register here too; later the console and chat-ops.
+ * The daemon's one HTTP server (fastify): health, readiness, metrics, the JSON API (behind the
+ * console's authentication), the Alertmanager webhook (its own credentials), the live event stream
+ * and the console's static page.
  */
+import { existsSync } from 'node:fs';
+import fastifyStatic from '@fastify/static';
 import Fastify, { type FastifyInstance } from 'fastify';
+import type { IncidentDesk } from '../diagnose/desk.ts';
 import type { IncidentStore } from '../diagnose/incident-store.ts';
+import type { ApprovalDeps } from '../reconciler/approvals.ts';
 import type { Daemon } from '../reconciler/daemon.ts';
+import type { GitSource } from '../reconciler/git-source.ts';
 import type { DaemonMetrics } from '../reconciler/metrics.ts';
 import type { AuditStore } from '../reconciler/store.ts';
 import { type AlertIntake, registerAlertmanagerRoute, type WebhookAuth } from './alertmanager/route.ts';
 import { registerApi } from './api/routes.ts';
+import { registerApprovalRoutes } from './approvals/routes.ts';
+import type { AuthConfig } from './auth/auth.ts';
+import { registerAuth } from './auth/routes.ts';
+import { EventHub, registerEventRoutes } from './events/routes.ts';
 import { registerIncidentRoutes } from './incidents/routes.ts';
+import { registerObjectRoutes } from './objects/routes.ts';
 
 /** ServerDeps are what the HTTP edge serves. */
 export interface ServerDeps {
   daemon: Daemon;
   metrics: DaemonMetrics;
   store: AuditStore;
-  /** incidents, when diagnosis is on: the incident API. */
+  /** auth configures the console's and API's authentication. */
+  auth: AuthConfig;
+  /** approvals, when given: approve/reject through the core approval path. */
+  approvals?: ApprovalDeps;
+  git?: Pick<GitSource, 'blame'>;
+  /** incidents, when diagnosis is on: the incident API (and desk: their live events). */
   incidents?: IncidentStore;
+  desk?: IncidentDesk;
   /** alerts, when the Alertmanager webhook is on: its intake and credentials. */
   alerts?: { intake: AlertIntake; auth: WebhookAuth };
+  /** consoleDir holds the built console (index.html); default web/console/dist. */
+  consoleDir?: string;
 }
 
+const defaultConsoleDir = new URL('./console/dist/', import.meta.url).pathname;
+
 /** buildServer builds the fastify instance (not listening; tests use inject). */
-export function buildServer(deps: ServerDeps, options: { logger?: boolean } = {}): FastifyInstance {
-  const app = Fastify({ logger: options.logger ?? false, bodyLimit: 1024 * 1024 });
+export async function buildServer(
+  deps: ServerDeps,
+  options: { logger?: boolean } = {},
+): Promise<FastifyInstance> {
+  // forceCloseConnections: open event streams must not hold a shutdown up.
+  const app = Fastify({
+    logger: options.logger ?? false,
+    bodyLimit: 1024 * 1024,
+    forceCloseConnections: true,
+  });
+  await registerAuth(app, deps.auth);
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/readyz', async (_req, reply) => {
     const status = deps.daemon.status();
@@ -36,7 +66,38 @@ export function buildServer(deps: ServerDeps, options: { logger?: boolean } = {}
     return reply.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
   });
   registerApi(app, deps);
+
+  const hub = new EventHub();
+  deps.daemon.onEvent?.((event) => {
+    const { type, ...data } = event;
+    hub.publish({ type, data });
+  });
+  deps.desk?.onChange((incident) =>
+    hub.publish({
+      type: 'incident',
+      data: { id: incident.id, status: incident.status, investigation: incident.investigation },
+    }),
+  );
+  registerEventRoutes(app, hub);
+  if (deps.approvals)
+    registerApprovalRoutes(app, deps.approvals, (e) => hub.publish({ type: 'approval', data: e }));
+  if (deps.git) registerObjectRoutes(app, { daemon: deps.daemon, store: deps.store, git: deps.git });
   if (deps.incidents) registerIncidentRoutes(app, deps.incidents);
   if (deps.alerts) registerAlertmanagerRoute(app, deps.alerts);
+  await registerConsole(app, deps.consoleDir ?? defaultConsoleDir);
   return app;
+}
+
+async function registerConsole(app: FastifyInstance, dir: string): Promise<void> {
+  if (existsSync(`${dir}/index.html`)) {
+    await app.register(fastifyStatic, { root: dir, prefix: '/', index: 'index.html' });
+    return;
+  }
+  app.get('/', async (_req, reply) =>
+    reply
+      .type('text/html; charset=utf-8')
+      .send(
+        '<!doctype html><title>trueup</title><p>The console is not built. Run <code>npm run build:console</code> (npm install does it), then reload. The API is under <a href="api/v1/status">/api/v1</a>.</p>',
+      ),
+  );
 }

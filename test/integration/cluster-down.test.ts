@@ -76,6 +76,7 @@ describe('a cluster that stops while trueup serve runs', () => {
         logLevel: 'warn',
         events: false,
         clusterLabel: 'cluster',
+        consoleAuthOff: true,
       },
       pino({ level: 'silent' }),
     );

@@ -173,6 +173,7 @@ describe('diagnosis of Alertmanager alerts', () => {
         logLevel: 'debug',
         events: false,
         clusterLabel: 'cluster',
+        consoleAuthOff: true,
       },
       pino({ level: 'debug' }, sink),
     );

@@ -64,6 +64,7 @@ describe('trueup serve', () => {
         logLevel: 'debug',
         events: true,
         clusterLabel: 'cluster',
+        consoleAuthOff: true,
       },
       pino({ level: 'debug' }, sink),
     );

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Daemon } from '../../reconciler/daemon.ts';
 import { createMetrics } from '../../reconciler/metrics.ts';
 import { openAuditStore } from '../../reconciler/store.ts';
+import { authConfigFromEnv } from '../auth/auth.ts';
 import { buildServer } from '../server.ts';
 
 /** A daemon stand-in with a fixed status: these tests are about the HTTP mapping only. */
@@ -22,6 +23,7 @@ function server(ready = true, refreshError?: string) {
     daemon: daemonWith(ready, refreshError),
     metrics: createMetrics(),
     store: openAuditStore(':memory:'),
+    auth: authConfigFromEnv({}, undefined, true),
   });
 }
 
@@ -30,13 +32,13 @@ describe('the daemon HTTP API', () => {
     [true, 200],
     [false, 503],
   ])('answers /readyz by readiness (ready=%s -> %i)', async (ready, code) => {
-    const res = await server(ready).inject({ method: 'GET', url: '/readyz' });
+    const res = await (await server(ready)).inject({ method: 'GET', url: '/readyz' });
     expect(res.statusCode).toBe(code);
     expect(res.json()).toEqual({ ready, revision: 'abc' });
   });
 
   it('refuses a bad history query with a readable reason', async () => {
-    const res = await server().inject({ method: 'GET', url: '/api/v1/history?limit=0&colour=red' });
+    const res = await (await server()).inject({ method: 'GET', url: '/api/v1/history?limit=0&colour=red' });
     expect(res.statusCode).toBe(400);
     expect(res.json()).toMatchObject({
       error: 'TRUEUP_BAD_QUERY',
@@ -45,7 +47,7 @@ describe('the daemon HTTP API', () => {
   });
 
   it('answers a failed git refresh with 502 and the error', async () => {
-    const res = await server(true, 'cannot fetch /repo').inject({
+    const res = await (await server(true, 'cannot fetch /repo')).inject({
       method: 'POST',
       url: '/api/v1/git/refresh',
     });
@@ -54,7 +56,7 @@ describe('the daemon HTTP API', () => {
   });
 
   it('serves Prometheus metrics', async () => {
-    const res = await server().inject({ method: 'GET', url: '/metrics' });
+    const res = await (await server()).inject({ method: 'GET', url: '/metrics' });
     expect(res.statusCode).toBe(200);
     expect(res.body).toContain('# TYPE trueup_remediations_total counter');
   });

@@ -1,0 +1,60 @@
+/**
+ * `/api/v1/approvals`: held changes and their decisions, through the one core approval path
+ * (reconciler/approvals.ts) that the CLI and chat-ops use too.
+ *   GET  /api/v1/approvals?state=pending|approved|rejected|stale|failed|all
+ *   POST /api/v1/approvals/:id/approve  {note?}   operator; 409 with the reason when refused (stale…)
+ *   POST /api/v1/approvals/:id/reject   {note?}   operator
+ */
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { type ApprovalDeps, approveApproval, rejectApproval } from '../../reconciler/approvals.ts';
+import { requireOperator } from '../auth/routes.ts';
+
+const listQuery = z
+  .object({
+    state: z.enum(['pending', 'approved', 'rejected', 'stale', 'failed', 'all']).default('pending'),
+    limit: z.coerce.number().int().min(1).max(1000).default(200),
+  })
+  .strict();
+const decisionBody = z
+  .object({ note: z.string().max(1000).optional() })
+  .strict()
+  .default({});
+
+/** ApprovalEvents hears decided approvals (the live event stream). */
+export type ApprovalListener = (event: { id: string; state: string }) => void;
+
+/** registerApprovalRoutes registers the approval routes. */
+export function registerApprovalRoutes(
+  app: FastifyInstance,
+  deps: ApprovalDeps,
+  onDecided: ApprovalListener,
+): void {
+  app.get('/api/v1/approvals', async (req, reply) => {
+    const query = listQuery.safeParse(req.query);
+    if (!query.success)
+      return reply.code(400).send({ error: 'TRUEUP_BAD_QUERY', message: z.prettifyError(query.error) });
+    const { state, limit } = query.data;
+    return { approvals: deps.store.approvals({ ...(state === 'all' ? {} : { state }), limit }) };
+  });
+  for (const verb of ['approve', 'reject'] as const) {
+    app.post<{ Params: { id: string } }>(
+      `/api/v1/approvals/:id/${verb}`,
+      { preHandler: requireOperator },
+      async (req, reply) => {
+        const body = decisionBody.safeParse(req.body ?? {});
+        if (!body.success)
+          return reply.code(400).send({ error: 'TRUEUP_BAD_REQUEST', message: z.prettifyError(body.error) });
+        const by = { actor: req.consoleUser?.name ?? 'unknown', channel: 'console' };
+        const outcome =
+          verb === 'approve'
+            ? await approveApproval(deps, req.params.id, by)
+            : rejectApproval(deps.store, req.params.id, by, body.data.note);
+        const after = deps.store.approval(req.params.id);
+        if (after) onDecided({ id: after.id, state: after.state });
+        if (!outcome.ok && outcome.fresh) onDecided({ id: outcome.fresh.id, state: outcome.fresh.state });
+        return reply.code(outcome.ok ? 200 : 409).send(outcome);
+      },
+    );
+  }
+}

@@ -1,0 +1,156 @@
+import { describe, expect, it } from 'vitest';
+import type { ApprovalDeps } from '../../reconciler/approvals.ts';
+import type { Daemon } from '../../reconciler/daemon.ts';
+import { createMetrics } from '../../reconciler/metrics.ts';
+import { openAuditStore } from '../../reconciler/store.ts';
+import { buildServer } from '../server.ts';
+import { type AuthConfig, authConfigFromEnv, issueSession, parseConsoleTokens } from './auth.ts';
+
+const tokens = 'alice:operator:alice-token-1,bob:viewer:bob-token-22';
+
+async function server(auth: AuthConfig) {
+  const store = openAuditStore(':memory:');
+  const daemon = {
+    status: () => ({ ready: true, revision: 'abc', clusters: [], errors: [] }),
+    drifts: async () => [],
+    onEvent: () => () => {},
+  } as unknown as Daemon;
+  const approvals = { store, loadState: async () => ({}) } as unknown as ApprovalDeps;
+  return buildServer({
+    daemon,
+    metrics: createMetrics(),
+    store,
+    auth,
+    approvals,
+    consoleDir: '/nonexistent',
+  });
+}
+
+const tokenAuth = () => authConfigFromEnv({ TRUEUP_CONSOLE_TOKENS: tokens, TRUEUP_SESSION_SECRET: 's' });
+
+async function login(app: Awaited<ReturnType<typeof server>>, token: string) {
+  const res = await app.inject({ method: 'POST', url: '/api/v1/login', payload: { token } });
+  const cookie = res.cookies.find((c) => c.name === 'trueup_session');
+  return {
+    res,
+    cookie: cookie ? `trueup_session=${cookie.value}` : '',
+    csrf: res.json().csrfToken as string,
+  };
+}
+
+describe('console authentication', () => {
+  it('refuses the API without credentials, and serves it to a bearer token', async () => {
+    const app = await server(tokenAuth());
+    expect((await app.inject({ url: '/api/v1/status' })).statusCode).toBe(401);
+    expect(
+      (await app.inject({ url: '/api/v1/status', headers: { authorization: 'Bearer nope-nope-nope' } }))
+        .statusCode,
+    ).toBe(401);
+    const ok = await app.inject({ url: '/api/v1/status', headers: { authorization: 'Bearer bob-token-22' } });
+    expect(ok.statusCode).toBe(200);
+    // Health and metrics stay open for probes and Prometheus.
+    expect((await app.inject({ url: '/healthz' })).statusCode).toBe(200);
+  });
+
+  it('logs in with a token: an HttpOnly SameSite=Strict session cookie, and whoami tells the role', async () => {
+    const app = await server(tokenAuth());
+    const { res, cookie } = await login(app, 'alice-token-1');
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({ user: 'alice', role: 'operator', csrfToken: expect.any(String) });
+    const set = res.cookies.find((c) => c.name === 'trueup_session');
+    expect(set).toMatchObject({ httpOnly: true, sameSite: 'Strict', path: '/' });
+    const who = await app.inject({ url: '/api/v1/whoami', headers: { cookie } });
+    expect(who.json()).toMatchObject({ user: 'alice', role: 'operator', auth: 'token' });
+    expect(
+      (await app.inject({ method: 'POST', url: '/api/v1/login', payload: { token: 'wrong-token' } }))
+        .statusCode,
+    ).toBe(401);
+  });
+
+  it('refuses a state-changing browser request without the CSRF token, or from another site', async () => {
+    const app = await server(tokenAuth());
+    const { cookie, csrf } = await login(app, 'alice-token-1');
+    const approve = (headers: Record<string, string>) =>
+      app.inject({
+        method: 'POST',
+        url: '/api/v1/approvals/a1/approve',
+        headers: { cookie, ...headers },
+        payload: {},
+      });
+    expect((await approve({})).json()).toMatchObject({ error: 'TRUEUP_CSRF' });
+    expect((await approve({ 'x-csrf-token': 'forged' })).statusCode).toBe(403);
+    expect((await approve({ 'x-csrf-token': csrf, 'sec-fetch-site': 'cross-site' })).statusCode).toBe(403);
+    // With the token the request reaches the approval path (no such approval: refused, 409).
+    const through = await approve({ 'x-csrf-token': csrf });
+    expect(through.statusCode).toBe(409);
+    expect(through.json()).toEqual({ ok: false, reason: 'no approval a1' });
+  });
+
+  it('lets a viewer read but not approve', async () => {
+    const app = await server(tokenAuth());
+    const { cookie, csrf } = await login(app, 'bob-token-22');
+    expect((await app.inject({ url: '/api/v1/approvals', headers: { cookie } })).statusCode).toBe(200);
+    const res = await app.inject({
+      method: 'POST',
+      url: '/api/v1/approvals/a1/approve',
+      headers: { cookie, 'x-csrf-token': csrf },
+      payload: {},
+    });
+    expect(res.statusCode).toBe(403);
+    expect(res.json()).toMatchObject({
+      error: 'TRUEUP_FORBIDDEN',
+      message: expect.stringContaining('operator role'),
+    });
+  });
+
+  it('refuses a tampered or expired session', async () => {
+    const config = tokenAuth();
+    const app = await server(config);
+    const expired = issueSession(config, { name: 'alice', role: 'operator' }, Date.now() - 13 * 3600_000);
+    expect(
+      (await app.inject({ url: '/api/v1/status', headers: { cookie: `trueup_session=${expired}` } }))
+        .statusCode,
+    ).toBe(401);
+    const [payload] = issueSession(config, { name: 'bob', role: 'viewer' }).split('.');
+    const forged = `${Buffer.from(JSON.stringify({ u: 'bob', r: 'operator', e: Date.now() + 1e6 })).toString('base64url')}.${payload}`;
+    expect(
+      (await app.inject({ url: '/api/v1/status', headers: { cookie: `trueup_session=${forged}` } }))
+        .statusCode,
+    ).toBe(401);
+  });
+
+  it('trusts a configured proxy user header, with the operator role for listed groups', async () => {
+    const app = await server(
+      authConfigFromEnv(
+        {},
+        { userHeader: 'X-Forwarded-User', groupsHeader: 'X-Forwarded-Groups', operators: ['sre'] },
+      ),
+    );
+    const who = (headers: Record<string, string>) =>
+      app.inject({ url: '/api/v1/whoami', headers }).then((r) => r.json());
+    expect(await who({ 'x-forwarded-user': 'carol', 'x-forwarded-groups': 'dev, sre' })).toMatchObject({
+      user: 'carol',
+      role: 'operator',
+      auth: 'proxy',
+    });
+    expect(await who({ 'x-forwarded-user': 'dan', 'x-forwarded-groups': 'dev' })).toMatchObject({
+      user: 'dan',
+      role: 'viewer',
+    });
+    expect((await app.inject({ url: '/api/v1/status' })).statusCode).toBe(401);
+  });
+
+  it.each([
+    // A role that does not exist.
+    ['alice:admin:alice-token-1', 'entry 1'],
+    // A token too short to be a secret.
+    ['alice:operator:short', 'at least 8'],
+  ])('refuses TRUEUP_CONSOLE_TOKENS %s without echoing the token', (text, message) => {
+    expect(() => parseConsoleTokens(text)).toThrow(message);
+    try {
+      parseConsoleTokens(text);
+    } catch (err) {
+      expect((err as Error).message).not.toContain(text.split(':')[2]);
+    }
+  });
+});

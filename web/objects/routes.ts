@@ -1,0 +1,90 @@
+/**
+ * `/api/v1/objects/:cluster/:namespace/:kind/:name`: one object as the console's detail page shows
+ * it — drift with attribution, provenance of every desired key (file, line, commit, time), the
+ * decision, its pending approvals, its history, and what the caller may do.
+ *   GET  …                 the detail
+ *   POST …/remediate       operator; only where the policy says auto (409 with the reason otherwise)
+ */
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { Daemon } from '../../reconciler/daemon.ts';
+import type { GitSource } from '../../reconciler/git-source.ts';
+import type { ObjectRef } from '../../reconciler/model.ts';
+import type { AuditStore } from '../../reconciler/store.ts';
+import { requireOperator } from '../auth/routes.ts';
+
+type Params = { cluster: string; namespace: string; kind: string; name: string };
+const path = '/api/v1/objects/:cluster/:namespace/:kind/:name';
+
+function refOf(params: Params, reply: FastifyReply): ObjectRef | undefined {
+  if (params.kind !== 'ConfigMap' && params.kind !== 'Secret') {
+    reply
+      .code(400)
+      .send({ error: 'TRUEUP_BAD_REQUEST', message: `kind must be ConfigMap or Secret, not ${params.kind}` });
+    return undefined;
+  }
+  return { cluster: params.cluster, kind: params.kind, namespace: params.namespace, name: params.name };
+}
+
+/** registerObjectRoutes registers the object routes. */
+export function registerObjectRoutes(
+  app: FastifyInstance,
+  deps: { daemon: Daemon; store: AuditStore; git: Pick<GitSource, 'blame'> },
+): void {
+  const { daemon, store, git } = deps;
+  app.get<{ Params: Params }>(path, async (req, reply) => {
+    const ref = refOf(req.params, reply);
+    if (!ref) return reply;
+    const { evaluation, desired, live } = daemon.evaluation(ref);
+    if (!desired && !live && !evaluation)
+      return reply.code(404).send({
+        error: 'TRUEUP_NOT_FOUND',
+        message: `no ${ref.kind} ${ref.namespace}/${ref.name} on ${ref.cluster}`,
+      });
+    const revision = daemon.fleetState()?.revision;
+    const provenance: Record<
+      string,
+      { file: string; line: number; commit?: string; time?: string; author?: string; summary?: string }
+    > = {};
+    for (const [p, origin] of Object.entries(desired?.provenance ?? {})) {
+      const line = revision
+        ? (await git.blame(revision, origin.file).catch(() => undefined))?.get(origin.line)
+        : undefined;
+      provenance[p] = {
+        file: origin.file,
+        line: origin.line,
+        ...(line ? { commit: line.commit, time: line.time, author: line.author, summary: line.summary } : {}),
+      };
+    }
+    const drift = evaluation?.drift;
+    if (drift?.provenance)
+      for (const [p, o] of Object.entries(drift.provenance)) o.commit ??= provenance[p]?.commit;
+    const query = { cluster: ref.cluster, namespace: ref.namespace, name: ref.name, limit: 50 };
+    const pending = store.approvals({ ...query, state: 'pending' }).filter((a) => a.entry.kind === ref.kind);
+    const operator = req.consoleUser?.role === 'operator';
+    return {
+      ref,
+      status: drift?.status ?? (evaluation ? 'in-sync' : 'unknown'),
+      ...(drift && drift.status !== 'in-sync' ? { drift } : {}),
+      provenance,
+      approvals: pending,
+      history: {
+        drifts: store.drifts(query).filter((r) => r.drift.kind === ref.kind),
+        remediations: store.remediations(query).filter((r) => r.entry.kind === ref.kind),
+      },
+      actions: {
+        approve: operator && pending.length > 0,
+        remediate:
+          operator &&
+          drift !== undefined &&
+          drift.status !== 'in-sync' &&
+          evaluation?.decision.mode === 'auto',
+      },
+    };
+  });
+  app.post<{ Params: Params }>(`${path}/remediate`, { preHandler: requireOperator }, async (req, reply) => {
+    const ref = refOf(req.params, reply);
+    if (!ref) return reply;
+    const outcome = await daemon.remediateNow(ref);
+    return reply.code(outcome.ok ? 200 : 409).send(outcome);
+  });
+}
