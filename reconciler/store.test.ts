@@ -53,4 +53,22 @@ describe('openAuditStore', () => {
     expect(reopened.remediations({ cluster: 'other' })).toEqual([]);
     reopened.close();
   });
+
+  it('searches history by actor and time', () => {
+    const store = openAuditStore(':memory:');
+    const entry = {
+      ...drift('a'),
+      action: 'configured' as const,
+      reasons: [],
+      decision: { mode: 'auto' as const, reasons: [], ruleRefs: [] },
+    };
+    store.recordDrift('rev1', drift('a'), new Date('2026-11-20T10:00:00Z'));
+    store.recordDrift('rev1', drift('b'), new Date('2026-11-22T10:00:00Z'));
+    store.recordRemediation('rev1', entry, 'trueup', new Date('2026-11-20T10:00:01Z'));
+    store.recordRemediation('rev1', entry, 'alice (console)', new Date('2026-11-22T10:00:01Z'));
+    expect(store.remediations({ actor: 'alice' }).map((r) => r.actor)).toEqual(['alice (console)']);
+    expect(store.drifts({ since: '2026-11-21T00:00:00.000Z' }).map((r) => r.drift.name)).toEqual(['b']);
+    expect(store.drifts({ until: '2026-11-21T00:00:00.000Z' }).map((r) => r.drift.name)).toEqual(['a']);
+    expect(store.remediations({ since: '2026-11-21T00:00:00.000Z', actor: 'trueup' })).toEqual([]);
+  });
 });

@@ -54,6 +54,11 @@ export interface RecordQuery {
   cluster?: string;
   namespace?: string;
   name?: string;
+  /** actor matches remediations whose actor contains it (drift records have no actor). */
+  actor?: string;
+  /** since and until bound the time (ISO 8601, UTC). */
+  since?: string;
+  until?: string;
   limit?: number;
 }
 
@@ -132,10 +137,23 @@ export function openAuditStore(stateDir: string | ':memory:'): AuditStore {
         params.push(value);
       }
     }
+    // ISO 8601 times in UTC compare as text.
+    if (q.since !== undefined) {
+      clauses.push('time >= ?');
+      params.push(q.since);
+    }
+    if (q.until !== undefined) {
+      clauses.push('time <= ?');
+      params.push(q.until);
+    }
     return { sql: clauses.length ? `WHERE ${clauses.join(' AND ')}` : '', params };
   };
   const select = (table: string, q: RecordQuery) => {
     const w = where(q);
+    if (q.actor !== undefined && table === 'remediations') {
+      w.sql = `${w.sql ? `${w.sql} AND` : 'WHERE'} actor LIKE ?`;
+      w.params.push(`%${q.actor}%`);
+    }
     return db
       .prepare(`SELECT * FROM ${table} ${w.sql} ORDER BY id DESC LIMIT ?`)
       .all(...w.params, q.limit ?? 100) as Record<string, string | number>[];
