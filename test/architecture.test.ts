@@ -13,6 +13,7 @@ const core = [
   'reconciler/fleet-state.ts',
   'reconciler/diff.ts',
   'reconciler/fleet-config.ts',
+  'reconciler/glob.ts',
   'reconciler/manifest.ts',
   'reconciler/model.ts',
   'reconciler/plan.ts',
