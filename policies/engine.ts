@@ -76,8 +76,8 @@ export interface PolicyDecision extends Decision {
   force: boolean;
   replaceImmutable: boolean;
   prune: boolean;
-  /** limits of the matching rules, applied per cycle by limits.ts. */
-  limits: { ref: string; maxObjectsPerCluster?: number; maxFleetPercent?: number }[];
+  /** limits of the matching rules, applied per cycle by limits.ts and waves.ts. */
+  limits: ({ ref: string } & NonNullable<Rule['limits']>)[];
 }
 
 /** decide decides what to do with one object's drift under the policy. */
