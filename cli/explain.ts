@@ -33,6 +33,10 @@ export async function explainCommand(target: string, options: ExplainOptions): P
     state.policy,
     { cluster: clusterState.cluster, kind, namespace, name, labels: desired?.labels ?? {} },
     now,
+    true,
+    state.clusters
+      .filter((c) => c.objects.some((o) => objectKey(o) === `${kind}/${namespace}/${name}`))
+      .map((c) => c.cluster),
   );
   if (options.output === 'json') {
     process.stdout.write(
@@ -63,7 +67,19 @@ function renderExplanation(target: string, revision: string, declared: boolean, 
     out.push(`  ${i + 1}. ${r.ref}: ${r.matches ? `matches, ${mode}` : `does not match: ${r.why}`}`);
     for (const w of r.windows)
       out.push(`       ${w.type} window ${w.window}: ${w.open ? `open since ${w.openedAt}` : 'closed'}`);
-    if (r.limits) out.push(`       limits: ${JSON.stringify(r.limits)}`);
+    const { waves, settle, ...limits } = r.limits ?? {};
+    if (Object.keys(limits).length) out.push(`       limits: ${JSON.stringify(limits)}`);
+    if (r.waves) {
+      out.push(
+        `       waves (settle ${r.waves.settle}; a wave changes only after the earlier ones are in sync that long):`,
+      );
+      for (const w of r.waves.list) {
+        const here = w.wave === r.waves.wave ? '  <- this cluster' : '';
+        out.push(
+          `         ${w.wave}. ${w.selects}: ${w.clusters.join(', ') || '(none holds the object)'}${here}`,
+        );
+      }
+    }
   });
   if (e.rules.length === 0) out.push('  (none)');
   out.push('', `decision: ${e.decision.mode}`, ...e.decision.reasons.map((r) => `  - ${r}`));

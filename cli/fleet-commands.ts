@@ -3,11 +3,12 @@
  * Exit codes (like `kubectl diff`): 0 in sync / converged, 1 drift found / left, 2 error. Target
  * conflicts are shown but never change the exit code.
  */
-import { type Conflict, hasDrifted, refKey } from '../reconciler/model.ts';
+import { supersedeApprovals } from '../reconciler/approvals.ts';
+import { type Conflict, hasDrifted, type ManagedKind, refKey } from '../reconciler/model.ts';
 import { addConflictCommits, addProvenanceCommits, blameOnce } from '../reconciler/provenance.ts';
 import { type CycleReport, defaultCycleOptions, reconcileFleet } from '../reconciler/reconcile.ts';
-import { openAuditStore } from '../reconciler/store.ts';
-import { loadFleetRun } from './fleet-run.ts';
+import { type AuditStore, openAuditStore } from '../reconciler/store.ts';
+import { type FleetRun, loadFleetRun } from './fleet-run.ts';
 import type { ReconcileOptions } from './options.ts';
 import { renderChangesText, renderDiffText, toDiffJson, toReconcileJson } from './render.ts';
 
@@ -24,6 +25,26 @@ interface CycleOutcome {
 
 async function runCycle(options: ReconcileOptions): Promise<CycleOutcome> {
   const run = await loadFleetRun(options);
+  const store = options.stateDir ? openAuditStore(options.stateDir) : undefined;
+  try {
+    const outcome = await cycleWith(run, options, store);
+    if (store) recordCycle(store, outcome.report, options.dryRun ?? false);
+    return outcome;
+  } finally {
+    store?.close();
+  }
+}
+
+async function cycleWith(
+  run: FleetRun,
+  options: ReconcileOptions,
+  store: AuditStore | undefined,
+): Promise<CycleOutcome> {
+  // Canary waves measure settle time from the last recorded remediation too (see wave-state.ts).
+  const changedAt = (cluster: string, key: string) => {
+    const [kind, namespace, name] = key.split('/') as [ManagedKind, string, string];
+    return store?.remediatedAt({ cluster, kind, namespace, name });
+  };
   const report = await reconcileFleet(
     run.state,
     run.access,
@@ -35,6 +56,7 @@ async function runCycle(options: ReconcileOptions): Promise<CycleOutcome> {
       prune: options.prune ?? false,
       replaceImmutable: options.replaceImmutable ?? false,
       recordEvents: true,
+      changedAt,
     },
     run.selected,
   );
@@ -44,24 +66,43 @@ async function runCycle(options: ReconcileOptions): Promise<CycleOutcome> {
   const blame = blameOnce((file) => run.source.blame(report.revision, file));
   await addProvenanceCommits(drifts, blame);
   await addConflictCommits(conflicts, blame);
-  if (options.stateDir) recordCycle(options.stateDir, report);
   return { report, conflicts };
 }
 
-/** recordCycle writes a cycle's drifts and remediations to the audit store. */
-function recordCycle(stateDir: string, report: CycleReport): void {
-  const store = openAuditStore(stateDir);
-  try {
-    for (const cluster of report.clusters) {
-      for (const drift of cluster.drifts.filter(hasDrifted)) store.recordDrift(report.revision, drift);
-      for (const entry of cluster.changes) {
-        store.recordRemediation(report.revision, entry, actor());
-        const drift = cluster.drifts.find((d) => refKey(d) === refKey(entry));
-        if (entry.pending && drift) entry.approval = store.queueApproval(report.revision, entry, drift).id;
-      }
+/**
+ * recordCycle writes a cycle's drifts and remediations to the audit store, and marks stale the
+ * pending approvals of the clusters it read that the cycle found unnecessary (in sync, remediated)
+ * or different (the drift changed).
+ */
+function recordCycle(store: AuditStore, report: CycleReport, dryRun: boolean): void {
+  for (const cluster of report.clusters) {
+    for (const drift of cluster.drifts.filter(hasDrifted)) store.recordDrift(report.revision, drift);
+    for (const entry of cluster.changes) {
+      store.recordRemediation(report.revision, entry, actor());
+      const drift = cluster.drifts.find((d) => refKey(d) === refKey(entry));
+      if (entry.pending && drift) entry.approval = store.queueApproval(report.revision, entry, drift).id;
     }
-  } finally {
-    store.close();
+    if (!cluster.reachable) continue;
+    const pending = store.approvals({
+      cluster: cluster.name,
+      state: 'pending',
+      limit: Number.MAX_SAFE_INTEGER,
+    });
+    supersedeApprovals(
+      store,
+      pending,
+      (a) => {
+        const drift = cluster.drifts.find((d) => refKey(d) === refKey(a.entry));
+        const remediated = cluster.changes.some(
+          (e) =>
+            refKey(e) === refKey(a.entry) &&
+            !e.error &&
+            (e.after !== undefined || (e.action === 'deleted' && !dryRun)),
+        );
+        return { ...(drift ? { drift } : {}), remediated };
+      },
+      { actor: 'trueup', channel: 'reconcile' },
+    );
   }
 }
 

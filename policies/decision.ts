@@ -8,7 +8,7 @@
 export type RemediationMode = 'auto' | 'approve' | 'observe' | 'ignore';
 
 /** HoldKind says what held an auto remediation back (it became approve). */
-export type HoldKind = 'policy-errors' | 'protected-namespace' | 'window' | 'limit';
+export type HoldKind = 'policy-errors' | 'protected-namespace' | 'window' | 'limit' | 'wave';
 
 /** Decision is a mode with the reasons for it and the rules that gave it. */
 export interface Decision {

@@ -13,10 +13,14 @@
  * 5. auto becomes observe when remediation is off for the run (no --remediate).
  */
 import { matchesSelector } from '../reconciler/fleet-config.ts';
+import { matchesAny } from '../reconciler/glob.ts';
 import type { Drift } from '../reconciler/model.ts';
 import type { Decision, HoldKind, RemediationMode } from './decision.ts';
 import type { Policy, Rule } from './policy-file.ts';
 import { openedAt } from './windows.ts';
+
+// Globs are shared with fleet.yaml's field ownership; re-exported for the policy modules.
+export { globToRegExp, matchesAny } from '../reconciler/glob.ts';
 
 /** PolicyObject is what rules match on. */
 export interface PolicyObject {
@@ -41,20 +45,6 @@ export interface IgnoreSpec {
 }
 
 const strictness: Record<RemediationMode, number> = { auto: 0, approve: 1, observe: 2, ignore: 3 };
-
-/** globToRegExp turns a glob (`*` any run of characters, `?` one) into an anchored RegExp. */
-export function globToRegExp(glob: string): RegExp {
-  const escaped = glob
-    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
-    .replace(/\*/g, '.*')
-    .replace(/\?/g, '.');
-  return new RegExp(`^${escaped}$`);
-}
-
-/** matchesAny tells whether value matches one of the globs. */
-export function matchesAny(globs: readonly string[], value: string): boolean {
-  return globs.some((g) => globToRegExp(g).test(value));
-}
 
 /** ruleMatches tells whether a rule's match selects the object. */
 export function ruleMatches(rule: Rule, o: PolicyObject): boolean {
@@ -86,8 +76,8 @@ export interface PolicyDecision extends Decision {
   force: boolean;
   replaceImmutable: boolean;
   prune: boolean;
-  /** limits of the matching rules, applied per cycle by limits.ts. */
-  limits: { ref: string; maxObjectsPerCluster?: number; maxFleetPercent?: number }[];
+  /** limits of the matching rules, applied per cycle by limits.ts and waves.ts. */
+  limits: ({ ref: string } & NonNullable<Rule['limits']>)[];
 }
 
 /** decide decides what to do with one object's drift under the policy. */

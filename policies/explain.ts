@@ -1,6 +1,6 @@
 /**
  * `explain`: every rule in evaluation order, whether it matches the object (and if not, why not),
- * the windows and limits that apply, and the resulting decision. Pure.
+ * the windows, limits and canary waves that apply, and the resulting decision. Pure.
  */
 import { matchesSelector } from '../reconciler/fleet-config.ts';
 import {
@@ -12,6 +12,7 @@ import {
   type PolicyObject,
 } from './engine.ts';
 import type { Policy, Rule } from './policy-file.ts';
+import { describeWave, type WaveCluster, type WaveSpec, waveOf } from './waves.ts';
 import { openedAt } from './windows.ts';
 
 /** RuleExplanation is one rule's part in a decision. */
@@ -24,6 +25,37 @@ export interface RuleExplanation {
   exception: boolean;
   windows: { type: 'allow' | 'deny'; window: string; open: boolean; openedAt?: string }[];
   limits?: Rule['limits'];
+  /** waves: the rule's canary waves, the clusters holding the object in each, and the object's wave. */
+  waves?: WavesExplanation;
+}
+
+/** WavesExplanation places the object's cluster among a rule's canary waves. */
+export interface WavesExplanation {
+  settle: string;
+  /** wave is the object's cluster's wave, 1-based. */
+  wave: number;
+  list: { wave: number; selects: string; clusters: string[] }[];
+}
+
+/**
+ * explainWaves lists a rule's waves with the clusters (of those holding the object) in each; a
+ * last, implicit wave holds the clusters no wave selects, when there are any.
+ */
+export function explainWaves(
+  waves: readonly WaveSpec[],
+  settle: string | undefined,
+  cluster: WaveCluster,
+  holding: readonly WaveCluster[],
+): WavesExplanation {
+  const all = holding.some((c) => c.name === cluster.name) ? holding : [cluster, ...holding];
+  const list = waves.map((w, i) => ({
+    wave: i + 1,
+    selects: describeWave(w),
+    clusters: all.filter((c) => waveOf(waves, c) === i).map((c) => c.name),
+  }));
+  const rest = all.filter((c) => waveOf(waves, c) === waves.length).map((c) => c.name);
+  if (rest.length) list.push({ wave: waves.length + 1, selects: 'clusters no wave selects', clusters: rest });
+  return { settle: settle ?? '0s', wave: waveOf(waves, cluster) + 1, list };
 }
 
 /** Explanation is the whole answer of `trueup explain`. */
@@ -52,8 +84,17 @@ export function whyNot(rule: Rule, o: PolicyObject): string | undefined {
   return undefined;
 }
 
-/** explainDecision explains the decision for a drifted object at a given time. */
-export function explainDecision(policy: Policy, o: PolicyObject, now: Date, remediate = true): Explanation {
+/**
+ * explainDecision explains the decision for a drifted object at a given time; holding lists the
+ * fleet's clusters that hold the object (for waves).
+ */
+export function explainDecision(
+  policy: Policy,
+  o: PolicyObject,
+  now: Date,
+  remediate = true,
+  holding: readonly WaveCluster[] = [],
+): Explanation {
   const rules = policy.rules.map((rule): RuleExplanation => {
     const why = whyNot(rule, o);
     return {
@@ -72,6 +113,9 @@ export function explainDecision(policy: Policy, o: PolicyObject, now: Date, reme
         };
       }),
       ...(rule.limits ? { limits: rule.limits } : {}),
+      ...(rule.limits?.waves
+        ? { waves: explainWaves(rule.limits.waves, rule.limits.settle, o.cluster, holding) }
+        : {}),
     };
   });
   const matching = policy.rules.filter((r) => whyNot(r, o) === undefined);

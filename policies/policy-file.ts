@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { labelSelectorSchema } from '../reconciler/fleet-config.ts';
 import type { RepoError } from '../reconciler/model.ts';
 import { parseYamlFile } from '../reconciler/yaml-file.ts';
-import { type CompiledWindow, compileWindow } from './windows.ts';
+import { type CompiledWindow, compileWindow, parseDuration } from './windows.ts';
 
 /** Mode is what trueup does with a drift: fix it, queue it for a human, report it, or skip it. */
 export const modes = ['auto', 'approve', 'observe', 'ignore'] as const;
@@ -20,6 +20,13 @@ const windowSchema = z
     timeZone: z.string().min(1).default('UTC'),
   })
   .strict();
+
+// A wave selects clusters like a rule's match does; {} selects every cluster (the rest).
+const waveSchema = z
+  .object({ clusters: z.array(glob).optional(), clusterLabels: labelSelectorSchema.optional() })
+  .strict();
+
+const maxSettleMs = 7 * 24 * 3600_000;
 
 const ruleSchema = z
   .object({
@@ -47,8 +54,19 @@ const ruleSchema = z
       .object({
         maxObjectsPerCluster: z.number().int().min(0).optional(),
         maxFleetPercent: z.number().min(0).max(100).optional(),
+        waves: z.array(waveSchema).min(1).optional(),
+        settle: z
+          .string()
+          .refine((s) => (parseDuration(s) ?? Number.POSITIVE_INFINITY) <= maxSettleMs, {
+            message: 'expected e.g. 30s, 10m, 1h30m, 1d (at most 7d)',
+          })
+          .optional(),
       })
       .strict()
+      .refine((l) => l.settle === undefined || l.waves !== undefined, {
+        message: 'settle needs waves: it is how long a wave stays in sync before the next',
+        path: ['settle'],
+      })
       .optional(),
     force: z.boolean().optional(),
     replaceImmutable: z.boolean().optional(),

@@ -29,12 +29,12 @@ export interface CompiledWindow extends Window {
 
 const maxDurationMs = 7 * 24 * 3600_000;
 
-/** parseDuration reads `90m`, `2h`, `1h30m`, `1d` into milliseconds. */
+/** parseDuration reads `90m`, `2h`, `1h30m`, `1d`, `30s` into milliseconds. */
 export function parseDuration(text: string): number | undefined {
-  const match = /^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?$/.exec(text.trim());
+  const match = /^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/.exec(text.trim());
   if (!match || text.trim() === '') return undefined;
-  const [, d = '0', h = '0', m = '0'] = match;
-  return ((Number(d) * 24 + Number(h)) * 60 + Number(m)) * 60_000;
+  const [, d = '0', h = '0', m = '0', s = '0'] = match;
+  return (((Number(d) * 24 + Number(h)) * 60 + Number(m)) * 60 + Number(s)) * 1000;
 }
 
 /** compileWindow validates a window, returning it compiled or the reason it is invalid. */

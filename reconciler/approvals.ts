@@ -3,11 +3,13 @@
  * channel (CLI today; console and chat-ops later). An approval is bound to the exact change it
  * showed: when the git revision or the live object changed since, it is refused as stale and a
  * fresh pending item is queued instead. An approved change still goes through dry-run, then apply.
+ * A pending approval that a later evaluation makes unnecessary (the object is in sync) or different
+ * (the drift changed) is marked stale with a note saying so (`supersedeApprovals`).
  */
 import type { FleetCluster } from './fleet-config.ts';
 import type { FleetState } from './fleet-state.ts';
 import type { ClusterAccess } from './kube-cluster.ts';
-import { type ObjectRef, objectKey } from './model.ts';
+import { type Drift, type ObjectRef, objectKey } from './model.ts';
 import { type ChangeSetEntry, type CycleOptions, evaluateObject, remediateDrift } from './reconcile.ts';
 import type { Approval, AuditStore } from './store.ts';
 
@@ -126,4 +128,56 @@ export async function approveApproval(
 function stale(deps: ApprovalDeps, item: Approval, by: Approver, why: string): ApprovalOutcome {
   deps.store.decideApproval(item.id, 'stale', { ...by, note: why });
   return { ok: false, reason: `approval ${item.id} is stale: ${why}; nothing was applied` };
+}
+
+/** ObjectNow is what a later evaluation found for an object that has pending approvals. */
+export interface ObjectNow {
+  /** drift is the object's drift now; undefined when it is no longer reported (not trueup's, or ignored). */
+  drift?: Drift;
+  /** remediated: the cycle that found the drift also fixed it. */
+  remediated?: boolean;
+}
+
+/**
+ * supersededBecause says why a later evaluation made a pending approval unnecessary (the object is
+ * in sync, or was remediated) or shows a different change (the drift changed), or undefined when
+ * the approval still shows the change as it stands. A new revision alone does not supersede: the
+ * approval is then refused when used, and a fresh one queued for the change as it is.
+ */
+export function supersededBecause(approval: Pick<Approval, 'drift'>, now: ObjectNow): string | undefined {
+  if (now.remediated) return 'superseded: remediated by a later cycle';
+  if (!now.drift) return 'superseded: the object is no longer drifted (not managed, or ignored, now)';
+  if (now.drift.status === 'in-sync') return 'superseded: the object is in sync now';
+  const shown = JSON.stringify([approval.drift.status, approval.drift.changes]);
+  if (JSON.stringify([now.drift.status, now.drift.changes]) !== shown) {
+    const paths = now.drift.changes.map((c) => c.path).join(', ');
+    return `superseded: the drift changed since it was shown (now ${now.drift.status}${paths ? `: ${paths}` : ''})`;
+  }
+  return undefined;
+}
+
+/** supersedeApprovals marks stale the pending approvals a later evaluation superseded; returns them. */
+export function supersedeApprovals(
+  store: AuditStore,
+  pending: readonly Approval[],
+  now: (approval: Approval) => ObjectNow,
+  by: Approver,
+): Approval[] {
+  return pending.filter((a) => {
+    const note = supersededBecause(a, now(a));
+    return note !== undefined && store.decideApproval(a.id, 'stale', { ...by, note });
+  });
+}
+
+/** supersedeObject supersedes the pending approvals of one object (cluster, objectKey) given its drift now. */
+export function supersedeObject(
+  store: AuditStore,
+  cluster: string,
+  key: string,
+  drift: Drift | undefined,
+  by: Approver,
+): Approval[] {
+  const [kind, namespace, name] = key.split('/') as [ObjectRef['kind'], string, string];
+  const pending = store.pendingApprovals({ cluster, kind, namespace, name });
+  return pending.length ? supersedeApprovals(store, pending, () => (drift ? { drift } : {}), by) : [];
 }

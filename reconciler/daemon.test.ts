@@ -19,6 +19,7 @@ describe('heldReason', () => {
     [entry({ mode: 'approve', reasons: ['x'], ruleRefs: [], hold: 'limit' }), 'limit'],
     [entry({ mode: 'approve', reasons: ['x'], ruleRefs: [], hold: 'window' }), 'window'],
     [entry({ mode: 'approve', reasons: ['x'], ruleRefs: [], hold: 'policy-errors' }), 'policy-errors'],
+    [entry({ mode: 'approve', reasons: ['x'], ruleRefs: [], hold: 'wave' }), 'wave'],
     // a rule's own mode
     [entry({ mode: 'observe', reasons: ['rule r matched: mode observe'], ruleRefs: [] }), 'observe'],
     // auto, held back by the plan

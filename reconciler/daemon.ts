@@ -7,6 +7,7 @@
  */
 import type { Logger } from 'pino';
 import { type LimitTracker, limitTracker } from '../policies/limits.ts';
+import { supersedeObject } from './approvals.ts';
 import { type ClusterWatch, watchCluster } from './cluster-watch.ts';
 import type { FleetCluster } from './fleet-config.ts';
 import type { FleetState } from './fleet-state.ts';
@@ -33,6 +34,8 @@ import {
   remediateDrift,
 } from './reconcile.ts';
 import type { AuditStore } from './store.ts';
+import { WaveGate } from './wave-gate.ts';
+import { observeObject } from './wave-state.ts';
 
 /** DaemonDeps are the daemon's edges, passed in. */
 export interface DaemonDeps {
@@ -102,6 +105,11 @@ export class Daemon {
   #desiredByKey = new Map<string, Map<string, DesiredObject>>();
   /** #limits counts this cycle's changes for blast-radius limits; a resync starts a new cycle. */
   #limits: LimitTracker = limitTracker([]);
+  /** #waves holds later canary waves back until the earlier ones settle, and looks again when they may go. */
+  #waves = new WaveGate((cluster, key) => {
+    const rt = this.#clusters.get(cluster);
+    if (rt && !this.#stopped) this.#evaluate(rt, key);
+  });
   #gitError?: string;
   #clusters = new Map<string, ClusterRuntime>();
   #listeners = new Set<(event: DaemonEvent) => void>();
@@ -168,6 +176,7 @@ export class Daemon {
   /** stop ends every watch. */
   stop(): void {
     this.#stopped = true;
+    this.#waves.stop();
     for (const rt of this.#clusters.values()) rt.watch.stop();
   }
 
@@ -406,12 +415,16 @@ export class Daemon {
     if (!state || !this.#state) return;
     const { fieldManager, remediate, dryRun } = this.#deps.options;
     const desired = this.#desiredByKey.get(rt.cluster.name)?.get(key);
-    const evaluation = evaluateObject(state, desired, rt.live.get(key), {
+    const context = {
       fieldManager,
       policy: this.#state.policy,
       remediate: remediate || dryRun,
       now: new Date(),
-    });
+    };
+    const evaluation = evaluateObject(state, desired, rt.live.get(key), context);
+    if (evaluation && this.#waves.gates(evaluation)) {
+      this.#waves.hold(evaluation, rt.cluster, key, this.#waveObservations(key, context), context.now);
+    }
     if (evaluation && evaluation.drift.status !== 'in-sync' && evaluation.decision.mode === 'auto') {
       // Limits count changes per cycle; the daemon's cycle runs from one resync to the next.
       evaluation.decision = this.#limits.admit(rt.cluster.name, key, evaluation.decision);
@@ -421,6 +434,16 @@ export class Daemon {
     if (evaluation) rt.drifts.set(key, evaluation);
     else rt.drifts.delete(key);
     this.#updateGauge(rt);
+    // A pending approval this evaluation made unnecessary (in sync) or different is stale now.
+    supersedeObject(this.#deps.store, rt.cluster.name, key, evaluation?.drift, {
+      actor: 'trueup',
+      channel: 'serve',
+    });
+    if (this.#waves.seen(rt.cluster.name, key, previous, evaluation)) {
+      // The object turned in or out of sync here: changes later waves hold for it may go now.
+      for (const other of this.#clusters.values())
+        if (other !== rt && other.drifts.get(key)?.decision.hold === 'wave') this.#evaluate(other, key);
+    }
     const drift = evaluation?.drift;
     const live = rt.live.get(key);
     if (
@@ -466,6 +489,27 @@ export class Daemon {
       rt.access.recordEvent(drift, live.uid, event).catch(() => {});
     }
     if (options.remediate || options.dryRun) this.#enqueue(rt, key);
+  }
+
+  /**
+   * #waveObservations says where the object stands on every cluster, for canary waves. Each cluster
+   * is evaluated afresh: a recorded evaluation may predate a new revision that drifts it too.
+   */
+  #waveObservations(key: string, context: Parameters<typeof evaluateObject>[3]) {
+    return [...this.#clusters.values()].flatMap((other) => {
+      const state = this.#state?.clusters.find((c) => c.cluster.name === other.cluster.name);
+      const desired = this.#desiredByKey.get(other.cluster.name)?.get(key);
+      const e = state && evaluateObject(state, desired, other.live.get(key), context);
+      const observed = observeObject({
+        cluster: other.cluster,
+        read: other.reachable && other.listed.size === 2,
+        declared: desired !== undefined,
+        ...(e ? { status: e.drift.status === 'in-sync' ? ('in-sync' as const) : ('drifted' as const) } : {}),
+        live: other.live.get(key),
+        changedAt: this.#waves.changedAt(other.cluster.name, key),
+      });
+      return observed ? [observed] : [];
+    });
   }
 
   #updateGauge(rt: ClusterRuntime): void {

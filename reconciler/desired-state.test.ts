@@ -365,6 +365,53 @@ describe('buildDesiredState conflicts', () => {
     expect(objectsOf(state, 'prod-eu')[0]?.data.color).toBe('red');
   });
 
+  it.each([
+    // an earlier target that owns the path wins over a later one, without a conflict
+    ['an earlier owner', 'base', 'data.color', [], 'blue', 'base/app.yaml'],
+    // a later owner wins as it would by order, and the conflict is not reported
+    ['a later owner', 'overlays/prod', 'data.*', [], 'red', 'overlays/prod/app.yaml'],
+    // owning another path changes nothing for this one
+    [
+      'an owner of another path',
+      'base',
+      'data.url',
+      ['prod-eu ConfigMap/app data.color: overlays/prod/app.yaml:7=red over base/app.yaml:8=blue'],
+      'red',
+      'overlays/prod/app.yaml',
+    ],
+  ])('with owns on %s', async (_name, owner, owns, expected, color, origin) => {
+    const fleet = fleetYaml.replace(
+      `  - path: ${owner}\n    clusters: {`,
+      `  - path: ${owner}\n    owns: ["${owns}"]\n    clusters: {`,
+    );
+    expect(fleet).toContain('owns:');
+    const files = repo({ 'base/app.yaml': baseApp }).files as Map<string, string>;
+    files.set('fleet.yaml', fleet);
+    const state = await buildDesiredState({ revision: 'r', files });
+    expect(state.errors).toEqual([]);
+    expect(summary(state)).toEqual(expected);
+    const [prod] = objectsOf(state, 'prod-eu');
+    expect(prod?.data.color).toBe(color);
+    expect(prod?.provenance['data.color']?.file).toBe(origin);
+  });
+
+  it('lets an owner win over a later target with overrides: true', async () => {
+    const fleet = `${fleetYaml.replace('  - path: base\n', '  - path: base\n    owns: [data.color]\n')}  - path: hotfix\n    overrides: true\n`;
+    const state = await buildDesiredState({
+      revision: 'r',
+      files: new Map([
+        ['fleet.yaml', fleet],
+        ['base/app.yaml', cm('app', 'data:\n  color: blue\n')],
+        ['overlays/prod/app.yaml', cm('app', 'data:\n  color: red\n')],
+        ['hotfix/app.yaml', cm('app', 'data:\n  color: green\n  size: L\n')],
+      ]),
+    });
+    expect(state.errors).toEqual([]);
+    expect(summary(state)).toEqual([]);
+    expect(objectsOf(state, 'staging')[0]?.data).toEqual({ color: 'blue', size: 'L' });
+    expect(objectsOf(state, 'prod-eu')[0]?.data).toEqual({ color: 'blue', size: 'L' });
+  });
+
   it('never holds a Secret value in a conflict', async () => {
     const state = await buildDesiredState(
       repo({

@@ -1,9 +1,9 @@
 /**
  * Desired state: from a repo snapshot to the objects each cluster should hold. Pure (decryption
  * comes in as a function): parse fleet.yaml, parse every target folder once, then per cluster merge
- * the matching targets key by key in target order (later wins), substitute cluster variables,
- * remember where every key was set, and report the fields that targets set to different values
- * (conflicts).
+ * the matching targets key by key in target order (later wins, unless a target owns the field path),
+ * substitute cluster variables, remember where every key was set, and report the fields that targets
+ * set to different values (conflicts).
  */
 import type { Document } from 'yaml';
 import {
@@ -14,6 +14,7 @@ import {
   matchesSelector,
   parseFleet,
 } from './fleet-config.ts';
+import { matchesAny } from './glob.ts';
 import { type Manifest, toManifest } from './manifest.ts';
 import {
   type Conflict,
@@ -65,7 +66,8 @@ export interface DesiredState {
   /**
    * conflicts lists, for every cluster (in fleet order, each naming its cluster), the fields that
    * two targets or files set to different values; the merge took the later one. A target with
-   * `overrides: true` wins without a conflict. Objects in error on a cluster have none.
+   * `overrides: true` wins without a conflict, and so does a target that `owns` the path (whatever
+   * its place). Objects in error on a cluster have none.
    */
   conflicts: Conflict[];
 }
@@ -156,8 +158,12 @@ function mergeForCluster(
       settings.set(key, paths);
       const note: Note = (path, origin, value) => {
         const list = paths.get(path) ?? [];
-        list.push({ target: i, origin, value });
+        const owner = matchesAny(target.owns ?? [], path);
+        // Once the path's owner has set it, other targets' settings no longer take.
+        const takes = owner || !list.some((s) => s.owner);
+        list.push({ target: i, origin, value, owner, takes });
         paths.set(path, list);
+        return takes;
       };
       try {
         mergeManifest(desired, manifest, cluster, note);
@@ -187,10 +193,14 @@ interface Setting {
   target: number;
   origin: KeyOrigin;
   value: string | SecretValue;
+  /** owner: the target owns this path (fleet.yaml `owns`). */
+  owner: boolean;
+  /** takes: the setting became the merged value (false when the path's owner had set it already). */
+  takes: boolean;
 }
 
-/** Note records a Setting as mergeManifest makes it. */
-type Note = (path: string, origin: KeyOrigin, value: string | SecretValue) => void;
+/** Note records a Setting as mergeManifest makes it, and tells whether the setting takes. */
+type Note = (path: string, origin: KeyOrigin, value: string | SecretValue) => boolean;
 
 /**
  * conflictsOf lists the field paths of one merged object whose final value (the last setting) had
@@ -212,8 +222,9 @@ function conflictsOf(
     value: String(s.value),
   });
   for (const [path, list] of settings) {
-    const winner = list.at(-1);
-    if (!winner || targets[winner.target]?.overrides) continue;
+    const winner = list.findLast((s) => s.takes);
+    // The winner overrides on purpose, or owns the path: nothing to report.
+    if (!winner || winner.owner || targets[winner.target]?.overrides) continue;
     const seen = new Set<string>();
     const overridden = list.filter((s) => {
       const where = `${s.origin.file}:${s.origin.line}`;
@@ -251,7 +262,7 @@ function emptyDesired(cluster: string, m: Manifest): DesiredObject {
   };
 }
 
-/** mergeManifest merges one manifest into the desired object, key by key; later calls win. */
+/** mergeManifest merges one manifest into the desired object, key by key; later calls win unless `note` says the path is owned. */
 function mergeManifest(desired: DesiredObject, m: Manifest, cluster: FleetCluster, note: Note): void {
   const sub = (value: string) => substituteCluster(value, cluster);
   const set = <T extends string | SecretValue>(
@@ -261,10 +272,10 @@ function mergeManifest(desired: DesiredObject, m: Manifest, cluster: FleetCluste
     value: T,
     path: string[],
   ) => {
-    into[key] = value;
     const origin = m.origin(path);
+    if (!note(`${prefix}.${key}`, origin, value)) return;
+    into[key] = value;
     desired.provenance[`${prefix}.${key}`] = origin;
-    note(`${prefix}.${key}`, origin, value);
   };
   const f = m.fields;
   for (const [k, v] of Object.entries(f.metadata.labels ?? {}))
@@ -272,10 +283,9 @@ function mergeManifest(desired: DesiredObject, m: Manifest, cluster: FleetCluste
   for (const [k, v] of Object.entries(f.metadata.annotations ?? {})) {
     set(desired.annotations, 'metadata.annotations', k, sub(v), ['metadata', 'annotations', k]);
   }
-  if (f.immutable !== undefined) {
+  if (f.immutable !== undefined && note('immutable', m.origin(['immutable']), String(f.immutable))) {
     desired.immutable = f.immutable;
     desired.provenance.immutable = m.origin(['immutable']);
-    note('immutable', desired.provenance.immutable, String(f.immutable));
   }
   if (f.kind === 'ConfigMap') {
     for (const [k, v] of Object.entries(f.data ?? {})) set(desired.data, 'data', k, sub(v), ['data', k]);
@@ -283,11 +293,10 @@ function mergeManifest(desired: DesiredObject, m: Manifest, cluster: FleetCluste
       set(desired.binaryData, 'binaryData', k, v, ['binaryData', k]);
     return;
   }
-  if (f.type !== undefined || desired.type === undefined) {
+  // The default Opaque is no one's setting: only a declared type can conflict (or be owned).
+  if (f.type !== undefined ? note('type', m.origin(['type']), f.type) : desired.type === undefined) {
     desired.type = f.type ?? 'Opaque';
     desired.provenance.type = m.origin(f.type !== undefined ? ['type'] : []);
-    // The default Opaque is no one's setting: only a declared type can conflict.
-    if (f.type !== undefined) note('type', desired.provenance.type, f.type);
   }
   // Secret `data` is base64 bytes and is taken as is; `stringData` is text and may use variables.
   // As in Kubernetes, stringData wins over data for the same key.

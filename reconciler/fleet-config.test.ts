@@ -60,10 +60,36 @@ describe('parseFleet', () => {
         },
       ],
     ],
+    // two targets owning overlapping paths on a cluster both select: reported at the later claim
+    [
+      `${valid}    owns: [data.log-level]\n  - path: overlays/eu\n    clusters: {matchLabels: {region: eu}}\n    owns: [data.color, "data.log-*"]\n`,
+      [
+        {
+          file: 'fleet.yaml',
+          line: 16,
+          message:
+            'targets.2.owns.1: data.log-* is also owned by target overlays/prod (targets.1.owns: data.log-level) on cluster prod-eu; a field path has one owner per cluster',
+        },
+      ],
+    ],
   ])('reports errors with file and line (%#)', (text, expected) => {
     const { fleet, errors } = parseFleet(text);
     expect(fleet).toBeUndefined();
     expect(errors).toEqual(expected.map((e) => expect.objectContaining(e)));
+  });
+});
+
+describe('parseFleet ownership', () => {
+  it.each([
+    // two owners of one path, but no cluster is selected by both targets: fine
+    ['disjoint clusters', '{matchLabels: {env: staging}}', '[data.log-level]', true],
+    // different paths on the same clusters: fine
+    ['different paths', '{}', '[data.color]', true],
+    // the same path on a shared cluster: an error
+    ['same path', '{}', '[data.log-level]', false],
+  ])('%s', (_name, clusters, owns, ok) => {
+    const text = `${valid}    owns: [data.log-level]\n  - path: overlays/x\n    clusters: ${clusters}\n    owns: ${owns}\n`;
+    expect(parseFleet(text).errors.length === 0).toBe(ok);
   });
 });
 

@@ -3,6 +3,7 @@
  * apply to which of them. Validated with zod; every error names file:line and the field.
  */
 import { z } from 'zod';
+import { globsOverlap } from './glob.ts';
 import type { RepoError } from './model.ts';
 import { parseYamlFile } from './yaml-file.ts';
 
@@ -75,6 +76,9 @@ export const fleetSchema = z
             // overrides: this target sets values over earlier targets on purpose, so the conflicts
             // it wins are not reported (desired-state.ts); the merge itself is the same.
             overrides: z.boolean().optional(),
+            // owns: field paths (globs) this target owns: where it sets one, its value wins over
+            // every other target, whatever the order, and no conflict is reported (desired-state.ts).
+            owns: z.array(z.string().min(1)).optional(),
           })
           .strict(),
       )
@@ -93,7 +97,37 @@ export const fleetSchema = z
       }
       seen.add(c.name);
     });
+    for (const clash of ownershipClashes(fleet)) ctx.addIssue({ code: 'custom', ...clash });
   });
+
+/**
+ * ownershipClashes finds field paths two targets both claim to own on a cluster they both select:
+ * a path has one owner per cluster, else the merge could not say whose value wins. Each clash is
+ * reported at the later claim.
+ */
+function ownershipClashes(fleet: {
+  clusters: { name: string; labels: Record<string, string> }[];
+  targets: { path: string; clusters: LabelSelector; owns?: string[] }[];
+}): { path: (string | number)[]; message: string }[] {
+  const clashes: { path: (string | number)[]; message: string }[] = [];
+  fleet.targets.forEach((later, j) => {
+    (later.owns ?? []).forEach((claim, k) => {
+      for (const [i, earlier] of fleet.targets.slice(0, j).entries()) {
+        const other = (earlier.owns ?? []).find((o) => globsOverlap(o, claim));
+        const shared = fleet.clusters.find(
+          (c) => matchesSelector(earlier.clusters, c.labels) && matchesSelector(later.clusters, c.labels),
+        );
+        if (other === undefined || !shared) continue;
+        clashes.push({
+          path: ['targets', j, 'owns', k],
+          message: `${claim} is also owned by target ${earlier.path} (targets.${i}.owns: ${other}) on cluster ${shared.name}; a field path has one owner per cluster`,
+        });
+        return;
+      }
+    });
+  });
+  return clashes;
+}
 
 /** Fleet is a validated fleet.yaml. */
 export type Fleet = z.infer<typeof fleetSchema>;

@@ -56,7 +56,7 @@ export function createMetrics(): DaemonMetrics {
     }),
     remediationsHeld: new Counter({
       name: 'trueup_remediations_held_total',
-      help: 'Remediations held back, by reason: approve, observe, window, protected-namespace, limit, policy-errors, immutable, prune, other.',
+      help: 'Remediations held back, by reason: approve, observe, window, protected-namespace, limit, wave, policy-errors, immutable, prune, other.',
       labelNames: ['reason'],
       registers,
     }),

@@ -63,7 +63,8 @@ export interface ConflictSource extends KeyOrigin {
 /**
  * Conflict is one field path of one object on one cluster that two targets (or two files) set to
  * different values. The merge still takes the later one (winner); the conflict makes that visible.
- * Paths are those of Change. Not reported when the winner's target has `overrides: true`.
+ * Paths are those of Change. Not reported when the winner's target has `overrides: true` or owns
+ * the path (fleet.yaml `owns`).
  */
 export interface Conflict extends ObjectRef {
   path: string;

@@ -14,6 +14,7 @@ import {
 } from '../policies/engine.ts';
 import { applyLimits } from '../policies/limits.ts';
 import type { Policy } from '../policies/policy-file.ts';
+import { applyWaves } from '../policies/waves.ts';
 import type { ClusterDesiredState } from './desired-state.ts';
 import { diffObject } from './diff.ts';
 import type { FleetState } from './fleet-state.ts';
@@ -28,6 +29,7 @@ import {
 } from './model.ts';
 import { type ChangeAction, type Plan, planRemediation } from './plan.ts';
 import { digestOf, shortDigest } from './secret-value.ts';
+import { cycleReadings, observationsOf } from './wave-state.ts';
 
 /** CycleOptions are the switches of one reconcile cycle. */
 export interface CycleOptions {
@@ -40,8 +42,13 @@ export interface CycleOptions {
   replaceImmutable: boolean;
   /** recordEvents writes Kubernetes Events on remediated and failed objects. */
   recordEvents: boolean;
-  /** now is the clock policy windows are read with. */
+  /** now is the clock policy windows (and canary waves' settle time) are read with. */
   now?: () => Date;
+  /**
+   * changedAt tells when trueup last remediated an object (e.g. from the audit store), so canary
+   * waves measure settle time from it even when the live object carries no stamp of it.
+   */
+  changedAt?: (cluster: string, key: string) => Date | undefined;
 }
 
 /** defaultCycleOptions: report only, trueup's field manager, nothing unsafe. */
@@ -109,10 +116,21 @@ export async function reconcileFleet(
   };
   // 1. List and evaluate every cluster, in parallel; one that fails is reported alone.
   const listed = await Promise.all(clusters.map((c) => listCluster(c, access, context)));
-  // 2. Blast-radius limits across the whole cycle (what exceeds them waits for approval).
+  // 2. Canary waves, then blast-radius limits, across the whole cycle (what they hold waits for
+  //    approval). An earlier wave drifted in this cycle holds the later ones: it is not settled.
   const held = listed.flatMap((l) =>
     'evaluations' in l ? l.evaluations.filter((e) => e.drift.status !== 'in-sync') : [],
   );
+  const readings = cycleReadings(
+    state.clusters,
+    new Map(listed.flatMap((l) => ('evaluations' in l ? [[l.desired.cluster.name, l] as const] : []))),
+  );
+  for (const e of held) {
+    const reading = readings.find((r) => r.cluster.name === e.drift.cluster);
+    if (!reading || e.decision.mode !== 'auto' || !e.decision.limits.some((l) => l.waves)) continue;
+    const observed = observationsOf(readings, objectKey(e.drift), options.changedAt);
+    e.decision = applyWaves(e.decision, reading.cluster, observed, context.now).decision;
+  }
   const limited = applyLimits(
     held.map((e) => ({ cluster: e.drift.cluster, key: objectKey(e.drift), decision: e.decision })),
     state.clusters.map((c) => c.cluster.name),

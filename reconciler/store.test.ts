@@ -71,4 +71,34 @@ describe('openAuditStore', () => {
     expect(store.drifts({ until: '2026-11-21T00:00:00.000Z' }).map((r) => r.drift.name)).toEqual(['a']);
     expect(store.remediations({ since: '2026-11-21T00:00:00.000Z', actor: 'trueup' })).toEqual([]);
   });
+
+  it('tells when an object was last remediated for real: not by a dry run, a failure, or another object', () => {
+    const store = openAuditStore(':memory:');
+    const ref = { cluster: 'c1', kind: 'ConfigMap' as const, namespace: 'ns', name: 'a' };
+    const entry = (extra: object) => ({
+      ...ref,
+      action: 'configured' as const,
+      reasons: [],
+      decision: { mode: 'auto' as const, reasons: [], ruleRefs: [] },
+      ...extra,
+    });
+    expect(store.remediatedAt(ref)).toBeUndefined();
+    store.recordRemediation('r', entry({ after: 'sha256:1' }), 'trueup', new Date('2026-03-01T10:00:00Z'));
+    // A dry run and a failed apply come later, but changed nothing.
+    store.recordRemediation('r', entry({ dryRun: 'passed' }), 'trueup', new Date('2026-03-01T11:00:00Z'));
+    store.recordRemediation(
+      'r',
+      entry({ after: 'sha256:2', error: 'x' }),
+      'trueup',
+      new Date('2026-03-01T12:00:00Z'),
+    );
+    store.recordRemediation(
+      'r',
+      entry({ name: 'b', after: 'sha256:3' }),
+      'trueup',
+      new Date('2026-03-01T13:00:00Z'),
+    );
+    expect(store.remediatedAt(ref)).toEqual(new Date('2026-03-01T10:00:00Z'));
+    store.close();
+  });
 });

@@ -6,7 +6,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
-import type { Drift } from './model.ts';
+import type { Drift, ObjectRef } from './model.ts';
 import type { ChangeSetEntry } from './reconcile.ts';
 
 /** DriftRecord is one stored drift detection. */
@@ -68,12 +68,16 @@ export interface AuditStore {
   recordRemediation(revision: string, entry: ChangeSetEntry, actor: string, time?: Date): number;
   drifts(query?: RecordQuery): DriftRecord[];
   remediations(query?: RecordQuery): RemediationRecord[];
+  /** remediatedAt is when the object was last changed by a remediation confirmed in sync (not a dry run). */
+  remediatedAt(ref: ObjectRef): Date | undefined;
   /**
    * queueApproval records a change waiting for approval. The same change (object, revision,
    * resourceVersion) keeps its id; a different one for the same object makes the older stale.
    */
   queueApproval(revision: string, entry: ChangeSetEntry, drift: Drift, time?: Date): Approval;
   approval(id: string): Approval | undefined;
+  /** pendingApprovals lists the approvals still pending for one object, oldest first. */
+  pendingApprovals(ref: ObjectRef): Approval[];
   approvals(query?: RecordQuery & { state?: ApprovalState }): Approval[];
   /** decideApproval moves an approval out of pending; refused (false) unless it is still pending. */
   decideApproval(
@@ -126,6 +130,9 @@ export function openAuditStore(stateDir: string | ':memory:'): AuditStore {
   const insertRemediation = db.prepare(
     `INSERT INTO remediations (time, revision, actor, cluster, kind, namespace, name, action, dry_run, error, before, after, record)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  );
+  const pendingOf = db.prepare(
+    `SELECT * FROM approvals WHERE cluster = ? AND kind = ? AND namespace = ? AND name = ? AND state = 'pending' ORDER BY seq`,
   );
   const where = (q: RecordQuery) => {
     const clauses: string[] = [];
@@ -207,6 +214,16 @@ export function openAuditStore(stateDir: string | ':memory:'): AuditStore {
         entry: JSON.parse(String(row.record)) as ChangeSetEntry,
       }));
     },
+    remediatedAt(ref) {
+      // Only a confirmed apply records `after`; dry runs, failures and deletes do not.
+      const row = db
+        .prepare(
+          `SELECT time FROM remediations WHERE cluster = ? AND kind = ? AND namespace = ? AND name = ?
+           AND after IS NOT NULL AND error IS NULL ORDER BY id DESC LIMIT 1`,
+        )
+        .get(ref.cluster, ref.kind, ref.namespace, ref.name) as { time: string } | undefined;
+      return row ? new Date(row.time) : undefined;
+    },
     queueApproval(revision, entry, drift, time = new Date()) {
       const open = db
         .prepare(
@@ -246,6 +263,11 @@ export function openAuditStore(stateDir: string | ':memory:'): AuditStore {
         JSON.stringify(drift),
       );
       return this.approval(id) as Approval;
+    },
+    pendingApprovals(ref) {
+      return (pendingOf.all(ref.cluster, ref.kind, ref.namespace, ref.name) as Record<string, string>[]).map(
+        toApproval,
+      );
     },
     approval(id) {
       const row = db.prepare('SELECT * FROM approvals WHERE id = ?').get(id) as

@@ -13,6 +13,7 @@ const core = [
   'reconciler/fleet-state.ts',
   'reconciler/diff.ts',
   'reconciler/fleet-config.ts',
+  'reconciler/glob.ts',
   'reconciler/manifest.ts',
   'reconciler/model.ts',
   'reconciler/plan.ts',
@@ -20,11 +21,13 @@ const core = [
   'reconciler/secret-value.ts',
   'reconciler/sops.ts',
   'reconciler/substitute.ts',
+  'reconciler/wave-state.ts',
   'reconciler/yaml-file.ts',
   'policies/decision.ts',
   'policies/engine.ts',
   'policies/limits.ts',
   'policies/policy-file.ts',
+  'policies/waves.ts',
   'policies/windows.ts',
 ];
 const forbidden =

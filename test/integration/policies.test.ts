@@ -264,4 +264,111 @@ describe('policies', () => {
     const list = await clientsFor(first).core.listNamespacedConfigMap({ namespace: ns });
     expect(list.items.map((i) => i.metadata?.name)).not.toContain('app');
   });
+
+  it('a canary wave applies to one cluster first', async () => {
+    const [c1, c2, c3] = fleet.clusters as [string, string, string];
+    const ns = await freshNamespace('wave', fleet.clusters.map(clientsFor));
+    const policy = (settle: string) =>
+      `${head}rules:\n  - name: rollout\n    mode: auto\n    limits:\n      waves:\n        - clusters: [${c1}]\n        - {}\n      settle: ${settle}\n`;
+    const repo = await createFleetRepo({
+      'fleet.yaml': fleetYaml('  - path: base\n    clusters: {}\n'),
+      'base/app.yaml': `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: app, namespace: ${ns}}\ndata:\n  color: blue\n`,
+      'policies.yaml': policy('1h'),
+    });
+    repos.push(repo);
+    // The object is in sync on every cluster, then the same drift is made on all three with kubectl.
+    for (const c of fleet.clusters) {
+      await clientsFor(c).core.createNamespacedConfigMap({
+        namespace: ns,
+        body: { metadata: { name: 'app' }, data: { color: 'blue' } },
+      });
+      await kubectl(c, [
+        '-n',
+        ns,
+        'patch',
+        'configmap',
+        'app',
+        '--type=merge',
+        '-p',
+        '{"data":{"color":"red"}}',
+      ]);
+    }
+    const colors = () =>
+      Promise.all(
+        fleet.clusters.map((c) =>
+          clientsFor(c)
+            .core.readNamespacedConfigMap({ name: 'app', namespace: ns })
+            .then((cm) => cm.data?.color),
+        ),
+      );
+    const t = new Transcript();
+    const reconcile = [
+      'reconcile',
+      '--once',
+      '--remediate',
+      '--repo',
+      repo.dir,
+      '--field-manager',
+      `trueup-${ns}`,
+    ];
+
+    const first = await t.json<ReconcileJson>(reconcile);
+    expect(first.stderr).toBe('');
+    expect(first.body.changes.map((c) => [c.cluster, c.action, c.error])).toEqual([
+      [c1, 'configured', undefined],
+      [c2, 'skipped', undefined],
+      [c3, 'skipped', undefined],
+    ]);
+    const wait = `wave 2 of rollout (policies.yaml:4) waits for wave 1 (${c1}) to settle: ${c1} is not in sync: auto becomes approve`;
+    for (const held of first.body.changes.slice(1)) {
+      expect(held.decision).toMatchObject({ mode: 'approve', hold: 'wave' });
+      expect(held.reasons).toEqual([
+        'rule rollout (policies.yaml:4) matched: mode auto',
+        wait,
+        'waiting for approval',
+      ]);
+    }
+    expect(await colors()).toEqual(['blue', 'red', 'red']);
+    // explain shows the waves and where the object's cluster stands.
+    const explained = await t.trueup(['explain', `${c2}/${ns}/ConfigMap/app`, '--repo', repo.dir]);
+    expect(explained.stdout).toContain(`         1. clusters [${c1}]: ${c1}\n`);
+    expect(explained.stdout).toContain(
+      `         2. every cluster (the rest): ${c2}, ${c3}  <- this cluster\n`,
+    );
+
+    // Wave 1 is in sync now, but has not been for the settle time: the rest still wait.
+    const settling = await t.json<ReconcileJson>(reconcile);
+    expect(settling.body.changes.map((c) => [c.cluster, c.action, c.reasons[1]])).toEqual(
+      [c2, c3].map((c) => [
+        c,
+        'skipped',
+        expect.stringMatching(
+          new RegExp(
+            `^wave 2 of rollout \\(policies.yaml:4\\) waits for wave 1 \\(${c1}\\) to settle: ${c1} in sync for \\d+s of 1h: auto becomes approve$`,
+          ),
+        ),
+      ]),
+    );
+
+    // Once wave 1 has been in sync for the settle time (shortened by a commit), the next cycle takes the rest.
+    await repo.commit({ 'policies.yaml': policy('2s') });
+    await new Promise((resolve) => setTimeout(resolve, 2100));
+    const second = await t.json<ReconcileJson>(reconcile);
+    expect(second.body.changes.map((c) => [c.cluster, c.action, c.error])).toEqual([
+      [c2, 'configured', undefined],
+      [c3, 'configured', undefined],
+    ]);
+    expect(second.code).toBe(0);
+    expect(await colors()).toEqual(['blue', 'blue', 'blue']);
+    // The approvals queued for the held changes were made unnecessary by the second cycle.
+    const all = await t.json<{ approvals: { state: string; note?: string; entry: ChangeSetEntry }[] }>([
+      'approvals',
+      'list',
+      '--all',
+    ]);
+    expect(all.body.approvals.map((a) => [a.entry.cluster, a.state, a.note])).toEqual([
+      [c3, 'stale', 'superseded: remediated by a later cycle'],
+      [c2, 'stale', 'superseded: remediated by a later cycle'],
+    ]);
+  });
 });
