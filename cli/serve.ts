@@ -144,6 +144,8 @@ export async function startServe(options: ServeOptions, log?: Logger): Promise<R
         clearInterval(poll);
         await resync.stop();
         daemon.stop();
+        // A remediation in flight finishes (and is recorded) before the store closes.
+        await daemon.drained();
         await app.close();
         await desk.idle();
         incidents.close();

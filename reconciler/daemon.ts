@@ -180,6 +180,11 @@ export class Daemon {
     for (const rt of this.#clusters.values()) rt.watch.stop();
   }
 
+  /** drained resolves when no remediation is running (after stop, before the store closes). */
+  async drained(): Promise<void> {
+    await Promise.all([...this.#clusters.values()].map((rt) => rt.draining));
+  }
+
   /** onEvent subscribes to the daemon's changes; it returns the unsubscribe function. */
   onEvent(listener: (event: DaemonEvent) => void): () => void {
     this.#listeners.add(listener);
