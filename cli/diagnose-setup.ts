@@ -31,6 +31,33 @@ export interface DiagnoseSetup {
   env?: NodeJS.ProcessEnv;
 }
 
+/**
+ * cachedGit memoises blame and log per revision and file: a commit never changes, and each
+ * investigation would otherwise start a git process per file (the bench's largest cost).
+ */
+export function cachedGit(git: Pick<GitSource, 'log' | 'blame'>, max = 500): EvidenceSources['git'] {
+  const cache = new Map<string, Promise<unknown>>();
+  const memo = <T>(key: string, load: () => Promise<T>): Promise<T> => {
+    let hit = cache.get(key) as Promise<T> | undefined;
+    if (!hit) {
+      hit = load();
+      // A failed read is not remembered: the next investigation tries again.
+      hit.catch(() => cache.delete(key));
+      cache.set(key, hit);
+      if (cache.size > max) cache.delete(cache.keys().next().value as string);
+    }
+    return hit;
+  };
+  return {
+    // Without a revision a log follows the branch, which moves: only pinned logs are cached.
+    log: (path, o) =>
+      o.revision
+        ? memo(`log\0${o.revision}\0${path}\0${o.max ?? ''}`, () => git.log(path, o))
+        : git.log(path, o),
+    blame: (rev, file) => memo(`blame\0${rev}\0${file}`, () => git.blame(rev, file)),
+  };
+}
+
 /** investigationDeps wires evidence, validation and the LLM (if configured) for investigations. */
 export function investigationDeps(setup: DiagnoseSetup): InvestigationDeps {
   const kubeConfig = new KubeConfig();
@@ -81,7 +108,7 @@ export function investigationDeps(setup: DiagnoseSetup): InvestigationDeps {
     access,
     reader,
     store: setup.store,
-    git: { log: (path, o) => setup.git.log(path, o), blame: (rev, file) => setup.git.blame(rev, file) },
+    git: cachedGit(setup.git),
     fieldManager: setup.options.fieldManager,
     remediate: cycle.remediate,
   };

@@ -42,7 +42,9 @@ export function openIncidentStore(stateDir: string | ':memory:'): IncidentStore 
     path = join(stateDir, 'incidents.db');
   }
   const db = new DatabaseSync(path);
-  db.exec('PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000;');
+  // WAL with synchronous=NORMAL: durable across a process crash, no fsync per webhook (the bench
+  // measured 0.15 ms vs 0.03 ms per write).
+  db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;');
   db.exec(schema);
   let seq = Number(
     (db.prepare('SELECT MAX(seq) AS seq FROM incidents').get() as { seq: number | null }).seq ?? 0,
