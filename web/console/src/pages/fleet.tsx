@@ -1,0 +1,194 @@
+/**
+ * Fleet: every cluster at a glance — status (in sync, drifted, held for approval, errors,
+ * unreachable), the revision, the last reconcile, drifted and held counts — filterable by cluster
+ * label, namespace and status. The namespace filter narrows the drift counts (the status API has no
+ * per-namespace breakdown, so they come from the drift list).
+ */
+import { useResource } from '../context.ts';
+import { approvalsHref, driftsHref, fleetHref } from '../route.ts';
+import type { ClusterStatus, ClusterSummary, Drift, Status } from '../types.ts';
+import { Badge, Labels, Loadable, PageTitle, RelTime, Sha } from '../ui/bits.tsx';
+import { FilterSelect, Filters, uniqueSorted } from '../ui/filters.tsx';
+import { navigate } from '../use-route.ts';
+
+const statuses: ClusterStatus[] = ['in-sync', 'drifted', 'held', 'errors', 'unreachable'];
+
+interface FleetQuery {
+  label?: string;
+  namespace?: string;
+  status?: string;
+}
+
+function matches(cluster: ClusterSummary, query: FleetQuery): boolean {
+  if (query.status && cluster.status !== query.status) return false;
+  if (query.label) {
+    const cut = query.label.indexOf('=');
+    const key = cut < 0 ? query.label : query.label.slice(0, cut);
+    const value = cut < 0 ? undefined : query.label.slice(cut + 1);
+    if (!(key in cluster.labels) || (value !== undefined && cluster.labels[key] !== value)) return false;
+  }
+  return true;
+}
+
+function ClusterCard(props: {
+  cluster: ClusterSummary;
+  revision?: string;
+  drifted: number;
+  namespace?: string;
+}) {
+  const { cluster, namespace } = props;
+  return (
+    <article class={`cluster cluster-${cluster.status}`} data-testid={`fleet-cluster-${cluster.name}`}>
+      <header class="cluster-head">
+        <h2>{cluster.name}</h2>
+        <Badge value={cluster.status} testid={`cluster-status-${cluster.name}`} />
+      </header>
+      <Labels labels={cluster.labels} />
+      <dl class="facts">
+        <dt>Last reconcile</dt>
+        <dd>
+          <RelTime iso={cluster.lastSync} fallback="never" />
+        </dd>
+        <dt>Revision</dt>
+        <dd>
+          {props.revision ? <Sha commit={props.revision} /> : <span class="muted">none</span>}{' '}
+          {!cluster.synced && <span class="muted">(not yet applied)</span>}
+        </dd>
+        <dt>Objects</dt>
+        <dd>{cluster.objects}</dd>
+        <dt>Drifted{namespace ? ` in ${namespace}` : ''}</dt>
+        <dd>
+          {props.drifted > 0 ? (
+            <a href={driftsHref({ cluster: cluster.name, namespace })}>{props.drifted}</a>
+          ) : (
+            props.drifted
+          )}
+        </dd>
+        <dt>Held for approval</dt>
+        <dd>{cluster.held > 0 ? <a href={approvalsHref()}>{cluster.held}</a> : 0}</dd>
+      </dl>
+      {cluster.error && (
+        <p class="error" role="note">
+          {cluster.error}
+        </p>
+      )}
+    </article>
+  );
+}
+
+function RepoState(props: { status: Status }) {
+  const { status } = props;
+  return (
+    <div class="repo-state">
+      <p>
+        Git revision{' '}
+        {status.revision ? <Sha commit={status.revision} /> : <span class="muted">none yet</span>} ·{' '}
+        <Badge value={status.ready ? 'in-sync' : 'pending'} label={status.ready ? 'ready' : 'not ready'} />
+      </p>
+      {status.gitError && (
+        <p class="error" role="alert">
+          Git: {status.gitError}
+        </p>
+      )}
+      {status.errors.length > 0 && (
+        <details class="error-list" open>
+          <summary>{status.errors.length} repo error(s)</summary>
+          <ul>
+            {status.errors.map((error, index) => (
+              <li key={index}>
+                {error.file && <code>{`${error.file}${error.line ? `:${error.line}` : ''}`}</code>}{' '}
+                {error.cluster && <strong>{error.cluster}: </strong>}
+                {error.message}
+              </li>
+            ))}
+          </ul>
+        </details>
+      )}
+    </div>
+  );
+}
+
+function FleetView(props: { status: Status; drifts: Drift[]; query: FleetQuery }) {
+  const { status, drifts, query } = props;
+  const set = (change: Partial<FleetQuery>) => navigate(fleetHref({ ...query, ...change }), true);
+  const labelOptions = uniqueSorted(
+    status.clusters.flatMap((c) => Object.entries(c.labels).map(([k, v]) => `${k}=${v}`)),
+  );
+  const namespaces = uniqueSorted(drifts.map((drift) => drift.namespace));
+  const shown = status.clusters.filter((cluster) => matches(cluster, query));
+  const driftedIn = (cluster: ClusterSummary) =>
+    query.namespace
+      ? drifts.filter((d) => d.cluster === cluster.name && d.namespace === query.namespace).length
+      : cluster.drifted;
+  const counts = statuses.map((s) => [s, status.clusters.filter((c) => c.status === s).length] as const);
+  return (
+    <>
+      <RepoState status={status} />
+      <ul class="status-counts" aria-label="clusters by status">
+        {counts.map(([value, count]) => (
+          <li key={value}>
+            <button
+              type="button"
+              class="outline small"
+              aria-pressed={query.status === value ? 'true' : 'false'}
+              onClick={() => set({ status: query.status === value ? undefined : value })}
+            >
+              <Badge value={value} /> {count}
+            </button>
+          </li>
+        ))}
+      </ul>
+      <Filters label="Filter clusters" clearHref={Object.keys(query).length > 0 ? fleetHref() : undefined}>
+        <FilterSelect
+          label="Label"
+          name="label"
+          value={query.label}
+          options={labelOptions}
+          onChange={(label) => set({ label })}
+        />
+        <FilterSelect
+          label="Namespace (drift)"
+          name="namespace"
+          value={query.namespace}
+          options={namespaces}
+          onChange={(namespace) => set({ namespace })}
+        />
+        <FilterSelect
+          label="Status"
+          name="status"
+          value={query.status}
+          options={statuses}
+          onChange={(s) => set({ status: s })}
+        />
+      </Filters>
+      <p class="muted" aria-live="polite">
+        {shown.length} of {status.clusters.length} cluster(s)
+      </p>
+      <div class="cluster-grid">
+        {shown.map((cluster) => (
+          <ClusterCard
+            key={cluster.name}
+            cluster={cluster}
+            revision={status.revision}
+            drifted={driftedIn(cluster)}
+            namespace={query.namespace}
+          />
+        ))}
+      </div>
+    </>
+  );
+}
+
+/** FleetPage is the console's home: `#/` (filters `?label=k=v&namespace=&status=`). */
+export function FleetPage(props: { query: Record<string, string> }) {
+  const status = useResource<Status>('status');
+  const drifts = useResource<{ drifts: Drift[] }>('drifts');
+  return (
+    <>
+      <PageTitle>Fleet</PageTitle>
+      <Loadable resource={status}>
+        {(data) => <FleetView status={data} drifts={drifts.data?.drifts ?? []} query={props.query} />}
+      </Loadable>
+    </>
+  );
+}

@@ -1,0 +1,101 @@
+/**
+ * Incidents: alert groups received from Alertmanager (`#/incidents?status=firing|resolved`), with
+ * their investigation state and, once diagnosed, the one-line summary. A row opens the incident.
+ */
+import { useResource } from '../context.ts';
+import type { Incident } from '../incident-types.ts';
+import { incidentHref } from '../route.ts';
+import { Badge, Loadable, PageTitle, RelTime, TableScroll } from '../ui/bits.tsx';
+import { FilterSelect, Filters } from '../ui/filters.tsx';
+import { navigate } from '../use-route.ts';
+
+/** incidentTitle names an incident by its alert name, else its id. */
+export function incidentTitle(incident: Incident): string {
+  return incident.commonLabels.alertname ?? incident.alerts[0]?.labels.alertname ?? incident.id;
+}
+
+function IncidentRow(props: { incident: Incident }) {
+  const { incident } = props;
+  const summary = incident.commonAnnotations.summary ?? incident.commonAnnotations.description ?? '';
+  return (
+    <tr data-testid={`incident-${incident.id}`}>
+      <td>
+        <a href={incidentHref(incident.id)}>
+          {incident.id} · {incidentTitle(incident)}
+        </a>
+        {summary && <div class="muted clamp">{summary}</div>}
+      </td>
+      <td>
+        <Badge value={incident.status} />
+      </td>
+      <td>
+        <RelTime iso={incident.opened} />
+      </td>
+      <td>
+        <RelTime iso={incident.updated} />
+      </td>
+      <td>
+        <Badge value={incident.investigation} />
+      </td>
+      <td>
+        {incident.diagnosis ? (
+          <>
+            <span class="muted">{incident.diagnosis.source === 'llm' ? 'LLM' : 'Heuristic'}:</span>{' '}
+            <span class="clamp">{incident.diagnosis.answer.summary}</span>
+          </>
+        ) : (
+          <span class="muted">—</span>
+        )}
+      </td>
+    </tr>
+  );
+}
+
+/** IncidentsPage lists incidents: `#/incidents`. */
+export function IncidentsPage(props: { query: { status?: string } }) {
+  const status = props.query.status;
+  const incidents = useResource<{ incidents: Incident[] }>(
+    status ? `incidents?status=${encodeURIComponent(status)}` : 'incidents',
+  );
+  return (
+    <>
+      <PageTitle>Incidents</PageTitle>
+      <Filters label="Filter incidents">
+        <FilterSelect
+          label="Status"
+          name="status"
+          value={status}
+          options={['firing', 'resolved']}
+          onChange={(value) => navigate(value ? `#/incidents?status=${value}` : '#/incidents', true)}
+        />
+      </Filters>
+      <Loadable resource={incidents}>
+        {(data) =>
+          data.incidents.length === 0 ? (
+            <p class="all-good">No incidents{status ? ` ${status}` : ''}.</p>
+          ) : (
+            <TableScroll label="incidents">
+              <table class="striped">
+                <thead>
+                  <tr>
+                    <th scope="col">Incident</th>
+                    <th scope="col">Status</th>
+                    <th scope="col">Opened</th>
+                    <th scope="col">Updated</th>
+                    <th scope="col">Investigation</th>
+                    <th scope="col">Diagnosis</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {data.incidents.map((incident) => (
+                    <IncidentRow key={incident.id} incident={incident} />
+                  ))}
+                </tbody>
+              </table>
+            </TableScroll>
+          )
+        }
+      </Loadable>
+    </>
+  );
+}

@@ -1,0 +1,139 @@
+/**
+ * DiffView: a unified diff of one object's drifted declared keys, from desired (git, `-`) to live
+ * (cluster, `+`), each field with who changed it live and when, and where git sets it. Secret values
+ * arrive as `sha256:<12 hex>` digests and are shown exactly as given.
+ */
+import { changeLines, repoLink } from '../format.ts';
+import type { Change, Drift, DriftedBy, KeyOrigin } from '../types.ts';
+import { Badge, RelTime, Sha } from './bits.tsx';
+
+/** RepoContext is what a provenance link needs: the link template and the current revision. */
+export interface RepoContext {
+  repoWebUrl?: string;
+  revision?: string;
+}
+
+/** Provenance shows where git sets a key: file:line, the commit, and a link when configured. */
+export function Provenance(props: { origin: KeyOrigin; repo: RepoContext }) {
+  const { origin, repo } = props;
+  const href = repoLink(repo.repoWebUrl, origin, repo.revision);
+  const where = `${origin.file}:${origin.line}`;
+  return (
+    <span class="provenance">
+      {href ? (
+        <a href={href} target="_blank" rel="noopener noreferrer">
+          {where}
+        </a>
+      ) : (
+        <code>{where}</code>
+      )}{' '}
+      <Sha commit={origin.commit} />
+    </span>
+  );
+}
+
+function writersOf(path: string, driftedBy: DriftedBy[]): DriftedBy[] {
+  return driftedBy.filter((writer) => writer.paths.includes(path));
+}
+
+function ChangeBlock(props: {
+  change: Change;
+  driftedBy: DriftedBy[];
+  origin?: KeyOrigin;
+  repo: RepoContext;
+}) {
+  const { change, origin } = props;
+  const writers = writersOf(change.path, props.driftedBy);
+  return (
+    <div class="diff-field">
+      <div class="diff-head">
+        <code class="diff-path">{change.path}</code> <Badge value={change.type} />
+        {writers.map((writer) => (
+          <span class="who" key={`${writer.manager}/${writer.operation}`}>
+            {' '}
+            by <strong>{writer.manager}</strong> ({writer.operation}) <RelTime iso={writer.time} />
+          </span>
+        ))}
+        {origin && (
+          <span class="who">
+            {' '}
+            · git: <Provenance origin={origin} repo={props.repo} />
+          </span>
+        )}
+      </div>
+      <pre class="diff">
+        {changeLines(change).map((line, index) => (
+          <span key={index} class={line.sign === '-' ? 'del' : line.sign === '+' ? 'add' : 'ctx'}>
+            {line.sign} {line.text}
+            {'\n'}
+          </span>
+        ))}
+      </pre>
+    </div>
+  );
+}
+
+const statusNotes: Record<string, string> = {
+  missing: 'The object is declared in git but does not exist on the cluster.',
+  orphaned: 'The object exists on the cluster but git no longer declares it.',
+};
+
+/** DiffView renders every change of a drift. */
+export function DiffView(props: { drift: Drift; repo: RepoContext }) {
+  const { drift } = props;
+  const note = statusNotes[drift.status];
+  return (
+    <div class="diff-view">
+      {note && <p>{note}</p>}
+      {drift.changes.length > 0 && (
+        <p class="legend">
+          <span class="del">− desired (git)</span> <span class="add">+ live (cluster)</span>
+          {drift.kind === 'Secret' && (
+            <span class="muted"> · Secret values are shown as sha256 digests only</span>
+          )}
+        </p>
+      )}
+      {drift.changes.map((change) => (
+        <ChangeBlock
+          key={change.path}
+          change={change}
+          driftedBy={drift.driftedBy}
+          origin={drift.provenance?.[change.path]}
+          repo={props.repo}
+        />
+      ))}
+    </div>
+  );
+}
+
+/** DecisionView shows what the policy decided about a drift, and why. */
+export function DecisionView(props: { decision?: Drift['decision'] }) {
+  const { decision } = props;
+  if (!decision) return <p class="muted">No policy decision recorded.</p>;
+  return (
+    <div class="decision">
+      <p>
+        Policy: <Badge value={decision.mode} />
+        {decision.hold && (
+          <>
+            {' '}
+            held back by <Badge value="held" label={decision.hold} />
+          </>
+        )}
+        {decision.ruleRefs.length > 0 && (
+          <span class="muted">
+            {' '}
+            · rules: <code>{decision.ruleRefs.join(', ')}</code>
+          </span>
+        )}
+      </p>
+      {decision.reasons.length > 0 && (
+        <ul>
+          {decision.reasons.map((reason) => (
+            <li key={reason}>{reason}</li>
+          ))}
+        </ul>
+      )}
+    </div>
+  );
+}
