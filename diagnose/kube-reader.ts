@@ -15,7 +15,7 @@ import {
   type V1Pod,
   type V1PodSpec,
 } from '@kubernetes/client-node';
-import { KubeError, type KubeErrorReason } from '../reconciler/kube-cluster.ts';
+import { KubeError, kubeCall } from '../reconciler/kube-errors.ts';
 import type { EventSummary, PodState, WorkloadKind } from './model.ts';
 import { isoTime, podStateOf, podTemplateOf, trimMessage } from './references.ts';
 
@@ -213,79 +213,4 @@ function kubeConfigFor(kubeConfig: KubeConfig, cluster: string, context: string)
     currentContext: context,
   });
   return kc;
-}
-
-/** kubeCall runs one request with a timeout and turns its failure into a KubeError naming `what`. */
-export async function kubeCall<T>(
-  cluster: string,
-  what: string,
-  timeoutMs: number,
-  run: () => Promise<T>,
-): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () =>
-        reject(
-          new KubeError({
-            cluster,
-            what,
-            reason: 'timeout',
-            detail: `no answer within ${timeoutMs / 1000} s`,
-          }),
-        ),
-      timeoutMs,
-    );
-  });
-  try {
-    return await Promise.race([run(), timeout]);
-  } catch (err) {
-    throw kubeErrorOf(cluster, what, err);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-const statusReasons: Record<number, KubeErrorReason> = {
-  401: 'forbidden',
-  403: 'forbidden',
-  404: 'not-found',
-  409: 'conflict',
-  410: 'gone',
-  422: 'invalid',
-};
-
-/** kubeErrorOf turns a client-node failure into a KubeError, classified as reconciler/kube-cluster.ts does. */
-export function kubeErrorOf(cluster: string, what: string, err: unknown): KubeError {
-  if (err instanceof KubeError) return err;
-  if (err instanceof ApiException) {
-    const status = err.code;
-    // Only the Status message is kept: ApiException's own message also carries headers and body.
-    let detail = `HTTP ${status}`;
-    try {
-      const body = typeof err.body === 'string' ? JSON.parse(err.body) : err.body;
-      if (body?.message) detail = `${body.message} (HTTP ${status})`;
-    } catch {
-      // not JSON: keep the status alone
-    }
-    return new KubeError({ cluster, what, reason: statusReasons[status] ?? 'other', status, detail });
-  }
-  const e = err as {
-    name?: string;
-    message?: string;
-    code?: string;
-    cause?: { code?: string; message?: string };
-  };
-  if (e.name === 'TimeoutError') {
-    return new KubeError({ cluster, what, reason: 'timeout', detail: e.message ?? 'timed out' });
-  }
-  const code = e.cause?.code ?? e.code;
-  const detail = [e.message, e.cause?.message].filter(Boolean).join(': ') || String(err);
-  // Connection failures, not TLS or auth ones, which a retry would not fix. fetch refuses ports on
-  // its block list (1, 6000…) with "bad port" before connecting: that server cannot be reached either.
-  const unreachable =
-    /ECONNREFUSED|ECONNRESET|EHOSTUNREACH|ENETUNREACH|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|EPIPE|UND_ERR_CONNECT_TIMEOUT|UND_ERR_SOCKET|socket hang up|bad port/.test(
-      `${code} ${detail}`,
-    );
-  return new KubeError({ cluster, what, reason: unreachable ? 'unreachable' : 'other', detail });
 }

@@ -5,7 +5,6 @@
  * retry may help.
  */
 import {
-  ApiException,
   CoreV1Api,
   KubeConfig,
   KubernetesObjectApi,
@@ -15,6 +14,7 @@ import {
   type V1Secret,
   Watch,
 } from '@kubernetes/client-node';
+import { KubeError, kubeCall, kubeErrorOf } from './kube-errors.ts';
 import type { LiveObject, ManagedKind, ObjectRef } from './model.ts';
 import { type ApplyManifest, jsonPointer } from './plan.ts';
 import { digestOf } from './secret-value.ts';
@@ -70,44 +70,7 @@ export interface ObjectEvent {
   message: string;
 }
 
-/** KubeErrorReason classifies a failed request. */
-export type KubeErrorReason =
-  | 'gone'
-  | 'not-found'
-  | 'conflict'
-  | 'invalid'
-  | 'forbidden'
-  | 'unreachable'
-  | 'timeout'
-  | 'other';
-
-/** KubeError is a failed request on one cluster, naming the object. */
-export class KubeError extends Error {
-  override name = 'KubeError';
-  readonly cluster: string;
-  readonly reason: KubeErrorReason;
-  readonly status?: number;
-  /** transient errors may succeed on retry (unreachable, timeout, 429, 5xx). */
-  readonly transient: boolean;
-
-  constructor(fields: {
-    cluster: string;
-    what: string;
-    reason: KubeErrorReason;
-    status?: number;
-    detail: string;
-  }) {
-    super(`cluster ${fields.cluster}: ${fields.what}: ${fields.detail}`);
-    this.cluster = fields.cluster;
-    this.reason = fields.reason;
-    this.status = fields.status;
-    this.transient =
-      fields.reason === 'unreachable' ||
-      fields.reason === 'timeout' ||
-      fields.status === 429 ||
-      (fields.status !== undefined && fields.status >= 500);
-  }
-}
+export { KubeError, type KubeErrorReason } from './kube-errors.ts';
 
 /** KubeClusterOptions configures kubeClusterAccess. */
 export interface KubeClusterOptions {
@@ -131,7 +94,8 @@ export function kubeClusterAccess(
   const watcher = new Watch(kc);
   const objects = KubernetesObjectApi.makeApiClient(kc);
   const timeoutMs = options.timeoutMs ?? 15_000;
-  const call = <T>(what: string, run: () => Promise<T>): Promise<T> => guarded(cluster, what, timeoutMs, run);
+  const call = <T>(what: string, run: () => Promise<T>): Promise<T> =>
+    kubeCall(cluster, what, timeoutMs, run);
   const dry = (dryRun: boolean) => (dryRun ? 'All' : undefined);
   const jsonPatch = setHeaderOptions('Content-Type', PatchStrategy.JsonPatch);
   const describe = (ref: ObjectRef) => `${ref.kind} ${ref.namespace}/${ref.name}`;
@@ -190,12 +154,12 @@ export function kubeClusterAccess(
           (err) =>
             finish(
               err
-                ? toKubeError(cluster, what, err)
+                ? kubeErrorOf(cluster, what, err)
                 : new KubeError({ cluster, what, reason: 'other', detail: 'watch closed by the server' }),
             ),
         )
         .catch((err) => {
-          finish(toKubeError(cluster, what, err));
+          finish(kubeErrorOf(cluster, what, err));
           return undefined;
         });
       return () => {
@@ -396,75 +360,4 @@ export function toLiveObject(cluster: string, kind: ManagedKind, raw: V1ConfigMa
       ...(f.fieldsV1 ? { fieldsV1: f.fieldsV1 as Record<string, unknown> } : {}),
     })),
   };
-}
-
-async function guarded<T>(
-  cluster: string,
-  what: string,
-  timeoutMs: number,
-  run: () => Promise<T>,
-): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () =>
-        reject(
-          new KubeError({
-            cluster,
-            what,
-            reason: 'timeout',
-            detail: `no answer within ${timeoutMs / 1000} s`,
-          }),
-        ),
-      timeoutMs,
-    );
-  });
-  try {
-    return await Promise.race([run(), timeout]);
-  } catch (err) {
-    throw toKubeError(cluster, what, err);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-/** toKubeError turns a client-node failure into a KubeError that names the request. */
-function toKubeError(cluster: string, what: string, err: unknown): KubeError {
-  if (err instanceof KubeError) return err;
-  if (err instanceof ApiException) {
-    const status = err.code;
-    // Only the Status message is shown: ApiException's own message also carries headers and body.
-    let detail = `HTTP ${status}`;
-    try {
-      const body = typeof err.body === 'string' ? JSON.parse(err.body) : err.body;
-      if (body?.message) detail = `${body.message} (HTTP ${status})`;
-    } catch {
-      // not JSON: keep the status alone
-    }
-    const reason: KubeErrorReason =
-      status === 404
-        ? 'not-found'
-        : status === 409
-          ? 'conflict'
-          : status === 422
-            ? 'invalid'
-            : status === 401 || status === 403
-              ? 'forbidden'
-              : 'other';
-    return new KubeError({ cluster, what, reason, status, detail });
-  }
-  const e = err as {
-    name?: string;
-    message?: string;
-    code?: string;
-    cause?: { code?: string; message?: string };
-  };
-  if (e.name === 'TimeoutError')
-    return new KubeError({ cluster, what, reason: 'timeout', detail: e.message ?? 'timed out' });
-  const code = e.cause?.code ?? e.code;
-  const detail = e.cause?.message ?? e.message ?? String(err);
-  const unreachable = /ECONNREFUSED|ECONNRESET|EHOSTUNREACH|ENOTFOUND|ETIMEDOUT|EPIPE|socket hang up/.test(
-    `${code} ${detail}`,
-  );
-  return new KubeError({ cluster, what, reason: unreachable ? 'unreachable' : 'other', detail });
 }
