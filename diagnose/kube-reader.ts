@@ -4,7 +4,6 @@
  * spec. Every call has a timeout; errors are KubeErrors that name the cluster and the object.
  */
 import {
-  ApiException,
   AppsV1Api,
   BatchV1Api,
   CoreV1Api,
