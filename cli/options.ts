@@ -87,11 +87,17 @@ export interface ServeOptions extends RunOptions {
   clusterLabel: string;
   /** webhookUnauthenticated accepts Alertmanager webhooks without credentials (demo only; no flag). */
   webhookUnauthenticated?: boolean;
+  repoWebUrl?: string;
   /** consoleAuthOff turns console/API authentication off (demo only; no flag). */
   consoleAuthOff?: boolean;
   authProxyUserHeader?: string;
   authProxyGroupsHeader?: string;
   operators?: string[];
+  /** chat-ops (web/chat): the config file, console deep links, default channel, approvers. */
+  chatConfig?: string;
+  consoleUrl?: string;
+  slackChannel?: string;
+  chatApprovers?: string[];
 }
 
 /** addServeOptions adds serve's options (also used by demo). */
@@ -111,11 +117,28 @@ export function addServeOptions(command: Command): Command {
       'cluster',
     )
     .option(
+      '--repo-web-url <template>',
+      'link provenance to the repo web view, e.g. https://git.example/fleet/blob/{revision}/{file}#L{line}',
+    )
+    .option(
       '--auth-proxy-user-header <name>',
       'trust this header for the user (behind an authenticating proxy only)',
     )
     .option('--auth-proxy-groups-header <name>', "the proxy's comma-separated groups header")
     .option('--operators <user-or-group...>', 'proxy users or groups with the operator role (others: viewer)')
+    .option(
+      '--chat-config <file>',
+      'chat-ops routing and approvers (YAML or JSON); secrets come from SLACK_* env',
+    )
+    .option('--console-url <url>', 'the console URL chat messages link to (e.g. https://trueup.example)')
+    .option(
+      '--slack-channel <channel>',
+      'the Slack channel for notifications when the chat config has no routes',
+    )
+    .option(
+      '--chat-approvers <slack-id...>',
+      'Slack users (U…) or user groups (S…) who may approve from chat',
+    )
     .option('--log-level <level>', 'pino log level', 'info');
 }
 

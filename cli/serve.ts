@@ -14,6 +14,7 @@ import { defaultCycleOptions } from '../reconciler/reconcile.ts';
 import { openAuditStore } from '../reconciler/store.ts';
 import { webhookAuthFromEnv } from '../web/alertmanager/route.ts';
 import { authConfigFromEnv } from '../web/auth/auth.ts';
+import { type ChatSetup, chatSetupFromEnv, describeChat } from '../web/chat/config.ts';
 import { buildServer } from '../web/server.ts';
 import { investigationDeps } from './diagnose-setup.ts';
 import { UsageError } from './errors.ts';
@@ -89,6 +90,12 @@ export async function startServe(options: ServeOptions, log?: Logger): Promise<R
     logger.warn(
       'no TRUEUP_CONSOLE_TOKENS and no --auth-proxy-user-header: the console and /api/v1 refuse everyone',
     );
+  let chat: ChatSetup | undefined;
+  try {
+    chat = chatSetupFromEnv(process.env, options, logger.child({ component: 'chat' }));
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
   const app = await buildServer({
     daemon,
     metrics,
@@ -106,9 +113,11 @@ export async function startServe(options: ServeOptions, log?: Logger): Promise<R
       options: cycle,
     },
     git: source,
+    ...(options.repoWebUrl ? { repoWebUrl: options.repoWebUrl } : {}),
     incidents,
     desk,
     ...(webhookOn ? { alerts: { intake: desk, auth } } : {}),
+    ...(chat ? { chat } : {}),
   });
   await app.listen({ host, port: portText });
   const address = app.server.address();
@@ -122,6 +131,7 @@ export async function startServe(options: ServeOptions, log?: Logger): Promise<R
       diagnosis: investigation.llm
         ? `LLM ${investigation.llm.model} at ${investigation.llm.baseURL}`
         : 'offline (heuristic)',
+      chat: chat ? describeChat(chat.settings) : 'off (set SLACK_SIGNING_SECRET / SLACK_BOT_TOKEN)',
     },
     'trueup serve listening',
   );

@@ -18,6 +18,8 @@ import { registerApi } from './api/routes.ts';
 import { registerApprovalRoutes } from './approvals/routes.ts';
 import type { AuthConfig } from './auth/auth.ts';
 import { registerAuth } from './auth/routes.ts';
+import type { ChatSetup } from './chat/config.ts';
+import { registerChat } from './chat/routes.ts';
 import { EventHub, registerEventRoutes } from './events/routes.ts';
 import { registerIncidentRoutes } from './incidents/routes.ts';
 import { registerObjectRoutes } from './objects/routes.ts';
@@ -37,6 +39,10 @@ export interface ServerDeps {
   desk?: IncidentDesk;
   /** alerts, when the Alertmanager webhook is on: its intake and credentials. */
   alerts?: { intake: AlertIntake; auth: WebhookAuth };
+  /** chat, when configured: Slack/Mattermost commands, buttons and notifications (web/chat). */
+  chat?: ChatSetup;
+  /** repoWebUrl links provenance to the repo's web view: `{revision}`, `{file}`, `{line}` are filled in. */
+  repoWebUrl?: string;
   /** consoleDir holds the built console (index.html); default web/console/dist. */
   consoleDir?: string;
 }
@@ -84,6 +90,11 @@ export async function buildServer(
   if (deps.git) registerObjectRoutes(app, { daemon: deps.daemon, store: deps.store, git: deps.git });
   if (deps.incidents) registerIncidentRoutes(app, deps.incidents);
   if (deps.alerts) registerAlertmanagerRoute(app, deps.alerts);
+  if (deps.chat)
+    await registerChat(app, deps.chat, {
+      ...deps,
+      onDecided: (e) => hub.publish({ type: 'approval', data: e }),
+    });
   await registerConsole(app, deps.consoleDir ?? defaultConsoleDir);
   return app;
 }

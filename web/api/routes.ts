@@ -22,8 +22,8 @@ const historyQuery = z
   .strict();
 
 /** registerApi registers the /api/v1 routes. */
-export function registerApi(app: FastifyInstance, { daemon, store }: ServerDeps): void {
-  app.get('/api/v1/status', async () => daemon.status());
+export function registerApi(app: FastifyInstance, { daemon, store, repoWebUrl }: ServerDeps): void {
+  app.get('/api/v1/status', async () => ({ ...daemon.status(), ...(repoWebUrl ? { repoWebUrl } : {}) }));
   app.get('/api/v1/drifts', async () => ({
     revision: daemon.status().revision ?? null,
     drifts: await daemon.drifts(),

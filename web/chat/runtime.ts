@@ -1,0 +1,146 @@
+/**
+ * The chat runtime behind the routes: the Secret scrub, the Slack client, the thread store, the
+ * approvers check on the core approval path, the notifier, and the background work answered
+ * through response_url — built once from the setup, closed with the server.
+ */
+import type { IncidentDesk } from '../../diagnose/desk.ts';
+import type { IncidentStore } from '../../diagnose/incident-store.ts';
+import type { ApprovalDeps } from '../../reconciler/approvals.ts';
+import type { Daemon } from '../../reconciler/daemon.ts';
+import type { AuditStore } from '../../reconciler/store.ts';
+import { GroupCache } from './access.ts';
+import { consoleLinks } from './blocks.ts';
+import { type ChatSetup, isAllowedResponseUrl } from './config.ts';
+import { coreApprovalPath, type DeciderDeps } from './decisions.ts';
+import type { CommandContext } from './handlers.ts';
+import { defaultRetryOptions } from './http.ts';
+import { postMattermost } from './mattermost.ts';
+import { ChatNotifier } from './notifier.ts';
+import { desiredSecretDigests, type Scrub, secretScrubber } from './secret-guard.ts';
+import { type ResponseBody, respondTo, SlackClient } from './slack-client.ts';
+import { postTeams } from './teams.ts';
+import { openThreadStore } from './threads.ts';
+
+/** ChatCore is what chat reads and acts through: the daemon, the stores, the core approval path. */
+export interface ChatCore {
+  daemon: Daemon;
+  store: AuditStore;
+  approvals?: ApprovalDeps;
+  desk?: IncidentDesk;
+  incidents?: IncidentStore;
+  /** onDecided hears approvals decided from chat (the console's live stream). */
+  onDecided?: (event: { id: string; state: string }) => void;
+}
+
+/** ChatRuntime is what the chat routes use. */
+export interface ChatRuntime {
+  scrub: Scrub;
+  interactive: boolean;
+  commands: CommandContext;
+  decider?: DeciderDeps;
+  respond: (url: string, body: ResponseBody) => Promise<void>;
+  responseUrlOk: (url: string) => boolean;
+  /** later runs work after the HTTP answer; close waits for it. */
+  later: (work: () => Promise<void>) => void;
+  close(): Promise<void>;
+}
+
+/** scrubFor scans against the digests of the revision in use (recomputed when it changes). */
+function scrubFor(core: ChatCore, setup: ChatSetup): Scrub {
+  let digests: { revision?: string; set: Set<string> } = { set: new Set() };
+  return secretScrubber(
+    () => {
+      const state = core.daemon.fleetState();
+      if (state?.revision !== digests.revision)
+        digests = { revision: state?.revision, set: desiredSecretDigests(state) };
+      return digests.set;
+    },
+    () => setup.log.warn('chat: a Secret value was found in an outbound message and redacted'),
+  );
+}
+
+/** startChatRuntime builds the runtime and starts the notifier. */
+export function startChatRuntime(setup: ChatSetup, core: ChatCore): ChatRuntime {
+  const { settings, log } = setup;
+  const threads = openThreadStore(setup.stateDir);
+  const scrub = scrubFor(core, setup);
+  const { botToken, apiUrl } = settings.slack ?? {};
+  const interval = setup.perChannelIntervalMs;
+  const slack = botToken
+    ? new SlackClient({
+        token: botToken,
+        apiUrl,
+        scrub,
+        ...(interval !== undefined ? { perChannelIntervalMs: interval } : {}),
+      })
+    : undefined;
+  const retry = defaultRetryOptions();
+  const links = consoleLinks(settings.consoleUrl);
+  const interactive = Boolean(settings.slack?.signingSecret);
+  const groups = new GroupCache((g) => (slack ? slack.usergroupMembers(g) : Promise.resolve([])));
+  const decider: DeciderDeps | undefined = core.approvals && {
+    path: coreApprovalPath(core.approvals),
+    store: core.store,
+    approvers: settings.approvers,
+    clusterLabels: (name) => core.daemon.status().clusters.find((c) => c.name === name)?.labels ?? {},
+    groupMembers: (g) => groups.members(g),
+    threads,
+    ...(slack ? { slack } : {}),
+    interactive,
+    links,
+    log,
+    ...(core.onDecided ? { onDecided: core.onDecided } : {}),
+  };
+  const mattermostUrl = settings.mattermost?.webhookUrl;
+  const teamsUrl = settings.teams?.webhookUrl;
+  const notifier = new ChatNotifier({
+    daemon: core.daemon,
+    store: core.store,
+    ...(core.desk ? { desk: core.desk } : {}),
+    routes: settings.routes,
+    ...(slack ? { slack } : {}),
+    interactive,
+    webhooks: {
+      ...(mattermostUrl ? { mattermost: (m) => postMattermost(mattermostUrl, m, retry, scrub) } : {}),
+      ...(teamsUrl ? { teams: (m) => postTeams(teamsUrl, m, retry, scrub) } : {}),
+    },
+    threads,
+    links,
+    clusterLabel: setup.clusterLabel,
+    scrub,
+    log,
+  });
+  notifier.start();
+
+  const background = new Set<Promise<void>>();
+  return {
+    scrub,
+    interactive,
+    commands: {
+      daemon: core.daemon,
+      store: core.store,
+      ...(core.incidents ? { incidents: core.incidents } : {}),
+      links,
+      clusterLabel: setup.clusterLabel,
+    },
+    ...(decider ? { decider } : {}),
+    respond: (url, body) => respondTo(url, body, retry, scrub),
+    responseUrlOk: (url) => isAllowedResponseUrl(url, settings.responseUrlOrigins),
+    later(work) {
+      const run = work().catch((err) =>
+        log.error({ err: (err as Error).message }, 'chat: background work failed'),
+      );
+      background.add(run);
+      run.finally(() => background.delete(run));
+    },
+    async close() {
+      notifier.stop();
+      // Let decisions and notifications in flight finish (bounded), then close the thread store.
+      await Promise.race([
+        Promise.allSettled([...background, notifier.idle()]),
+        new Promise((resolve) => setTimeout(resolve, 10_000).unref()),
+      ]);
+      threads.close();
+    },
+  };
+}
