@@ -92,4 +92,18 @@ describe('supersedeApprovals', () => {
     expect(supersedeObject(store, 'c2', 'ConfigMap/ns/b', undefined, by)).toEqual([]);
     store.close();
   });
+
+  it('leaves an approval being applied alone: the object returning to sync does not make it stale', () => {
+    const store = openAuditStore(':memory:');
+    const a = store.queueApproval('rev1', held(drift('a', red)), drift('a', red));
+    const alice = { actor: 'alice', channel: 'console' };
+    expect(store.decideApproval(a.id, 'applying', alice)).toBe(true);
+    // A second approver cannot claim it again.
+    expect(store.decideApproval(a.id, 'applying', { actor: 'bob', channel: 'slack' })).toBe(false);
+    // The daemon sees the object in sync while the approval applies.
+    expect(supersedeObject(store, 'c1', 'ConfigMap/ns/a', drift('a', [], 'in-sync'), by)).toEqual([]);
+    expect(store.finishApproval(a.id, 'approved', alice)).toBe(true);
+    expect(store.approval(a.id)).toMatchObject({ state: 'approved', decidedBy: 'alice', channel: 'console' });
+    store.close();
+  });
 });

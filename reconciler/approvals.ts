@@ -105,6 +105,12 @@ export async function approveApproval(
   }
 
   if (!evaluation) return stale(deps, item, by, 'the object is in sync now');
+  // Claim it first (pending -> applying, atomically): a second approver, or the daemon seeing the
+  // object return to sync while this applies, can no longer decide it.
+  if (!store.decideApproval(id, 'applying', by)) {
+    const now = store.approval(id);
+    return { ok: false, reason: `approval ${id} is ${now?.state ?? 'gone'}, not pending` };
+  }
   const approved = {
     ...evaluation,
     decision: {
@@ -120,7 +126,7 @@ export async function approveApproval(
   });
   store.recordRemediation(state.revision, entry, `${by.actor} (${by.channel})`);
   const final = entry.error ? 'failed' : 'approved';
-  store.decideApproval(id, final, { ...by, ...(entry.error ? { note: entry.error } : {}) });
+  store.finishApproval(id, final, { ...by, ...(entry.error ? { note: entry.error } : {}) });
   const approval = store.approval(id) as Approval;
   return entry.error ? { ok: false, reason: entry.error } : { ok: true, approval, entry };
 }

@@ -27,7 +27,8 @@ export interface RemediationRecord {
 }
 
 /** ApprovalState is where a pending remediation stands. */
-export type ApprovalState = 'pending' | 'approved' | 'rejected' | 'stale' | 'failed';
+/** `applying` is an approved change being dry-run and applied (no one else may decide it then). */
+export type ApprovalState = 'pending' | 'applying' | 'approved' | 'rejected' | 'stale' | 'failed';
 
 /**
  * Approval is a remediation waiting for (or past) a human decision, bound to the exact change it
@@ -83,6 +84,13 @@ export interface AuditStore {
   decideApproval(
     id: string,
     state: Exclude<ApprovalState, 'pending'>,
+    by: { actor: string; channel: string; note?: string },
+    time?: Date,
+  ): boolean;
+  /** finishApproval records the outcome of an applying approval (approved or failed). */
+  finishApproval(
+    id: string,
+    state: 'approved' | 'failed',
     by: { actor: string; channel: string; note?: string },
     time?: Date,
   ): boolean;
@@ -290,6 +298,14 @@ export function openAuditStore(stateDir: string | ':memory:'): AuditStore {
       const result = db
         .prepare(
           `UPDATE approvals SET state = ?, decided_by = ?, decided_at = ?, channel = ?, note = ? WHERE id = ? AND state = 'pending'`,
+        )
+        .run(state, by.actor, time.toISOString(), by.channel, by.note ?? null, id);
+      return Number(result.changes) === 1;
+    },
+    finishApproval(id, state, by, time = new Date()) {
+      const result = db
+        .prepare(
+          `UPDATE approvals SET state = ?, decided_by = ?, decided_at = ?, channel = ?, note = ? WHERE id = ? AND state = 'applying'`,
         )
         .run(state, by.actor, time.toISOString(), by.channel, by.note ?? null, id);
       return Number(result.changes) === 1;

@@ -12,7 +12,9 @@ import { requireOperator } from '../auth/routes.ts';
 
 const listQuery = z
   .object({
-    state: z.enum(['pending', 'approved', 'rejected', 'stale', 'failed', 'all']).default('pending'),
+    state: z
+      .enum(['pending', 'applying', 'approved', 'rejected', 'stale', 'failed', 'all'])
+      .default('pending'),
     limit: z.coerce.number().int().min(1).max(1000).default(200),
   })
   .strict();

@@ -119,7 +119,7 @@ export interface ChangeSetEntry extends ObjectRef {
 }
 
 /** ApprovalState is where a held remediation stands. */
-export type ApprovalState = 'pending' | 'approved' | 'rejected' | 'stale' | 'failed';
+export type ApprovalState = 'pending' | 'applying' | 'approved' | 'rejected' | 'stale' | 'failed';
 
 /** Approval is a remediation waiting for (or past) a human decision. */
 export interface Approval {
