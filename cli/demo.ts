@@ -127,6 +127,7 @@ trueup demo is running — 3 local clusters, watched by trueup serve${remediate 
 
   fleet repo   ${repo}
   kubeconfig   ${kubeconfig}   (contexts: ${demoClusters.join(', ')})
+  console      ${url}/   (no login in the demo; open it in a browser)
   daemon       ${url}/api/v1/status   ${url}/api/v1/drifts   ${url}/api/v1/history   ${url}/metrics
 
 Try, in another terminal:
