@@ -55,6 +55,25 @@ export async function ensureClusterBinaries(log: (msg: string) => void = () => {
   return { kubeApiserver, etcd: etcdBin, kubernetesVersion: k8s, etcdVersion: etcd };
 }
 
+/**
+ * ensureHelmBinary returns the cached helm v3 CLI (for the chart tests), building it with Go first;
+ * `HELM_BIN` points at an existing binary instead. `bin-src/helm/go.mod` pins helm.sh/helm/v3 as a tool.
+ */
+export async function ensureHelmBinary(log: (msg: string) => void = () => {}): Promise<string> {
+  if (process.env.HELM_BIN) return process.env.HELM_BIN;
+  const version = await pinnedVersion('helm', /^\s*helm\.sh\/helm\/v3 (v\S+)/m);
+  // As helm's Makefile stamps it: its version, and the default --kube-version from its client-go.
+  const minor = (await pinnedVersion('helm', /^\s*k8s\.io\/client-go (v\S+)/m)).split('.')[1];
+  const ldflags = [
+    `-X helm.sh/helm/v3/internal/version.version=${version}`,
+    ...['pkg/lint/rules', 'pkg/chartutil'].flatMap((pkg) => [
+      `-X helm.sh/helm/v3/${pkg}.k8sVersionMajor=1`,
+      `-X helm.sh/helm/v3/${pkg}.k8sVersionMinor=${minor}`,
+    ]),
+  ];
+  return buildCached({ name: 'helm', version, pkg: 'helm.sh/helm/v3/cmd/helm', ldflags, log });
+}
+
 async function pinnedVersion(module: string, pattern: RegExp): Promise<string> {
   const goMod = await readFile(join(binSrc, module, 'go.mod'), 'utf8');
   const version = pattern.exec(goMod)?.[1];
@@ -132,8 +151,9 @@ function runGo(args: string[], cwd: string): Promise<void> {
   });
 }
 
-// `node test/cluster/binaries.ts` builds both binaries and prints where they are.
+// `node test/cluster/binaries.ts` builds the binaries (apiserver, etcd, helm) and prints where they are.
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const bins = await ensureClusterBinaries((msg) => console.error(msg));
-  console.log(JSON.stringify(bins, null, 2));
+  const log = (msg: string) => console.error(msg);
+  const bins = await ensureClusterBinaries(log);
+  console.log(JSON.stringify({ ...bins, helm: await ensureHelmBinary(log) }, null, 2));
 }

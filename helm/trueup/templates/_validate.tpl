@@ -1,0 +1,31 @@
+{{/*
+trueup.validate fails the render with a message naming the value, for rules that span several
+values (values.schema.json checks each value on its own).
+*/}}
+{{- define "trueup.validate" -}}
+{{- $v := .Values }}
+{{- if $v.controller.enabled }}
+{{- if not $v.repo.url }}
+{{- fail "repo.url: set the fleet repo's git URL (https://…, ssh://… or git@host:path)" }}
+{{- end }}
+{{- if regexMatch "^[a-zA-Z][a-zA-Z0-9+.-]*://[^/@:]*:[^/@]*@" $v.repo.url }}
+{{- fail "repo.url: carries a password or token; put it in the Secret named by repo.credentials.existingSecret (a URL shows in the pod spec and in logs)" }}
+{{- end }}
+{{- if and (not $v.localCluster.enabled) (not $v.remoteClusters) }}
+{{- fail "localCluster.enabled is false and remoteClusters is empty: trueup needs at least one cluster" }}
+{{- end }}
+{{- end }}
+{{- if and (eq $v.rbac.scope "namespaced") (not $v.rbac.namespaces) }}
+{{- fail "rbac.namespaces: list the namespaces the fleet targets on this cluster when rbac.scope is namespaced" }}
+{{- end }}
+{{- $seen := dict }}
+{{- range $v.remoteClusters }}
+{{- if or (hasKey $seen .name) (and $v.localCluster.enabled (eq .name "in-cluster")) }}
+{{- fail (printf "remoteClusters: the name %q is used twice (in-cluster is the local cluster's)" .name) }}
+{{- end }}
+{{- $_ := set $seen .name true }}
+{{- end }}
+{{- if and $v.ingress.enabled (not $v.ingress.hosts) }}
+{{- fail "ingress.hosts: give at least one host when ingress.enabled is true" }}
+{{- end }}
+{{- end }}
