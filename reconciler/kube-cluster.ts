@@ -398,7 +398,8 @@ export function toLiveObject(cluster: string, kind: ManagedKind, raw: V1ConfigMa
   };
 }
 
-async function guarded<T>(
+/** guarded runs one request with a timeout and turns its failure into a KubeError. */
+export async function guarded<T>(
   cluster: string,
   what: string,
   timeoutMs: number,
@@ -429,7 +430,7 @@ async function guarded<T>(
 }
 
 /** toKubeError turns a client-node failure into a KubeError that names the request. */
-function toKubeError(cluster: string, what: string, err: unknown): KubeError {
+export function toKubeError(cluster: string, what: string, err: unknown): KubeError {
   if (err instanceof KubeError) return err;
   if (err instanceof ApiException) {
     const status = err.code;
