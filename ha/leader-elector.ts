@@ -86,7 +86,7 @@ export class LeaderElector {
     try {
       const lease = await api.get(name);
       if (lease?.holder === identity)
-        await api.replace(name, lease.resourceVersion, releasedSpec(lease, this.#now()));
+        await api.replace(name, lease.resourceVersion, releasedSpec(lease, this.#now()), lease.labels);
       log.info({ lease: name, identity }, 'leader lease released');
     } catch (err) {
       log.warn({ lease: name, err: (err as Error).message }, 'could not release the leader lease');
@@ -127,7 +127,7 @@ export class LeaderElector {
         const written =
           decision.action === 'create'
             ? await api.create(name, decision.spec)
-            : await api.replace(name, decision.resourceVersion, decision.spec);
+            : await api.replace(name, decision.resourceVersion, decision.spec, lease?.labels ?? {});
         this.#observed = { resourceVersion: written.resourceVersion, at: sent };
         this.#renewedAt = sent;
         this.#holder = identity;

@@ -19,12 +19,15 @@ export interface LeaseApi {
   list(labels: Record<string, string>): Promise<LeaseRecord[]>;
   /** create creates a lease; 409 (conflict) when another replica created it first. */
   create(name: string, spec: LeaseSpec, labels?: Record<string, string>): Promise<LeaseRecord>;
-  /** replace writes a lease only if it is still at resourceVersion; 409 (conflict) otherwise. */
+  /**
+   * replace writes a lease only if it is still at resourceVersion; 409 (conflict) otherwise. It
+   * replaces the whole object: labels not given are removed.
+   */
   replace(
     name: string,
     resourceVersion: string,
     spec: LeaseSpec,
-    labels?: Record<string, string>,
+    labels: Record<string, string>,
   ): Promise<LeaseRecord>;
   /** delete deletes a lease only if it is still at resourceVersion. */
   delete(name: string, resourceVersion: string): Promise<void>;

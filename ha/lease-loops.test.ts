@@ -71,7 +71,8 @@ function memoryLeases() {
         async replace(name, resourceVersion, spec, labels) {
           await gate();
           if (leases.get(name)?.resourceVersion !== resourceVersion) throw conflict(name);
-          return write(name, spec, labels ?? leases.get(name)?.labels);
+          // A replace writes the whole object, labels included, as on the apiserver.
+          return write(name, spec, labels);
         },
         async delete(name, resourceVersion) {
           await gate();

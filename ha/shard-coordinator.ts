@@ -234,8 +234,12 @@ export class ShardCoordinator {
       return true;
     } catch (err) {
       // A conflict is another replica's write winning the race for this Lease: not an error.
-      if (!(err instanceof KubeError && err.reason === 'conflict'))
-        log.warn({ lease: name, err: (err as Error).message }, 'sharding: lease write failed');
+      if (err instanceof KubeError && err.reason === 'conflict')
+        log.debug(
+          { lease: name, action: decision.action },
+          'sharding: another replica wrote the lease first',
+        );
+      else log.warn({ lease: name, err: (err as Error).message }, 'sharding: lease write failed');
       return false;
     }
   }
@@ -265,7 +269,7 @@ export class ShardCoordinator {
     try {
       const lease = await api.get(name);
       if (lease?.holder === identity)
-        await api.replace(name, lease.resourceVersion, releasedSpec(lease, this.#now()));
+        await api.replace(name, lease.resourceVersion, releasedSpec(lease, this.#now()), lease.labels);
     } catch (err) {
       log.warn({ lease: name, err: (err as Error).message }, 'sharding: could not release a lease');
     }

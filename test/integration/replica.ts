@@ -5,6 +5,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -89,12 +90,29 @@ export async function startReplica(identity: string, args: string[]): Promise<Re
 /** appliedIn lists the changes a replica's audit store says it applied (not held, not failed) to one object. */
 export function appliedIn(
   stateDir: string,
-  q: { cluster: string; namespace: string; name: string },
+  q: { cluster: string; namespace: string; name: string; since?: string },
 ): RemediationRecord[] {
   const store = openAuditStore(stateDir);
   try {
-    return store.remediations(q).filter((r) => r.entry.action !== 'skipped' && !r.entry.error);
+    return store
+      .remediations(q)
+      .filter((r) => !['skipped', 'unchanged'].includes(r.entry.action) && !r.entry.error);
   } finally {
     store.close();
+  }
+}
+
+/** keepLogs writes each replica's log next to its state dir and says where (for a failed test). */
+export function keepLogs(replicas: Replica[]): void {
+  for (const r of replicas) {
+    const file = join(r.stateDir, 'serve.log');
+    writeFileSync(
+      file,
+      r
+        .lines()
+        .map((l) => JSON.stringify(l))
+        .join('\n'),
+    );
+    console.error(`${r.identity}: log kept in ${file}`);
   }
 }
