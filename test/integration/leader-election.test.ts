@@ -103,6 +103,16 @@ describe('two trueup serve processes with --leader-elect', () => {
       `trueup_leader{identity="${follower.identity}"} 0`,
     );
 
+    // The follower's API is read-only for the clusters: remediate-now names the leader.
+    const refused = await follower.post(`/api/v1/objects/${first}/${ns}/ConfigMap/app/remediate`);
+    expect(refused).toMatchObject({
+      status: 409,
+      body: {
+        ok: false,
+        reason: `this replica (${follower.identity}) does not own cluster ${first}; ${leader.identity} does`,
+      },
+    });
+
     // The leader created the object; a kubectl edit is put back once, by the leader only.
     await eventually('app created', async () => ((await color()) === 'blue' ? true : undefined));
     const eventsBefore = await remediatedEvents();

@@ -22,8 +22,10 @@ export interface Replica {
   child: ChildProcess;
   /** lines are the pino log lines so far, parsed. */
   lines(): { msg?: string; [field: string]: unknown }[];
-  /** api GETs a path of the replica's API (with a viewer token) and parses the JSON. */
+  /** api GETs a path of the replica's API (with an operator token) and parses the JSON. */
   api<T = Record<string, unknown>>(path: string): Promise<T>;
+  /** post POSTs to a path of the replica's API and returns the status and the parsed JSON. */
+  post(path: string, body?: unknown): Promise<{ status: number; body: Record<string, unknown> }>;
   /** kill sends a signal and waits for the process to end. */
   kill(signal: NodeJS.Signals): Promise<void>;
 }
@@ -35,7 +37,7 @@ export async function startReplica(identity: string, args: string[]): Promise<Re
     process.execPath,
     [bin, 'serve', '--listen', '127.0.0.1:0', '--state-dir', stateDir, ...args],
     {
-      env: { ...process.env, POD_NAME: identity, TRUEUP_CONSOLE_TOKENS: `tester:viewer:${token}` },
+      env: { ...process.env, POD_NAME: identity, TRUEUP_CONSOLE_TOKENS: `tester:operator:${token}` },
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );
@@ -79,6 +81,14 @@ export async function startReplica(identity: string, args: string[]): Promise<Re
     async api(path) {
       const res = await fetch(`${url}${path}`, { headers: { authorization: `Bearer ${token}` } });
       return (await res.json()) as never;
+    },
+    async post(path, body = {}) {
+      const res = await fetch(`${url}${path}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      return { status: res.status, body: (await res.json()) as Record<string, unknown> };
     },
     async kill(signal) {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
