@@ -402,7 +402,8 @@ export class Daemon {
     if (rt.draining) {
       const done = rt.draining;
       this.#retiring.add(done);
-      void done.finally(() => this.#retiring.delete(done));
+      const forget = () => this.#retiring.delete(done);
+      done.then(forget, forget);
     }
     // Another replica reports on it now: no stale figures from this one.
     this.#deps.metrics.driftedObjects.remove({ cluster: name });
