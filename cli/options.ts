@@ -98,6 +98,16 @@ export interface ServeOptions extends RunOptions {
   consoleUrl?: string;
   slackChannel?: string;
   chatApprovers?: string[];
+  /** leaderElect: only the replica holding the leader Lease works (cli/serve-ha.ts). */
+  leaderElect?: boolean;
+  /** shards: 'auto' shares the fleet's clusters among the replicas by per-cluster Leases. */
+  shards?: string;
+  leaseCluster?: string;
+  leaseNamespace?: string;
+  leaseName?: string;
+  leaseDuration?: number;
+  /** identity names this replica in Leases (default POD_NAME, else hostname-pid; no flag). */
+  identity?: string;
 }
 
 /** addServeOptions adds serve's options (also used by demo). */
@@ -139,6 +149,18 @@ export function addServeOptions(command: Command): Command {
       '--chat-approvers <slack-id...>',
       'Slack users (U…) or user groups (S…) who may approve from chat',
     )
+    .option(
+      '--leader-elect',
+      'with several replicas: only the holder of the leader Lease watches and remediates',
+    )
+    .option('--shards <mode>', 'auto: share the clusters among the replicas, one Lease per cluster')
+    .option(
+      '--lease-cluster <context>',
+      'kubeconfig context holding the Leases (default: in-cluster, else current)',
+    )
+    .option('--lease-namespace <ns>', 'namespace of the Leases (default: $POD_NAMESPACE, else trueup)')
+    .option('--lease-name <name>', 'the leader Lease, and the prefix of the sharding Leases', 'trueup')
+    .option('--lease-duration <seconds>', 'how long a Lease lasts without renewal', (v) => Number(v), 15)
     .option('--log-level <level>', 'pino log level', 'info');
 }
 

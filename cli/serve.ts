@@ -21,6 +21,7 @@ import { UsageError } from './errors.ts';
 import { clusterAccessFactory } from './fleet-run.ts';
 import type { ServeOptions } from './options.ts';
 import { desiredStateBuilder, openGitSource } from './repo-source.ts';
+import { setupReplicas } from './serve-ha.ts';
 
 /** RunningServer is a started daemon with its HTTP server. */
 export interface RunningServer {
@@ -45,6 +46,8 @@ export async function startServe(options: ServeOptions, log?: Logger): Promise<R
   const source = openGitSource(options);
   const store = openAuditStore(options.stateDir);
   const metrics = createMetrics();
+  // With --leader-elect or --shards, every cluster write first checks that this replica owns it.
+  const replicas = setupReplicas(options, logger, metrics.registry);
   const cycle = {
     ...defaultCycleOptions(),
     fieldManager: options.fieldManager,
@@ -56,12 +59,13 @@ export async function startServe(options: ServeOptions, log?: Logger): Promise<R
   const daemon = new Daemon({
     source,
     buildState: await desiredStateBuilder(),
-    access: clusterAccessFactory(options),
+    access: replicas.guardAccess(clusterAccessFactory(options)),
     store,
     metrics,
     log: logger,
     options: cycle,
   });
+  replicas.attach(daemon);
   const incidents = openIncidentStore(options.stateDir);
   const investigation = investigationDeps({
     options,
@@ -109,7 +113,7 @@ export async function startServe(options: ServeOptions, log?: Logger): Promise<R
         if (!state) throw new Error('the fleet repo has not been read yet');
         return state;
       },
-      access: clusterAccessFactory(options),
+      access: replicas.guardAccess(clusterAccessFactory(options), { refuseEarly: true }),
       options: cycle,
     },
     git: source,
@@ -137,6 +141,7 @@ export async function startServe(options: ServeOptions, log?: Logger): Promise<R
   );
 
   await daemon.start();
+  replicas.start();
   const resync = cron.schedule(options.resync, () => {
     daemon.resync().catch((err) => logger.error({ err: (err as Error).message }, 'resync failed'));
   });
@@ -156,6 +161,7 @@ export async function startServe(options: ServeOptions, log?: Logger): Promise<R
         daemon.stop();
         // A remediation in flight finishes (and is recorded) before the store closes.
         await daemon.drained();
+        await replicas.stop();
         await app.close();
         await desk.idle();
         incidents.close();

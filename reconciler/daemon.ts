@@ -73,6 +73,30 @@ export interface ClusterStatus {
   drifted: number;
 }
 
+/**
+ * ReplicaStatus says, when several replicas share the fleet (leader election or sharding), who this
+ * replica is, which clusters it owns and who owns the rest.
+ */
+export interface ReplicaStatus {
+  identity: string;
+  mode: 'leader-election' | 'sharding';
+  /** leader (leader election): whether this replica leads; leaderIdentity: who does (null: nobody). */
+  leader?: boolean;
+  leaderIdentity?: string | null;
+  /** owned are the clusters this replica watches and remediates. */
+  owned: string[];
+  /** sharding: this replica's fair share, the live replicas, and each cluster's owner (null: nobody). */
+  share?: number;
+  replicas?: string[];
+  owners?: Record<string, string | null>;
+}
+
+/** Ownership restricts a daemon to the clusters this replica owns (see Daemon.own). */
+export interface Ownership {
+  owns(cluster: string): boolean;
+  describe(): ReplicaStatus;
+}
+
 /** DaemonStatus is the daemon's state for health checks and the API. */
 export interface DaemonStatus {
   revision?: string;
@@ -80,6 +104,8 @@ export interface DaemonStatus {
   ready: boolean;
   clusters: ClusterStatus[];
   errors: RepoError[];
+  /** replica, with leader election or sharding: what this replica owns (the clusters above are those). */
+  replica?: ReplicaStatus;
 }
 
 interface ClusterRuntime {
@@ -95,6 +121,8 @@ interface ClusterRuntime {
   drifts: Map<string, Evaluation>;
   queue: Set<string>;
   draining?: Promise<void>;
+  /** stopped: this replica gave the cluster up (or the fleet dropped it); nothing more is queued. */
+  stopped?: boolean;
 }
 
 /** Daemon runs the watch-detect-remediate loop. */
@@ -114,6 +142,10 @@ export class Daemon {
   #clusters = new Map<string, ClusterRuntime>();
   #listeners = new Set<(event: DaemonEvent) => void>();
   #stopped = false;
+  /** #ownership, with several replicas, limits the clusters watched to those this replica owns. */
+  #ownership?: Ownership;
+  /** #retiring are remediations still finishing on clusters given up. */
+  #retiring = new Set<Promise<void>>();
 
   constructor(deps: DaemonDeps) {
     this.#deps = deps;
@@ -182,7 +214,17 @@ export class Daemon {
 
   /** drained resolves when no remediation is running (after stop, before the store closes). */
   async drained(): Promise<void> {
-    await Promise.all([...this.#clusters.values()].map((rt) => rt.draining));
+    await Promise.all([...[...this.#clusters.values()].map((rt) => rt.draining), ...this.#retiring]);
+  }
+
+  /**
+   * own limits the daemon to the clusters this replica owns (leader election: all or none; sharding:
+   * those whose Lease it holds) and starts or stops watching clusters to match. Writes are refused
+   * separately, right before each request (ha/write-guard.ts); this stops the work itself.
+   */
+  own(ownership: Ownership): void {
+    this.#ownership = ownership;
+    if (this.#state && !this.#stopped) this.#syncClusters(this.#state);
   }
 
   /** onEvent subscribes to the daemon's changes; it returns the unsubscribe function. */
@@ -212,6 +254,14 @@ export class Daemon {
   async remediateNow(
     ref: ObjectRef,
   ): Promise<{ ok: true; entry: ChangeSetEntry } | { ok: false; reason: string }> {
+    if (this.#ownership && !this.#ownership.owns(ref.cluster)) {
+      const owner = this.#ownership.describe();
+      const by = owner.owners?.[ref.cluster] ?? owner.leaderIdentity;
+      return {
+        ok: false,
+        reason: `this replica (${owner.identity}) does not own cluster ${ref.cluster}; ${by ? `${by} does` : 'nobody does right now'}`,
+      };
+    }
     const rt = this.#clusters.get(ref.cluster);
     const key = objectKey(ref);
     const evaluation = rt?.drifts.get(key);
@@ -296,6 +346,7 @@ export class Daemon {
       ready: this.#state !== undefined && clusters.every((c) => c.synced || c.error !== undefined),
       clusters,
       errors: this.#state?.errors ?? [],
+      ...(this.#ownership ? { replica: this.#ownership.describe() } : {}),
     };
   }
 
@@ -323,23 +374,40 @@ export class Daemon {
     this.#emit({ type: 'status' });
     for (const e of state.errors)
       log.warn({ revision: state.revision, file: e.file, line: e.line, cluster: e.cluster }, e.message);
+    this.#syncClusters(state, true);
+  }
 
-    const wanted = new Map((state.fleet?.clusters ?? []).map((c) => [c.name, c]));
-    for (const [name, rt] of this.#clusters) {
-      if (!wanted.has(name)) {
-        rt.watch.stop();
-        this.#clusters.delete(name);
-      }
-    }
+  /** #syncClusters watches the fleet's clusters this replica owns, and only those. */
+  #syncClusters(state: FleetState, reevaluate = false): void {
+    const owns = (name: string) => this.#ownership?.owns(name) ?? true;
+    const wanted = new Map((state.fleet?.clusters ?? []).filter((c) => owns(c.name)).map((c) => [c.name, c]));
+    for (const [name, rt] of this.#clusters) if (!wanted.has(name)) this.#stopCluster(rt);
     for (const [name, cluster] of wanted) {
       const existing = this.#clusters.get(name);
       if (existing && JSON.stringify(existing.cluster) === JSON.stringify(cluster)) {
-        this.#evaluateAll(existing);
+        if (reevaluate) this.#evaluateAll(existing);
       } else {
-        existing?.watch.stop();
+        if (existing) this.#stopCluster(existing);
         this.#startCluster(cluster);
       }
     }
+    this.#emit({ type: 'status' });
+  }
+
+  #stopCluster(rt: ClusterRuntime): void {
+    const name = rt.cluster.name;
+    rt.stopped = true;
+    rt.watch.stop();
+    if (this.#clusters.get(name) === rt) this.#clusters.delete(name);
+    if (rt.draining) {
+      const done = rt.draining;
+      this.#retiring.add(done);
+      const forget = () => this.#retiring.delete(done);
+      done.then(forget, forget);
+    }
+    // Another replica reports on it now: no stale figures from this one.
+    this.#deps.metrics.driftedObjects.remove({ cluster: name });
+    this.#deps.metrics.clusterReachable.remove({ cluster: name });
   }
 
   #startCluster(cluster: FleetCluster): void {
@@ -416,6 +484,7 @@ export class Daemon {
 
   /** #evaluate recomputes one object's drift; new drift is recorded and, when allowed, queued for remediation. */
   #evaluate(rt: ClusterRuntime, key: string): void {
+    if (rt.stopped) return;
     const state = this.#state?.clusters.find((c) => c.cluster.name === rt.cluster.name);
     if (!state || !this.#state) return;
     const { fieldManager, remediate, dryRun } = this.#deps.options;
@@ -525,6 +594,7 @@ export class Daemon {
   }
 
   #enqueue(rt: ClusterRuntime, key: string): void {
+    if (rt.stopped) return;
     rt.queue.add(key);
     if (rt.draining) return;
     rt.draining = this.#drain(rt).finally(() => {
@@ -534,7 +604,7 @@ export class Daemon {
 
   async #drain(rt: ClusterRuntime): Promise<void> {
     const { store, metrics, log, options } = this.#deps;
-    while (rt.queue.size > 0 && !this.#stopped) {
+    while (rt.queue.size > 0 && !this.#stopped && !rt.stopped) {
       const key = rt.queue.values().next().value as string;
       rt.queue.delete(key);
       const evaluation = rt.drifts.get(key);

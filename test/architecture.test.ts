@@ -8,6 +8,8 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 
 const core = [
+  'ha/lease.ts',
+  'ha/shards.ts',
   'reconciler/attribution.ts',
   'reconciler/desired-state.ts',
   'reconciler/fleet-state.ts',
