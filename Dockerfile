@@ -38,6 +38,7 @@ COPY --from=build /src/reconciler ./reconciler
 COPY --from=build /src/policies ./policies
 COPY --from=build /src/diagnose ./diagnose
 COPY --from=build /src/web ./web
+COPY --from=build /src/ha ./ha
 ENV NODE_ENV=production HOME=/tmp
 USER 1000:1000
 EXPOSE 8080
