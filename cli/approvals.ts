@@ -52,7 +52,7 @@ export async function approveCommand(id: string, options: ApproveOptions): Promi
   const store = openAuditStore(options.stateDir);
   try {
     const source = openGitSource(options);
-    const build = await desiredStateBuilder();
+    const build = await desiredStateBuilder(options);
     const outcome = await approveApproval(
       {
         store,

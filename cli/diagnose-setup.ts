@@ -21,7 +21,9 @@ import type { RunOptions } from './options.ts';
 
 /** DiagnoseSetup are the inputs of investigationDeps. */
 export interface DiagnoseSetup {
-  options: Pick<RunOptions, 'kubeconfig' | 'fieldManager' | 'timeout'> & { clusterLabel?: string };
+  options: Pick<RunOptions, 'kubeconfig' | 'fieldManager' | 'timeout' | 'namespaces'> & {
+    clusterLabel?: string;
+  };
   state: () => FleetState | undefined;
   store: AuditStore;
   git: Pick<GitSource, 'log' | 'blame'>;
@@ -82,6 +84,7 @@ export function investigationDeps(setup: DiagnoseSetup): InvestigationDeps {
       a = kubeClusterAccess(kubeConfig, name, contextOf(cluster), {
         fieldManager: setup.options.fieldManager,
         timeoutMs,
+        ...(setup.options.namespaces ? { namespaces: setup.options.namespaces } : {}),
       });
       accesses.set(key, a);
     }

@@ -21,7 +21,7 @@ export interface FleetRun {
 
 /** clusterAccessFactory loads the kubeconfig and returns cluster -> ClusterAccess. */
 export function clusterAccessFactory(
-  options: Pick<RunOptions, 'kubeconfig' | 'fieldManager' | 'timeout'>,
+  options: Pick<RunOptions, 'kubeconfig' | 'fieldManager' | 'timeout' | 'namespaces'>,
 ): (cluster: FleetCluster) => ClusterAccess {
   const kubeConfig = new KubeConfig();
   try {
@@ -36,6 +36,7 @@ export function clusterAccessFactory(
     kubeClusterAccess(kubeConfig, cluster.name, contextOf(cluster), {
       fieldManager: options.fieldManager,
       timeoutMs: options.timeout * 1000,
+      ...(options.namespaces ? { namespaces: options.namespaces } : {}),
     });
 }
 
@@ -44,7 +45,7 @@ export async function loadFleetRun(options: RunOptions): Promise<FleetRun> {
   const source = openGitSource(options);
   const synced = await source.sync();
   if (!synced.snapshot) throw new UsageError(synced.error?.message ?? `cannot read ${source.repo}`);
-  const state = await (await desiredStateBuilder())(synced.snapshot);
+  const state = await (await desiredStateBuilder(options))(synced.snapshot);
   const names = state.fleet?.clusters.map((c) => c.name) ?? [];
   const unknown = (options.cluster ?? []).filter((c) => !names.includes(c));
   if (unknown.length > 0) {

@@ -14,6 +14,8 @@ export interface RunOptions {
   cacheDir?: string;
   fieldManager: string;
   timeout: number;
+  /** namespaces limits trueup to these namespaces on every cluster (a Role per namespace suffices). */
+  namespaces?: string[];
 }
 
 /** OutputOptions choose text or JSON output. */
@@ -52,7 +54,11 @@ export function addRepoOptions(command: Command): Command {
   );
   return addCacheDirOption(withKubeconfig)
     .option('--field-manager <name>', 'server-side apply field manager', 'trueup')
-    .option('--timeout <seconds>', 'per-request timeout against each cluster', (v) => Number(v), 15);
+    .option('--timeout <seconds>', 'per-request timeout against each cluster', (v) => Number(v), 15)
+    .option(
+      '--namespaces <ns...>',
+      'only these namespaces on every cluster: list and watch per namespace (for namespaced RBAC)',
+    );
 }
 
 /** addRunOptions adds the options of the one-shot commands (diff, reconcile). */

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import type { Document } from 'yaml';
 import { buildFleetState, type FleetState } from '../reconciler/fleet-state.ts';
 import { GitSource, type RepoSnapshot } from '../reconciler/git-source.ts';
+import { scopeToNamespaces } from '../reconciler/namespace-scope.ts';
 import { decryptSopsDocuments } from '../reconciler/sops.ts';
 import { loadAgeIdentities } from '../reconciler/sops-keys.ts';
 import { UsageError } from './errors.ts';
@@ -30,8 +31,13 @@ export function openGitSource(
   });
 }
 
-/** desiredStateBuilder returns snapshot -> desired state, decrypting SOPS with the age keys from the environment. */
-export async function desiredStateBuilder(): Promise<(snapshot: RepoSnapshot) => Promise<FleetState>> {
+/**
+ * desiredStateBuilder returns snapshot -> desired state, decrypting SOPS with the age keys from the
+ * environment; with --namespaces, objects declared elsewhere become repo errors (namespace-scope.ts).
+ */
+export async function desiredStateBuilder(
+  options: Pick<RunOptions, 'namespaces'> = {},
+): Promise<(snapshot: RepoSnapshot) => Promise<FleetState>> {
   const identities = await loadAgeIdentities().catch((err: Error) => {
     throw new UsageError(err.message);
   });
@@ -39,5 +45,6 @@ export async function desiredStateBuilder(): Promise<(snapshot: RepoSnapshot) =>
     identities.length > 0
       ? { decryptSops: (docs: Document[]) => decryptSopsDocuments(docs, identities) }
       : {};
-  return (snapshot) => buildFleetState(snapshot, decrypt);
+  const namespaces = options.namespaces ?? [];
+  return async (snapshot) => scopeToNamespaces(await buildFleetState(snapshot, decrypt), namespaces);
 }

@@ -58,7 +58,7 @@ export async function startServe(options: ServeOptions, log?: Logger): Promise<R
   };
   const daemon = new Daemon({
     source,
-    buildState: await desiredStateBuilder(),
+    buildState: await desiredStateBuilder(options),
     access: replicas.guardAccess(clusterAccessFactory(options)),
     store,
     metrics,

@@ -16,6 +16,7 @@ import {
 } from '@kubernetes/client-node';
 import { KubeError, kubeCall, kubeErrorOf } from './kube-errors.ts';
 import type { LiveObject, ManagedKind, ObjectRef } from './model.ts';
+import { listNamespaces, watchNamespaces } from './namespaced-watch.ts';
 import { type ApplyManifest, jsonPointer } from './plan.ts';
 import { digestOf } from './secret-value.ts';
 
@@ -24,7 +25,10 @@ export interface ClusterAccess {
   readonly name: string;
   /** listObjects lists every ConfigMap and Secret (Secret values as digests). */
   listObjects(): Promise<LiveObject[]>;
-  /** listKind lists one kind cluster-wide, with the list's resourceVersion for a watch to start from. */
+  /**
+   * listKind lists one kind cluster-wide (or in the namespaces it is limited to), with the list's
+   * resourceVersion (opaque) for a watch to start from.
+   */
   listKind(kind: ManagedKind): Promise<{ objects: LiveObject[]; resourceVersion: string }>;
   /**
    * watchKind streams changes of one kind from resourceVersion until stopped or the stream ends;
@@ -77,6 +81,11 @@ export interface KubeClusterOptions {
   fieldManager: string;
   /** timeoutMs bounds every request; default 15 s. */
   timeoutMs?: number;
+  /**
+   * namespaces limits every list, watch and request to these namespaces (for an identity granted a
+   * Role per namespace); unset or empty: cluster-wide.
+   */
+  namespaces?: readonly string[];
 }
 
 /** watchTimeoutSeconds is how long one watch request lasts before it is resumed. */
@@ -99,6 +108,93 @@ export function kubeClusterAccess(
   const dry = (dryRun: boolean) => (dryRun ? 'All' : undefined);
   const jsonPatch = setHeaderOptions('Content-Type', PatchStrategy.JsonPatch);
   const describe = (ref: ObjectRef) => `${ref.kind} ${ref.namespace}/${ref.name}`;
+  const namespaces = options.namespaces?.length ? options.namespaces : undefined;
+  // Outside --namespaces trueup has no permission: say so instead of sending a request bound to be denied.
+  const checkScope = (what: string, namespace: string) => {
+    if (!namespaces || namespaces.includes(namespace)) return;
+    throw new KubeError({
+      cluster,
+      what,
+      reason: 'forbidden',
+      detail: `namespace ${namespace} is not in --namespaces (${namespaces.join(', ')})`,
+    });
+  };
+  const listIn = async (kind: ManagedKind, namespace: string | undefined) => {
+    const where = namespace === undefined ? '' : ` in namespace ${namespace}`;
+    const { items, resourceVersion } = await call(`list ${kind}s${where}`, () =>
+      listAll<V1ConfigMap | V1Secret>((cont) => {
+        const page = { limit: 500, _continue: cont };
+        if (namespace !== undefined) {
+          return kind === 'ConfigMap'
+            ? core.listNamespacedConfigMap({ namespace, ...page })
+            : core.listNamespacedSecret({ namespace, ...page });
+        }
+        return kind === 'ConfigMap'
+          ? core.listConfigMapForAllNamespaces(page)
+          : core.listSecretForAllNamespaces(page);
+      }),
+    );
+    return { objects: items.map((o) => toLiveObject(cluster, kind, o)), resourceVersion };
+  };
+
+  const watchIn = async (
+    kind: ManagedKind,
+    namespace: string | undefined,
+    resourceVersion: string,
+    handlers: WatchHandlers,
+  ): Promise<() => void> => {
+    let stopped = false;
+    let finished = false;
+    const finish = (error?: KubeError) => {
+      if (finished) return;
+      finished = true;
+      handlers.onDone(stopped ? undefined : error);
+    };
+    const base = namespace === undefined ? '/api/v1' : `/api/v1/namespaces/${namespace}`;
+    const path = `${base}/${kind === 'ConfigMap' ? 'configmaps' : 'secrets'}`;
+    const what = `watch ${kind}s${namespace === undefined ? '' : ` in namespace ${namespace}`}`;
+    const controller = await watcher
+      .watch(
+        path,
+        // The server ends the watch before client-node's 30 s inactivity timeout; it resumes from here.
+        { resourceVersion, allowWatchBookmarks: true, timeoutSeconds: watchTimeoutSeconds },
+        (type, obj) => {
+          if (type === 'BOOKMARK')
+            return handlers.onProgress(obj?.metadata?.resourceVersion ?? resourceVersion);
+          if (type === 'ERROR') {
+            const reason = obj?.code === 410 ? 'gone' : 'other';
+            return finish(
+              new KubeError({
+                cluster,
+                what,
+                reason,
+                status: obj?.code,
+                detail: obj?.message ?? 'watch error',
+              }),
+            );
+          }
+          // The object is converted (Secret values to digests) before anything else sees it.
+          const live = toLiveObject(cluster, kind, obj);
+          handlers.onChange(type as WatchEventType, live);
+          handlers.onProgress(live.resourceVersion);
+        },
+        (err) =>
+          finish(
+            err
+              ? kubeErrorOf(cluster, what, err)
+              : new KubeError({ cluster, what, reason: 'other', detail: 'watch closed by the server' }),
+          ),
+      )
+      .catch((err) => {
+        finish(kubeErrorOf(cluster, what, err));
+        return undefined;
+      });
+    return () => {
+      stopped = true;
+      controller?.abort();
+      finish();
+    };
+  };
 
   return {
     name: cluster,
@@ -107,68 +203,15 @@ export function kubeClusterAccess(
       return [...configMaps.objects, ...secrets.objects];
     },
     async listKind(kind) {
-      const { items, resourceVersion } = await call(`list ${kind}s`, () =>
-        listAll<V1ConfigMap | V1Secret>((cont) =>
-          kind === 'ConfigMap'
-            ? core.listConfigMapForAllNamespaces({ limit: 500, _continue: cont })
-            : core.listSecretForAllNamespaces({ limit: 500, _continue: cont }),
-        ),
-      );
-      return { objects: items.map((o) => toLiveObject(cluster, kind, o)), resourceVersion };
+      if (!namespaces) return listIn(kind, undefined);
+      return listNamespaces(namespaces, (ns) => listIn(kind, ns));
     },
     async watchKind(kind, resourceVersion, handlers) {
-      let stopped = false;
-      let finished = false;
-      const finish = (error?: KubeError) => {
-        if (finished) return;
-        finished = true;
-        handlers.onDone(stopped ? undefined : error);
-      };
-      const path = kind === 'ConfigMap' ? '/api/v1/configmaps' : '/api/v1/secrets';
-      const what = `watch ${kind}s`;
-      const controller = await watcher
-        .watch(
-          path,
-          // The server ends the watch before client-node's 30 s inactivity timeout; it resumes from here.
-          { resourceVersion, allowWatchBookmarks: true, timeoutSeconds: watchTimeoutSeconds },
-          (type, obj) => {
-            if (type === 'BOOKMARK')
-              return handlers.onProgress(obj?.metadata?.resourceVersion ?? resourceVersion);
-            if (type === 'ERROR') {
-              const reason = obj?.code === 410 ? 'gone' : 'other';
-              return finish(
-                new KubeError({
-                  cluster,
-                  what,
-                  reason,
-                  status: obj?.code,
-                  detail: obj?.message ?? 'watch error',
-                }),
-              );
-            }
-            // The object is converted (Secret values to digests) before anything else sees it.
-            const live = toLiveObject(cluster, kind, obj);
-            handlers.onChange(type as WatchEventType, live);
-            handlers.onProgress(live.resourceVersion);
-          },
-          (err) =>
-            finish(
-              err
-                ? kubeErrorOf(cluster, what, err)
-                : new KubeError({ cluster, what, reason: 'other', detail: 'watch closed by the server' }),
-            ),
-        )
-        .catch((err) => {
-          finish(kubeErrorOf(cluster, what, err));
-          return undefined;
-        });
-      return () => {
-        stopped = true;
-        controller?.abort();
-        finish();
-      };
+      if (!namespaces) return watchIn(kind, undefined, resourceVersion, handlers);
+      return watchNamespaces(namespaces, resourceVersion, handlers, (ns, rv, h) => watchIn(kind, ns, rv, h));
     },
     async read(ref) {
+      checkScope(`read ${describe(ref)}`, ref.namespace);
       try {
         const raw = await call(`read ${describe(ref)}`, () =>
           ref.kind === 'ConfigMap'
@@ -183,6 +226,7 @@ export function kubeClusterAccess(
     },
     async apply(manifest, { dryRun, force }) {
       const what = `${dryRun ? 'dry-run ' : ''}apply ${manifest.kind} ${manifest.metadata.namespace}/${manifest.metadata.name}`;
+      checkScope(what, manifest.metadata.namespace);
       const raw = await call(what, () =>
         objects.patch(
           manifest,
@@ -208,6 +252,7 @@ export function kubeClusterAccess(
         fieldManager: options.fieldManager,
       };
       const what = `${dryRun ? 'dry-run ' : ''}remove keys from ${describe(ref)}`;
+      checkScope(what, ref.namespace);
       try {
         const raw = await call(what, () =>
           ref.kind === 'ConfigMap'
@@ -230,6 +275,7 @@ export function kubeClusterAccess(
       }
     },
     async delete(ref, precondition, { dryRun }) {
+      checkScope(`${dryRun ? 'dry-run ' : ''}delete ${describe(ref)}`, ref.namespace);
       const params = {
         name: ref.name,
         namespace: ref.namespace,
@@ -247,6 +293,7 @@ export function kubeClusterAccess(
       );
     },
     async recordEvent(ref, uid, event) {
+      checkScope(`record event on ${describe(ref)}`, ref.namespace);
       const now = new Date();
       await call(`record event on ${describe(ref)}`, () =>
         core.createNamespacedEvent({

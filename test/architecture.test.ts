@@ -18,6 +18,7 @@ const core = [
   'reconciler/glob.ts',
   'reconciler/manifest.ts',
   'reconciler/model.ts',
+  'reconciler/namespace-scope.ts',
   'reconciler/plan.ts',
   'reconciler/provenance.ts',
   'reconciler/secret-value.ts',

@@ -73,6 +73,7 @@ export const cases: ValuesCase[] = [
       expect(container.args).toContain(`--repo=${repoUrl}`);
       expect(container.args).not.toContain('--remediate');
       expect(container.args).not.toContain('--leader-elect');
+      expect(container.args?.some((a) => a.startsWith('--namespaces'))).toBe(false);
       expect(envValue(manifests, 'KUBECONFIG')).toBe('/etc/trueup/config/in-cluster.kubeconfig');
       // Least privilege: no delete without prune, nothing but reads on workloads, no Leases.
       const rules = rulesOf(find(manifests, 'ClusterRole'));
@@ -95,6 +96,11 @@ export const cases: ValuesCase[] = [
         const namespaces = manifests.filter((m) => m.kind === kind).map((m) => m.metadata?.namespace);
         expect(namespaces.sort()).toEqual([ns.teamA, ns.teamB].sort());
       }
+      // trueup lists and watches only the namespaces its Roles grant.
+      expect(containerOf(manifests).args?.filter((a) => a.startsWith('--namespaces'))).toEqual([
+        `--namespaces=${ns.teamA}`,
+        `--namespaces=${ns.teamB}`,
+      ]);
     },
   },
   {

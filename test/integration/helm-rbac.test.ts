@@ -8,7 +8,7 @@
 import { rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { V1PolicyRule } from '@kubernetes/client-node';
+import type { V1Deployment, V1PolicyRule } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, inject, it, onTestFinished } from 'vitest';
 import { find, HELM_BUILD_TIMEOUT_MS, kubectlApply, type Manifest, renderChart } from '../helm/helm.ts';
 import {
@@ -247,7 +247,7 @@ describe("trueup as the chart's ServiceAccount", () => {
 });
 
 describe('namespaced RBAC (rbac.scope: namespaced)', () => {
-  it('grants the listed namespaces only: nothing cluster-wide, nothing elsewhere, no delete, no Leases', async () => {
+  it('grants the listed namespaces only (nothing cluster-wide, elsewhere, no delete, no Leases), enough for diff with --namespaces', async () => {
     const c = clientsFor(local);
     const ns = await freshNamespace('helm-rbac-ns', [c]);
     const other = await freshNamespace('helm-rbac-other', [c]);
@@ -275,8 +275,8 @@ describe('namespaced RBAC (rbac.scope: namespaced)', () => {
     expect(await canI(local, ns, ['create', 'leases.coordination.k8s.io', '-n', ns])).toBe('no');
     expect(await canI(local, ns, ['delete', 'pods', '-n', ns])).toBe('no');
 
-    // Today the daemon lists ConfigMaps and Secrets cluster-wide, so with this identity it reports
-    // the list it is denied, by verb and resource; it needs namespace-scoped listing to go further.
+    // With --namespaces (what the chart passes with scope: namespaced) trueup lists and watches only
+    // the granted namespaces, so this identity is enough (test/integration/namespaces.test.ts has more).
     const token = await serviceAccountToken(local, ns, 'trueup');
     const kubeconfig = await writeChartKubeconfigs({
       fleetKubeconfig: fleet.kubeconfigPath,
@@ -291,11 +291,23 @@ describe('namespaced RBAC (rbac.scope: namespaced)', () => {
         'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: app-config}\ndata: {LOG_LEVEL: info}\n',
     });
     try {
-      const diff = await runner.run(['diff', '--repo', repo.dir, '--timeout', '5']);
-      expect(diff.code).toBe(2);
-      expect(diff.stdout).toMatch(
-        /cannot list resource "(configmaps|secrets)" in API group "" at the cluster scope/,
+      const deployment = find(manifests, 'Deployment') as unknown as V1Deployment;
+      const args = (deployment.spec?.template.spec?.containers[0]?.args ?? []).filter((a) =>
+        a.startsWith('--namespaces='),
       );
+      expect(args).toEqual([`--namespaces=${ns}`]);
+      const { code, body, stderr } = await runner.json<DiffBody>([
+        'diff',
+        '--repo',
+        repo.dir,
+        '--timeout',
+        '5',
+        ...args,
+      ]);
+      expect(stderr).not.toMatch(/forbidden|cluster scope/i);
+      expect(body.clusters).toEqual([{ name: local, reachable: true }]);
+      expect(body.drifts).toMatchObject([{ cluster: local, name: 'app-config', status: 'missing' }]);
+      expect(code).toBe(1);
     } finally {
       await repo.remove();
       await runner.remove();
