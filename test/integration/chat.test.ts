@@ -19,6 +19,7 @@ import { signedHeaders } from '../../web/chat/signature.ts';
 import { type SlackStub, type SlackStubRequest, startSlackStub } from '../slack/slack-stub.ts';
 import { createFleetRepo, type FleetRepo, fleetYaml } from './fleet-repo.ts';
 import { clientsFor, eventually, freshNamespace, kubectl } from './kube.ts';
+import { serveOptions } from './serve-options.ts';
 
 const fleet = inject('fleet');
 const [first] = fleet.clusters as [string];
@@ -190,23 +191,7 @@ describe('chat-ops on the real fleet', () => {
       },
     });
     server = await startServe(
-      {
-        repo: repo.dir,
-        kubeconfig: fleet.kubeconfigPath,
-        cacheDir: await mkdtemp(join(tmpdir(), 'trueup-chat-cache-')),
-        fieldManager: `trueup-${ns}`,
-        timeout: 5,
-        remediate: true,
-        listen: '127.0.0.1:0',
-        stateDir: await mkdtemp(join(tmpdir(), 'trueup-chat-state-')),
-        resync: '*/5 * * * *',
-        pollInterval: 3600,
-        logLevel: 'debug',
-        events: false,
-        clusterLabel: 'cluster',
-        consoleAuthOff: true,
-        chatConfig,
-      },
+      await serveOptions(repo.dir, ns, { resync: '*/5 * * * *', logLevel: 'debug', chatConfig }),
       pino({ level: 'debug' }, sink),
     );
     await eventually('ready', async () =>

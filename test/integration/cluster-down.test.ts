@@ -16,6 +16,7 @@ import { ensureClusterBinaries } from '../cluster/binaries.ts';
 import { type Fleet, startFleet } from '../cluster/fleet.ts';
 import { createFleetRepo, type FleetRepo, fleetYaml } from './fleet-repo.ts';
 import { clientsFor, eventually, freshNamespace, kubectl } from './kube.ts';
+import { serveOptions } from './serve-options.ts';
 
 const fleet = inject('fleet');
 const [first] = fleet.clusters as [string];
@@ -62,22 +63,7 @@ describe('a cluster that stops while trueup serve runs', () => {
       'base/app.yaml': `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: app, namespace: ${ns}}\ndata:\n  color: blue\n`,
     });
     server = await startServe(
-      {
-        repo: repo.dir,
-        kubeconfig,
-        cacheDir: await mkdtemp(join(tmpdir(), 'trueup-down-cache-')),
-        fieldManager: `trueup-${ns}`,
-        timeout: 3,
-        remediate: true,
-        listen: '127.0.0.1:0',
-        stateDir: await mkdtemp(join(tmpdir(), 'trueup-down-state-')),
-        resync: '*/5 * * * *',
-        pollInterval: 3600,
-        logLevel: 'warn',
-        events: false,
-        clusterLabel: 'cluster',
-        consoleAuthOff: true,
-      },
+      await serveOptions(repo.dir, ns, { kubeconfig, timeout: 3, resync: '*/5 * * * *', logLevel: 'warn' }),
       pino({ level: 'silent' }),
     );
   }, 120_000);

@@ -4,8 +4,7 @@
  * see the object return to sync, be refused as a viewer, look at every page (screenshots kept in
  * test-output/screenshots), and never meet a Secret value in any page, API answer or event.
  */
-import { mkdir, mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
@@ -14,6 +13,7 @@ import { type RunningServer, startServe } from '../../cli/serve.ts';
 import { launchChromium } from '../browser/chromium.ts';
 import { createFleetRepo, type FleetRepo, fleetYaml } from './fleet-repo.ts';
 import { clientsFor, eventually, freshNamespace, kubectl } from './kube.ts';
+import { serveOptions } from './serve-options.ts';
 
 const fleet = inject('fleet');
 const [first] = fleet.clusters as [string];
@@ -55,21 +55,7 @@ describe('the console in a real browser', () => {
     process.env.TRUEUP_WEBHOOK_TOKEN = 'console-webhook-token';
     try {
       server = await startServe(
-        {
-          repo: repo.dir,
-          kubeconfig: fleet.kubeconfigPath,
-          cacheDir: await mkdtemp(join(tmpdir(), 'trueup-console-cache-')),
-          fieldManager: `trueup-${ns}`,
-          timeout: 5,
-          remediate: true,
-          listen: '127.0.0.1:0',
-          stateDir: await mkdtemp(join(tmpdir(), 'trueup-console-state-')),
-          resync: '0 0 1 1 *',
-          pollInterval: 3600,
-          logLevel: 'warn',
-          events: false,
-          clusterLabel: 'cluster',
-        },
+        await serveOptions(repo.dir, ns, { logLevel: 'warn', consoleAuthOff: false }),
         pino({ level: 'silent' }),
       );
     } finally {

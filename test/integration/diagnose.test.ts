@@ -22,6 +22,7 @@ import {
 import { type OpenAIStub, startOpenAIStub } from '../llm/openai-stub.ts';
 import { createFleetRepo, type FleetRepo, fleetYaml, Transcript } from './fleet-repo.ts';
 import { clientsFor, eventually, freshNamespace, kubectl } from './kube.ts';
+import { serveOptions } from './serve-options.ts';
 
 const fleet = inject('fleet');
 const [first] = fleet.clusters as [string];
@@ -159,22 +160,7 @@ describe('diagnosis of Alertmanager alerts', () => {
       },
     });
     server = await startServe(
-      {
-        repo: repo.dir,
-        kubeconfig: fleet.kubeconfigPath,
-        cacheDir: await mkdtemp(join(tmpdir(), 'trueup-diag-cache-')),
-        fieldManager: `trueup-${ns}`,
-        timeout: 5,
-        remediate: true,
-        listen: '127.0.0.1:0',
-        stateDir: await mkdtemp(join(tmpdir(), 'trueup-diag-state-')),
-        resync: '0 0 1 1 *',
-        pollInterval: 3600,
-        logLevel: 'debug',
-        events: false,
-        clusterLabel: 'cluster',
-        consoleAuthOff: true,
-      },
+      await serveOptions(repo.dir, ns, { logLevel: 'debug' }),
       pino({ level: 'debug' }, sink),
     );
     delete process.env.TRUEUP_WEBHOOK_TOKEN;

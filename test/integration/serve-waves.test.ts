@@ -12,6 +12,7 @@ import { type RunningServer, startServe } from '../../cli/serve.ts';
 import { openAuditStore } from '../../reconciler/store.ts';
 import { createFleetRepo, type FleetRepo, fleetYaml } from './fleet-repo.ts';
 import { clientsFor, eventually, freshNamespace } from './kube.ts';
+import { serveOptions } from './serve-options.ts';
 
 const fleet = inject('fleet');
 
@@ -33,24 +34,8 @@ describe('trueup serve with canary waves', () => {
     });
     const stateDir = await mkdtemp(join(tmpdir(), 'trueup-state-'));
     server = await startServe(
-      {
-        repo: repo.dir,
-        kubeconfig: fleet.kubeconfigPath,
-        cacheDir: await mkdtemp(join(tmpdir(), 'trueup-serve-cache-')),
-        fieldManager: `trueup-${ns}`,
-        timeout: 5,
-        remediate: true,
-        prune: false,
-        listen: '127.0.0.1:0',
-        stateDir,
-        // No resync during the test: the daemon must take the next wave by itself.
-        resync: '0 0 1 1 *',
-        pollInterval: 3600,
-        logLevel: 'info',
-        events: false,
-        clusterLabel: 'cluster',
-        consoleAuthOff: true,
-      },
+      // No resync during the test (the default): the daemon must take the next wave by itself.
+      await serveOptions(repo.dir, ns, { prune: false, stateDir }),
       pino({ level: 'silent' }),
     );
     const created = (cluster: string) =>

@@ -2,15 +2,14 @@
  * The daemon on the real fleet: it watches, detects a kubectl edit as it happens, remediates,
  * follows new commits, keeps the last good revision when the repo goes away, and logs no Secret.
  */
-import { mkdtemp, rename } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rename } from 'node:fs/promises';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { type RunningServer, startServe } from '../../cli/serve.ts';
 import { createFleetRepo, type FleetRepo, fleetYaml } from './fleet-repo.ts';
 import { clientsFor, eventually, freshNamespace, kubectl } from './kube.ts';
+import { serveOptions } from './serve-options.ts';
 
 const fleet = inject('fleet');
 const [first, second] = fleet.clusters as [string, string];
@@ -49,23 +48,12 @@ describe('trueup serve', () => {
       },
     });
     server = await startServe(
-      {
-        repo: repo.dir,
-        kubeconfig: fleet.kubeconfigPath,
-        cacheDir: await mkdtemp(join(tmpdir(), 'trueup-serve-cache-')),
-        fieldManager: `trueup-${ns}`,
-        timeout: 5,
-        remediate: true,
+      await serveOptions(repo.dir, ns, {
         prune: true,
-        listen: '127.0.0.1:0',
-        stateDir: await mkdtemp(join(tmpdir(), 'trueup-state-')),
         resync: '*/5 * * * *',
-        pollInterval: 3600,
         logLevel: 'debug',
         events: true,
-        clusterLabel: 'cluster',
-        consoleAuthOff: true,
-      },
+      }),
       pino({ level: 'debug' }, sink),
     );
   });
