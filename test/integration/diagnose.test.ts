@@ -9,7 +9,6 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import type { KubernetesObject } from '@kubernetes/client-node';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { type RunningServer, startServe } from '../../cli/serve.ts';
@@ -23,107 +22,12 @@ import { type OpenAIStub, startOpenAIStub } from '../llm/openai-stub.ts';
 import { createFleetRepo, type FleetRepo, fleetYaml, Transcript } from './fleet-repo.ts';
 import { clientsFor, eventually, freshNamespace, kubectl } from './kube.ts';
 import { serveOptions } from './serve-options.ts';
+import { crashLoopAlert, createCrashingWorkload } from './workloads.ts';
 
 const fleet = inject('fleet');
 const [first] = fleet.clusters as [string];
 const canary = 'diagnose-canary-pa55-7c1d';
 const token = 'am-webhook-token-3f9a';
-
-/** createCrashingWorkload makes a Deployment → ReplicaSet → Pod (CrashLoopBackOff) using config. */
-async function createCrashingWorkload(ns: string, name: string, configMap: string, secret?: string) {
-  const { objects, core } = clientsFor(first);
-  const labels = { app: name };
-  const podSpec = {
-    containers: [
-      {
-        name: 'app',
-        image: 'registry.example/app:1',
-        env: [{ name: 'DB_HOST', valueFrom: { configMapKeyRef: { name: configMap, key: 'DB_HOST' } } }],
-        ...(secret ? { envFrom: [{ secretRef: { name: secret } }] } : {}),
-      },
-    ],
-  };
-  const deployment = await objects.create({
-    apiVersion: 'apps/v1',
-    kind: 'Deployment',
-    metadata: { name, namespace: ns },
-    spec: { selector: { matchLabels: labels }, template: { metadata: { labels }, spec: podSpec } },
-  } as KubernetesObject);
-  const rs = await objects.create({
-    apiVersion: 'apps/v1',
-    kind: 'ReplicaSet',
-    metadata: {
-      name: `${name}-7d9`,
-      namespace: ns,
-      labels,
-      ownerReferences: [
-        {
-          apiVersion: 'apps/v1',
-          kind: 'Deployment',
-          name,
-          uid: deployment.metadata?.uid as string,
-          controller: true,
-        },
-      ],
-    },
-    spec: { selector: { matchLabels: labels }, template: { metadata: { labels }, spec: podSpec } },
-  } as KubernetesObject);
-  await core.createNamespacedPod({
-    namespace: ns,
-    body: {
-      metadata: {
-        name: `${name}-7d9-x1`,
-        labels,
-        ownerReferences: [
-          {
-            apiVersion: 'apps/v1',
-            kind: 'ReplicaSet',
-            name: `${name}-7d9`,
-            uid: rs.metadata?.uid as string,
-            controller: true,
-          },
-        ],
-      },
-      spec: podSpec,
-    },
-  });
-  await kubectl(first, [
-    'patch',
-    'pod',
-    `${name}-7d9-x1`,
-    '-n',
-    ns,
-    '--subresource=status',
-    '--type=merge',
-    '-p',
-    JSON.stringify({
-      status: {
-        phase: 'Running',
-        containerStatuses: [
-          {
-            name: 'app',
-            image: 'registry.example/app:1',
-            imageID: '',
-            ready: false,
-            restartCount: 6,
-            state: {
-              waiting: { reason: 'CrashLoopBackOff', message: 'back-off 5m0s restarting failed container' },
-            },
-            lastState: {
-              terminated: {
-                reason: 'Error',
-                exitCode: 1,
-                startedAt: '2026-11-23T02:59:00Z',
-                finishedAt: '2026-11-23T02:59:30Z',
-              },
-            },
-          },
-        ],
-      },
-    }),
-  ]);
-  return `${name}-7d9-x1`;
-}
 
 async function api<T>(server: RunningServer, path: string): Promise<T> {
   const res = await fetch(`${server.url}${path}`);
@@ -191,8 +95,8 @@ describe('diagnosis of Alertmanager alerts', () => {
       ns,
       `--from-literal=password=${canary}`,
     ]);
-    apiPod = await createCrashingWorkload(ns, 'api', 'api-config', 'api-creds');
-    workerPod = await createCrashingWorkload(ns, 'worker', 'worker-config');
+    apiPod = await createCrashingWorkload(first, ns, 'api', 'api-config', 'api-creds');
+    workerPod = await createCrashingWorkload(first, ns, 'worker', 'worker-config');
     alertmanager = await startAlertmanager({
       webhookUrl: `${server.url}/api/v1/alertmanager`,
       bearerToken: token,
@@ -298,7 +202,7 @@ describe('diagnosis of Alertmanager alerts', () => {
     const res = await fetch(`${server.url}/api/v1/alertmanager`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-      body: JSON.stringify(webhook(ns, workerPod, 'worker-group')),
+      body: JSON.stringify(crashLoopAlert(first, ns, workerPod, 'worker-group')),
     });
     expect(res.status).toBe(200);
     const { incident: id } = (await res.json()) as { incident: string };
@@ -318,7 +222,7 @@ describe('diagnosis of Alertmanager alerts', () => {
         headers: { 'content-type': 'application/json', ...(auth ? { authorization: auth } : {}) },
         body,
       });
-    expect((await post(JSON.stringify(webhook(ns, workerPod, 'x')))).status).toBe(401);
+    expect((await post(JSON.stringify(crashLoopAlert(first, ns, workerPod, 'x')))).status).toBe(401);
     const bad = await post('{"version":"4"}', `Bearer ${token}`);
     expect(bad.status).toBe(400);
     expect(((await bad.json()) as { message: string }).message).toContain('groupKey');
@@ -333,7 +237,7 @@ describe('diagnosis of Alertmanager alerts', () => {
 
     beforeAll(async () => {
       alertFile = join(await mkdtemp(join(tmpdir(), 'trueup-alert-')), 'alert.json');
-      const body = webhook(ns, apiPod, 'cli-group');
+      const body = crashLoopAlert(first, ns, apiPod, 'cli-group');
       (body.alerts[0] as { annotations: Record<string, string> }).annotations.description = injection;
       await writeFile(alertFile, JSON.stringify(body));
     });
@@ -447,30 +351,3 @@ describe('diagnosis of Alertmanager alerts', () => {
     });
   });
 });
-
-/** webhook is a webhook body as Alertmanager 0.25 posts it, for one crash-looping pod. */
-function webhook(ns: string, pod: string, group: string) {
-  const labels = { alertname: 'KubePodCrashLooping', cluster: first, namespace: ns, pod, container: 'app' };
-  return {
-    receiver: 'trueup',
-    status: 'firing',
-    alerts: [
-      {
-        status: 'firing',
-        labels,
-        annotations: { summary: `Pod ${ns}/${pod} is crash looping` },
-        startsAt: new Date().toISOString(),
-        endsAt: '0001-01-01T00:00:00Z',
-        generatorURL: '',
-        fingerprint: `${group}-fp`.slice(0, 32),
-      },
-    ],
-    groupLabels: { alertname: 'KubePodCrashLooping', group },
-    commonLabels: labels,
-    commonAnnotations: {},
-    externalURL: 'http://alertmanager:9093',
-    version: '4',
-    groupKey: `{}:{group="${group}"}`,
-    truncatedAlerts: 0,
-  };
-}
