@@ -4,6 +4,7 @@
  * model only proposes: its answer is parsed with a schema, and nothing it says is executed.
  */
 import type { Logger } from 'pino';
+import { desiredSecretDigests, secretScrubber } from '../reconciler/secret-guard.ts';
 import { type LlmConfig, runAgent } from './agent.ts';
 import type { AlertGroup } from './alert.ts';
 import { trimForContext } from './context-budget.ts';
@@ -38,15 +39,25 @@ export interface Investigation {
 export async function investigate(group: AlertGroup, deps: InvestigationDeps): Promise<Investigation> {
   const started = Date.now();
   const now = deps.now?.() ?? new Date();
-  const evidence = await gatherEvidence(group, deps.sources, deps.evidence);
+  // A second net (the first: Secrets are digests from the moment they are read): a Secret value
+  // copied into a ConfigMap, an annotation or a commit message is replaced before the evidence is
+  // stored, shown or sent to a model; so is anything a tool returns.
+  const scrub = secretScrubber(
+    () => desiredSecretDigests(deps.sources.state()),
+    () => deps.log.warn('a Secret value found in evidence or a tool result was redacted'),
+  );
+  const evidence = scrub(await gatherEvidence(group, deps.sources, deps.evidence));
   const gatheredMs = Date.now() - started;
   let diagnosis: Diagnosis;
   let fallbackReason = 'no LLM configured (set OPENAI_BASE_URL and/or OPENAI_API_KEY)';
   if (deps.llm) {
     const result = await runAgent({
       config: deps.llm,
-      incident: incidentMessage(group, evidence, now, deps.promptChars ?? 24_000),
-      tools: agentTools(deps.sources),
+      incident: scrub(incidentMessage(group, evidence, now, deps.promptChars ?? 24_000)),
+      tools: agentTools(deps.sources).map((tool) => ({
+        ...tool,
+        run: async (args, context) => scrub(await tool.run(args, context)),
+      })),
       log: deps.log,
     });
     deps.metrics?.llmTokens.inc({ kind: 'prompt' }, result.usage.promptTokens);

@@ -14,7 +14,7 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { type RunningServer, startServe } from '../../cli/serve.ts';
 import type { Approval } from '../../reconciler/store.ts';
-import { REDACTED } from '../../web/chat/secret-guard.ts';
+import { REDACTED } from '../../reconciler/secret-guard.ts';
 import { signedHeaders } from '../../web/chat/signature.ts';
 import { type SlackStub, type SlackStubRequest, startSlackStub } from '../slack/slack-stub.ts';
 import { createFleetRepo, type FleetRepo, fleetYaml } from './fleet-repo.ts';

@@ -49,7 +49,8 @@ describe('diagnosis of Alertmanager alerts', () => {
     repo = await createFleetRepo({
       'fleet.yaml': fleetYaml(`  - path: base\n    clusters: {}\n    namespace: ${ns}\n`),
       'base/api.yaml':
-        'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: api-config}\ndata:\n  DB_HOST: db.internal\n  LOG_LEVEL: info\n',
+        // COPIED_PASSWORD: a ConfigMap that copies a Secret's value (it happens); still never sent on.
+        `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: api-config}\ndata:\n  DB_HOST: db.internal\n  LOG_LEVEL: info\n  COPIED_PASSWORD: ${canary}\n`,
       'base/worker.yaml':
         'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: worker-config}\ndata:\n  DB_HOST: db.internal\n',
       'base/creds.yaml': `apiVersion: v1\nkind: Secret\nmetadata: {name: api-creds}\nstringData:\n  password: ${canary}\n`,
@@ -77,6 +78,7 @@ describe('diagnosis of Alertmanager alerts', () => {
       ns,
       '--from-literal=DB_HOST=db.internal',
       '--from-literal=LOG_LEVEL=info',
+      `--from-literal=COPIED_PASSWORD=${canary}`,
     ]);
     await kubectl(first, [
       'create',

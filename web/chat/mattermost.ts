@@ -8,7 +8,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { ChatMessage } from './blocks.ts';
 import { ChatHttpError, postWithRetries, type RetryOptions } from './http.ts';
-import type { Scrub } from './secret-guard.ts';
+import type { Scrub } from '../../reconciler/secret-guard.ts';
 
 /** toMarkdown renders a message as Markdown (Mattermost, and Teams' TextBlocks) from its mrkdwn. */
 export function toMarkdown(m: ChatMessage): string {

@@ -22,7 +22,7 @@ import {
   severityOfLabel,
   targetsFor,
 } from './routing.ts';
-import type { Scrub } from './secret-guard.ts';
+import type { Scrub } from '../../reconciler/secret-guard.ts';
 import type { SlackClient } from './slack-client.ts';
 import type { ThreadStore } from './threads.ts';
 

@@ -16,7 +16,7 @@ import type { CommandContext } from './handlers.ts';
 import { defaultRetryOptions } from './http.ts';
 import { postMattermost } from './mattermost.ts';
 import { ChatNotifier } from './notifier.ts';
-import { desiredSecretDigests, type Scrub, secretScrubber } from './secret-guard.ts';
+import { desiredSecretDigests, type Scrub, secretScrubber } from '../../reconciler/secret-guard.ts';
 import { type ResponseBody, respondTo, SlackClient } from './slack-client.ts';
 import { postTeams } from './teams.ts';
 import { openThreadStore } from './threads.ts';

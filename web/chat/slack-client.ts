@@ -7,7 +7,7 @@
  * three methods do not need a dependency.)
  */
 import { ChatHttpError, defaultRetryOptions, postWithRetries, type RetryOptions } from './http.ts';
-import type { Scrub } from './secret-guard.ts';
+import type { Scrub } from '../../reconciler/secret-guard.ts';
 
 /** DEFAULT_SLACK_API_URL is Slack's Web API. */
 export const DEFAULT_SLACK_API_URL = 'https://slack.com/api';

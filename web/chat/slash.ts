@@ -9,7 +9,7 @@ import { esc, toBlocks } from './blocks.ts';
 import { parseCommand } from './command.ts';
 import { type DeciderDeps, decideFromChat } from './decisions.ts';
 import { type CommandContext, helpReply, type Reply, runReadCommand } from './handlers.ts';
-import type { Scrub } from './secret-guard.ts';
+import type { Scrub } from '../../reconciler/secret-guard.ts';
 import type { ResponseBody } from './slack-client.ts';
 
 /** SlashFields are the form fields of a slash command request (Slack's and Mattermost's). */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { FleetState } from '../../reconciler/fleet-state.ts';
-import { digestOf, SecretValue } from '../../reconciler/secret-value.ts';
+import type { FleetState } from './fleet-state.ts';
 import { desiredSecretDigests, leakedValues, REDACTED, secretScrubber } from './secret-guard.ts';
+import { digestOf, SecretValue } from './secret-value.ts';
 
 const canary = 'hunter2-canary-9f3a';
 const digests = new Set([digestOf(Buffer.from(canary))]);

@@ -1,15 +1,15 @@
 /**
- * The outbound net for Secret values: everything chat sends is already built from key names and
+ * The outbound net for Secret values: everything chat sends and every LLM request is already built from key names and
  * `sha256:<12 hex>` digests, but every outbound payload is still scanned before it leaves. The scan
  * holds no plaintext: it hashes the candidate strings of a payload (whole strings, lines, tokens,
  * and base64 tokens decoded) and compares them with the digests of the Secret values the repo
- * declares, so a value that slipped into a message (e.g. a ConfigMap that copies a Secret's value)
+ * declares, so a value that slipped into a message or a prompt (e.g. a ConfigMap that copies a Secret's value)
  * is replaced before it leaves. A value with spaces is caught as a whole string or line, not when
  * it sits inside a longer line.
  */
 import { createHash } from 'node:crypto';
-import type { FleetState } from '../../reconciler/fleet-state.ts';
-import { SecretValue } from '../../reconciler/secret-value.ts';
+import type { FleetState } from './fleet-state.ts';
+import { SecretValue } from './secret-value.ts';
 
 /** REDACTED replaces a Secret value found in an outbound message. */
 export const REDACTED = '[redacted: Secret value]';
