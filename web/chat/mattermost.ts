@@ -6,9 +6,9 @@
  * only, not signed per request.
  */
 import { timingSafeEqual } from 'node:crypto';
+import type { Scrub } from '../../reconciler/secret-guard.ts';
 import type { ChatMessage } from './blocks.ts';
 import { ChatHttpError, postWithRetries, type RetryOptions } from './http.ts';
-import type { Scrub } from '../../reconciler/secret-guard.ts';
 
 /** toMarkdown renders a message as Markdown (Mattermost, and Teams' TextBlocks) from its mrkdwn. */
 export function toMarkdown(m: ChatMessage): string {

@@ -10,6 +10,7 @@ import type { IncidentDesk } from '../../diagnose/desk.ts';
 import type { Incident } from '../../diagnose/incident.ts';
 import type { Daemon, DaemonEvent } from '../../reconciler/daemon.ts';
 import { type ObjectRef, refKey } from '../../reconciler/model.ts';
+import type { Scrub } from '../../reconciler/secret-guard.ts';
 import type { AuditStore } from '../../reconciler/store.ts';
 import { type ChatMessage, type ConsoleLinks, toBlocks } from './blocks.ts';
 import { renderDiagnosis, renderIncidentChange, renderIncidentRoot } from './render-incident.ts';
@@ -22,7 +23,6 @@ import {
   severityOfLabel,
   targetsFor,
 } from './routing.ts';
-import type { Scrub } from '../../reconciler/secret-guard.ts';
 import type { SlackClient } from './slack-client.ts';
 import type { ThreadStore } from './threads.ts';
 

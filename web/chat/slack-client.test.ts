@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { REDACTED, secretScrubber } from '../../reconciler/secret-guard.ts';
 import { digestOf } from '../../reconciler/secret-value.ts';
 import { type SlackStub, startSlackStub } from '../../test/slack/slack-stub.ts';
 import { ChatHttpError, retryAfterMs } from './http.ts';
-import { REDACTED, secretScrubber } from '../../reconciler/secret-guard.ts';
 import { SlackApiError, SlackClient } from './slack-client.ts';
 
 const token = 'xoxb-test-1234';

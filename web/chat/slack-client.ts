@@ -6,8 +6,9 @@
  * Slack asks. Every payload goes through the Secret scrubber before it leaves. (No @slack/web-api:
  * three methods do not need a dependency.)
  */
-import { ChatHttpError, defaultRetryOptions, postWithRetries, type RetryOptions } from './http.ts';
+
 import type { Scrub } from '../../reconciler/secret-guard.ts';
+import { ChatHttpError, defaultRetryOptions, postWithRetries, type RetryOptions } from './http.ts';
 
 /** DEFAULT_SLACK_API_URL is Slack's Web API. */
 export const DEFAULT_SLACK_API_URL = 'https://slack.com/api';

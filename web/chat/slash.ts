@@ -4,12 +4,12 @@
  * at once, deciding afterwards and posting the outcome for the channel to see.
  */
 import type { Logger } from 'pino';
+import type { Scrub } from '../../reconciler/secret-guard.ts';
 import type { ChatMessage } from './blocks.ts';
 import { esc, toBlocks } from './blocks.ts';
 import { parseCommand } from './command.ts';
 import { type DeciderDeps, decideFromChat } from './decisions.ts';
 import { type CommandContext, helpReply, type Reply, runReadCommand } from './handlers.ts';
-import type { Scrub } from '../../reconciler/secret-guard.ts';
 import type { ResponseBody } from './slack-client.ts';
 
 /** SlashFields are the form fields of a slash command request (Slack's and Mattermost's). */

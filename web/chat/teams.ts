@@ -3,10 +3,11 @@
  * Adaptive Card in a message envelope. Notifications only: no buttons that act, just a link to
  * the console.
  */
+
+import type { Scrub } from '../../reconciler/secret-guard.ts';
 import type { ChatMessage } from './blocks.ts';
 import { ChatHttpError, postWithRetries, type RetryOptions } from './http.ts';
 import { mrkdwnToMarkdown } from './mattermost.ts';
-import type { Scrub } from '../../reconciler/secret-guard.ts';
 
 /** toAdaptiveCard renders a message as a Teams message carrying one Adaptive Card (1.4). */
 export function toAdaptiveCard(m: ChatMessage): Record<string, unknown> {
