@@ -15,7 +15,7 @@ import { type RunningServer, startServe } from '../../cli/serve.ts';
 import { ensureClusterBinaries } from '../cluster/binaries.ts';
 import { type Fleet, startFleet } from '../cluster/fleet.ts';
 import { createFleetRepo, type FleetRepo, fleetYaml } from './fleet-repo.ts';
-import { clientsFor, eventually, freshNamespace, kubectl } from './kube.ts';
+import { clientsFor, eventually, freshNamespace, kubectlPatch } from './kube.ts';
 import { serveOptions } from './serve-options.ts';
 
 const fleet = inject('fleet');
@@ -95,16 +95,7 @@ describe('a cluster that stops while trueup serve runs', () => {
     expect(down.error).toMatch(/^cluster extra: (watch|list) (ConfigMaps|Secrets): /);
 
     // The rest of the fleet is still watched and fixed.
-    await kubectl(first, [
-      '-n',
-      ns,
-      'patch',
-      'configmap',
-      'app',
-      '--type=merge',
-      '-p',
-      '{"data":{"color":"red"}}',
-    ]);
+    await kubectlPatch(first, ns, 'configmap', 'app', '{"data":{"color":"red"}}');
     await eventually('restored on the shared cluster', async () =>
       (await color()) === 'blue' ? true : undefined,
     );

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { type RunningServer, startServe } from '../../cli/serve.ts';
 import { launchChromium } from '../browser/chromium.ts';
 import { createFleetRepo, type FleetRepo, fleetYaml } from './fleet-repo.ts';
-import { clientsFor, eventually, freshNamespace, kubectl } from './kube.ts';
+import { clientsFor, eventually, freshNamespace, kubectl, kubectlPatch } from './kube.ts';
 import { serveOptions } from './serve-options.ts';
 
 const fleet = inject('fleet');
@@ -105,16 +105,7 @@ describe('the console in a real browser', () => {
     const { context, page } = await loggedIn(operatorToken);
     await page.goto(`${server.url}/#/drifts?cluster=${first}`);
     await page.getByTestId('live-indicator').and(page.locator('[data-state="live"]')).waitFor();
-    await kubectl(first, [
-      'patch',
-      'configmap',
-      'held-config',
-      '-n',
-      ns,
-      '--type=merge',
-      '-p',
-      '{"data":{"mode":"yolo"}}',
-    ]);
+    await kubectlPatch(first, ns, 'configmap', 'held-config', '{"data":{"mode":"yolo"}}');
     const row = page.getByTestId(`drift-row-${first}-${ns}-ConfigMap-held-config`);
     await row.waitFor({ timeout: 15_000 });
     await shot(page, '2-drifts');
@@ -143,16 +134,7 @@ describe('the console in a real browser', () => {
   });
 
   it('a viewer sees approvals but cannot approve', async () => {
-    await kubectl(first, [
-      'patch',
-      'configmap',
-      'held-config',
-      '-n',
-      ns,
-      '--type=merge',
-      '-p',
-      '{"data":{"mode":"again"}}',
-    ]);
+    await kubectlPatch(first, ns, 'configmap', 'held-config', '{"data":{"mode":"again"}}');
     const { context, page } = await loggedIn(viewerToken);
     await page.goto(`${server.url}/#/approvals`);
     const item = page.locator('[data-testid^="approval-a"]').first();
@@ -245,16 +227,7 @@ describe('the console in a real browser', () => {
       signal: controller.signal,
     });
     const reader = (stream.body as ReadableStream<Uint8Array>).getReader();
-    await kubectl(first, [
-      'patch',
-      'secret',
-      'web-secret',
-      '-n',
-      ns,
-      '--type=merge',
-      '-p',
-      '{"stringData":{"token":"changed-by-hand"}}',
-    ]);
+    await kubectlPatch(first, ns, 'secret', 'web-secret', '{"stringData":{"token":"changed-by-hand"}}');
     let events = '';
     const deadline = Date.now() + 5000;
     while (Date.now() < deadline && !events.includes('web-secret')) {

@@ -20,7 +20,7 @@ import {
 } from '../alertmanager/alertmanager.ts';
 import { type OpenAIStub, startOpenAIStub } from '../llm/openai-stub.ts';
 import { createFleetRepo, type FleetRepo, fleetYaml, Transcript } from './fleet-repo.ts';
-import { clientsFor, eventually, freshNamespace, kubectl } from './kube.ts';
+import { clientsFor, eventually, freshNamespace, kubectl, kubectlPatch } from './kube.ts';
 import { serveOptions } from './serve-options.ts';
 import { crashLoopAlert, createCrashingWorkload } from './workloads.ts';
 
@@ -113,16 +113,7 @@ describe('diagnosis of Alertmanager alerts', () => {
   });
 
   it('a ConfigMap key drifted by kubectl before a CrashLoop alert is the culprit, with a validated fix', async () => {
-    await kubectl(first, [
-      'patch',
-      'configmap',
-      'api-config',
-      '-n',
-      ns,
-      '--type=merge',
-      '-p',
-      '{"data":{"DB_HOST":"db.wrong"}}',
-    ]);
+    await kubectlPatch(first, ns, 'configmap', 'api-config', '{"data":{"DB_HOST":"db.wrong"}}');
     await eventually('the daemon sees the drift', async () => {
       const { drifts } = await api<{ drifts: { name: string; namespace: string }[] }>(
         server,

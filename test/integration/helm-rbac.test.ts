@@ -23,7 +23,7 @@ import {
 } from '../helm/service-account.ts';
 import { alert, createWorkload } from '../helm/workload.ts';
 import { createFleetRepo, type FleetRepo } from './fleet-repo.ts';
-import { clientsFor, eventually, freshNamespace, kubectl } from './kube.ts';
+import { clientsFor, eventually, freshNamespace, kubectl, kubectlPatch } from './kube.ts';
 
 const fleet = inject('fleet');
 const [local, ...remotes] = fleet.clusters as [string, ...string[]];
@@ -123,16 +123,7 @@ describe("trueup as the chart's ServiceAccount", () => {
 
   it('diagnose --alert reads the workload, its pods, ConfigMaps and Events with that identity', async () => {
     await createWorkload(local, ns);
-    await kubectl(local, [
-      '-n',
-      ns,
-      'patch',
-      'configmap',
-      'app-config',
-      '--type=merge',
-      '-p',
-      '{"data":{"DB_HOST":"db.wrong"}}',
-    ]);
+    await kubectlPatch(local, ns, 'configmap', 'app-config', '{"data":{"DB_HOST":"db.wrong"}}');
     const alertFile = join(tmpdir(), `trueup-helm-alert-${ns}.json`);
     await writeFile(alertFile, JSON.stringify(alert(local, ns, 'api-7d9-x1')));
     onTestFinished(() => rm(alertFile, { force: true }));
@@ -170,16 +161,7 @@ describe("trueup as the chart's ServiceAccount", () => {
     );
     await applyRole(local, { ...clusterRole(), rules: withoutPatch });
     try {
-      await kubectl(local, [
-        '-n',
-        ns,
-        'patch',
-        'configmap',
-        'app-config',
-        '--type=merge',
-        '-p',
-        '{"data":{"DB_HOST":"db.other"}}',
-      ]);
+      await kubectlPatch(local, ns, 'configmap', 'app-config', '{"data":{"DB_HOST":"db.other"}}');
       const run = await runner.run(['reconcile', '--once', '--remediate', ...common()]);
       expect(run.code).toBe(2);
       expect(run.stdout).toMatch(

@@ -19,7 +19,7 @@ import {
   writeChartKubeconfigs,
 } from '../helm/service-account.ts';
 import { createFleetRepo, type FleetRepo } from './fleet-repo.ts';
-import { clientsFor, eventually, freshNamespace, kubectl } from './kube.ts';
+import { clientsFor, eventually, freshNamespace, kubectl, kubectlPatch } from './kube.ts';
 
 const fleet = inject('fleet');
 const [local] = fleet.clusters as [string];
@@ -127,16 +127,7 @@ describe("the chart's Deployment as a process", () => {
       async () =>
         (await clientsFor(local).core.readNamespacedConfigMap({ name: 'app-config', namespace: ns })).data,
     );
-    await kubectl(local, [
-      '-n',
-      ns,
-      'patch',
-      'configmap',
-      'app-config',
-      '--type=merge',
-      '-p',
-      '{"data":{"LOG_LEVEL":"debug"}}',
-    ]);
+    await kubectlPatch(local, ns, 'configmap', 'app-config', '{"data":{"LOG_LEVEL":"debug"}}');
     await eventually('the edit is undone', async () => {
       const live = await clientsFor(local).core.readNamespacedConfigMap({
         name: 'app-config',

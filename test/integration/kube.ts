@@ -56,3 +56,15 @@ export async function eventually<T>(
     await new Promise((r) => setTimeout(r, 100));
   }
 }
+
+/** kubectlPatch makes an out-of-band edit as a user would: `kubectl -n ns patch kind name --type=merge -p patch`. */
+export async function kubectlPatch(
+  context: string,
+  namespace: string,
+  kind: string,
+  name: string,
+  patch: string | object,
+): Promise<string> {
+  const body = typeof patch === 'string' ? patch : JSON.stringify(patch);
+  return kubectl(context, ['-n', namespace, 'patch', kind, name, '--type=merge', '-p', body]);
+}

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { CoordinationV1Api, KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createFleetRepo, type FleetRepo, fleetYaml } from './fleet-repo.ts';
-import { clientsFor, eventually, freshNamespace, kubectl } from './kube.ts';
+import { clientsFor, eventually, freshNamespace, kubectlPatch } from './kube.ts';
 import { appliedIn, type Replica, startReplica } from './replica.ts';
 
 const fleet = inject('fleet');
@@ -36,16 +36,7 @@ describe('two trueup serve processes with --leader-elect', () => {
       (e) => e.reason === 'DriftRemediated' && e.involvedObject.name === 'app',
     ).length;
   const patchColor = (value: string) =>
-    kubectl(first, [
-      '-n',
-      ns,
-      'patch',
-      'configmap',
-      'app',
-      '--type=merge',
-      '-p',
-      `{"data":{"color":"${value}"}}`,
-    ]);
+    kubectlPatch(first, ns, 'configmap', 'app', `{"data":{"color":"${value}"}}`);
   const lease = async () => {
     const kc = new KubeConfig();
     kc.loadFromFile(fleet.kubeconfigPath);

@@ -17,7 +17,7 @@ import {
   writeChartKubeconfigs,
 } from '../helm/service-account.ts';
 import { createFleetRepo, type FleetRepo } from './fleet-repo.ts';
-import { clientsFor, eventually, freshNamespace, kubectl } from './kube.ts';
+import { clientsFor, eventually, freshNamespace, kubectl, kubectlPatch } from './kube.ts';
 import { keepLogs, type Replica, startReplica } from './replica.ts';
 
 const fleet = inject('fleet');
@@ -148,26 +148,8 @@ describe('--namespaces with a Role in each namespace only', () => {
       await eventually('the daemon has listed both namespaces (ready)', async () =>
         (await fetch(`${started.url}/readyz`)).ok ? true : undefined,
       );
-      await kubectl(local, [
-        '-n',
-        nsA,
-        'patch',
-        'configmap',
-        'app-config',
-        '--type=merge',
-        '-p',
-        '{"data":{"LOG_LEVEL":"debug"}}',
-      ]);
-      await kubectl(local, [
-        '-n',
-        nsB,
-        'patch',
-        'secret',
-        'app-creds',
-        '--type=merge',
-        '-p',
-        '{"stringData":{"extra":"x"}}',
-      ]);
+      await kubectlPatch(local, nsA, 'configmap', 'app-config', '{"data":{"LOG_LEVEL":"debug"}}');
+      await kubectlPatch(local, nsB, 'secret', 'app-creds', '{"stringData":{"extra":"x"}}');
       await eventually('both edits are undone', async () => {
         const cm = await core.readNamespacedConfigMap({ name: 'app-config', namespace: nsA });
         const secret = await core.readNamespacedSecret({ name: 'app-creds', namespace: nsB });

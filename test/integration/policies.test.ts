@@ -5,7 +5,7 @@ import { afterAll, describe, expect, inject, it } from 'vitest';
 import type { DiffJson } from '../../cli/render.ts';
 import type { ChangeSetEntry } from '../../reconciler/reconcile.ts';
 import { createFleetRepo, type FleetRepo, fleetYaml, Transcript } from './fleet-repo.ts';
-import { clientsFor, freshNamespace, kubectl } from './kube.ts';
+import { clientsFor, freshNamespace, kubectl, kubectlPatch } from './kube.ts';
 
 type ReconcileJson = DiffJson & { changes: ChangeSetEntry[] };
 
@@ -96,16 +96,7 @@ describe('policies', () => {
     expect(first0.body.changes.map((c) => c.error)).toEqual([undefined]);
     expect(first0.stderr).toBe('');
     expect(first0.code).toBe(0);
-    await kubectl(first, [
-      '-n',
-      ns,
-      'patch',
-      'configmap',
-      'app',
-      '--type=merge',
-      '-p',
-      '{"data":{"size":"XL"}}',
-    ]);
+    await kubectlPatch(first, ns, 'configmap', 'app', '{"data":{"size":"XL"}}');
     // A key another controller injects (as cert-manager injects ca.crt) is tolerated too.
     await kubectl(first, [
       '-n',
@@ -122,16 +113,7 @@ describe('policies', () => {
     expect(diff.body.drifts).toEqual([]);
     expect(diff.code).toBe(0);
     // A change to a key that is not ignored is remediated, and the ignored ones are left as they are.
-    await kubectl(first, [
-      '-n',
-      ns,
-      'patch',
-      'configmap',
-      'app',
-      '--type=merge',
-      '-p',
-      '{"data":{"color":"red"}}',
-    ]);
+    await kubectlPatch(first, ns, 'configmap', 'app', '{"data":{"color":"red"}}');
     const rec = await t.json<ReconcileJson>(args(['reconcile', '--once', '--remediate']));
     expect(rec.body.drifts[0]?.changes).toEqual([
       { path: 'data.color', type: 'changed', desired: 'blue', live: 'red' },
@@ -170,16 +152,7 @@ describe('policies', () => {
     expect(list.body.approvals.map((a) => [a.id, a.state])).toEqual([[held?.approval, 'pending']]);
 
     // The object changes after the change was shown: the approval is refused, a fresh one queued.
-    await kubectl(first, [
-      '-n',
-      ns,
-      'patch',
-      'configmap',
-      'app',
-      '--type=merge',
-      '-p',
-      '{"data":{"color":"green"}}',
-    ]);
+    await kubectlPatch(first, ns, 'configmap', 'app', '{"data":{"color":"green"}}');
     const refused = await t.trueup(args(['approve', held?.approval as string, '--as', 'alice']));
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain(
@@ -282,16 +255,7 @@ describe('policies', () => {
         namespace: ns,
         body: { metadata: { name: 'app' }, data: { color: 'blue' } },
       });
-      await kubectl(c, [
-        '-n',
-        ns,
-        'patch',
-        'configmap',
-        'app',
-        '--type=merge',
-        '-p',
-        '{"data":{"color":"red"}}',
-      ]);
+      await kubectlPatch(c, ns, 'configmap', 'app', '{"data":{"color":"red"}}');
     }
     const colors = () =>
       Promise.all(

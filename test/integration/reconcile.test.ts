@@ -12,7 +12,7 @@ import type { DiffJson } from '../../cli/render.ts';
 import type { ChangeSetEntry } from '../../reconciler/reconcile.ts';
 import { openAuditStore } from '../../reconciler/store.ts';
 import { createFleetRepo, type FleetRepo, fleetYaml, Transcript } from './fleet-repo.ts';
-import { clientsFor, freshNamespace, kubectl } from './kube.ts';
+import { clientsFor, freshNamespace, kubectl, kubectlPatch } from './kube.ts';
 
 type ReconcileJson = DiffJson & { changes: ChangeSetEntry[] };
 
@@ -141,16 +141,7 @@ describe('trueup diff and reconcile', () => {
     const { ns, repo, t, args } = await scenario((ns) => ({ 'base/app.yaml': appConfigMap(ns) }));
     repos.push(repo);
     await t.trueup(args(['reconcile', '--once', '--remediate']));
-    await kubectl(first, [
-      '-n',
-      ns,
-      'patch',
-      'configmap',
-      'app',
-      '--type=merge',
-      '-p',
-      '{"data":{"debug":"true"}}',
-    ]);
+    await kubectlPatch(first, ns, 'configmap', 'app', '{"data":{"debug":"true"}}');
     await kubectl(second, [
       '-n',
       ns,
@@ -311,16 +302,13 @@ stringData:
     });
     expect(Buffer.from(live.data?.password ?? '', 'base64').toString()).toBe('Tr0ub4dor&3-payments-pw');
     expect((await t.json(['diff', ...args], env)).code).toBe(0);
-    await kubectl(first, [
-      '-n',
+    await kubectlPatch(
+      first,
       'payments',
-      'patch',
       'secret',
       'payments-db',
-      '--type=merge',
-      '-p',
       '{"stringData":{"password":"rotated-by-hand-canary"}}',
-    ]);
+    );
     await t.trueup(['diff', ...args], env);
     expect((await t.json<DiffJson>(['diff', ...args], env)).body.drifts[0]?.changes).toEqual([
       expect.objectContaining({ path: 'data.password', type: 'changed' }),

@@ -8,7 +8,7 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { type RunningServer, startServe } from '../../cli/serve.ts';
 import { createFleetRepo, type FleetRepo, fleetYaml } from './fleet-repo.ts';
-import { clientsFor, eventually, freshNamespace, kubectl } from './kube.ts';
+import { clientsFor, eventually, freshNamespace, kubectl, kubectlPatch } from './kube.ts';
 import { serveOptions } from './serve-options.ts';
 
 const fleet = inject('fleet');
@@ -134,16 +134,7 @@ describe('trueup serve', () => {
   });
 
   it('never shows a Secret value in logs or any API answer', async () => {
-    await kubectl(first, [
-      '-n',
-      ns,
-      'patch',
-      'secret',
-      'api',
-      '--type=merge',
-      '-p',
-      '{"stringData":{"token":"rotated-canary-77c1"}}',
-    ]);
+    await kubectlPatch(first, ns, 'secret', 'api', '{"stringData":{"token":"rotated-canary-77c1"}}');
     await eventually('secret restored', async () => {
       const s = await clientsFor(first).core.readNamespacedSecret({ name: 'api', namespace: ns });
       return Buffer.from(s.data?.token ?? '', 'base64').toString() === canary ? true : undefined;
