@@ -9,6 +9,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Daemon } from '../../reconciler/daemon.ts';
 import type { GitSource } from '../../reconciler/git-source.ts';
 import type { ObjectRef } from '../../reconciler/model.ts';
+import { blameOnce } from '../../reconciler/provenance.ts';
 import type { AuditStore } from '../../reconciler/store.ts';
 import { requireOperator } from '../auth/routes.ts';
 
@@ -45,19 +46,30 @@ export function registerObjectRoutes(
       string,
       { file: string; line: number; commit?: string; time?: string; author?: string; summary?: string }
     > = {};
+    // One blame per file, not per key (blameOnce also turns a failed blame into "no commit").
+    const blame = revision ? blameOnce((file) => git.blame(revision, file)) : undefined;
     for (const [p, origin] of Object.entries(desired?.provenance ?? {})) {
-      const line = revision
-        ? (await git.blame(revision, origin.file).catch(() => undefined))?.get(origin.line)
-        : undefined;
+      const line = (await blame?.(origin.file))?.get(origin.line);
       provenance[p] = {
         file: origin.file,
         line: origin.line,
         ...(line ? { commit: line.commit, time: line.time, author: line.author, summary: line.summary } : {}),
       };
     }
-    const drift = evaluation?.drift;
-    if (drift?.provenance)
-      for (const [p, o] of Object.entries(drift.provenance)) o.commit ??= provenance[p]?.commit;
+    // A copy: the daemon's evaluation is shared state, not this answer's to fill in.
+    const drift = evaluation?.drift && {
+      ...evaluation.drift,
+      ...(evaluation.drift.provenance
+        ? {
+            provenance: Object.fromEntries(
+              Object.entries(evaluation.drift.provenance).map(([p, o]) => [
+                p,
+                { ...o, ...(provenance[p]?.commit && !o.commit ? { commit: provenance[p].commit } : {}) },
+              ]),
+            ),
+          }
+        : {}),
+    };
     const query = { cluster: ref.cluster, namespace: ref.namespace, name: ref.name, limit: 50 };
     const pending = store.approvals({ ...query, state: 'pending' }).filter((a) => a.entry.kind === ref.kind);
     const operator = req.consoleUser?.role === 'operator';
