@@ -106,4 +106,13 @@ describe('supersedeApprovals', () => {
     expect(store.approval(a.id)).toMatchObject({ state: 'approved', decidedBy: 'alice', channel: 'console' });
     store.close();
   });
+
+  it('counts pending approvals per cluster, leaving decided ones out', () => {
+    const store = openAuditStore(':memory:');
+    const a = store.queueApproval('rev1', held(drift('a', red)), drift('a', red));
+    store.queueApproval('rev1', held(drift('b', red)), drift('b', red));
+    store.decideApproval(a.id, 'rejected', by);
+    expect(store.pendingCounts()).toEqual(new Map([['c1', 1]]));
+    store.close();
+  });
 });

@@ -309,11 +309,11 @@ export class Daemon {
 
   /** status reports revision, readiness and per-cluster state. */
   status(): DaemonStatus {
-    const pending = this.#deps.store.approvals({ state: 'pending', limit: 100_000 });
+    const pending = this.#deps.store.pendingCounts();
     const clusters = [...this.#clusters.values()].map((rt) => {
       const name = rt.cluster.name;
       const drifted = [...rt.drifts.values()].filter((e) => hasDrifted(e.drift)).length;
-      const held = pending.filter((a) => a.entry.cluster === name).length;
+      const held = pending.get(name) ?? 0;
       const repoErrors = (this.#state?.errors ?? []).some(
         (e) => e.cluster === name || e.cluster === undefined,
       );

@@ -79,6 +79,8 @@ export interface AuditStore {
   approval(id: string): Approval | undefined;
   /** pendingApprovals lists the approvals still pending for one object, oldest first. */
   pendingApprovals(ref: ObjectRef): Approval[];
+  /** pendingCounts counts pending approvals per cluster (one query, no records parsed). */
+  pendingCounts(): Map<string, number>;
   approvals(query?: RecordQuery & { state?: ApprovalState }): Approval[];
   /** decideApproval moves an approval out of pending; refused (false) unless it is still pending. */
   decideApproval(
@@ -271,6 +273,12 @@ export function openAuditStore(stateDir: string | ':memory:'): AuditStore {
         JSON.stringify(drift),
       );
       return this.approval(id) as Approval;
+    },
+    pendingCounts() {
+      const rows = db
+        .prepare("SELECT cluster, COUNT(*) AS n FROM approvals WHERE state = 'pending' GROUP BY cluster")
+        .all() as { cluster: string; n: number }[];
+      return new Map(rows.map((r) => [r.cluster, Number(r.n)]));
     },
     pendingApprovals(ref) {
       return (pendingOf.all(ref.cluster, ref.kind, ref.namespace, ref.name) as Record<string, string>[]).map(
