@@ -8,11 +8,11 @@ ARG NODE_IMAGE=node:24-bookworm-slim
 
 FROM ${NODE_IMAGE} AS build
 WORKDIR /src
-# Dependencies first, so their layer is reused while the lockfile stays the same. `npm install`,
-# not `npm ci` (see the README). Scripts are skipped: the `node` devDependency would fetch a second
+# Dependencies first, so their layer is reused while the lockfile stays the same; `npm ci` installs
+# exactly the lockfile. Scripts are skipped: the `node` devDependency would fetch a second
 # Node, and `prepare` (the console build) needs the sources, copied next.
 COPY package.json package-lock.json ./
-RUN npm install --no-audit --no-fund --ignore-scripts
+RUN npm ci --no-audit --no-fund --ignore-scripts
 COPY . .
 # The console needs the dev dependencies (vite, preact) to build; then they go, with the tests.
 RUN npm run build:console \
