@@ -13,7 +13,9 @@ import {
   defineTool,
   type LlmConfig,
   llmConfigFromEnv,
+  maxToolArgumentChars,
   runAgent,
+  selectCalls,
   systemPrompt,
 } from './agent.ts';
 
@@ -267,7 +269,7 @@ describe('runAgent', () => {
     );
     expect(result).toMatchObject({
       ok: false,
-      error: 'token budget of 60000 exceeded (70000 tokens used)',
+      error: expect.stringMatching(/^token budget of 60000 exceeded \(70000 tokens used/),
       usage: { promptTokens: 50_000, completionTokens: 20_000, steps: 1 },
     });
     expect(stub?.chatRequests()).toHaveLength(1);
@@ -367,6 +369,154 @@ describe('runAgent', () => {
   });
 });
 
+describe('runAgent bounds what one reply can make it do', () => {
+  const events = (n: number) =>
+    Array.from({ length: n }, () => ({ name: 'list_events', arguments: { namespace: 'n' } }));
+  type Sent = { role: string; content: string | null; tool_calls?: unknown[] };
+  const sent = (i: number) => messagesOf(stub?.chatRequests()[i]) as Sent[];
+
+  it('runs only the first maxToolCallsPerStep of 500 tool calls in one reply and tells the model the rest were not run', async () => {
+    const calls: Calls = { getObject: [], listEvents: [] };
+    const result = await run(
+      [{ toolCalls: events(500) }, { content: JSON.stringify(answer) }],
+      {},
+      toolsFor(calls),
+    );
+    expect(result).toMatchObject({ ok: true, usage: { steps: 2 } });
+    expect(calls.listEvents).toHaveLength(8);
+    const second = sent(1);
+    // Only the calls that ran are echoed, each with its result; then the note.
+    expect(second.find((m) => m.role === 'assistant')?.tool_calls).toHaveLength(8);
+    expect(second.filter((m) => m.role === 'tool')).toHaveLength(8);
+    expect(last(second)).toMatchObject({
+      role: 'user',
+      content: expect.stringMatching(/500 tool calls in one reply; only the first 8 were run/),
+    });
+  });
+
+  it("stops running tools when the investigation's tool-call budget is spent and asks for the answer", async () => {
+    const calls: Calls = { getObject: [], listEvents: [] };
+    const result = await run(
+      [
+        { toolCalls: events(6) },
+        { toolCalls: events(6) },
+        { toolCalls: events(6) },
+        { content: JSON.stringify(answer) },
+      ],
+      { maxToolCallsPerStep: 6, maxToolCalls: 10 },
+      toolsFor(calls),
+    );
+    expect(result).toMatchObject({ ok: true, usage: { steps: 4 } });
+    expect(calls.listEvents).toHaveLength(10);
+    expect(last(sent(2))?.content).toMatch(
+      /only the first 4 were run: the investigation's tool budget of 10/,
+    );
+    // The third reply's calls ran not at all: the model sees its own text and the note, no dangling ids.
+    const third = sent(3);
+    expect(third.filter((m) => m.role === 'tool')).toHaveLength(10);
+    expect(last(third)?.content).toMatch(/none was run: .*budget of 10 calls is spent.*final answer/);
+  });
+
+  it('checks the token budget before each tool call and ends before sending results that overrun it', async () => {
+    const big = { text: 'x'.repeat(7_900) };
+    const calls: Calls = { getObject: [], listEvents: [] };
+    const result = await run(
+      [{ toolCalls: Array.from({ length: 8 }, () => get({ cluster: 'c', namespace: 'n', name: 'a' })) }],
+      { maxTokens: 5_000 },
+      toolsFor(calls, big),
+    );
+    // 110 tokens used; each result is about 2 000 tokens: the third call crosses 5 000, the rest wait.
+    expect(calls.getObject).toHaveLength(3);
+    expect(result).toMatchObject({
+      ok: false,
+      error: expect.stringMatching(
+        /^token budget of 5000 exceeded \(110 tokens used, about \d+ more in tool results not yet sent\)$/,
+      ),
+    });
+    expect(stub?.chatRequests()).toHaveLength(1);
+  });
+
+  it('refuses tool arguments longer than the cap without parsing them', async () => {
+    const calls: Calls = { getObject: [], listEvents: [] };
+    const long = JSON.stringify({ cluster: 'c', namespace: 'n', name: 'a'.repeat(maxToolArgumentChars) });
+    const result = await run(
+      [{ toolCalls: [get(long)] }, { content: JSON.stringify(answer) }],
+      {},
+      toolsFor(calls),
+    );
+    expect(result.ok).toBe(true);
+    expect(calls.getObject).toEqual([]);
+    expect(last(sent(1))?.content).toMatch(/arguments of \d+ characters refused/);
+  });
+
+  it('rejects an overlong proposal field with the reason, and accepts the corrected answer', async () => {
+    const overlong = { ...answer, fix: { ...answer.fix, description: 'y'.repeat(50_000) } };
+    const result = await run([{ content: JSON.stringify(overlong) }, { content: JSON.stringify(answer) }]);
+    expect(result).toMatchObject({ ok: true, usage: { steps: 2 } });
+    expect(last(sent(1))?.content).toMatch(/failed the schema: .*2000.*fix\.description/);
+  });
+
+  it.each([
+    // a description far over 2 000 characters
+    ['description', { ...answer.fix, description: 'd'.repeat(2_001) }],
+    // a repo-change patch over 20 000 characters
+    ['patch', { type: 'repo-change', file: 'base/api.yaml', patch: 'p'.repeat(20_001) }],
+    // 21 manual steps
+    ['steps', { type: 'manual', steps: Array.from({ length: 21 }, (_, i) => `step ${i}`) }],
+    // a target longer than any cluster/namespace/Kind/name
+    ['target', { type: 'revert-drift', target: 't'.repeat(601) }],
+  ])('fails naming the field when the proposal keeps an overlong %s', async (field, fix) => {
+    const bad = JSON.stringify({ ...answer, fix });
+    const result = await run([{ content: bad }, { content: bad }]);
+    expect(result).toMatchObject({ ok: false, error: expect.stringContaining(`fix.${field}`) });
+  });
+});
+
+describe('selectCalls', () => {
+  const call = (name: string, i: number) => ({
+    id: `c${i}`,
+    type: 'function' as const,
+    function: { name, arguments: '{}' },
+  });
+  const names = (n: number, name = 'get') => Array.from({ length: n }, (_, i) => call(name, i));
+  it.each([
+    // within the caps: everything runs, nothing is said
+    [names(3), { perStep: 8, left: 24, total: 24 }, 3, 0, undefined],
+    // over the per-step cap: the first 8 run
+    [
+      names(500),
+      { perStep: 8, left: 24, total: 24 },
+      8,
+      492,
+      /500 tool calls in one reply; only the first 8/,
+    ],
+    // over what is left of the investigation's cap
+    [
+      names(8),
+      { perStep: 8, left: 2, total: 24 },
+      2,
+      6,
+      /only the first 2 were run: .*budget of 24 calls is spent/,
+    ],
+    // nothing left: no tool runs
+    [names(2), { perStep: 8, left: 0, total: 24 }, 0, 2, /none was run/],
+    // a final answer always gets through (once), whatever the tool calls around it
+    [
+      [...names(20), call('final_answer', 99), call('final_answer', 100)],
+      { perStep: 8, left: 0, total: 24 },
+      1,
+      21,
+      /none was run/,
+    ],
+  ])('keeps %#', (calls, caps, run, dropped, note) => {
+    const selected = selectCalls(calls, caps);
+    expect(selected.run).toHaveLength(run);
+    expect(selected.dropped).toBe(dropped);
+    if (note) expect(selected.note).toMatch(note);
+    else expect(selected.note).toBeUndefined();
+  });
+});
+
 describe('the OpenAI stub', () => {
   it('answers GET /v1/models and reports an exhausted script as a 500 with a clear message', async () => {
     stub = await startOpenAIStub([]);
@@ -413,6 +563,20 @@ describe('llmConfigFromEnv', () => {
       maxTokens: 60_000,
       maxRetries: 2,
       toolResultChars: 8_000,
+      maxToolCallsPerStep: 8,
+      maxToolCalls: 24,
     });
+  });
+
+  it('reads the tool-call caps, and refuses a cap that is not a positive integer', () => {
+    const env = {
+      OPENAI_API_KEY: 'k',
+      TRUEUP_LLM_MAX_TOOL_CALLS_PER_STEP: '3',
+      TRUEUP_LLM_MAX_TOOL_CALLS: '9',
+    };
+    expect(llmConfigFromEnv(env)).toMatchObject({ maxToolCallsPerStep: 3, maxToolCalls: 9 });
+    expect(() => llmConfigFromEnv({ ...env, TRUEUP_LLM_MAX_TOOL_CALLS: '0' })).toThrow(
+      'TRUEUP_LLM_MAX_TOOL_CALLS: expected a positive integer, got "0"',
+    );
   });
 });

@@ -110,31 +110,53 @@ export interface EvidenceBundle {
   notes: string[];
 }
 
+/**
+ * proposalLimits cap the lengths of a proposal's fields: a longer field fails the schema (the model
+ * is told which, and gets one corrective turn), so nothing unbounded is stored, shown or validated.
+ */
+export const proposalLimits = {
+  summary: 2000,
+  rootCause: 4000,
+  evidence: 50,
+  evidenceRef: 500,
+  /** target: cluster/namespace/Kind/name (a name alone may be 253 characters). */
+  target: 600,
+  revision: 100,
+  file: 1000,
+  description: 2000,
+  patch: 20_000,
+  steps: 20,
+  step: 1000,
+} as const;
+
+const description = z.string().max(proposalLimits.description).default('');
+const target = z.string().max(proposalLimits.target);
+
 /** fixSchema is a proposed fix, from the LLM agent or the offline diagnoser. */
 export const fixSchema = z.discriminatedUnion('type', [
   z.object({
     type: z.literal('revert-drift'),
     /** target is `cluster/namespace/Kind/name` of a ConfigMap or Secret the repo declares. */
-    target: z.string(),
-    description: z.string().default(''),
+    target,
+    description,
   }),
   z.object({
     type: z.literal('apply-git-revision'),
-    target: z.string(),
-    revision: z.string(),
-    description: z.string().default(''),
+    target,
+    revision: z.string().max(proposalLimits.revision),
+    description,
   }),
   z.object({
     type: z.literal('repo-change'),
     /** file is the repo path to change; patch is the YAML to commit (a proposal, never applied). */
-    file: z.string(),
-    patch: z.string(),
-    description: z.string().default(''),
+    file: z.string().max(proposalLimits.file),
+    patch: z.string().max(proposalLimits.patch),
+    description,
   }),
   z.object({
     type: z.literal('manual'),
-    steps: z.array(z.string()).min(1),
-    description: z.string().default(''),
+    steps: z.array(z.string().max(proposalLimits.step)).min(1).max(proposalLimits.steps),
+    description,
   }),
 ]);
 
@@ -143,11 +165,11 @@ export type Fix = z.infer<typeof fixSchema>;
 
 /** diagnosisAnswerSchema is the final answer an agent must produce (and the offline one does). */
 export const diagnosisAnswerSchema = z.object({
-  summary: z.string().min(1).max(2000),
-  rootCause: z.string().min(1).max(4000),
+  summary: z.string().min(1).max(proposalLimits.summary),
+  rootCause: z.string().min(1).max(proposalLimits.rootCause),
   confidence: z.number().min(0).max(1),
   /** evidence are references into the bundle, e.g. `config:cluster/ns/ConfigMap/name#data.key`. */
-  evidence: z.array(z.string().max(500)).max(50).default([]),
+  evidence: z.array(z.string().max(proposalLimits.evidenceRef)).max(proposalLimits.evidence).default([]),
   fix: fixSchema.optional(),
   risk: z.enum(['low', 'medium', 'high']),
 });
