@@ -5,7 +5,7 @@
  */
 import { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
-import { llmConfigFromEnv } from '../diagnose/agent.ts';
+import { type LlmConfig, llmConfigFromEnv } from '../diagnose/agent.ts';
 import { defaultEvidenceOptions, type EvidenceSources } from '../diagnose/evidence.ts';
 import type { InvestigationDeps } from '../diagnose/investigate.ts';
 import { kubeWorkloadReader, type WorkloadReader } from '../diagnose/kube-reader.ts';
@@ -115,7 +115,12 @@ export function investigationDeps(setup: DiagnoseSetup): InvestigationDeps {
     fieldManager: setup.options.fieldManager,
     remediate: cycle.remediate,
   };
-  const llm = llmConfigFromEnv(setup.env ?? process.env);
+  let llm: LlmConfig | undefined;
+  try {
+    llm = llmConfigFromEnv(setup.env ?? process.env);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
   return {
     sources,
     validation: { state: setup.state, access, store: setup.store, options: cycle },
