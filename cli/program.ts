@@ -4,6 +4,7 @@
  * (including usage errors).
  */
 import { Command, CommanderError } from 'commander';
+import { redactUrls } from '../reconciler/redact.ts';
 import { UsageError } from './errors.ts';
 import {
   addApprovalListOptions,
@@ -109,7 +110,8 @@ export async function run(argv: string[]): Promise<number> {
     }
     // Usage errors are the user's to fix: no stack. Anything else is ours: keep the stack for the report.
     const e = err as Error;
-    process.stderr.write(`trueup: ${e instanceof UsageError ? e.message : (e.stack ?? e.message)}\n`);
+    const text = e instanceof UsageError ? e.message : (e.stack ?? e.message);
+    process.stderr.write(`trueup: ${redactUrls(text)}\n`);
     return ExitCode.error;
   }
   return typeof process.exitCode === 'number' ? process.exitCode : ExitCode.ok;

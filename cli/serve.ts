@@ -9,9 +9,9 @@ import { IncidentDesk } from '../diagnose/desk.ts';
 import { openIncidentStore } from '../diagnose/incident-store.ts';
 import { createDiagnoseMetrics } from '../diagnose/metrics.ts';
 import { Daemon } from '../reconciler/daemon.ts';
-import { redactUrl } from '../reconciler/git-source.ts';
 import { createMetrics } from '../reconciler/metrics.ts';
 import { defaultCycleOptions } from '../reconciler/reconcile.ts';
+import { redactUrls } from '../reconciler/redact.ts';
 import { openAuditStore } from '../reconciler/store.ts';
 import { webhookAuthFromEnv } from '../web/alertmanager/route.ts';
 import { authConfigFromEnv } from '../web/auth/auth.ts';
@@ -134,7 +134,7 @@ export async function startServe(options: ServeOptions, log?: Logger): Promise<R
       remediate: options.remediate ?? false,
       alertmanagerWebhook: webhookOn ? `${url}/api/v1/alertmanager` : 'off (set TRUEUP_WEBHOOK_TOKEN)',
       diagnosis: investigation.llm
-        ? `LLM ${investigation.llm.model} at ${redactUrl(investigation.llm.baseURL)}`
+        ? `LLM ${investigation.llm.model} at ${redactUrls(investigation.llm.baseURL)}`
         : 'offline (heuristic)',
       chat: chat ? describeChat(chat.settings) : 'off (set SLACK_SIGNING_SECRET / SLACK_BOT_TOKEN)',
     },

@@ -12,6 +12,7 @@ import type {
 } from 'openai/resources/chat/completions';
 import type { Logger } from 'pino';
 import { z } from 'zod';
+import { redactor, urlCredentials } from '../reconciler/redact.ts';
 import { trimForContext } from './context-budget.ts';
 import { type DiagnosisAnswer, diagnosisAnswerSchema, type Usage } from './model.ts';
 
@@ -115,6 +116,19 @@ function positiveInt(env: Record<string, string | undefined>, name: string, fall
   return Number(text);
 }
 
+/**
+ * llmRedactor redacts URLs and the LLM's credentials (the key, and any in the base URL) from text
+ * about the LLM: every error an investigation reports passes it, so a key in OPENAI_BASE_URL never
+ * reaches an incident, a log line, chat or the API.
+ */
+export function llmRedactor(
+  config: Pick<LlmConfig, 'baseURL' | 'apiKey'> | undefined,
+): (text: string) => string {
+  if (!config) return redactor([]);
+  // 'none' is the placeholder sent to servers that need no key, not a credential.
+  return redactor([...urlCredentials(config.baseURL), config.apiKey === 'none' ? undefined : config.apiKey]);
+}
+
 /** AgentTool is a read-only tool the model may call; args are validated by parameters first. */
 export interface AgentTool<P extends z.ZodObject = z.ZodObject> {
   name: string;
@@ -169,6 +183,8 @@ interface Run {
   usage: Usage;
   signal: AbortSignal;
   log?: Logger;
+  /** redact removes the LLM's credentials and URL credentials from error text. */
+  redact: (text: string) => string;
   model: string;
   corrections: number;
   /** toolCalls counts the tool calls run so far (final answers excluded). */
@@ -202,6 +218,7 @@ export async function runAgent(input: AgentInput): Promise<AgentResult> {
     usage: { promptTokens: 0, completionTokens: 0, steps: 0 },
     signal,
     log: input.log,
+    redact: llmRedactor(config),
     model: config.model,
     corrections: 0,
     toolCalls: 0,
@@ -214,7 +231,7 @@ export async function runAgent(input: AgentInput): Promise<AgentResult> {
     input.log?.info({ steps: run.usage.steps, ...tokens(run.usage) }, 'llm answered');
     return { ok: true, answer, usage: priced(run), model: run.model, transcript: run.transcript };
   } catch (err) {
-    const error = describeError(err, config, deadline.signal.aborted);
+    const error = run.redact(describeError(err, config, deadline.signal.aborted));
     input.log?.warn({ steps: run.usage.steps, ...tokens(run.usage), error }, 'llm gave no answer');
     return { ok: false, error, usage: priced(run) };
   } finally {
@@ -410,7 +427,7 @@ async function runTool(run: Run, name: string, args: string): Promise<unknown> {
     return await untilAborted(tool.run(parsed.data, { signal: run.signal }), run.signal);
   } catch (err) {
     if (run.signal.aborted) throw err;
-    return { error: `tool ${name} failed: ${err instanceof Error ? err.message : String(err)}` };
+    return { error: run.redact(`tool ${name} failed: ${err instanceof Error ? err.message : String(err)}`) };
   }
 }
 

@@ -116,6 +116,24 @@ describe('the incident desk', () => {
     expect(store.incident('i1')).toMatchObject({ investigation: 'failed', error: 'cluster c1: unreachable' });
   });
 
+  it("stores and logs a failed investigation's error without the credentials of any URL or the LLM key", async () => {
+    const store = openIncidentStore(':memory:');
+    const lines: string[] = [];
+    const log = pino({ level: 'info' }, { write: (line: string) => lines.push(line) });
+    const llm = { baseURL: 'https://llm.example/v1', apiKey: 'sk-CANARY-KEY', model: 'm' };
+    const deps = { log, llm } as unknown as InvestigationDeps;
+    const d = new IncidentDesk(store, deps, {
+      investigate: async () => {
+        throw new Error('fetch http://u:CANARY-PW@proxy:3128/x?token=CANARY-T failed (key sk-CANARY-KEY)');
+      },
+    });
+    const { incident: id } = d.receive(group('g1', ['a'])) as { incident: string };
+    await d.idle();
+    expect(store.incident(id)?.error).toBe('fetch http://***@proxy:3128/x?token=*** failed (key ***)');
+    expect(lines.join('')).toContain('investigation failed');
+    expect(lines.join('')).not.toContain('CANARY');
+  });
+
   it('tells listeners about every change', async () => {
     const { desk: d } = desk();
     const changes: string[] = [];

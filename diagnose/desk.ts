@@ -5,6 +5,7 @@
  * nothing is recorded, so Alertmanager's retry brings it back; nothing is dropped silently.
  */
 import type { Logger } from 'pino';
+import { llmRedactor } from './agent.ts';
 import type { AlertGroup } from './alert.ts';
 import { type Incident, type IntakeOutcome, receiveGroup } from './incident.ts';
 import type { IncidentStore } from './incident-store.ts';
@@ -134,7 +135,8 @@ export class IncidentDesk {
       this.#deps.metrics?.investigations.inc({ source: result.diagnosis.source, outcome: 'done' });
       this.#emit(done, 'investigated');
     } catch (err) {
-      const message = (err as Error).message;
+      // Stored, logged, shown in chat and served by the API: no credential may ride along.
+      const message = llmRedactor(this.#deps.llm)((err as Error).message);
       log.error({ err: message }, 'investigation failed');
       const latest = this.#store.incident(id) ?? incident;
       const failed: Incident = { ...latest, investigation: 'failed', error: message };

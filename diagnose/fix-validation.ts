@@ -9,6 +9,7 @@ import type { FleetState } from '../reconciler/fleet-state.ts';
 import type { ClusterAccess } from '../reconciler/kube-cluster.ts';
 import { type ObjectRef, objectKey } from '../reconciler/model.ts';
 import { type CycleOptions, evaluateObject, remediateDrift } from '../reconciler/reconcile.ts';
+import { redactUrls } from '../reconciler/redact.ts';
 import type { AuditStore } from '../reconciler/store.ts';
 import type { Fix, FixValidation } from './model.ts';
 
@@ -86,7 +87,7 @@ async function validateRevert(target: string, deps: FixValidationDeps): Promise<
   try {
     live = await access.read(ref);
   } catch (err) {
-    return notValidated(`cannot read ${target}: ${(err as Error).message}`);
+    return notValidated(`cannot read ${target}: ${redactUrls((err as Error).message)}`);
   }
   const evaluation = evaluateObject(clusterState, desired, live, {
     fieldManager: deps.options.fieldManager,
@@ -109,7 +110,11 @@ async function validateRevert(target: string, deps: FixValidationDeps): Promise<
     recordEvents: false,
   });
   if (entry.dryRun !== 'passed') {
-    return notValidated(entry.error ?? `nothing to apply (${entry.action}): ${entry.reasons.join('; ')}`);
+    return notValidated(
+      entry.error
+        ? redactUrls(entry.error)
+        : `nothing to apply (${entry.action}): ${entry.reasons.join('; ')}`,
+    );
   }
   if (decision.mode === 'auto') {
     return {

@@ -5,7 +5,7 @@
  */
 import type { Logger } from 'pino';
 import { desiredSecretDigests, secretScrubber } from '../reconciler/secret-guard.ts';
-import { type LlmConfig, runAgent } from './agent.ts';
+import { type LlmConfig, llmRedactor, runAgent } from './agent.ts';
 import type { AlertGroup } from './alert.ts';
 import { trimForContext } from './context-budget.ts';
 import { type EvidenceOptions, type EvidenceSources, gatherEvidence } from './evidence.ts';
@@ -89,7 +89,7 @@ export async function investigate(group: AlertGroup, deps: InvestigationDeps): P
     } catch (err) {
       diagnosis.validation = {
         status: 'not-validated',
-        reasons: [`validation failed: ${(err as Error).message}`],
+        reasons: [llmRedactor(deps.llm)(`validation failed: ${(err as Error).message}`)],
       };
     }
   }

@@ -9,6 +9,7 @@ import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { GitPluginError, type SimpleGit, simpleGit } from 'simple-git';
+import { redactUrls } from './redact.ts';
 
 /** RepoSnapshot is the fleet repo's content at one commit: what the pure core reads. */
 export interface RepoSnapshot {
@@ -72,10 +73,11 @@ export interface SyncResult {
   changed: boolean;
 }
 
-/** redactUrl replaces the userinfo of every URL in a text with `***` (`https://user:token@host/x` → `https://***@host/x`). */
-export function redactUrl(text: string): string {
-  return text.replace(urlUserinfo, '$1***@');
-}
+/**
+ * redactUrl replaces the credentials of every URL in a text with `***` (`https://user:token@host/x`
+ * → `https://***@host/x`, `?token=…`): the shared redactUrls of every error path.
+ */
+export const redactUrl = redactUrls;
 
 // Greedy up to the last `@` before the path, as git reads `https://user:p@ss@host/`.
 const urlUserinfo = /([a-z][a-z0-9+.-]*:\/\/)[^/?#\s]*@/gi;
