@@ -1,11 +1,12 @@
 /**
  * The daemon's one HTTP server (fastify): health, readiness, metrics, the JSON API (behind the
  * console's authentication), the Alertmanager webhook (its own credentials), the live event stream
- * and the console's static page.
+ * and the console's static page. Every route declares who may call it (`config.access`,
+ * web/auth/access.ts); the server refuses to start with a route that does not.
  */
 import { existsSync } from 'node:fs';
 import fastifyStatic from '@fastify/static';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type RouteOptions } from 'fastify';
 import type { IncidentDesk } from '../diagnose/desk.ts';
 import type { IncidentStore } from '../diagnose/incident-store.ts';
 import type { ApprovalDeps } from '../reconciler/approvals.ts';
@@ -16,6 +17,7 @@ import type { AuditStore } from '../reconciler/store.ts';
 import { type AlertIntake, registerAlertmanagerRoute, type WebhookAuth } from './alertmanager/route.ts';
 import { registerApi } from './api/routes.ts';
 import { registerApprovalRoutes } from './approvals/routes.ts';
+import { type Access, isAccess } from './auth/access.ts';
 import type { AuthConfig } from './auth/auth.ts';
 import { registerAuth } from './auth/routes.ts';
 import type { ChatSetup } from './chat/config.ts';
@@ -60,15 +62,17 @@ export async function buildServer(
     bodyLimit: 1024 * 1024,
     forceCloseConnections: true,
   });
-  await registerAuth(app, deps.auth);
-  app.get('/healthz', async () => ({ status: 'ok' }));
-  app.get('/readyz', async (_req, reply) => {
+  recordRoutes(app);
+  await registerAuth(app, deps.auth, deps.alerts ? { webhook: deps.alerts.auth } : {});
+  const open = { config: { access: 'public' as const } };
+  app.get('/healthz', open, async () => ({ status: 'ok' }));
+  app.get('/readyz', open, async (_req, reply) => {
     const status = deps.daemon.status();
     return reply
       .code(status.ready ? 200 : 503)
       .send({ ready: status.ready, revision: status.revision ?? null });
   });
-  app.get('/metrics', async (_req, reply) => {
+  app.get('/metrics', open, async (_req, reply) => {
     return reply.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
   });
   registerApi(app, deps);
@@ -99,12 +103,54 @@ export async function buildServer(
   return app;
 }
 
+/** DeclaredRoute is one registered route with the access it declares (undefined: none). */
+export interface DeclaredRoute {
+  method: string;
+  url: string;
+  access: Access | undefined;
+}
+
+const routeTables = new WeakMap<FastifyInstance, RouteOptions[]>();
+
+/** declaredRoutes lists every route of a server built by buildServer, with its declared access. */
+export function declaredRoutes(app: FastifyInstance): DeclaredRoute[] {
+  return (routeTables.get(app) ?? []).flatMap((r) =>
+    [r.method].flat().map((method) => ({
+      method,
+      url: r.url,
+      access: isAccess(r.config?.access) ? r.config.access : undefined,
+    })),
+  );
+}
+
+/** recordRoutes keeps every route's options, and refuses to start when one declares no access. */
+function recordRoutes(app: FastifyInstance): void {
+  const table: RouteOptions[] = [];
+  routeTables.set(app, table);
+  app.addHook('onRoute', (route) => {
+    table.push(route);
+  });
+  app.addHook('onReady', async () => {
+    const undeclared = declaredRoutes(app).filter((r) => r.access === undefined);
+    if (undeclared.length > 0)
+      throw new Error(
+        `routes without a declared access (config.access): ${undeclared.map((r) => `${r.method} ${r.url}`).join(', ')}`,
+      );
+  });
+}
+
 async function registerConsole(app: FastifyInstance, dir: string): Promise<void> {
   if (existsSync(`${dir}/index.html`)) {
-    await app.register(fastifyStatic, { root: dir, prefix: '/', index: 'index.html' });
+    // The console's files are public (the page asks whoami and shows the login form).
+    await app.register(async (scope) => {
+      scope.addHook('onRoute', (route) => {
+        route.config = { ...route.config, access: 'public' };
+      });
+      await scope.register(fastifyStatic, { root: dir, prefix: '/', index: 'index.html' });
+    });
     return;
   }
-  app.get('/', async (_req, reply) =>
+  app.get('/', { config: { access: 'public' } }, async (_req, reply) =>
     reply
       .type('text/html; charset=utf-8')
       .send(

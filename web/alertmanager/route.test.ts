@@ -247,9 +247,15 @@ describe('webhookAuthFromEnv', () => {
     // nothing configured: the route refuses to start on this
     [{}, {}],
     // comma-separated tokens, blanks dropped, so a token can be rotated
-    [{ TRUEUP_WEBHOOK_TOKEN: 'a, b,,' }, { bearerTokens: ['a', 'b'] }],
+    [
+      { TRUEUP_WEBHOOK_TOKEN: 'token-a-0123456789, token-b-0123456789,,' },
+      { bearerTokens: ['token-a-0123456789', 'token-b-0123456789'] },
+    ],
     // the password may contain a colon: only the first one splits
-    [{ TRUEUP_WEBHOOK_BASIC_AUTH: 'am:pa:ss' }, { basic: [{ username: 'am', password: 'pa:ss' }] }],
+    [
+      { TRUEUP_WEBHOOK_BASIC_AUTH: 'am:pa:ss-0123456789' },
+      { basic: [{ username: 'am', password: 'pa:ss-0123456789' }] },
+    ],
   ])('reads %j', (env, expected) => {
     expect(webhookAuthFromEnv(env)).toEqual(expected);
   });
@@ -259,5 +265,14 @@ describe('webhookAuthFromEnv', () => {
       /^TRUEUP_WEBHOOK_BASIC_AUTH must be `user:password`/,
     );
     expect(() => webhookAuthFromEnv({ TRUEUP_WEBHOOK_BASIC_AUTH: 'hunter2' })).not.toThrow(/hunter2/);
+  });
+
+  it.each([
+    // a token anyone could guess in an afternoon
+    [{ TRUEUP_WEBHOOK_TOKEN: 'long-enough-token-1,s3cret' }, 'TRUEUP_WEBHOOK_TOKEN entry 2: at least 16'],
+    [{ TRUEUP_WEBHOOK_BASIC_AUTH: 'am:hunter2' }, 'the password needs at least 16'],
+  ])('refuses a credential shorter than 16 characters at start, without echoing it (%j)', (env, message) => {
+    expect(() => webhookAuthFromEnv(env)).toThrow(message);
+    expect(() => webhookAuthFromEnv(env)).not.toThrow(/s3cret|hunter2/);
   });
 });

@@ -16,6 +16,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyBaseLogger, FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { type AlertGroup, parseAlertGroup } from '../../diagnose/alert.ts';
+import { AuthConfigError, MIN_TOKEN_LENGTH } from '../auth/auth.ts';
 
 /** IntakeResult is what the intake did with a group, or that it is too busy to take it now. */
 export type IntakeResult =
@@ -61,13 +62,23 @@ export function webhookAuthFromEnv(env: Record<string, string | undefined>): Web
     .split(',')
     .map((t) => t.trim())
     .filter((t) => t !== '');
+  // The values are secrets: errors name the variable, never echo them.
+  tokens.forEach((t, i) => {
+    if (t.length < MIN_TOKEN_LENGTH)
+      throw new AuthConfigError(
+        `TRUEUP_WEBHOOK_TOKEN entry ${i + 1}: at least ${MIN_TOKEN_LENGTH} characters (e.g. openssl rand -hex 24)`,
+      );
+  });
   if (tokens.length > 0) auth.bearerTokens = tokens;
   const basic = env.TRUEUP_WEBHOOK_BASIC_AUTH;
   if (basic) {
     const colon = basic.indexOf(':');
-    // The value is a secret: the error names the variable, never echoes it.
     if (colon <= 0 || colon === basic.length - 1)
-      throw new Error('TRUEUP_WEBHOOK_BASIC_AUTH must be `user:password` (both non-empty)');
+      throw new AuthConfigError('TRUEUP_WEBHOOK_BASIC_AUTH must be `user:password` (both non-empty)');
+    if (basic.length - colon - 1 < MIN_TOKEN_LENGTH)
+      throw new AuthConfigError(
+        `TRUEUP_WEBHOOK_BASIC_AUTH: the password needs at least ${MIN_TOKEN_LENGTH} characters`,
+      );
     auth.basic = [{ username: basic.slice(0, colon), password: basic.slice(colon + 1) }];
   }
   return auth;
@@ -84,10 +95,12 @@ export function registerAlertmanagerRoute(app: FastifyInstance, deps: Alertmanag
   const challenge = challengeFor(auth);
 
   app.post(ALERTMANAGER_WEBHOOK_PATH, {
+    // Checked below, before anything else: console credentials do not count here.
+    config: { access: 'webhook' },
     bodyLimit: deps.bodyLimit ?? defaultBodyLimit,
     // Both checks run before the body is read: an unauthenticated or non-JSON caller costs nothing.
     onRequest: async (req, reply) => {
-      if (!auth.allowUnauthenticated && !isAuthorized(req.headers.authorization, auth)) {
+      if (!auth.allowUnauthenticated && !isWebhookAuthorized(req.headers.authorization, auth)) {
         log.warn({ route: 'alertmanager', status: 401 }, 'alertmanager webhook: unauthorized');
         return reply
           .code(401)
@@ -189,8 +202,8 @@ function isJson(contentType: string | undefined): boolean {
   return media === 'application/json';
 }
 
-/** isAuthorized checks the Authorization header against every configured credential. */
-function isAuthorized(header: string | undefined, auth: WebhookAuth): boolean {
+/** isWebhookAuthorized checks an Authorization header against every configured webhook credential. */
+export function isWebhookAuthorized(header: string | undefined, auth: WebhookAuth): boolean {
   if (!header) return false;
   const space = header.indexOf(' ');
   if (space < 0) return false;

@@ -27,6 +27,25 @@ function server(ready = true, refreshError?: string) {
   });
 }
 
+const operatorToken = 'olivia-operator-token-0123';
+const viewerToken = 'victor-viewer-token-01234';
+const webhookToken = 'push-webhook-token-0123456';
+
+function tokenServer(refresh: Daemon['refresh']) {
+  return buildServer({
+    daemon: { ...daemonWith(true), refresh } as unknown as Daemon,
+    metrics: createMetrics(),
+    store: openAuditStore(':memory:'),
+    auth: authConfigFromEnv({
+      TRUEUP_CONSOLE_TOKENS: `olivia:operator:${operatorToken},victor:viewer:${viewerToken}`,
+    }),
+    alerts: {
+      intake: { receive: () => ({ outcome: 'duplicate', incident: 'i' }) },
+      auth: { bearerTokens: [webhookToken] },
+    },
+  });
+}
+
 describe('the daemon HTTP API', () => {
   it.each([
     [true, 200],
@@ -53,6 +72,53 @@ describe('the daemon HTTP API', () => {
     });
     expect(res.statusCode).toBe(502);
     expect(res.json()).toMatchObject({ error: 'cannot fetch /repo' });
+  });
+
+  it('lets only an operator or the webhook token refresh the repo', async () => {
+    const app = await tokenServer(async () => ({ revision: 'abc', changed: false }));
+    const refresh = (authorization?: string) =>
+      app.inject({
+        method: 'POST',
+        url: '/api/v1/git/refresh',
+        ...(authorization ? { headers: { authorization } } : {}),
+      });
+    expect((await refresh()).statusCode).toBe(401);
+    expect((await refresh(`Bearer ${viewerToken}`)).json()).toMatchObject({ error: 'TRUEUP_FORBIDDEN' });
+    expect((await refresh(`Bearer ${operatorToken}`)).statusCode).toBe(200);
+    expect((await refresh(`Bearer ${webhookToken}`)).statusCode).toBe(200);
+  });
+
+  it('answers 50 concurrent refreshes with at most two fetches', async () => {
+    let fetches = 0;
+    let release: () => void = () => {};
+    const app = await tokenServer(async () => {
+      fetches++;
+      await new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      return { revision: `r${fetches}`, changed: true };
+    });
+    const calls = Array.from({ length: 50 }, (_, i) =>
+      app.inject({
+        method: 'POST',
+        url: '/api/v1/git/refresh',
+        headers: { authorization: `Bearer ${webhookToken}` },
+        remoteAddress: `10.0.0.${i}`,
+      }),
+    );
+    // Let the requests reach the handler, then finish each fetch that starts.
+    while (fetches < 2) {
+      await new Promise((resolve) => setImmediate(resolve));
+      release();
+    }
+    release();
+    const answers = await Promise.all(calls);
+    expect(fetches).toBe(2);
+    const codes = answers.map((a) => a.statusCode);
+    // One bucket per caller: the webhook may start 10 at once; the rest are told to wait.
+    expect(codes.filter((c) => c === 200)).toHaveLength(10);
+    expect(codes.filter((c) => c === 429)).toHaveLength(40);
+    expect(answers.find((a) => a.statusCode === 429)?.headers['retry-after']).toBeDefined();
   });
 
   it('serves Prometheus metrics', async () => {

@@ -1,13 +1,16 @@
 /**
  * `/api/v1/...`: the JSON API of the daemon (used by the console, usable by scripts).
- *   GET  /api/v1/status                      revision, readiness, clusters, repo errors
- *   GET  /api/v1/drifts                      every object not in sync (the `trueup diff -o json` drift shape)
- *   GET  /api/v1/history?cluster=&namespace=&name=&actor=&since=&until=&limit=   recorded drifts and remediations
- *   POST /api/v1/git/refresh                 fetch the repo now (for push webhooks)
+ *   GET  /api/v1/status                      viewer: revision, readiness, clusters, repo errors
+ *   GET  /api/v1/drifts                      viewer: every object not in sync (the `trueup diff -o json` drift shape)
+ *   GET  /api/v1/history?cluster=&namespace=&name=&actor=&since=&until=&limit=   viewer: recorded drifts and remediations
+ *   POST /api/v1/git/refresh                 operator or webhook token: fetch the repo now (push hooks);
+ *                                            coalesced (one fetch in flight, one pending) and rate-limited per caller
  */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
+import { RateLimiter } from '../auth/rate-limit.ts';
 import type { ServerDeps } from '../server.ts';
+import { Coalescer } from './refresh.ts';
 
 const historyQuery = z
   .object({
@@ -21,14 +24,28 @@ const historyQuery = z
   })
   .strict();
 
+/** ApiOptions tune the API's limits. */
+export interface ApiOptions {
+  /** refreshLimiter bounds refresh calls per caller (default: 10 at once, 10 a minute). */
+  refreshLimiter?: RateLimiter;
+}
+
 /** registerApi registers the /api/v1 routes. */
-export function registerApi(app: FastifyInstance, { daemon, store, repoWebUrl }: ServerDeps): void {
-  app.get('/api/v1/status', async () => ({ ...daemon.status(), ...(repoWebUrl ? { repoWebUrl } : {}) }));
-  app.get('/api/v1/drifts', async () => ({
+export function registerApi(
+  app: FastifyInstance,
+  { daemon, store, repoWebUrl }: ServerDeps,
+  options: ApiOptions = {},
+): void {
+  const viewer = { config: { access: 'viewer' as const } };
+  app.get('/api/v1/status', viewer, async () => ({
+    ...daemon.status(),
+    ...(repoWebUrl ? { repoWebUrl } : {}),
+  }));
+  app.get('/api/v1/drifts', viewer, async () => ({
     revision: daemon.status().revision ?? null,
     drifts: await daemon.drifts(),
   }));
-  app.get('/api/v1/history', async (req, reply) => {
+  app.get('/api/v1/history', viewer, async (req, reply) => {
     const query = historyQuery.safeParse(req.query);
     if (!query.success)
       return reply.code(400).send({ error: 'TRUEUP_BAD_QUERY', message: z.prettifyError(query.error) });
@@ -40,8 +57,21 @@ export function registerApi(app: FastifyInstance, { daemon, store, repoWebUrl }:
     // An actor search is about remediations: drift records have no actor.
     return { drifts: q.actor ? [] : store.drifts(q), remediations: store.remediations(q) };
   });
-  app.post('/api/v1/git/refresh', async (_req, reply) => {
-    const result = await daemon.refresh();
+  const refresh = new Coalescer(() => daemon.refresh());
+  const limiter = options.refreshLimiter ?? new RateLimiter({ capacity: 10, perMinute: 10 });
+  app.post('/api/v1/git/refresh', { config: { access: 'operator-or-webhook' } }, async (req, reply) => {
+    const allowed = limiter.take(callerKey(req));
+    if (!allowed.ok)
+      return reply.code(429).header('retry-after', String(allowed.retryAfterSeconds)).send({
+        error: 'TRUEUP_RATE_LIMITED',
+        message: 'too many refresh requests; the repo is polled anyway',
+      });
+    const result = await refresh.run();
     return reply.code(result.error ? 502 : 200).send(result);
   });
+}
+
+function callerKey(req: FastifyRequest): string {
+  if (req.consoleUser) return `user:${req.consoleUser.name}`;
+  return req.webhookCaller ? 'webhook' : `ip:${req.ip}`;
 }

@@ -8,7 +8,6 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { type ApprovalDeps, approveApproval, rejectApproval } from '../../reconciler/approvals.ts';
-import { requireOperator } from '../auth/routes.ts';
 
 const listQuery = z
   .object({
@@ -32,7 +31,7 @@ export function registerApprovalRoutes(
   deps: ApprovalDeps,
   onDecided: ApprovalListener,
 ): void {
-  app.get('/api/v1/approvals', async (req, reply) => {
+  app.get('/api/v1/approvals', { config: { access: 'viewer' } }, async (req, reply) => {
     const query = listQuery.safeParse(req.query);
     if (!query.success)
       return reply.code(400).send({ error: 'TRUEUP_BAD_QUERY', message: z.prettifyError(query.error) });
@@ -42,7 +41,7 @@ export function registerApprovalRoutes(
   for (const verb of ['approve', 'reject'] as const) {
     app.post<{ Params: { id: string } }>(
       `/api/v1/approvals/:id/${verb}`,
-      { preHandler: requireOperator },
+      { config: { access: 'operator' } },
       async (req, reply) => {
         const body = decisionBody.safeParse(req.body ?? {});
         if (!body.success)

@@ -34,19 +34,41 @@ export interface AuthConfig {
   sessionHours: number;
 }
 
+/** MIN_TOKEN_LENGTH is the shortest console or webhook token accepted (a guessable token is none). */
+export const MIN_TOKEN_LENGTH = 16;
+/** MIN_SECRET_LENGTH is the shortest signing key accepted (TRUEUP_SESSION_SECRET, an HS256 proxy key). */
+export const MIN_SECRET_LENGTH = 32;
+
+/** AuthConfigError is a configuration the daemon refuses to start with; it never echoes a secret. */
+export class AuthConfigError extends Error {
+  readonly code = 'TRUEUP_AUTH_CONFIG';
+  override name = 'AuthConfigError';
+}
+
 /** parseConsoleTokens reads `user:role:token,…`; the error never echoes a token. */
 export function parseConsoleTokens(text: string | undefined): AuthConfig['tokens'] {
   if (!text?.trim()) return [];
   return text.split(',').map((entry, i) => {
     const [user, role, ...rest] = entry.trim().split(':');
     const token = rest.join(':');
-    if (!user || (role !== 'viewer' && role !== 'operator') || token.length < 8) {
-      throw new Error(
-        `TRUEUP_CONSOLE_TOKENS entry ${i + 1}: expected user:viewer|operator:token (token at least 8 characters)`,
+    if (!user || (role !== 'viewer' && role !== 'operator') || token.length < MIN_TOKEN_LENGTH) {
+      throw new AuthConfigError(
+        `TRUEUP_CONSOLE_TOKENS entry ${i + 1}: expected user:viewer|operator:token (token at least ${MIN_TOKEN_LENGTH} characters; e.g. openssl rand -hex 24)`,
       );
     }
     return { user, role, token };
   });
+}
+
+/** sessionSecretFromEnv reads TRUEUP_SESSION_SECRET (at least 32 characters), else a random key. */
+export function sessionSecretFromEnv(env: Record<string, string | undefined>): Buffer {
+  const text = env.TRUEUP_SESSION_SECRET;
+  if (text === undefined || text === '') return randomBytes(32);
+  if (text.length < MIN_SECRET_LENGTH)
+    throw new AuthConfigError(
+      `TRUEUP_SESSION_SECRET: at least ${MIN_SECRET_LENGTH} characters (e.g. openssl rand -hex 32)`,
+    );
+  return Buffer.from(text, 'utf8');
 }
 
 /** authConfigFromEnv builds the configuration from the environment and the proxy options. */
@@ -55,7 +77,7 @@ export function authConfigFromEnv(
   proxy?: AuthConfig['proxy'],
   off = false,
 ): AuthConfig {
-  const secret = env.TRUEUP_SESSION_SECRET ? Buffer.from(env.TRUEUP_SESSION_SECRET, 'utf8') : randomBytes(32);
+  const secret = sessionSecretFromEnv(env);
   return {
     mode: off ? 'off' : 'on',
     tokens: parseConsoleTokens(env.TRUEUP_CONSOLE_TOKENS),
@@ -84,14 +106,25 @@ function sign(config: AuthConfig, payload: string): string {
   return createHmac('sha256', config.secret).update(payload).digest('base64url');
 }
 
-/** issueSession returns a signed session value for a user (the cookie's content). */
+/** tokenFingerprint names a token inside a session without holding it: rotating the token ends the session. */
+function tokenFingerprint(config: AuthConfig, token: string): string {
+  return sign(config, `token:${token}`).slice(0, 22);
+}
+
+/** issueSession returns a signed session value for a user logged in with `token` (the cookie's content). */
 export function issueSession(
   config: AuthConfig,
   user: { name: string; role: Role },
+  token: string,
   now = Date.now(),
 ): string {
   const payload = Buffer.from(
-    JSON.stringify({ u: user.name, r: user.role, e: now + config.sessionHours * 3600_000 }),
+    JSON.stringify({
+      u: user.name,
+      r: user.role,
+      t: tokenFingerprint(config, token),
+      e: now + config.sessionHours * 3600_000,
+    }),
   ).toString('base64url');
   return `${payload}.${sign(config, payload)}`;
 }
@@ -101,11 +134,13 @@ export function userOfSession(config: AuthConfig, value: string, now = Date.now(
   const [payload, mac] = value.split('.');
   if (!payload || !mac || !digestEqual(sign(config, payload), mac)) return undefined;
   try {
-    const { u, r, e } = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
+    const { u, r, t, e } = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
     if (typeof u !== 'string' || (r !== 'viewer' && r !== 'operator') || typeof e !== 'number' || e < now)
       return undefined;
-    // A token removed from the configuration ends its sessions too.
-    const still = config.tokens.find((t) => t.user === u && t.role === r);
+    // A token removed or rotated in the configuration ends the sessions made with it.
+    const still = config.tokens.find(
+      (c) => c.user === u && c.role === r && typeof t === 'string' && tokenFingerprint(config, c.token) === t,
+    );
     return still ? { name: u, role: r, via: 'session' } : undefined;
   } catch {
     return undefined;

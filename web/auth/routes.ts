@@ -1,14 +1,17 @@
 /**
- * The auth edge: resolves the caller of every `/api/v1` request (bearer token, session cookie or
- * trusted proxy header), refuses the unauthenticated, checks CSRF on state-changing browser
- * requests, and serves whoami / login / logout.
+ * The auth edge: resolves the caller of every request (bearer token, session cookie, trusted proxy
+ * header, or webhook credentials), then lets it through or refuses it by the `access` the matched
+ * route declares (web/auth/access.ts) — decided on what the router matched, never on the raw URL —
+ * checks CSRF on state-changing browser requests, and serves whoami / login / logout.
  *   GET  /api/v1/whoami   {user, role, auth: off|token|proxy, csrfToken?}
- *   POST /api/v1/login    {token} -> session cookie + {user, role, csrfToken}
- *   POST /api/v1/logout   clears the cookie
+ *   POST /api/v1/login    {token} -> session cookie + {user, role, csrfToken}   (rate-limited per address)
+ *   POST /api/v1/logout   clears the cookie (needs the CSRF token while a session is valid)
  */
 import cookie from '@fastify/cookie';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
+import { isWebhookAuthorized, type WebhookAuth } from '../alertmanager/route.ts';
+import { type Access, decideAccess, needsCsrf } from './access.ts';
 import {
   type AuthConfig,
   type ConsoleUser,
@@ -19,50 +22,92 @@ import {
   userOfProxy,
   userOfSession,
 } from './auth.ts';
+import { RateLimiter } from './rate-limit.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
     consoleUser?: ConsoleUser;
     /** credential is the ambient credential CSRF tokens are bound to (cookie value, proxy user). */
     credential?: string;
+    /** webhookCaller is true when the request carries the webhook credentials. */
+    webhookCaller?: boolean;
+  }
+  interface FastifyContextConfig {
+    /** access declares who may call the route; a route without it is refused to everyone. */
+    access?: Access;
+    /** csrf overrides whether a state-changing request needs the CSRF token (default: by access). */
+    csrf?: boolean;
   }
 }
 
-const sessionCookie = 'trueup_session';
-/** Paths with their own authentication (or none needed to start one). */
-const openPaths = new Set(['/api/v1/whoami', '/api/v1/login', '/api/v1/logout', '/api/v1/alertmanager']);
+/** SESSION_COOKIE is the session cookie's name. */
+export const SESSION_COOKIE = 'trueup_session';
 const loginBody = z.object({ token: z.string().min(1).max(4096) }).strict();
 
-/** registerAuth adds the auth hook and routes to the app. */
-export async function registerAuth(app: FastifyInstance, config: AuthConfig): Promise<void> {
+/** AuthEdgeOptions are what the auth edge needs besides the console's configuration. */
+export interface AuthEdgeOptions {
+  /** webhook credentials, which may also call `operator-or-webhook` routes. */
+  webhook?: WebhookAuth;
+  /** loginLimiter bounds login attempts per client address (default: 10 at once, 10 a minute). */
+  loginLimiter?: RateLimiter;
+}
+
+/** registerAuth adds the access hook and the whoami, login and logout routes to the app. */
+export async function registerAuth(
+  app: FastifyInstance,
+  config: AuthConfig,
+  options: AuthEdgeOptions = {},
+): Promise<void> {
   await app.register(cookie);
   app.decorateRequest('consoleUser', undefined);
   app.decorateRequest('credential', undefined);
+  app.decorateRequest('webhookCaller', undefined);
   app.addHook('onRequest', async (req, reply) => {
-    identify(config, req);
-    const path = req.url.split('?')[0] as string;
-    if (!path.startsWith('/api/v1/') || openPaths.has(path)) return;
-    if (!req.consoleUser) return unauthorized(reply);
-    if (req.method !== 'GET' && req.method !== 'HEAD' && !checkCsrf(config, req)) {
+    identify(config, req, options.webhook);
+    // No route matched: the 404 handler answers, and it serves nothing.
+    if (req.routeOptions.url === undefined) return;
+    const { access, csrf } = req.routeOptions.config;
+    const user = req.consoleUser;
+    const decision = decideAccess(access, {
+      ...(user ? { role: user.role, name: user.name } : {}),
+      ...(req.webhookCaller ? { webhook: true } : {}),
+    });
+    if (!decision.ok)
+      return reply.code(decision.status).send({ error: decision.error, message: decision.message });
+    if (needsCsrf(access, req.method, csrf) && !checkCsrf(config, req)) {
       return reply.code(403).send({
         error: 'TRUEUP_CSRF',
         message: 'missing or wrong X-CSRF-Token (get one from GET /api/v1/whoami)',
       });
     }
   });
+  registerSessionRoutes(
+    app,
+    config,
+    options.loginLimiter ?? new RateLimiter({ capacity: 10, perMinute: 10 }),
+  );
+}
 
-  app.get('/api/v1/whoami', async (req) => ({
+function registerSessionRoutes(app: FastifyInstance, config: AuthConfig, limiter: RateLimiter): void {
+  app.get('/api/v1/whoami', { config: { access: 'public' } }, async (req) => ({
     user: req.consoleUser?.name ?? null,
     role: req.consoleUser?.role ?? null,
     auth: config.mode === 'off' ? 'off' : config.proxy ? 'proxy' : 'token',
     ...(req.credential ? { csrfToken: csrfTokenFor(config, req.credential) } : {}),
   }));
-  app.post('/api/v1/login', async (req, reply) => {
+  app.post('/api/v1/login', { config: { access: 'public', csrf: false } }, async (req, reply) => {
+    const allowed = limiter.take(req.ip);
+    if (!allowed.ok)
+      return reply
+        .code(429)
+        .header('retry-after', String(allowed.retryAfterSeconds))
+        .send({ error: 'TRUEUP_RATE_LIMITED', message: 'too many login attempts; try again later' });
     const body = loginBody.safeParse(req.body);
-    const user = body.success ? userOfBearer(config, body.data.token) : undefined;
-    if (!user) return unauthorized(reply);
-    const value = issueSession(config, user);
-    reply.setCookie(sessionCookie, value, {
+    const token = body.success ? body.data.token : undefined;
+    const user = token ? userOfBearer(config, token) : undefined;
+    if (!user || !token) return unauthorized(reply);
+    const value = issueSession(config, user, token);
+    reply.setCookie(SESSION_COOKIE, value, {
       path: '/',
       httpOnly: true,
       sameSite: 'strict',
@@ -71,25 +116,29 @@ export async function registerAuth(app: FastifyInstance, config: AuthConfig): Pr
     });
     return { user: user.name, role: user.role, csrfToken: csrfTokenFor(config, value) };
   });
-  app.post('/api/v1/logout', async (_req, reply) => {
-    reply.clearCookie(sessionCookie, { path: '/' });
+  // Public, so that a stale cookie can always be cleared; a valid session needs its CSRF token.
+  app.post('/api/v1/logout', { config: { access: 'public', csrf: true } }, async (_req, reply) => {
+    reply.clearCookie(SESSION_COOKIE, { path: '/' });
     return reply.code(204).send();
   });
 }
 
-function identify(config: AuthConfig, req: FastifyRequest): void {
+function identify(config: AuthConfig, req: FastifyRequest, webhook: WebhookAuth | undefined): void {
   if (config.mode === 'off') {
     req.consoleUser = { name: 'demo', role: 'operator', via: 'off' };
     req.credential = 'off';
     return;
   }
   const header = req.headers.authorization;
-  if (header?.startsWith('Bearer ')) {
-    const user = userOfBearer(config, header.slice('Bearer '.length).trim());
+  if (header) {
+    const user = header.startsWith('Bearer ')
+      ? userOfBearer(config, header.slice('Bearer '.length).trim())
+      : undefined;
     if (user) req.consoleUser = user;
+    else if (webhook && isWebhookAuthorized(header, webhook)) req.webhookCaller = true;
     return;
   }
-  const session = req.cookies[sessionCookie];
+  const session = req.cookies[SESSION_COOKIE];
   const fromSession = session ? userOfSession(config, session) : undefined;
   if (session && fromSession) {
     req.consoleUser = fromSession;
@@ -104,12 +153,13 @@ function identify(config: AuthConfig, req: FastifyRequest): void {
 }
 
 function checkCsrf(config: AuthConfig, req: FastifyRequest): boolean {
-  // A bearer token is never sent by a browser on its own: no ambient credential, no CSRF.
-  if (req.consoleUser?.via === 'bearer') return true;
+  // No ambient credential (a bearer token, webhook credentials, or nobody): nothing a browser
+  // could send on its own, so nothing to forge.
+  if (!req.consoleUser || req.consoleUser.via === 'bearer') return true;
   if (req.headers['sec-fetch-site'] === 'cross-site') return false;
   // Auth off (demo): no credential to bind a token to; refuse only what a browser marks as coming
   // from another origin, so curl and scripts work as in the demo's instructions.
-  if (req.consoleUser?.via === 'off') {
+  if (req.consoleUser.via === 'off') {
     const origin = req.headers.origin;
     if (origin === undefined) return true;
     return URL.canParse(origin) && new URL(origin).host === req.headers.host;
@@ -123,14 +173,4 @@ function unauthorized(reply: FastifyReply) {
     error: 'TRUEUP_UNAUTHORIZED',
     message: 'log in (POST /api/v1/login) or send Authorization: Bearer <token>',
   });
-}
-
-/** requireOperator is a preHandler for actions only operators may take. */
-export async function requireOperator(req: FastifyRequest, reply: FastifyReply): Promise<void> {
-  if (req.consoleUser?.role !== 'operator') {
-    return reply.code(403).send({
-      error: 'TRUEUP_FORBIDDEN',
-      message: `${req.consoleUser?.name ?? 'you'} (${req.consoleUser?.role ?? 'no role'}) may not do this: it needs the operator role`,
-    });
-  }
 }

@@ -79,29 +79,38 @@ function registerSlackRoutes(
   log: Logger,
 ): void {
   const verify = slackVerifier(secret, log);
-  scope.post(CHAT_PATHS.slackCommands, { preHandler: verify }, async (req) => {
+  scope.post(CHAT_PATHS.slackCommands, { config: { access: 'slack' }, preHandler: verify }, async (req) => {
     const fields = fieldsOf(req);
     // Slack checks the certificate of a command URL with a signed ssl_check post: just answer.
     if (fields.ssl_check) return {};
     return answerSlash(fields, { ...runtime, log });
   });
-  scope.post(CHAT_PATHS.slackInteractions, { preHandler: verify }, async (req, reply) => {
-    const parsed = parseInteraction(fieldsOf(req).payload);
-    if (parsed.kind === 'invalid')
-      return reply.code(400).send({ error: 'TRUEUP_BAD_REQUEST', message: parsed.error });
-    // Acknowledge at once (Slack waits 3 s); the decision runs afterwards.
-    if (parsed.kind === 'block_actions') {
-      const { decider, respond, responseUrlOk } = runtime;
-      runtime.later(() =>
-        handleBlockActions(parsed.payload, { ...(decider ? { decider } : {}), respond, responseUrlOk, log }),
-      );
-    }
-    return reply.code(200).send();
-  });
+  scope.post(
+    CHAT_PATHS.slackInteractions,
+    { config: { access: 'slack' }, preHandler: verify },
+    async (req, reply) => {
+      const parsed = parseInteraction(fieldsOf(req).payload);
+      if (parsed.kind === 'invalid')
+        return reply.code(400).send({ error: 'TRUEUP_BAD_REQUEST', message: parsed.error });
+      // Acknowledge at once (Slack waits 3 s); the decision runs afterwards.
+      if (parsed.kind === 'block_actions') {
+        const { decider, respond, responseUrlOk } = runtime;
+        runtime.later(() =>
+          handleBlockActions(parsed.payload, {
+            ...(decider ? { decider } : {}),
+            respond,
+            responseUrlOk,
+            log,
+          }),
+        );
+      }
+      return reply.code(200).send();
+    },
+  );
 }
 
 function registerMattermostRoute(scope: FastifyInstance, runtime: ChatRuntime, tokens: string[]): void {
-  scope.post(CHAT_PATHS.mattermostCommands, async (req, reply) => {
+  scope.post(CHAT_PATHS.mattermostCommands, { config: { access: 'mattermost' } }, async (req, reply) => {
     const fields = fieldsOf(req);
     if (!isMattermostToken(tokens, fields.token))
       return reply

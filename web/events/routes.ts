@@ -34,7 +34,7 @@ export class EventHub {
 
 /** registerEventRoutes registers the event stream. */
 export function registerEventRoutes(app: FastifyInstance, hub: EventHub, keepaliveMs = 15_000): void {
-  app.get('/api/v1/events', (req, reply) => {
+  app.get('/api/v1/events', { config: { access: 'viewer' } }, (req, reply) => {
     reply.hijack();
     const res = reply.raw;
     res.writeHead(200, {

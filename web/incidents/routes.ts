@@ -16,7 +16,7 @@ const listQuery = z
 
 /** registerIncidentRoutes registers the incident routes. */
 export function registerIncidentRoutes(app: FastifyInstance, incidents: IncidentStore): void {
-  app.get('/api/v1/incidents', async (req, reply) => {
+  app.get('/api/v1/incidents', { config: { access: 'viewer' } }, async (req, reply) => {
     const query = listQuery.safeParse(req.query);
     if (!query.success)
       return reply.code(400).send({ error: 'TRUEUP_BAD_QUERY', message: z.prettifyError(query.error) });
@@ -24,10 +24,14 @@ export function registerIncidentRoutes(app: FastifyInstance, incidents: Incident
       incidents: incidents.incidents(query.data).map(({ evidence: _evidence, ...rest }) => rest),
     };
   });
-  app.get<{ Params: { id: string } }>('/api/v1/incidents/:id', async (req, reply) => {
-    const incident = incidents.incident(req.params.id);
-    if (!incident)
-      return reply.code(404).send({ error: 'TRUEUP_NOT_FOUND', message: `no incident ${req.params.id}` });
-    return incident;
-  });
+  app.get<{ Params: { id: string } }>(
+    '/api/v1/incidents/:id',
+    { config: { access: 'viewer' } },
+    async (req, reply) => {
+      const incident = incidents.incident(req.params.id);
+      if (!incident)
+        return reply.code(404).send({ error: 'TRUEUP_NOT_FOUND', message: `no incident ${req.params.id}` });
+      return incident;
+    },
+  );
 }

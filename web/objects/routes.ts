@@ -11,7 +11,6 @@ import type { GitSource } from '../../reconciler/git-source.ts';
 import type { ObjectRef } from '../../reconciler/model.ts';
 import { blameOnce } from '../../reconciler/provenance.ts';
 import type { AuditStore } from '../../reconciler/store.ts';
-import { requireOperator } from '../auth/routes.ts';
 
 type Params = { cluster: string; namespace: string; kind: string; name: string };
 const path = '/api/v1/objects/:cluster/:namespace/:kind/:name';
@@ -32,7 +31,7 @@ export function registerObjectRoutes(
   deps: { daemon: Daemon; store: AuditStore; git: Pick<GitSource, 'blame'> },
 ): void {
   const { daemon, store, git } = deps;
-  app.get<{ Params: Params }>(path, async (req, reply) => {
+  app.get<{ Params: Params }>(path, { config: { access: 'viewer' } }, async (req, reply) => {
     const ref = refOf(req.params, reply);
     if (!ref) return reply;
     const { evaluation, desired, live } = daemon.evaluation(ref);
@@ -93,10 +92,14 @@ export function registerObjectRoutes(
       },
     };
   });
-  app.post<{ Params: Params }>(`${path}/remediate`, { preHandler: requireOperator }, async (req, reply) => {
-    const ref = refOf(req.params, reply);
-    if (!ref) return reply;
-    const outcome = await daemon.remediateNow(ref);
-    return reply.code(outcome.ok ? 200 : 409).send(outcome);
-  });
+  app.post<{ Params: Params }>(
+    `${path}/remediate`,
+    { config: { access: 'operator' } },
+    async (req, reply) => {
+      const ref = refOf(req.params, reply);
+      if (!ref) return reply;
+      const outcome = await daemon.remediateNow(ref);
+      return reply.code(outcome.ok ? 200 : 409).send(outcome);
+    },
+  );
 }
