@@ -14,7 +14,7 @@ import { defaultCycleOptions } from '../reconciler/reconcile.ts';
 import { redactUrls } from '../reconciler/redact.ts';
 import { openAuditStore } from '../reconciler/store.ts';
 import { webhookAuthFromEnv } from '../web/alertmanager/route.ts';
-import { authConfigFromEnv } from '../web/auth/auth.ts';
+import { AuthConfigError, authConfigFromEnv } from '../web/auth/auth.ts';
 import { type ChatSetup, chatSetupFromEnv, describeChat } from '../web/chat/config.ts';
 import { buildServer } from '../web/server.ts';
 import { investigationDeps } from './diagnose-setup.ts';
@@ -78,19 +78,8 @@ export async function startServe(options: ServeOptions, log?: Logger): Promise<R
     metrics: createDiagnoseMetrics(metrics.registry),
   });
   const desk = new IncidentDesk(incidents, investigation);
-  const auth = { ...webhookAuthFromEnv(process.env), allowUnauthenticated: options.webhookUnauthenticated };
+  const { auth, consoleAuth } = httpAuthFromEnv(options);
   const webhookOn = Boolean(auth.bearerTokens || auth.basic || auth.allowUnauthenticated);
-  const consoleAuth = authConfigFromEnv(
-    process.env,
-    options.authProxyUserHeader
-      ? {
-          userHeader: options.authProxyUserHeader,
-          ...(options.authProxyGroupsHeader ? { groupsHeader: options.authProxyGroupsHeader } : {}),
-          operators: options.operators ?? [],
-        }
-      : undefined,
-    options.consoleAuthOff,
-  );
   if (consoleAuth.mode === 'on' && consoleAuth.tokens.length === 0 && !consoleAuth.proxy)
     logger.warn(
       'no TRUEUP_CONSOLE_TOKENS and no --auth-proxy-user-header: the console and /api/v1 refuse everyone',
@@ -172,6 +161,28 @@ export async function startServe(options: ServeOptions, log?: Logger): Promise<R
       return stopping;
     },
   };
+}
+
+/** httpAuthFromEnv reads the webhook's and the console's credentials; a weak one stops the start (exit 2). */
+function httpAuthFromEnv(options: ServeOptions) {
+  try {
+    const auth = { ...webhookAuthFromEnv(process.env), allowUnauthenticated: options.webhookUnauthenticated };
+    const consoleAuth = authConfigFromEnv(
+      process.env,
+      options.authProxyUserHeader
+        ? {
+            userHeader: options.authProxyUserHeader,
+            ...(options.authProxyGroupsHeader ? { groupsHeader: options.authProxyGroupsHeader } : {}),
+            operators: options.operators ?? [],
+          }
+        : undefined,
+      options.consoleAuthOff,
+    );
+    return { auth, consoleAuth };
+  } catch (err) {
+    if (err instanceof AuthConfigError) throw new UsageError(err.message);
+    throw err;
+  }
 }
 
 function splitListen(listen: string): [string, number] {
