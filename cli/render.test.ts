@@ -75,3 +75,85 @@ describe('diff output with conflicts', () => {
     expect(toDiffJson(report).conflicts).toEqual([]);
   });
 });
+
+describe('diff output for values that hold documents', () => {
+  it('shows the paths that differ inside a JSON or YAML value instead of a whole-value diff', () => {
+    const desiredYaml = 'server:\n  port: 8080\nfeatures: [a, b]\n';
+    const liveYaml = 'server:\n  port: 9090\n  debug: true\nfeatures: [a]\n';
+    const drifted: CycleReport = {
+      revision: 'abc123',
+      errors: [],
+      clusters: [
+        {
+          name: 'prod-eu',
+          reachable: true,
+          changes: [],
+          drifts: [
+            {
+              cluster: 'prod-eu',
+              kind: 'ConfigMap',
+              namespace: 'shop',
+              name: 'app',
+              status: 'modified',
+              changes: [
+                {
+                  path: 'data.application.yaml',
+                  type: 'changed',
+                  desired: desiredYaml,
+                  live: liveYaml,
+                  document: {
+                    format: 'yaml',
+                    changes: [
+                      { path: 'server.port', pointer: '/server/port', type: 'changed', desired: '8080', live: '9090' },
+                      { path: 'server.debug', pointer: '/server/debug', type: 'added', live: 'true' },
+                      { path: 'features[1]', pointer: '/features/1', type: 'removed', desired: '"b"' },
+                    ],
+                    ignored: 1,
+                  },
+                },
+                {
+                  path: 'data.settings.json',
+                  type: 'changed',
+                  desired: '{"a": 1}',
+                  live: '{"a":1}',
+                  document: { format: 'json', changes: [] },
+                },
+              ],
+              driftedBy: [
+                {
+                  manager: 'kubectl-edit',
+                  operation: 'Update',
+                  time: '2026-11-23T03:00:00Z',
+                  paths: ['data.application.yaml', 'data.settings.json'],
+                },
+              ],
+              provenance: { 'data.application.yaml': { file: 'base/app.yaml', line: 7 } },
+            },
+          ],
+        },
+      ],
+    };
+    expect(renderDiffText(drifted)).toMatchInlineSnapshot(`
+      "revision abc123
+
+      cluster prod-eu: 1 drifted, 0 in sync
+        ConfigMap shop/app: modified
+          ~ data.application.yaml: yaml document (live -> desired)
+              ~ server.port: 9090 -> 8080
+              + server.debug: true (not in the repo)
+              - features[1]: "b" (missing on the cluster)
+              (1 path ignored by policy)
+              drifted by kubectl-edit (Update at 2026-11-23T03:00:00Z)
+              declared in base/app.yaml:7
+          ~ data.settings.json (same json document, only the text differs): "{\\"a\\":1}" -> "{\\"a\\": 1}" (live -> desired)
+              drifted by kubectl-edit (Update at 2026-11-23T03:00:00Z)
+      "
+    `);
+    // The JSON contract keeps the whole values and adds the paths.
+    expect(toDiffJson(drifted).drifts[0]?.changes[0]).toMatchObject({
+      desired: desiredYaml,
+      live: liveYaml,
+      document: { format: 'yaml' },
+    });
+  });
+});

@@ -7,6 +7,7 @@ import {
   type Change,
   type Conflict,
   type ConflictSource,
+  type DocumentDiff,
   type Drift,
   formatRepoError,
   hasDrifted,
@@ -126,10 +127,13 @@ function renderDrift(drift: Drift): string[] {
 }
 
 function renderChange(change: Change): string[] {
-  const head = `    ${marks[change.type]} ${change.path}`;
+  let head = `    ${marks[change.type]} ${change.path}`;
   const { desired, live } = change;
   if (change.type === 'added') return [`${head}: ${quote(live)} (not in the repo)`];
   if (change.type === 'removed') return [`${head}: ${quote(desired)} (missing on the cluster)`];
+  if (change.document && change.document.changes.length > 0) return renderDocument(head, change.document);
+  // Equal documents in other text (formatting, comments): the text diff is all there is to show.
+  if (change.document) head += ` (same ${change.document.format} document, only the text differs)`;
   if (desired?.includes('\n') || live?.includes('\n')) {
     // Multi-line values (config files): show a line diff of live -> desired.
     const patch = structuredPatch('live', 'desired', live ?? '', desired ?? '', '', '', { context: 2 });
@@ -140,6 +144,20 @@ function renderChange(change: Change): string[] {
     return [`${head}: (live -> desired)`, ...lines.map((l) => `        ${l}`)];
   }
   return [`${head}: ${quote(live)} -> ${quote(desired)} (live -> desired)`];
+}
+
+// The paths that differ inside a JSON or YAML document value, one line each (values as JSON).
+function renderDocument(head: string, document: DocumentDiff): string[] {
+  const lines = document.changes.map((c) => {
+    const at = `        ${marks[c.type]} ${c.path}`;
+    if (c.type === 'added') return `${at}: ${c.live} (not in the repo)`;
+    if (c.type === 'removed') return `${at}: ${c.desired} (missing on the cluster)`;
+    return `${at}: ${c.live} -> ${c.desired}`;
+  });
+  if (document.more) lines.push(`        … ${document.more} more`);
+  if (document.ignored)
+    lines.push(`        (${document.ignored} ${document.ignored === 1 ? 'path' : 'paths'} ignored by policy)`);
+  return [`${head}: ${document.format} document (live -> desired)`, ...lines];
 }
 
 function quote(value: string | undefined): string {

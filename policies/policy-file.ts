@@ -6,12 +6,18 @@ import { z } from 'zod';
 import { labelSelectorSchema } from '../reconciler/fleet-config.ts';
 import type { RepoError } from '../reconciler/model.ts';
 import { parseYamlFile } from '../reconciler/yaml-file.ts';
+import { ignorePathProblem } from './ignore-path.ts';
 import { type CompiledWindow, compileWindow, parseDuration } from './windows.ts';
 
 /** Mode is what trueup does with a drift: fix it, queue it for a human, report it, or skip it. */
 export const modes = ['auto', 'approve', 'observe', 'ignore'] as const;
 
 const glob = z.string().min(1);
+// An ignore path is a field glob, or `data.<key>#/json/pointer` for a path inside a document value.
+const ignorePath = glob.superRefine((path, ctx) => {
+  const problem = ignorePathProblem(path);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
 const windowSchema = z
   .object({
     type: z.enum(['allow', 'deny']),
@@ -46,7 +52,7 @@ const ruleSchema = z
     mode: z.enum(modes).optional(),
     exception: z.boolean().default(false),
     ignore: z
-      .object({ paths: z.array(glob).default([]), managers: z.array(glob).default([]) })
+      .object({ paths: z.array(ignorePath).default([]), managers: z.array(glob).default([]) })
       .strict()
       .optional(),
     windows: z.array(windowSchema).optional(),

@@ -5,10 +5,23 @@
  * labels and annotations the repo declares (others belong to other controllers), a Secret's type,
  * and `immutable` when the repo sets it. What never counts: server defaults, key order,
  * managedFields, resourceVersion, stringData vs data, last-applied-configuration.
+ *
+ * A changed ConfigMap value that holds a JSON or YAML document also lists the paths inside it that
+ * differ (document-diff.ts); a value that differs only at paths the policy ignores is not drift.
  */
 import { type IgnoreSpec, matchesAny } from '../policies/engine.ts';
+import { documentIgnoresOf, ignoresField, ignoresPointer } from '../policies/ignore-path.ts';
 import { attributeChanges, ownersOf } from './attribution.ts';
-import type { Change, DesiredObject, Drift, KeyOrigin, LiveObject, ObjectRef } from './model.ts';
+import { diffDocuments, documentFormatOf, parseDocument } from './document-diff.ts';
+import type {
+  Change,
+  DesiredObject,
+  DocumentDiff,
+  Drift,
+  KeyOrigin,
+  LiveObject,
+  ObjectRef,
+} from './model.ts';
 import { SecretValue, shortDigest } from './secret-value.ts';
 
 /** DiffOptions configures diffObject. */
@@ -40,8 +53,14 @@ export function diffObject(
   if (!desired && live) return { ...base, status: 'orphaned', changes: [] };
   if (!desired || !live) throw new Error('diffObject needs a desired or a live object');
 
+  const ignorePaths = options.ignore?.paths ?? [];
   const all: Change[] = [
-    ...compareMaps('data', desired.data, live.data, { allKeys: true, secret: desired.kind === 'Secret' }),
+    ...compareMaps('data', desired.data, live.data, {
+      allKeys: true,
+      secret: desired.kind === 'Secret',
+      // Only ConfigMap text values are parsed: a Secret's plaintext is never shown, even in part.
+      documents: desired.kind === 'ConfigMap' ? ignorePaths : undefined,
+    }),
     ...compareMaps('binaryData', desired.binaryData, live.binaryData, { allKeys: true, secret: false }),
     ...compareMaps('metadata.labels', desired.labels, live.labels, { allKeys: false, secret: false }),
     ...compareMaps('metadata.annotations', desired.annotations, live.annotations, {
@@ -85,13 +104,14 @@ export function diffObject(
 /**
  * compareMaps compares one map of fields. With allKeys, live keys the repo does not declare are
  * drift ('added'); without it (labels, annotations) only declared keys are compared. With secret,
- * live values are digests (a live Secret value is never read into memory).
+ * live values are digests (a live Secret value is never read into memory). With documents (the
+ * policy's ignore paths), changed values that hold documents are compared path by path.
  */
 function compareMaps(
   prefix: string,
   desired: Record<string, string | SecretValue>,
   live: Record<string, string>,
-  { allKeys, secret }: { allKeys: boolean; secret: boolean },
+  { allKeys, secret, documents }: { allKeys: boolean; secret: boolean; documents?: string[] },
 ): Change[] {
   const show = (value: string | SecretValue | undefined) =>
     value instanceof SecretValue ? value.toString() : secret && value ? shortDigest(value) : value;
@@ -107,7 +127,18 @@ function compareMaps(
     } else if (have === undefined) {
       changes.push({ path, type: 'removed', desired: show(want) });
     } else if (!sameValue(want, have)) {
-      changes.push({ path, type: 'changed', desired: show(want), live: show(have) });
+      const document =
+        documents && typeof want === 'string'
+          ? compareDocuments(path, key, want, have, documents)
+          : undefined;
+      if (document === 'ignored') continue;
+      changes.push({
+        path,
+        type: 'changed',
+        desired: show(want),
+        live: show(have),
+        ...(document ? { document } : {}),
+      });
     }
   }
   return changes;
@@ -118,10 +149,45 @@ function sameValue(want: string | SecretValue, have: string): boolean {
   return want instanceof SecretValue ? want.digest === have : want === have;
 }
 
+/** maxDocumentChanges caps the paths listed for one value; the rest are counted in `more`. */
+const maxDocumentChanges = 100;
+
+/**
+ * compareDocuments lists the paths that differ inside a value holding a JSON or YAML document, less
+ * those the ignore paths name (`data.<key>#/pointer`). Where ignore paths name paths inside the
+ * value, it is compared as a document: 'ignored' when no other path differs, even if the text does
+ * (formatting, comments). Undefined when the value is no document (compared as text, as any value).
+ */
+export function compareDocuments(
+  path: string,
+  key: string,
+  desired: string,
+  live: string,
+  ignorePaths: readonly string[],
+): DocumentDiff | 'ignored' | undefined {
+  const format = documentFormatOf(key, desired, live);
+  if (!format) return undefined;
+  const want = parseDocument(format, desired);
+  const have = want && parseDocument(format, live);
+  const all = want && have ? diffDocuments(want, have) : undefined;
+  if (!all) return undefined;
+  const patterns = documentIgnoresOf(ignorePaths, path);
+  const kept = all.filter((c) => !ignoresPointer(patterns, c.pointer));
+  if (patterns.length > 0 && kept.length === 0) return 'ignored';
+  const ignored = all.length - kept.length;
+  const more = kept.length - maxDocumentChanges;
+  return {
+    format,
+    changes: kept.slice(0, maxDocumentChanges),
+    ...(more > 0 ? { more } : {}),
+    ...(ignored > 0 ? { ignored } : {}),
+  };
+}
+
 /** withoutIgnored drops ignored paths, and keys added by tolerated field managers. */
 function withoutIgnored(changes: Change[], live: LiveObject, ignore: IgnoreSpec): Change[] {
   return changes.filter((c) => {
-    if (matchesAny(ignore.paths, c.path)) return false;
+    if (ignoresField(ignore.paths, c.path)) return false;
     if (c.type !== 'added' || ignore.managers.length === 0) return true;
     const owners = ownersOf(c.path, live.managedFields);
     return !(owners.length > 0 && owners.every((m) => matchesAny(ignore.managers, m)));

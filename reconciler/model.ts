@@ -104,15 +104,47 @@ export type DriftStatus = 'in-sync' | 'modified' | 'missing' | 'orphaned';
 /** ChangeType says how a live field differs: changed value, added out of band, or removed out of band. */
 export type ChangeType = 'changed' | 'added' | 'removed';
 
+/** DocumentFormat is how a ConfigMap value holding a document was parsed. */
+export type DocumentFormat = 'json' | 'yaml';
+
+/**
+ * DocumentChange is one path that differs inside a document value: `path` for people
+ * (`server.port`, `servers[0].host`), `pointer` as an RFC 6901 JSON pointer (`/server/port`, the form
+ * ignore rules use after `#`), values as compact JSON (strings quoted), cut at 200 characters.
+ */
+export interface DocumentChange {
+  path: string;
+  pointer: string;
+  type: ChangeType;
+  desired?: string;
+  live?: string;
+}
+
+/**
+ * DocumentDiff is the drift inside one changed ConfigMap value that holds a JSON or YAML document.
+ * `changes` is empty when the documents are equal and only the text differs (formatting, comments).
+ */
+export interface DocumentDiff {
+  format: DocumentFormat;
+  changes: DocumentChange[];
+  /** more counts the differences left out of `changes` (at most 100 are listed). */
+  more?: number;
+  /** ignored counts the differences that policy `ignore.paths` left out. */
+  ignored?: number;
+}
+
 /**
  * Change is one drifted field. Paths are `data.<key>`, `binaryData.<key>`, `metadata.labels.<key>`,
  * `metadata.annotations.<key>`, `type` or `immutable`; Secret values show as `sha256:<12 hex>`.
+ * A changed ConfigMap value that holds a JSON or YAML document also carries `document`: the paths
+ * inside it that differ (the field change itself, with both whole values, stays as it is).
  */
 export interface Change {
   path: string;
   type: ChangeType;
   desired?: string;
   live?: string;
+  document?: DocumentDiff;
 }
 
 /** DriftedBy names a field manager that last wrote drifted fields. */

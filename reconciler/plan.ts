@@ -3,7 +3,8 @@
  * Pure; the kube edge executes a plan (dry-run first, then for real).
  */
 import type { Decision } from '../policies/decision.ts';
-import { matchesAny } from '../policies/engine.ts';
+import { ignoresField } from '../policies/ignore-path.ts';
+import { compareDocuments } from './diff.ts';
 import type { DesiredObject, Drift, LiveObject, ObjectRef } from './model.ts';
 import type { SecretValue } from './secret-value.ts';
 
@@ -163,7 +164,9 @@ function planFor(
 /**
  * withoutIgnoredPaths leaves ignored fields out of what is applied, unless their live value is
  * already the desired one (then applying them changes nothing, and dropping a field trueup owns
- * would make server-side apply delete it).
+ * would make server-side apply delete it). A ConfigMap value that differs only at ignored paths
+ * inside its document is applied with its live value: left as it is, and never dropped. A value
+ * that differs elsewhere too is applied whole, as the repo has it.
  */
 export function withoutIgnoredPaths(
   desired: DesiredObject,
@@ -178,13 +181,21 @@ export function withoutIgnoredPaths(
   ) =>
     Object.fromEntries(
       Object.entries(want).filter(([k, v]) => {
-        if (!matchesAny(ignorePaths, `${prefix}.${k}`)) return true;
+        if (!ignoresField(ignorePaths, `${prefix}.${k}`)) return true;
         return typeof v === 'string' ? have[k] === v : have[k] === v.digest;
       }),
     ) as Record<string, T>;
+  const data = keep('data', desired.data, live.data);
+  if (desired.kind === 'ConfigMap') {
+    for (const [k, v] of Object.entries(data)) {
+      const have = live.data[k];
+      if (typeof v !== 'string' || have === undefined || have === v) continue;
+      if (compareDocuments(`data.${k}`, k, v, have, ignorePaths) === 'ignored') data[k] = have;
+    }
+  }
   return {
     ...desired,
-    data: keep('data', desired.data, live.data),
+    data,
     binaryData: keep('binaryData', desired.binaryData, live.binaryData),
     labels: keep('metadata.labels', desired.labels, live.labels),
     annotations: keep('metadata.annotations', desired.annotations, live.annotations),

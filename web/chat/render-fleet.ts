@@ -23,10 +23,23 @@ const healthIcon: Record<ClusterHealth, string> = {
   unreachable: ':red_circle:',
 };
 
-/** changeLine renders one drifted field: what the cluster has and what git says. */
+/**
+ * changeLine renders one drifted field: what the cluster has and what git says. For a value holding
+ * a JSON or YAML document, the paths inside it that differ (the first three).
+ */
 export function changeLine(c: Change): string {
   if (c.type === 'added') return `• ${code(c.path)} added out of band: ${code(c.live ?? '')}`;
   if (c.type === 'removed') return `• ${code(c.path)} removed out of band (git: ${code(c.desired ?? '')})`;
+  const inside = c.document?.changes ?? [];
+  if (inside.length > 0) {
+    const more = inside.length - 3 + (c.document?.more ?? 0);
+    const paths = inside.slice(0, 3).map((d) => {
+      if (d.type === 'added') return `${code(d.path)} added out of band: ${code(d.live ?? '')}`;
+      if (d.type === 'removed') return `${code(d.path)} removed out of band (git: ${code(d.desired ?? '')})`;
+      return `${code(d.path)} is ${code(d.live ?? '')}, git says ${code(d.desired ?? '')}`;
+    });
+    return `• ${code(c.path)}: ${paths.join('; ')}${more > 0 ? ` (and ${more} more)` : ''}`;
+  }
   return `• ${code(c.path)} is ${code(c.live ?? '')}, git says ${code(c.desired ?? '')}`;
 }
 

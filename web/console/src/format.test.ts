@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   changeLines,
+  documentChangeLines,
   fromLocalInput,
   percent,
   relativeTime,
@@ -44,6 +45,27 @@ describe('changeLines', () => {
     ],
   ])('renders %s', (_what, change, expected) => {
     expect(changeLines(change).map((line) => `${line.sign}${line.text}`)).toEqual(expected);
+  });
+});
+
+describe('documentChangeLines', () => {
+  it.each([
+    // a path inside a document: the repo's value, then the live one, as JSON
+    [
+      'a changed path',
+      {
+        path: 'server.port',
+        pointer: '/server/port',
+        type: 'changed' as const,
+        desired: '8080',
+        live: '9090',
+      },
+      ['-8080', '+9090'],
+    ],
+    ['an added path', { path: 'a', pointer: '/a', type: 'added' as const, live: '"x"' }, ['+"x"']],
+    ['a removed path', { path: 'b[0]', pointer: '/b/0', type: 'removed' as const, desired: '{}' }, ['-{}']],
+  ])('renders %s', (_what, change, expected) => {
+    expect(documentChangeLines(change).map((line) => `${line.sign}${line.text}`)).toEqual(expected);
   });
 });
 

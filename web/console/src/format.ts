@@ -3,7 +3,7 @@
  * template, and the line diff of a drifted value. No DOM, so it is unit-tested under Node.
  */
 import { diffLines } from 'diff/lib/diff/line.js';
-import type { Change } from './types.ts';
+import type { Change, DocumentChange } from './types.ts';
 
 /** shortSha shortens a commit id to the 7 characters people paste into chat. */
 export function shortSha(commit: string | undefined): string {
@@ -85,6 +85,17 @@ export function changeLines(change: Change): DiffLine[] {
     for (const text of linesOf(part.value)) out.push({ sign, text });
   }
   return out;
+}
+
+/**
+ * documentChangeLines renders one path inside a document value as diff lines from desired (git) to
+ * live: `-` the repo's value, `+` the live one, each as JSON.
+ */
+export function documentChangeLines(change: DocumentChange): DiffLine[] {
+  const lines: DiffLine[] = [];
+  if (change.type !== 'added') lines.push({ sign: '-', text: change.desired ?? '' });
+  if (change.type !== 'removed') lines.push({ sign: '+', text: change.live ?? '' });
+  return lines;
 }
 
 /** percent renders a 0..1 confidence as a whole percentage. */

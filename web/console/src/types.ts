@@ -26,12 +26,31 @@ export interface ObjectRef {
   name: string;
 }
 
+/** DocumentChange is one path that differs inside a JSON or YAML document value (values as JSON). */
+export interface DocumentChange {
+  path: string;
+  pointer: string;
+  type: 'changed' | 'added' | 'removed';
+  desired?: string;
+  live?: string;
+}
+
+/** DocumentDiff is the drift inside a ConfigMap value holding a JSON or YAML document. */
+export interface DocumentDiff {
+  format: 'json' | 'yaml';
+  changes: DocumentChange[];
+  more?: number;
+  ignored?: number;
+}
+
 /** Change is one drifted field; Secret values show as `sha256:<12 hex>`. */
 export interface Change {
   path: string;
   type: 'changed' | 'added' | 'removed';
   desired?: string;
   live?: string;
+  /** document: for a changed ConfigMap value holding a JSON or YAML document, the paths that differ. */
+  document?: DocumentDiff;
 }
 
 /** DriftedBy names a field manager that last wrote drifted fields. */

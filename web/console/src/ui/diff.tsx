@@ -1,10 +1,11 @@
 /**
  * DiffView: a unified diff of one object's drifted declared keys, from desired (git, `-`) to live
- * (cluster, `+`), each field with who changed it live and when, and where git sets it. Secret values
- * arrive as `sha256:<12 hex>` digests and are shown exactly as given.
+ * (cluster, `+`), each field with who changed it live and when, and where git sets it. A ConfigMap
+ * value holding a JSON or YAML document lists the paths inside it that differ, the whole value's line
+ * diff folded below. Secret values arrive as `sha256:<12 hex>` digests and are shown exactly as given.
  */
-import { changeLines, repoLink } from '../format.ts';
-import type { Change, Drift, DriftedBy, KeyOrigin } from '../types.ts';
+import { changeLines, type DiffLine, documentChangeLines, repoLink } from '../format.ts';
+import type { Change, DocumentDiff, Drift, DriftedBy, KeyOrigin } from '../types.ts';
 import { Badge, RelTime, Sha } from './bits.tsx';
 
 /** RepoContext is what a provenance link needs: the link template and the current revision. */
@@ -61,14 +62,61 @@ function ChangeBlock(props: {
           </span>
         )}
       </div>
-      <pre class="diff">
-        {changeLines(change).map((line, index) => (
-          <span key={index} class={line.sign === '-' ? 'del' : line.sign === '+' ? 'add' : 'ctx'}>
-            {line.sign} {line.text}
-            {'\n'}
-          </span>
-        ))}
-      </pre>
+      {change.document && change.document.changes.length > 0 ? (
+        <>
+          <DocumentPaths document={change.document} />
+          <details>
+            <summary class="muted">whole value</summary>
+            <DiffLines lines={changeLines(change)} />
+          </details>
+        </>
+      ) : (
+        <>
+          {change.document && (
+            <p class="muted">
+              Same {change.document.format} document: only the text differs (formatting, comments).
+            </p>
+          )}
+          <DiffLines lines={changeLines(change)} />
+        </>
+      )}
+    </div>
+  );
+}
+
+function DiffLines(props: { lines: DiffLine[] }) {
+  return (
+    <pre class="diff">
+      {props.lines.map((line, index) => (
+        <span key={index} class={line.sign === '-' ? 'del' : line.sign === '+' ? 'add' : 'ctx'}>
+          {line.sign} {line.text}
+          {'\n'}
+        </span>
+      ))}
+    </pre>
+  );
+}
+
+/** DocumentPaths lists the paths that differ inside a JSON or YAML document value. */
+function DocumentPaths(props: { document: DocumentDiff }) {
+  const { document } = props;
+  return (
+    <div class="diff-document">
+      {document.changes.map((inner) => (
+        <div key={inner.pointer}>
+          <code class="diff-path" title={inner.pointer}>
+            {inner.path}
+          </code>{' '}
+          <Badge value={inner.type} />
+          <DiffLines lines={documentChangeLines(inner)} />
+        </div>
+      ))}
+      {(document.more || document.ignored) && (
+        <p class="muted">
+          {document.more ? `${document.more} more paths differ. ` : ''}
+          {document.ignored ? `${document.ignored} ignored by policy.` : ''}
+        </p>
+      )}
     </div>
   );
 }
