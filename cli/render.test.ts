@@ -104,7 +104,13 @@ describe('diff output for values that hold documents', () => {
                   document: {
                     format: 'yaml',
                     changes: [
-                      { path: 'server.port', pointer: '/server/port', type: 'changed', desired: '8080', live: '9090' },
+                      {
+                        path: 'server.port',
+                        pointer: '/server/port',
+                        type: 'changed',
+                        desired: '8080',
+                        live: '9090',
+                      },
                       { path: 'server.debug', pointer: '/server/debug', type: 'added', live: 'true' },
                       { path: 'features[1]', pointer: '/features/1', type: 'removed', desired: '"b"' },
                     ],

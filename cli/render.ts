@@ -156,7 +156,9 @@ function renderDocument(head: string, document: DocumentDiff): string[] {
   });
   if (document.more) lines.push(`        … ${document.more} more`);
   if (document.ignored)
-    lines.push(`        (${document.ignored} ${document.ignored === 1 ? 'path' : 'paths'} ignored by policy)`);
+    lines.push(
+      `        (${document.ignored} ${document.ignored === 1 ? 'path' : 'paths'} ignored by policy)`,
+    );
   return [`${head}: ${document.format} document (live -> desired)`, ...lines];
 }
 
