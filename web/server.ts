@@ -22,7 +22,7 @@ import type { AuthConfig } from './auth/auth.ts';
 import { registerAuth } from './auth/routes.ts';
 import type { ChatSetup } from './chat/config.ts';
 import { registerChat } from './chat/routes.ts';
-import { EventHub, registerEventRoutes } from './events/routes.ts';
+import { EventHub, type EventStreamOptions, registerEventRoutes } from './events/routes.ts';
 import { registerIncidentRoutes } from './incidents/routes.ts';
 import { registerObjectRoutes } from './objects/routes.ts';
 
@@ -45,6 +45,8 @@ export interface ServerDeps {
   chat?: ChatSetup;
   /** repoWebUrl links provenance to the repo's web view: `{revision}`, `{file}`, `{line}` are filled in. */
   repoWebUrl?: string;
+  /** events bound the live event streams (defaults: defaultEventStreamOptions). */
+  events?: Partial<EventStreamOptions>;
   /** consoleDir holds the built console (index.html); default web/console/dist. */
   consoleDir?: string;
 }
@@ -88,7 +90,7 @@ export async function buildServer(
       data: { id: incident.id, status: incident.status, investigation: incident.investigation },
     }),
   );
-  registerEventRoutes(app, hub);
+  registerEventRoutes(app, hub, deps.events);
   if (deps.approvals)
     registerApprovalRoutes(app, deps.approvals, (e) => hub.publish({ type: 'approval', data: e }));
   if (deps.git) registerObjectRoutes(app, { daemon: deps.daemon, store: deps.store, git: deps.git });

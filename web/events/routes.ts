@@ -1,7 +1,9 @@
 /**
- * `GET /api/v1/events`: Server-Sent Events for the console — drift, remediation, approval, incident
- * and status changes, as small JSON notices (the page refetches what it shows). A keepalive comment
- * every 15 s keeps proxies from closing the stream; EventSource reconnects by itself (`retry`).
+ * `GET /api/v1/events` (viewer): Server-Sent Events for the console — drift, remediation, approval,
+ * incident and status changes, as small JSON notices (the page refetches what it shows). A keepalive
+ * comment every 15 s keeps proxies from closing the stream; EventSource reconnects by itself (`retry`).
+ * A client that does not read what it is sent is dropped once its unsent backlog passes a bound
+ * (it reconnects and refetches), and each user may hold only a few streams at once (429 past that).
  */
 import type { FastifyInstance } from 'fastify';
 
@@ -32,9 +34,41 @@ export class EventHub {
   }
 }
 
+/** EventStreamOptions bound the event streams. */
+export interface EventStreamOptions {
+  keepaliveMs: number;
+  /** maxBacklogBytes: a stream with more unsent bytes than this is dropped (a slow or stuck client). */
+  maxBacklogBytes: number;
+  /** maxStreamsPerUser: open streams one user may hold (a console tab holds one). */
+  maxStreamsPerUser: number;
+  /** maxStreams: open streams in all. */
+  maxStreams: number;
+}
+
+/** defaultEventStreamOptions: 15 s keepalive, 256 KiB backlog, 10 streams a user, 500 in all. */
+export function defaultEventStreamOptions(): EventStreamOptions {
+  return { keepaliveMs: 15_000, maxBacklogBytes: 256 * 1024, maxStreamsPerUser: 10, maxStreams: 500 };
+}
+
 /** registerEventRoutes registers the event stream. */
-export function registerEventRoutes(app: FastifyInstance, hub: EventHub, keepaliveMs = 15_000): void {
+export function registerEventRoutes(
+  app: FastifyInstance,
+  hub: EventHub,
+  options: Partial<EventStreamOptions> = {},
+): void {
+  const limits = { ...defaultEventStreamOptions(), ...options };
+  const perUser = new Map<string, number>();
+  let open = 0;
   app.get('/api/v1/events', { config: { access: 'viewer' } }, (req, reply) => {
+    const user = req.consoleUser?.name ?? '';
+    const mine = perUser.get(user) ?? 0;
+    if (mine >= limits.maxStreamsPerUser || open >= limits.maxStreams)
+      return reply.code(429).send({
+        error: 'TRUEUP_TOO_MANY_STREAMS',
+        message: `too many open event streams (at most ${limits.maxStreamsPerUser} per user); close a console tab`,
+      });
+    perUser.set(user, mine + 1);
+    open++;
     reply.hijack();
     const res = reply.raw;
     res.writeHead(200, {
@@ -43,16 +77,35 @@ export function registerEventRoutes(app: FastifyInstance, hub: EventHub, keepali
       connection: 'keep-alive',
       'x-accel-buffering': 'no',
     });
-    res.write('retry: 2000\n: connected\n\n');
-    const unsubscribe = hub.subscribe((event) => {
-      res.write(`event: ${event.type}\ndata: ${JSON.stringify(event.data)}\n\n`);
-    });
-    const keepalive = setInterval(() => res.write(': keepalive\n\n'), keepaliveMs);
+    // Unsent bytes pile up in the response when the client does not read: past the bound, drop it.
+    const write = (text: string) => {
+      if (res.writableLength > limits.maxBacklogBytes) {
+        req.log.warn(
+          { user, backlog: res.writableLength },
+          'event stream dropped: the client does not keep up',
+        );
+        res.destroy();
+        return;
+      }
+      res.write(text);
+    };
+    write('retry: 2000\n: connected\n\n');
+    const unsubscribe = hub.subscribe((event) =>
+      write(`event: ${event.type}\ndata: ${JSON.stringify(event.data)}\n\n`),
+    );
+    const keepalive = setInterval(() => write(': keepalive\n\n'), limits.keepaliveMs);
+    let closed = false;
     const close = () => {
+      if (closed) return;
+      closed = true;
       clearInterval(keepalive);
       unsubscribe();
+      open--;
+      const left = (perUser.get(user) ?? 1) - 1;
+      if (left > 0) perUser.set(user, left);
+      else perUser.delete(user);
     };
-    req.raw.on('close', close);
+    res.on('close', close);
     res.on('error', close);
   });
 }
