@@ -50,6 +50,7 @@ function renderApproval(a: Approval): string {
 export async function approveCommand(id: string, options: ApproveOptions): Promise<number> {
   if (!options.as) throw new UsageError('--as <name> is required: every approval records who approved it');
   const store = openAuditStore(options.stateDir);
+  const access = clusterAccessFactory(options);
   try {
     const source = openGitSource(options);
     const build = await desiredStateBuilder(options);
@@ -61,7 +62,7 @@ export async function approveCommand(id: string, options: ApproveOptions): Promi
           if (!synced.snapshot) throw new UsageError(synced.error?.message ?? `cannot read ${source.repo}`);
           return build(synced.snapshot);
         },
-        access: clusterAccessFactory(options),
+        access,
         options: { ...defaultCycleOptions(), fieldManager: options.fieldManager, recordEvents: true },
       },
       id,
@@ -79,6 +80,7 @@ export async function approveCommand(id: string, options: ApproveOptions): Promi
     return /stale|not pending|no approval/.test(outcome.reason) ? 1 : 2;
   } finally {
     store.close();
+    await access.close();
   }
 }
 

@@ -32,6 +32,8 @@ async function runCycle(options: ReconcileOptions): Promise<CycleOutcome> {
     return outcome;
   } finally {
     store?.close();
+    // Requests a frozen apiserver never answered would otherwise keep the process alive.
+    await run.access.close();
   }
 }
 

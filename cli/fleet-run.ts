@@ -15,14 +15,25 @@ import { desiredStateBuilder, openGitSource } from './repo-source.ts';
 export interface FleetRun {
   source: GitSource;
   state: FleetState;
-  access: (cluster: FleetCluster) => ClusterAccess;
+  access: ClusterAccessFactory;
   selected: string[];
 }
 
-/** clusterAccessFactory loads the kubeconfig and returns cluster -> ClusterAccess. */
+/**
+ * ClusterAccessFactory returns cluster -> ClusterAccess; close closes every access it made (aborts
+ * their requests in flight, closes their connections), so a one-shot command ends when it is done.
+ */
+export type ClusterAccessFactory = ((cluster: FleetCluster) => ClusterAccess) & {
+  close(): Promise<void>;
+};
+
+/**
+ * clusterAccessFactory loads the kubeconfig and returns cluster -> ClusterAccess, one per cluster
+ * and context, with close to close them all.
+ */
 export function clusterAccessFactory(
   options: Pick<RunOptions, 'kubeconfig' | 'fieldManager' | 'timeout' | 'namespaces'>,
-): (cluster: FleetCluster) => ClusterAccess {
+): ClusterAccessFactory {
   const kubeConfig = new KubeConfig();
   try {
     if (options.kubeconfig) kubeConfig.loadFromFile(options.kubeconfig);
@@ -32,12 +43,28 @@ export function clusterAccessFactory(
       `cannot load kubeconfig ${options.kubeconfig ?? '(default)'}: ${(err as Error).message}`,
     );
   }
-  return (cluster) =>
-    kubeClusterAccess(kubeConfig, cluster.name, contextOf(cluster), {
-      fieldManager: options.fieldManager,
-      timeoutMs: options.timeout * 1000,
-      ...(options.namespaces ? { namespaces: options.namespaces } : {}),
-    });
+  // One access (one connection pool) per cluster and context: serve asks again for every
+  // approval, and close must reach every pool made.
+  const made = new Map<string, ClusterAccess>();
+  const access = (cluster: FleetCluster) => {
+    const key = `${cluster.name}\0${contextOf(cluster)}`;
+    let a = made.get(key);
+    if (!a) {
+      a = kubeClusterAccess(kubeConfig, cluster.name, contextOf(cluster), {
+        fieldManager: options.fieldManager,
+        timeoutMs: options.timeout * 1000,
+        ...(options.namespaces ? { namespaces: options.namespaces } : {}),
+      });
+      made.set(key, a);
+    }
+    return a;
+  };
+  const close = async () => {
+    const all = [...made.values()];
+    made.clear();
+    await Promise.all(all.map((a) => a.close?.()));
+  };
+  return Object.assign(access, { close });
 }
 
 /** loadFleetRun fetches the repo and prepares cluster access; a repo that cannot be read throws. */

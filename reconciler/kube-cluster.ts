@@ -54,6 +54,12 @@ export interface ClusterAccess {
   ): Promise<void>;
   /** recordEvent records a Kubernetes Event on an object. */
   recordEvent(ref: ObjectRef, uid: string | undefined, event: ObjectEvent): Promise<void>;
+  /**
+   * close aborts the requests in flight and closes the connections (a one-shot command calls it
+   * when done, so an apiserver that never answers cannot keep the process alive); optional for
+   * accesses that hold no connections.
+   */
+  close?(): Promise<void>;
 }
 
 /** WatchEventType is the kind of change a watch reports. */
@@ -98,11 +104,11 @@ export function kubeClusterAccess(
   context: string,
   options: KubeClusterOptions,
 ): ClusterAccess {
-  const kc = kubeConfigFor(kubeConfig, context);
+  const timeoutMs = options.timeoutMs ?? 15_000;
+  const kc = kubeConfigFor(kubeConfig, context, timeoutMs);
   const core = kc.makeApiClient(CoreV1Api);
   const watcher = new Watch(kc);
   const objects = KubernetesObjectApi.makeApiClient(kc);
-  const timeoutMs = options.timeoutMs ?? 15_000;
   const call = <T>(what: string, run: () => Promise<T>): Promise<T> =>
     kubeCall(cluster, what, timeoutMs, run);
   const dry = (dryRun: boolean) => (dryRun ? 'All' : undefined);
@@ -198,6 +204,7 @@ export function kubeClusterAccess(
 
   return {
     name: cluster,
+    close: () => kc.close(),
     async listObjects() {
       const [configMaps, secrets] = await Promise.all([this.listKind('ConfigMap'), this.listKind('Secret')]);
       return [...configMaps.objects, ...secrets.objects];
@@ -329,23 +336,51 @@ export function kubeClusterAccess(
  * request to its cluster. client-node 2.0 makes a new dispatcher per request, so each request paid
  * a TLS handshake (measured with bench/: ~11 ms -> ~4 ms per read). Headers (tokens) are still
  * computed per request; only the connection pool is shared.
+ *
+ * Every request also gets an abort signal: it ends at the request timeout and when the config is
+ * closed; connecting is bounded by the same timeout. (kubeCall's race alone left the request and
+ * its socket running: a frozen apiserver kept a one-shot command alive ~20 s after its report.)
+ * Watches keep their own controller.
  */
 class PooledKubeConfig extends KubeConfig {
-  #dispatcher: unknown;
+  #dispatcher: { destroy(): Promise<void> } | undefined;
+  readonly #closing = new AbortController();
+  readonly #timeoutMs: number;
+
+  constructor(timeoutMs: number) {
+    super();
+    this.#timeoutMs = timeoutMs;
+  }
 
   override async applySecurityAuthentication(
     context: Parameters<KubeConfig['applySecurityAuthentication']>[0],
   ): Promise<void> {
     await super.applySecurityAuthentication(context);
+    context.setSignal(AbortSignal.any([this.#closing.signal, AbortSignal.timeout(this.#timeoutMs)]));
     const fresh = context.getDispatcher();
     if (fresh === undefined) return;
-    this.#dispatcher ??= fresh;
-    context.setDispatcher(this.#dispatcher as typeof fresh);
+    this.#dispatcher ??= fresh as unknown as { destroy(): Promise<void> };
+    context.setDispatcher(this.#dispatcher as unknown as typeof fresh);
+  }
+
+  // A connection being opened is not cancelled by aborting its request (undici): bound it too.
+  override createDispatcherOptions(
+    ...args: Parameters<KubeConfig['createDispatcherOptions']>
+  ): ReturnType<KubeConfig['createDispatcherOptions']> {
+    const opts = super.createDispatcherOptions(...args);
+    if (opts.type !== 'agent' && opts.type !== 'proxy') return opts;
+    return { ...opts, connect: { ...opts.connect, timeout: this.#timeoutMs } };
+  }
+
+  /** close aborts every request in flight and destroys the pooled connections, connecting ones too. */
+  async close(): Promise<void> {
+    this.#closing.abort(new Error('cluster access closed'));
+    await this.#dispatcher?.destroy().catch(() => undefined);
   }
 }
 
-function kubeConfigFor(kubeConfig: KubeConfig, context: string): KubeConfig {
-  const kc = new PooledKubeConfig();
+function kubeConfigFor(kubeConfig: KubeConfig, context: string, timeoutMs: number): PooledKubeConfig {
+  const kc = new PooledKubeConfig(timeoutMs);
   kc.loadFromOptions({
     clusters: kubeConfig.clusters,
     users: kubeConfig.users,

@@ -30,6 +30,8 @@ export interface Fleet {
   clusters: FleetCluster[];
   /** stop ends every process; the logs stay in dir when keepLogs is set, else dir is removed. */
   stop(options?: { keepLogs?: boolean }): Promise<void>;
+  /** signal sends a signal to one cluster's kube-apiserver: SIGSTOP freezes it, SIGCONT thaws it. */
+  signal(cluster: string, signal: NodeJS.Signals): void;
 }
 
 /** FleetOptions configures startFleet. */
@@ -155,6 +157,11 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
       kubeconfigPath,
       clusters: clusters.map(({ name, context, server }) => ({ name, context, server })),
       stop,
+      signal: (cluster, signal) => {
+        const p = processes.find((x) => x.name === `kube-apiserver ${cluster}`);
+        if (!p) throw new Error(`no cluster ${cluster} in this fleet`);
+        p.signal(signal);
+      },
     };
   } catch (err) {
     await stop({ keepLogs: true });
@@ -192,6 +199,7 @@ interface ManagedProcess {
   exited: () => string | undefined;
   stop(): Promise<void>;
   killNow(): void;
+  signal(signal: NodeJS.Signals): void;
 }
 
 function startProcess(name: string, bin: string, logFile: string, args: string[]): ManagedProcess {
@@ -224,8 +232,11 @@ function startProcess(name: string, bin: string, logFile: string, args: string[]
     child,
     exited: () => exit && `${name} ${exit} (log: ${logFile})`,
     killNow: () => signalGroup('SIGKILL'),
+    signal: signalGroup,
     async stop() {
       signalGroup('SIGTERM');
+      // A frozen (SIGSTOPped) server handles SIGTERM only once it runs again.
+      signalGroup('SIGCONT');
       const timer = setTimeout(() => signalGroup('SIGKILL'), 10_000);
       await done;
       clearTimeout(timer);

@@ -4,33 +4,21 @@
  * kube-apiserver of its own, started for this test, so the shared fleet is not disturbed.
  */
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { parse, stringify } from 'yaml';
 import { type RunningServer, startServe } from '../../cli/serve.ts';
 import { ensureClusterBinaries } from '../cluster/binaries.ts';
 import { type Fleet, startFleet } from '../cluster/fleet.ts';
 import { createFleetRepo, type FleetRepo, fleetYaml } from './fleet-repo.ts';
-import { clientsFor, eventually, freshNamespace, kubectlPatch } from './kube.ts';
+import { clientsFor, eventually, freshNamespace, kubectlPatch, mergeKubeconfigs } from './kube.ts';
 import { serveOptions } from './serve-options.ts';
 
 const fleet = inject('fleet');
 const [first] = fleet.clusters as [string];
-
-/** mergeKubeconfigs puts the extra fleet's context beside the shared fleet's, with its own user. */
-async function mergeKubeconfigs(main: string, extra: string, into: string): Promise<void> {
-  const a = parse(await readFile(main, 'utf8'));
-  const b = parse(await readFile(extra, 'utf8'));
-  for (const c of b.contexts) c.context.user = 'extra-admin';
-  a.clusters.push(...b.clusters);
-  a.contexts.push(...b.contexts);
-  a.users.push({ name: 'extra-admin', user: b.users[0].user });
-  await writeFile(into, stringify(a), { mode: 0o600 });
-}
 
 describe('a cluster that stops while trueup serve runs', () => {
   let extra: Fleet;

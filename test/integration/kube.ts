@@ -4,9 +4,11 @@
  */
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { readFile, writeFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { CoreV1Api, KubeConfig, KubernetesObjectApi } from '@kubernetes/client-node';
 import { inject } from 'vitest';
+import { parse, stringify } from 'yaml';
 
 const execFileAsync = promisify(execFile);
 
@@ -67,4 +69,15 @@ export async function kubectlPatch(
 ): Promise<string> {
   const body = typeof patch === 'string' ? patch : JSON.stringify(patch);
   return kubectl(context, ['-n', namespace, 'patch', kind, name, '--type=merge', '-p', body]);
+}
+
+/** mergeKubeconfigs writes into a kubeconfig with main's contexts and an extra fleet's, with its own user. */
+export async function mergeKubeconfigs(main: string, extra: string, into: string): Promise<void> {
+  const a = parse(await readFile(main, 'utf8'));
+  const b = parse(await readFile(extra, 'utf8'));
+  for (const c of b.contexts) c.context.user = 'extra-admin';
+  a.clusters.push(...b.clusters);
+  a.contexts.push(...b.contexts);
+  a.users.push({ name: 'extra-admin', user: b.users[0].user });
+  await writeFile(into, stringify(a), { mode: 0o600 });
 }
