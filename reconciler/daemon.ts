@@ -9,6 +9,7 @@ import type { Logger } from 'pino';
 import { type LimitTracker, limitTracker } from '../policies/limits.ts';
 import { supersedeObject } from './approvals.ts';
 import { type ClusterWatch, watchCluster } from './cluster-watch.ts';
+import { FlapGuard, otherManager } from './flap-guard.ts';
 import type { FleetCluster } from './fleet-config.ts';
 import type { FleetState } from './fleet-state.ts';
 import type { RepoSnapshot, SyncResult } from './git-source.ts';
@@ -52,6 +53,7 @@ export interface DaemonDeps {
 export type DaemonEvent =
   | ({ type: 'drift'; status: Drift['status'] } & ObjectRef)
   | ({ type: 'remediation'; action: string; error?: string } & ObjectRef)
+  | ({ type: 'flap'; manager: string; retryAt?: string } & ObjectRef)
   | { type: 'status' };
 
 /** ClusterHealth summarises a cluster for the fleet view, worst first. */
@@ -71,6 +73,8 @@ export interface ClusterStatus {
   lastSync?: string;
   objects: number;
   drifted: number;
+  /** flapping counts objects another field manager keeps undoing, where trueup backs off. */
+  flapping?: number;
 }
 
 /**
@@ -137,6 +141,11 @@ export class Daemon {
   #waves = new WaveGate((cluster, key) => {
     const rt = this.#clusters.get(cluster);
     if (rt && !this.#stopped) this.#evaluate(rt, key);
+  });
+  /** #flaps backs off fixes another field manager keeps undoing, and retries them when the delay is over. */
+  #flaps = new FlapGuard((cluster, key) => {
+    const rt = this.#clusters.get(cluster);
+    if (rt && !this.#stopped) this.#enqueue(rt, key);
   });
   #gitError?: string;
   #clusters = new Map<string, ClusterRuntime>();
@@ -209,6 +218,7 @@ export class Daemon {
   stop(): void {
     this.#stopped = true;
     this.#waves.stop();
+    this.#flaps.stop();
     for (const rt of this.#clusters.values()) rt.watch.stop();
   }
 
@@ -337,6 +347,7 @@ export class Daemon {
         ...(rt.lastSync ? { lastSync: rt.lastSync } : {}),
         objects: this.#desiredByKey.get(name)?.size ?? 0,
         drifted,
+        flapping: this.#flaps.flapping(name),
       };
     });
     return {
@@ -504,6 +515,8 @@ export class Daemon {
       evaluation.decision = this.#limits.admit(rt.cluster.name, key, evaluation.decision);
       evaluation.drift.decision = publicDecision(evaluation.decision);
     }
+    const flap = evaluation && hasDrifted(evaluation.drift) && this.#flaps.flap(rt.cluster.name, key);
+    if (flap) evaluation.drift.flap = flap;
     const previous = rt.drifts.get(key);
     if (evaluation) rt.drifts.set(key, evaluation);
     else rt.drifts.delete(key);
@@ -593,6 +606,43 @@ export class Daemon {
     );
   }
 
+  /**
+   * #recordFix notes a fix trueup made; when it makes the object a flap, it says so: a FlapDetected
+   * Event on the object, the metric (naming the other field manager), the log, the console and chat.
+   */
+  #recordFix(rt: ClusterRuntime, key: string, evaluation: Evaluation): void {
+    const { metrics, log, options } = this.#deps;
+    const revision = this.#state?.revision ?? '';
+    const flap = this.#flaps.record(rt.cluster.name, key, evaluation.drift, revision);
+    if (!flap) return;
+    const drift = evaluation.drift;
+    const ref: ObjectRef = {
+      cluster: drift.cluster,
+      kind: drift.kind,
+      namespace: drift.namespace,
+      name: drift.name,
+    };
+    const current = rt.drifts.get(key);
+    if (current && hasDrifted(current.drift)) current.drift.flap = flap;
+    metrics.flapsDetected.inc({
+      cluster: ref.cluster,
+      manager: this.#flaps.metricLabel(otherManager(drift)),
+    });
+    const message = `field manager ${flap.manager} keeps undoing trueup's fix (${flap.remediations} fixes at revision ${revision.slice(0, 12)}); backing off: next fix not before ${flap.retryAt ?? 'later'}, each further one waits twice as long`;
+    log.warn({ ...ref, revision, manager: flap.manager, retryAt: flap.retryAt }, 'flap detected');
+    const live = rt.live.get(key);
+    if (options.recordEvents && live)
+      rt.access
+        .recordEvent(ref, live.uid, { type: 'Warning', reason: 'FlapDetected', message })
+        .catch(() => {});
+    this.#emit({
+      type: 'flap',
+      ...ref,
+      manager: flap.manager,
+      ...(flap.retryAt ? { retryAt: flap.retryAt } : {}),
+    });
+  }
+
   #enqueue(rt: ClusterRuntime, key: string): void {
     if (rt.stopped) return;
     rt.queue.add(key);
@@ -611,6 +661,10 @@ export class Daemon {
       const state = this.#state?.clusters.find((c) => c.cluster.name === rt.cluster.name);
       // Re-read the current drift: the object may have been fixed (or changed again) meanwhile.
       if (!evaluation || !hasDrifted(evaluation.drift) || !state || !this.#state) continue;
+      // Another field manager keeps undoing this fix: wait (the guard enqueues it again later).
+      const writes = evaluation.decision.mode === 'auto' && !options.dryRun;
+      if (writes && !this.#flaps.admit(rt.cluster.name, key, evaluation.drift, this.#state.revision))
+        continue;
       const desired = this.#desiredByKey.get(rt.cluster.name)?.get(key);
       const entry: ChangeSetEntry = await remediateDrift(
         evaluation,
@@ -638,6 +692,7 @@ export class Daemon {
       };
       if (entry.error) log.error({ ...fields, err: entry.error }, 'remediation failed');
       else log.info(fields, `remediation ${entry.action}`);
+      if (writes && !entry.error && written.has(entry.action)) this.#recordFix(rt, key, evaluation);
       this.#emit({
         type: 'remediation',
         cluster: entry.cluster,
@@ -650,6 +705,9 @@ export class Daemon {
     }
   }
 }
+
+/** written are the actions that change the cluster (what a flap counts). */
+const written = new Set(['created', 'configured', 'replaced', 'deleted']);
 
 // A drift is news when its changes or the decision about it change (e.g. a window opened).
 function signature(e: Evaluation | undefined): string {

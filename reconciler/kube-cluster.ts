@@ -76,7 +76,7 @@ export interface WatchHandlers {
 /** ObjectEvent is a Kubernetes Event trueup records on an object. */
 export interface ObjectEvent {
   type: 'Normal' | 'Warning';
-  reason: 'DriftDetected' | 'DriftRemediated' | 'RemediationFailed';
+  reason: 'DriftDetected' | 'DriftRemediated' | 'RemediationFailed' | 'FlapDetected';
   message: string;
 }
 

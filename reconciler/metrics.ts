@@ -13,6 +13,7 @@ export interface DaemonMetrics {
   reconcileDuration: Histogram<'cluster'>;
   remediations: Counter<'cluster' | 'result'>;
   remediationsHeld: Counter<'reason'>;
+  flapsDetected: Counter<'cluster' | 'manager'>;
   gitFetchErrors: Counter;
   gitRevision: Gauge<'revision'>;
 }
@@ -58,6 +59,12 @@ export function createMetrics(): DaemonMetrics {
       name: 'trueup_remediations_held_total',
       help: 'Remediations held back, by reason: approve, observe, window, protected-namespace, limit, wave, policy-errors, immutable, prune, other.',
       labelNames: ['reason'],
+      registers,
+    }),
+    flapsDetected: new Counter({
+      name: 'trueup_flaps_detected_total',
+      help: 'Objects found flapping: another field manager (manager, at most 20 values, then "other") keeps undoing trueup\'s fix, and trueup backs off.',
+      labelNames: ['cluster', 'manager'],
       registers,
     }),
     gitFetchErrors: new Counter({

@@ -164,6 +164,20 @@ export interface Drift extends ObjectRef {
   provenance?: Record<string, KeyOrigin>;
   /** decision is what the policy says to do about it, with reasons. */
   decision?: Decision;
+  /** flap is set (serve) while another field manager keeps undoing trueup's fix and trueup backs off. */
+  flap?: Flap;
+}
+
+/** Flap says another field manager keeps undoing trueup's fix of an object, and trueup backs off. */
+export interface Flap {
+  /** manager is the other field manager (several: comma-separated; "unknown" when none is known). */
+  manager: string;
+  /** since is when the flap was detected (ISO). */
+  since: string;
+  /** remediations counts trueup's fixes of the object since the fight started. */
+  remediations: number;
+  /** retryAt is when trueup fixes it next, at the earliest (ISO). */
+  retryAt?: string;
 }
 
 /** hasDrifted tells whether a drift record needs attention. */

@@ -16,6 +16,7 @@ const core = [
   'reconciler/diff.ts',
   'reconciler/document-diff.ts',
   'reconciler/fleet-config.ts',
+  'reconciler/flap-tracker.ts',
   'reconciler/glob.ts',
   'reconciler/manifest.ts',
   'reconciler/model.ts',

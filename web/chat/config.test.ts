@@ -71,7 +71,7 @@ describe('chat configuration', () => {
     expect(settings?.routes).toEqual([
       {
         match: {},
-        events: ['held', 'remediated', 'failed', 'incident'],
+        events: ['held', 'remediated', 'failed', 'flap', 'incident'],
         slack: '#ops',
         mattermost: true,
         teams: false,

@@ -117,6 +117,26 @@ describe('chat notifications', () => {
     expect(text).toContain('`0123456789ab`');
   });
 
+  it('posts a flap notice naming the field manager that keeps undoing the fix, by default routes', async () => {
+    const s = setup();
+    s.emit({
+      type: 'flap',
+      ...ref,
+      manager: 'rogue-controller',
+      retryAt: '2026-01-02T03:04:15.000Z',
+    });
+    await s.notifier.idle();
+    // C-PROD takes the default events (flap is one); C-ALL asked for held changes only.
+    expect(posts('C-PROD').map((c) => c.body.text)).toEqual([
+      "Flapping: ConfigMap shop/app on prod-eu: rogue-controller keeps undoing trueup's fix",
+    ]);
+    expect(posts('C-ALL')).toEqual([]);
+    const text = JSON.stringify(posts('C-PROD')[0]?.body.blocks);
+    expect(text).toContain('`rogue-controller`');
+    expect(text).toContain('2026-01-02T03:04:15.000Z');
+    expect(s.teams).toHaveLength(1);
+  });
+
   it('posts an incident once and threads its diagnosis, a held fix and its resolution', async () => {
     const s = setup();
     const opened = incident();

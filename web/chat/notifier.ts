@@ -14,7 +14,13 @@ import type { Scrub } from '../../reconciler/secret-guard.ts';
 import type { AuditStore } from '../../reconciler/store.ts';
 import { type ChatMessage, type ConsoleLinks, toBlocks } from './blocks.ts';
 import { renderDiagnosis, renderIncidentChange, renderIncidentRoot } from './render-incident.ts';
-import { renderDriftNotice, renderFailed, renderHeld, renderRemediated } from './render-notices.ts';
+import {
+  renderDriftNotice,
+  renderFailed,
+  renderFlap,
+  renderHeld,
+  renderRemediated,
+} from './render-notices.ts';
 import {
   type Notice,
   type NoticeKind,
@@ -125,6 +131,18 @@ export class ChatNotifier {
       }
       if (drift && news(`drift:${JSON.stringify([drift.status, drift.changes])}`))
         this.#send(this.#notice('drift', ref), renderDriftNotice(ref, drift, links));
+      return;
+    }
+    if (e.type === 'flap') {
+      // Once per flap: the guard announces it when detected, not at every back-off step.
+      const flap = {
+        manager: e.manager,
+        since: '',
+        remediations: 0,
+        ...(e.retryAt ? { retryAt: e.retryAt } : {}),
+      };
+      const known = this.#deps.daemon.evaluation(ref).evaluation?.drift.flap ?? flap;
+      this.#send(this.#notice('flap', ref), renderFlap(ref, known, links));
       return;
     }
     const query = { cluster: ref.cluster, namespace: ref.namespace, name: ref.name, limit: 5 };

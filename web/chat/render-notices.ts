@@ -1,9 +1,9 @@
 /**
  * Chat notifications about objects: a change held for approval (with Approve / Reject / Open), a
- * drift fixed (what drifted, who drifted it, where git sets it), a failed remediation, and the
+ * drift fixed (what drifted, who drifted it, where git sets it), a failed remediation, a flap, and the
  * opt-in noise (drift detected, back in sync). Pure; Secret values are digests in every input.
  */
-import type { Drift, ObjectRef } from '../../reconciler/model.ts';
+import type { Drift, Flap, ObjectRef } from '../../reconciler/model.ts';
 import type { ChangeSetEntry } from '../../reconciler/reconcile.ts';
 import type { Approval } from '../../reconciler/store.ts';
 import { type ChatMessage, type ConsoleLinks, code, esc, link, listSections } from './blocks.ts';
@@ -73,6 +73,24 @@ export function renderFailed(entry: ChangeSetEntry, links: ConsoleLinks): ChatMe
     ],
     context: [`Decision: ${esc(entry.decision.reasons.join('; '))}`],
     ...openLink(links.object(entry), 'Open'),
+  };
+}
+
+/**
+ * renderFlap is the notice that another field manager keeps undoing trueup's fix of an object, and
+ * that trueup backs off (it keeps fixing, less and less often).
+ */
+export function renderFlap(ref: ObjectRef, flap: Flap, links: ConsoleLinks): ChatMessage {
+  return {
+    text: `Flapping: ${objectLabel(ref)} on ${ref.cluster}: ${flap.manager} keeps undoing trueup's fix`,
+    title: `Flapping: ${objectLabel(ref)}`,
+    sections: [
+      `:warning: ${code(flap.manager)} keeps undoing trueup's fix on *${esc(ref.cluster)}* (${flap.remediations} fixes); trueup backs off.`,
+    ],
+    context: [
+      `Next fix not before ${esc(flap.retryAt ?? 'later')}; each further one waits twice as long. Stop the other writer or change the repo.`,
+    ],
+    ...openLink(links.object(ref), 'Open'),
   };
 }
 

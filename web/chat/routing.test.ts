@@ -59,8 +59,14 @@ describe('notification routing', () => {
     expect(targetsFor(routes, n)).toEqual(targets);
   });
 
-  it('defaults a route to held, remediated, failed and incident: quiet about drift and in-sync noise', () => {
-    expect(routeSchema.parse({ slack: 'C1' }).events).toEqual(['held', 'remediated', 'failed', 'incident']);
+  it('defaults a route to held, remediated, failed, flap and incident: quiet about drift and in-sync noise', () => {
+    expect(routeSchema.parse({ slack: 'C1' }).events).toEqual([
+      'held',
+      'remediated',
+      'failed',
+      'flap',
+      'incident',
+    ]);
   });
 
   it.each([

@@ -1,6 +1,6 @@
 /**
  * Notification routing: which channel hears what. A notice has a kind (held, remediated, failed,
- * incident — and the opt-in noise: drift, in-sync), a severity, a cluster with its labels and a
+ * flap, incident — and the opt-in noise: drift, in-sync), a severity, a cluster with its labels and a
  * namespace. Every route whose match selects it and whose events include its kind delivers it to
  * its targets (a Slack channel, the Mattermost and/or Teams incoming webhook). Pure.
  */
@@ -9,13 +9,13 @@ import { matchesAny } from '../../policies/engine.ts';
 import { labelSelectorSchema, matchesSelector } from '../../reconciler/fleet-config.ts';
 
 /** NOTICE_KINDS are the kinds of notification. */
-export const NOTICE_KINDS = ['held', 'remediated', 'failed', 'incident', 'drift', 'in-sync'] as const;
+export const NOTICE_KINDS = ['held', 'remediated', 'failed', 'flap', 'incident', 'drift', 'in-sync'] as const;
 
 /** NoticeKind is one kind of notification. */
 export type NoticeKind = (typeof NOTICE_KINDS)[number];
 
 /** DEFAULT_EVENTS are what a route delivers unless it says: quiet about in-sync noise and raw detections. */
-export const DEFAULT_EVENTS: NoticeKind[] = ['held', 'remediated', 'failed', 'incident'];
+export const DEFAULT_EVENTS: NoticeKind[] = ['held', 'remediated', 'failed', 'flap', 'incident'];
 
 /** Severity orders notices for routing. */
 export type Severity = 'critical' | 'warning' | 'info';
@@ -88,7 +88,7 @@ export function targetsFor(routes: readonly Route[], notice: Notice): Targets {
 /** severityOfKind is the severity of a reconciler notice. */
 export function severityOfKind(kind: Exclude<NoticeKind, 'incident'>): Severity {
   if (kind === 'failed') return 'critical';
-  if (kind === 'held' || kind === 'drift') return 'warning';
+  if (kind === 'held' || kind === 'drift' || kind === 'flap') return 'warning';
   return 'info';
 }
 

@@ -9,7 +9,7 @@ import type { FastifyInstance } from 'fastify';
 
 /** LiveEvent is one notice on the stream. */
 export interface LiveEvent {
-  type: 'drift' | 'remediation' | 'approval' | 'incident' | 'status';
+  type: 'drift' | 'remediation' | 'flap' | 'approval' | 'incident' | 'status';
   data: Record<string, unknown>;
 }
 

@@ -11,7 +11,7 @@ import { apiUrl } from './api.ts';
 export type LiveState = 'connecting' | 'live' | 'reconnecting' | 'off';
 
 /** eventNames are the SSE event types the server sends (see the API contract). */
-export const eventNames = ['drift', 'remediation', 'approval', 'incident', 'status'] as const;
+export const eventNames = ['drift', 'remediation', 'flap', 'approval', 'incident', 'status'] as const;
 
 const debounceMs = 200;
 const reopenMs = 5000;

@@ -89,6 +89,16 @@ export interface Drift extends ObjectRef {
   driftedBy: DriftedBy[];
   provenance?: Record<string, KeyOrigin>;
   decision?: Decision;
+  /** flap: another field manager keeps undoing trueup's fix, and trueup backs off. */
+  flap?: Flap;
+}
+
+/** Flap says another field manager keeps undoing trueup's fix of an object. */
+export interface Flap {
+  manager: string;
+  since: string;
+  remediations: number;
+  retryAt?: string;
 }
 
 /** ClusterStatus is the fleet page's summary state of one cluster. */
@@ -105,6 +115,8 @@ export interface ClusterSummary {
   objects: number;
   drifted: number;
   held: number;
+  /** flapping counts objects another field manager keeps undoing (trueup backs off). */
+  flapping?: number;
   status: ClusterStatus;
 }
 

@@ -6,7 +6,7 @@
 import { useResource } from '../context.ts';
 import { driftsHref } from '../route.ts';
 import type { Drift } from '../types.ts';
-import { Badge, Loadable, ObjectLink, PageTitle, RelTime, TableScroll } from '../ui/bits.tsx';
+import { Badge, FlapBadge, Loadable, ObjectLink, PageTitle, RelTime, TableScroll } from '../ui/bits.tsx';
 import { FilterSelect, Filters, uniqueSorted } from '../ui/filters.tsx';
 import { navigate } from '../use-route.ts';
 
@@ -29,6 +29,10 @@ function DriftRow(props: { drift: Drift }) {
       </td>
       <td>
         <Badge value={drift.status} />
+        <FlapBadge
+          flap={drift.flap}
+          testid={`drift-flap-${drift.cluster}-${drift.namespace}-${drift.kind}-${drift.name}`}
+        />
       </td>
       <td>
         {paths.slice(0, maxPaths).map((path) => (

@@ -66,6 +66,18 @@ function ClusterCard(props: {
         </dd>
         <dt>Held for approval</dt>
         <dd>{cluster.held > 0 ? <a href={approvalsHref()}>{cluster.held}</a> : 0}</dd>
+        {(cluster.flapping ?? 0) > 0 && (
+          <>
+            <dt>Flapping</dt>
+            <dd>
+              <Badge
+                value="flapping"
+                label={`${cluster.flapping} flapping`}
+                testid={`cluster-flapping-${cluster.name}`}
+              />
+            </dd>
+          </>
+        )}
       </dl>
       {cluster.error && (
         <p class="error" role="note">

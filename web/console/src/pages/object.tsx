@@ -10,7 +10,7 @@ import { useAnnounce, useResource, useSession } from '../context.ts';
 import { historyHref, objectApiPath } from '../route.ts';
 import type { ActionResult, ObjectDetail, ObjectRef, Status } from '../types.ts';
 import { ApprovalCard, Refusals, useRefusals } from '../ui/approval.tsx';
-import { Badge, Loadable, PageTitle, RelTime, TableScroll } from '../ui/bits.tsx';
+import { Badge, FlapBadge, Loadable, PageTitle, RelTime, TableScroll } from '../ui/bits.tsx';
 import { DecisionView, DiffView, Provenance, type RepoContext } from '../ui/diff.tsx';
 import { HistoryTables } from './history-tables.tsx';
 
@@ -118,6 +118,7 @@ function ObjectView(props: { detail: ObjectDetail; repo: RepoContext; reload: ()
       <p>
         <Badge value={detail.status} testid="object-status" /> on cluster{' '}
         <strong>{detail.ref.cluster}</strong>
+        <FlapBadge flap={detail.drift?.flap} testid="object-flap" />
       </p>
       {detail.actions.remediate && canOperate && <Remediate object={detail.ref} onDone={reload} />}
       <section aria-labelledby="drift-title">

@@ -7,6 +7,7 @@ import { useContext } from 'preact/hooks';
 import { NowContext, type Resource } from '../context.ts';
 import { relativeTime, shortSha } from '../format.ts';
 import { objectHref } from '../route.ts';
+import type { Flap } from '../types.ts';
 
 const tones: Record<string, string> = {
   'in-sync': 'ok',
@@ -35,6 +36,7 @@ const tones: Record<string, string> = {
   unknown: 'muted',
   rejected: 'muted',
   errors: 'bad',
+  flapping: 'bad',
   unreachable: 'bad',
   failed: 'bad',
   firing: 'bad',
@@ -47,6 +49,25 @@ export function Badge(props: { value: string; label?: string; testid?: string })
   return (
     <span class={`badge badge-${tones[props.value] ?? 'muted'}`} data-testid={props.testid}>
       {props.label ?? props.value}
+    </span>
+  );
+}
+
+/**
+ * FlapBadge marks an object another field manager keeps undoing: who, and when trueup fixes it next.
+ */
+export function FlapBadge(props: { flap?: Flap; testid?: string }) {
+  const { flap } = props;
+  if (!flap) return null;
+  return (
+    <span
+      title={`${flap.manager} keeps undoing trueup's fix (${flap.remediations} fixes); next fix not before ${flap.retryAt ?? 'later'}`}
+    >
+      {' '}
+      <Badge value="flapping" testid={props.testid} />{' '}
+      <span class="muted">
+        with <code>{flap.manager}</code>, next fix <RelTime iso={flap.retryAt} fallback="later" />
+      </span>
     </span>
   );
 }
