@@ -54,7 +54,7 @@ export async function investigate(group: AlertGroup, deps: InvestigationDeps): P
     const result = await runAgent({
       config: deps.llm,
       incident: scrub(incidentMessage(group, evidence, now, deps.promptChars ?? 24_000)),
-      tools: agentTools(deps.sources).map((tool) => ({
+      tools: agentTools(deps.sources, evidence).map((tool) => ({
         ...tool,
         run: async (args, context) => scrub(await tool.run(args, context)),
       })),

@@ -2,13 +2,49 @@
  * The agent's tools: read-only views of the evidence sources (drift, objects, git history, events,
  * pods, remediations), with zod-defined arguments. None of them can change anything, and every
  * object they return shows Secrets as key names and digests only. Targets outside the fleet are
- * refused, so the model cannot use them to look around a cluster at large.
+ * refused, so the model cannot use them to look around a cluster at large; get_config reads only
+ * the ConfigMaps and Secrets the repo declares or the alert's workloads use, and answers anything
+ * else with a refusal the model can read.
  */
 import { z } from 'zod';
+import type { FleetState } from '../reconciler/fleet-state.ts';
+import type { ObjectRef } from '../reconciler/model.ts';
 import { type AgentTool, defineTool } from './agent.ts';
 import { type EvidenceSources, gatherConfigEvidence } from './evidence.ts';
 import { parseTarget } from './fix-validation.ts';
+import type { EvidenceBundle } from './model.ts';
 import { configReferences } from './references.ts';
+
+/**
+ * readableConfigs lists, as `cluster/namespace/Kind/name`, the ConfigMaps and Secrets get_config
+ * may read: those the repo declares for each fleet cluster (errored ones included), and those the
+ * alert's workloads reference in the evidence. Nothing else on a cluster (kube-system, other
+ * teams' Secrets) is the agent's business.
+ */
+export function readableConfigs(
+  state: FleetState | undefined,
+  evidence: Pick<EvidenceBundle, 'workloads'> | undefined,
+): Set<string> {
+  const readable = new Set<string>();
+  for (const c of state?.clusters ?? []) {
+    for (const o of c.objects) readable.add(targetOf({ ...o, cluster: c.cluster.name }));
+    for (const key of c.erroredObjects) {
+      const [kind, namespace, name] = key.split('/');
+      readable.add(`${c.cluster.name}/${namespace}/${kind}/${name}`);
+    }
+  }
+  for (const w of evidence?.workloads ?? []) {
+    for (const r of w.references) readable.add(targetOf({ ...r, cluster: w.subject.cluster }));
+  }
+  return readable;
+}
+
+function targetOf(ref: ObjectRef): string {
+  return `${ref.cluster}/${ref.namespace}/${ref.kind}/${ref.name}`;
+}
+
+/** maxListedTargets caps the readable targets a refusal lists. */
+const maxListedTargets = 20;
 
 const target = z
   .string()
@@ -22,8 +58,14 @@ const objectArgs = z.object({
   name: z.string(),
 });
 
-/** agentTools returns the read-only tools over the evidence sources. */
-export function agentTools(sources: EvidenceSources): AgentTool[] {
+/**
+ * agentTools returns the read-only tools over the evidence sources; evidence is the incident's
+ * bundle, whose workloads' references get_config may read besides what the repo declares.
+ */
+export function agentTools(
+  sources: EvidenceSources,
+  evidence?: Pick<EvidenceBundle, 'workloads'>,
+): AgentTool[] {
   const fleetClusters = () => sources.state()?.fleet?.clusters.map((c) => c.name) ?? [];
   const checkCluster = (cluster: string) => {
     if (!fleetClusters().includes(cluster)) throw new Error(`cluster ${cluster} is not in the fleet`);
@@ -38,12 +80,14 @@ export function agentTools(sources: EvidenceSources): AgentTool[] {
     defineTool({
       name: 'get_config',
       description:
-        'A ConfigMap or Secret: live content (Secret values as sha256 digests), current drift from git with who changed what, the policy decision, recent drift records, remediations, provenance (file, line, commit of each key) and recent commits.',
+        "A ConfigMap or Secret that the fleet repo declares or that the alert's workloads use (others are refused): live content (Secret values as sha256 digests), current drift from git with who changed what, the policy decision, recent drift records, remediations, provenance (file, line, commit of each key) and recent commits.",
       parameters: z.object({ target }),
       run: async ({ target: t }) => {
         const ref = parseTarget(t);
         if (!ref) throw new Error(`not a cluster/namespace/ConfigMap|Secret/name target: ${t}`);
         checkCluster(ref.cluster);
+        const readable = readableConfigs(sources.state(), evidence);
+        if (!readable.has(targetOf(ref))) return refusal(t, readable);
         return gatherConfigEvidence(ref, [], sources);
       },
     }),
@@ -93,4 +137,13 @@ export function agentTools(sources: EvidenceSources): AgentTool[] {
       },
     }),
   ];
+}
+
+/** refusal is get_config's answer for a target it may not read: why, and what it may read instead. */
+function refusal(target: string, readable: Set<string>): { refused: string; readable: string[] } {
+  const listed = [...readable].sort().slice(0, maxListedTargets);
+  return {
+    refused: `${target} is neither declared in the fleet repo nor used by the alert's workloads: get_config reads only those`,
+    readable: readable.size > listed.length ? [...listed, `… ${readable.size - listed.length} more`] : listed,
+  };
 }

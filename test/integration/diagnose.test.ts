@@ -325,6 +325,44 @@ describe('diagnosis of Alertmanager alerts', () => {
       expect(live.data?.DB_HOST).toBe('db.wrong');
     });
 
+    it("get_config refuses what the repo does not declare and the alert's workloads do not use, and none of it reaches the model", async () => {
+      const marker = 'other-team-marker-5b2e';
+      await kubectl(first, ['create', 'configmap', 'other-team', '-n', ns, `--from-literal=TOKEN=${marker}`]);
+      const target = (namespace: string, kind: string, name: string) =>
+        `${first}/${namespace}/${kind}/${name}`;
+      stub = await startOpenAIStub([
+        {
+          toolCalls: [
+            // kube-apiserver's own ConfigMap: the cluster's client CA.
+            {
+              name: 'get_config',
+              arguments: { target: target('kube-system', 'ConfigMap', 'extension-apiserver-authentication') },
+            },
+            { name: 'get_config', arguments: { target: target(ns, 'ConfigMap', 'other-team') } },
+            { name: 'get_config', arguments: { target: target(ns, 'ConfigMap', 'api-config') } },
+          ],
+        },
+        { content: JSON.stringify({ summary: 's', rootCause: 'r', confidence: 0.1, risk: 'low' }) },
+      ]);
+      const run = await diagnose(stub.url);
+      expect(run.code, run.stderr).toBe(0);
+      const [, second] = stub.chatRequests();
+      const results = (
+        (second?.body ?? { messages: [] }) as { messages: { role: string; content: string }[] }
+      ).messages
+        .filter((m) => m.role === 'tool')
+        .map((m) => JSON.parse(m.content) as { refused?: string; name?: string });
+      expect(results.map((r) => r.refused ?? r.name)).toEqual([
+        expect.stringMatching(
+          /extension-apiserver-authentication is neither declared in the fleet repo nor used by the alert's workloads/,
+        ),
+        expect.stringMatching(/other-team is neither declared/),
+        'api-config',
+      ]);
+      expect(second?.raw).not.toContain(marker);
+      expect(second?.raw).not.toContain('BEGIN CERTIFICATE');
+    });
+
     it('an LLM that fails falls back to the offline diagnoser and says why', async () => {
       stub = await startOpenAIStub([{ status: 500 }, { status: 500 }, { status: 500 }, { status: 500 }]);
       const run = await diagnose(stub.url);
