@@ -161,5 +161,45 @@ describe('diff output for values that hold documents', () => {
       live: liveYaml,
       document: { format: 'yaml' },
     });
+
+describe('diff output for objects held by repo errors', () => {
+  const heldBy = [
+    { file: 'base/app.yaml', line: 7, code: 'TRUEUP_REPO_YAML' as const, message: 'invalid YAML: bad' },
+  ];
+  const held: CycleReport = {
+    revision: 'abc123',
+    clusters: [
+      {
+        name: 'prod-eu',
+        reachable: true,
+        changes: [],
+        drifts: [
+          {
+            cluster: 'prod-eu',
+            kind: 'ConfigMap',
+            namespace: 'shop',
+            name: 'app',
+            status: 'unknown',
+            changes: [],
+            driftedBy: [],
+            heldBy,
+          },
+        ],
+      },
+    ],
+    errors: [{ ...heldBy[0], holds: ['ConfigMap/shop/app'] } as CycleReport['errors'][number]],
+  };
+
+  it('shows an object a broken file declared as unknown, held by the file error, in text and JSON', () => {
+    const text = renderDiffText(held);
+    expect(text).toContain('ConfigMap shop/app: unknown');
+    expect(text).toContain('held by base/app.yaml:7: invalid YAML: bad [TRUEUP_REPO_YAML]');
+    expect(text).toContain(
+      'base/app.yaml:7: invalid YAML: bad [TRUEUP_REPO_YAML]; holds 1 object(s) whose desired state is unknown (not orphaned, never pruned): ConfigMap/shop/app',
+    );
+    expect(text).not.toContain('orphaned\n');
+    const json = JSON.parse(JSON.stringify(toDiffJson(held)));
+    expect(json.drifts[0]).toMatchObject({ status: 'unknown', heldBy });
+    expect(json.errors[0].holds).toEqual(['ConfigMap/shop/app']);
   });
 });

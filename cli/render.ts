@@ -111,6 +111,10 @@ function renderDrift(drift: Drift): string[] {
   const out = [`  ${drift.kind} ${drift.namespace}/${drift.name}: ${drift.status}`];
   if (drift.status === 'missing') out.push('    (deleted on the cluster; the repo declares it)');
   if (drift.status === 'orphaned') out.push('    (trueup applied it; the repo no longer declares it)');
+  if (drift.status === 'unknown') {
+    out.push('    (trueup applied it; a repo error hides whether the repo still declares it: not pruned)');
+    for (const e of drift.heldBy ?? []) out.push(`    held by ${formatRepoError(e)}`);
+  }
   if (drift.decision) out.push(`    decision: ${drift.decision.mode} — ${drift.decision.reasons.join('; ')}`);
   for (const change of drift.changes) {
     out.push(...renderChange(change));

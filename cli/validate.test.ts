@@ -165,7 +165,12 @@ describe('trueup validate', { timeout: processTimeout }, () => {
     const { code, body } = await validateJson(repo.dir);
     expect(code).toBe(2);
     expect(body.errors).toEqual([
-      { file: 'base/broken.yaml', line: 4, message: expect.stringContaining('invalid YAML') },
+      {
+        file: 'base/broken.yaml',
+        line: 4,
+        code: 'TRUEUP_REPO_YAML',
+        message: expect.stringContaining('invalid YAML'),
+      },
     ]);
     const text = await trueup(['validate', '--repo', repo.dir]);
     expect(text.code).toBe(2);
@@ -197,6 +202,18 @@ describe('trueup validate', { timeout: processTimeout }, () => {
     expect(body.errors).toEqual([
       { file: 'fleet.yaml', line: 9, message: expect.stringContaining('overides') },
     ]);
+  });
+
+  it('reports an alias bomb as an error for its file (exit 2) instead of crashing', async () => {
+    const bomb =
+      'a: &a [x,x,x,x,x,x,x,x,x,x]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: [*b,*b,*b,*b,*b,*b,*b,*b,*b,*b]\n';
+    const repo = await createRepo({ ...validFiles, 'base/bomb.yaml': bomb });
+    const { code, body } = await validateJson(repo.dir);
+    expect(code).toBe(2);
+    expect(body.errors.map((e) => [e.file, e.line, e.code])).toEqual([
+      ['base/bomb.yaml', 1, 'TRUEUP_REPO_YAML_BUDGET'],
+    ]);
+    expect(body.objects).toMatchObject({ 'prod-eu': 1, staging: 1 });
   });
 
   it('exits 1 on a conflict, with both provenances and their commits', async () => {
@@ -255,6 +272,7 @@ describe('trueup validate', { timeout: processTimeout }, () => {
         file: 'base/region.yaml',
         line: 1,
         cluster: 'staging',
+        code: 'TRUEUP_REPO_VARIABLE',
         message: 'ConfigMap shop/region: ${cluster.labels.region}: cluster staging has no label region',
       },
     ]);
@@ -270,7 +288,14 @@ describe('trueup validate', { timeout: processTimeout }, () => {
     const withoutKey = await validateJson(repo.dir);
     expect(withoutKey.code).toBe(2);
     expect(withoutKey.body.errors).toEqual([
-      { file: 'base/payments-db.yaml', line: 2, message: expect.stringContaining('no age key') },
+      {
+        file: 'base/payments-db.yaml',
+        line: 2,
+        code: 'TRUEUP_REPO_SOPS',
+        message: expect.stringContaining('no age key'),
+        // the Secret's kind and name are in the clear: the error holds it (not orphaned)
+        holds: ['Secret/payments/payments-db'],
+      },
     ]);
   });
 

@@ -146,7 +146,7 @@ export function loadPolicy(files: ReadonlyMap<string, string>): { policy: Policy
           line: doc.lineOf(path),
           message: `${path.length ? `${path.join('.')}: ` : ''}${message}`,
         });
-      const result = policyFileSchema.safeParse(doc.doc.toJS());
+      const result = policyFileSchema.safeParse(doc.value);
       if (!result.success) {
         for (const issue of result.error.issues)
           at(

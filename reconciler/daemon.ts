@@ -148,6 +148,8 @@ export class Daemon {
     if (rt && !this.#stopped) this.#enqueue(rt, key);
   });
   #gitError?: string;
+  /** #buildError: the newest revision could not be built (the last good one stays in use). */
+  #buildError?: RepoError;
   #clusters = new Map<string, ClusterRuntime>();
   #listeners = new Set<(event: DaemonEvent) => void>();
   #stopped = false;
@@ -179,15 +181,53 @@ export class Daemon {
     } else {
       this.#gitError = undefined;
     }
-    if (synced.snapshot && (synced.changed || !this.#state)) {
-      const state = await this.#deps.buildState(synced.snapshot);
-      this.#applyState(state);
+    // Build every revision not in use yet, not only one the source calls new: a build that failed
+    // did not consume its revision, so the next refresh tries it again.
+    if (synced.snapshot && synced.snapshot.revision !== this.#state?.revision) {
+      await this.#build(synced.snapshot);
     }
     return {
       revision: this.#state?.revision,
       changed: synced.changed,
       ...(synced.error ? { error: synced.error.message } : {}),
     };
+  }
+
+  /** #build builds a revision's desired state and uses it; on failure the last good one stays, and the error shows. */
+  async #build(snapshot: RepoSnapshot): Promise<void> {
+    const { metrics, log } = this.#deps;
+    let state: FleetState;
+    try {
+      state = await this.#deps.buildState(snapshot);
+    } catch (err) {
+      const kept = this.#state?.revision;
+      this.#buildError = {
+        code: 'TRUEUP_REPO_BUILD',
+        message: `revision ${snapshot.revision.slice(0, 12)} could not be read (${(err as Error).message}); ${kept ? `still on ${kept.slice(0, 12)}` : 'no revision in use'}; retried on the next refresh`,
+      };
+      metrics.repoBuildFailures.inc();
+      this.#countRepoErrors();
+      log.error(
+        { revision: snapshot.revision, kept, err: (err as Error).message },
+        'desired state build failed',
+      );
+      this.#emit({ type: 'status' });
+      return;
+    }
+    this.#buildError = undefined;
+    this.#applyState(state);
+  }
+
+  /** #repoErrors are the repo errors of the revision in use, and the build error of a newer one. */
+  #repoErrors(): RepoError[] {
+    return [...(this.#buildError ? [this.#buildError] : []), ...(this.#state?.errors ?? [])];
+  }
+
+  #countRepoErrors(): void {
+    const counts = new Map<string, number>();
+    for (const e of this.#repoErrors()) counts.set(e.code ?? 'none', (counts.get(e.code ?? 'none') ?? 0) + 1);
+    this.#deps.metrics.repoErrors.reset();
+    for (const [code, n] of counts) this.#deps.metrics.repoErrors.set({ code }, n);
   }
 
   /** resync relists every cluster and re-evaluates every object. */
@@ -324,9 +364,7 @@ export class Daemon {
       const name = rt.cluster.name;
       const drifted = [...rt.drifts.values()].filter((e) => hasDrifted(e.drift)).length;
       const held = pending.get(name) ?? 0;
-      const repoErrors = (this.#state?.errors ?? []).some(
-        (e) => e.cluster === name || e.cluster === undefined,
-      );
+      const repoErrors = this.#repoErrors().some((e) => e.cluster === name || e.cluster === undefined);
       const status: ClusterHealth = !rt.reachable
         ? 'unreachable'
         : repoErrors || rt.error
@@ -356,7 +394,7 @@ export class Daemon {
       // Ready once the repo is read and every cluster has been listed or has reported why not.
       ready: this.#state !== undefined && clusters.every((c) => c.synced || c.error !== undefined),
       clusters,
-      errors: this.#state?.errors ?? [],
+      errors: this.#repoErrors(),
       ...(this.#ownership ? { replica: this.#ownership.describe() } : {}),
     };
   }
@@ -381,6 +419,7 @@ export class Daemon {
     );
     metrics.gitRevision.reset();
     metrics.gitRevision.set({ revision: state.revision }, 1);
+    this.#countRepoErrors();
     log.info({ revision: state.revision, previous, errors: state.errors.length }, 'desired state loaded');
     this.#emit({ type: 'status' });
     for (const e of state.errors)
@@ -418,6 +457,7 @@ export class Daemon {
     }
     // Another replica reports on it now: no stale figures from this one.
     this.#deps.metrics.driftedObjects.remove({ cluster: name });
+    this.#deps.metrics.objectsHeld.remove({ cluster: name });
     this.#deps.metrics.clusterReachable.remove({ cluster: name });
   }
 
@@ -600,9 +640,14 @@ export class Daemon {
   }
 
   #updateGauge(rt: ClusterRuntime): void {
+    const drifts = [...rt.drifts.values()];
     this.#deps.metrics.driftedObjects.set(
       { cluster: rt.cluster.name },
-      [...rt.drifts.values()].filter((e) => hasDrifted(e.drift)).length,
+      drifts.filter((e) => hasDrifted(e.drift)).length,
+    );
+    this.#deps.metrics.objectsHeld.set(
+      { cluster: rt.cluster.name },
+      drifts.filter((e) => e.drift.status === 'unknown').length,
     );
   }
 

@@ -145,6 +145,7 @@ describe('buildDesiredState', () => {
         file: 'base/region.yaml',
         line: 1,
         cluster: 'staging',
+        code: 'TRUEUP_REPO_VARIABLE',
         message: 'ConfigMap shop/region: ${cluster.labels.region}: cluster staging has no label region',
       },
     ]);
@@ -153,6 +154,74 @@ describe('buildDesiredState', () => {
     expect(state.clusters.find((c) => c.cluster.name === 'staging')?.erroredObjects).toEqual(
       new Set(['ConfigMap/shop/region']),
     );
+  });
+
+  // A "billion laughs" document: each level expands the previous one nine times.
+  const aliasBomb = `apiVersion: v1
+kind: ConfigMap
+metadata: {name: bomb, namespace: shop}
+data:
+  a: &a ["x","x","x","x","x","x","x","x","x"]
+  b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]
+  c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]
+  d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]
+  e: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]
+`;
+
+  it.each([
+    // excessive aliases: the yaml package throws while turning the document into data
+    ['an alias bomb', aliasBomb, 'TRUEUP_REPO_YAML_BUDGET', 1],
+    // a syntax error
+    ['a YAML syntax error', 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x\n', 'TRUEUP_REPO_YAML', 4],
+    // a file over the size cap is not even parsed
+    ['a file over the size cap', `# ${'x'.repeat(2 * 1024 * 1024)}\n`, 'TRUEUP_REPO_FILE_TOO_LARGE', 1],
+  ])(
+    'makes %s an error for that file only, and reads the rest of the revision',
+    async (_, text, code, line) => {
+      const state = await buildDesiredState(repo({ 'base/app.yaml': baseApp, 'base/bad.yaml': text }));
+      expect(state.errors.map((e) => [e.file, e.line, e.code])).toEqual([['base/bad.yaml', line, code]]);
+      // The legitimate change in the same commit is there, merged as usual.
+      expect(objectsOf(state, 'prod-eu').find((o) => o.name === 'app')?.data.color).toBe('red');
+      expect(objectsOf(state, 'staging').map((o) => o.name)).toEqual(['app']);
+      // Nothing is pruned while a file cannot be read.
+      expect(state.clusters.every((c) => !c.complete)).toBe(true);
+    },
+  );
+
+  it('makes a decryptor that throws an error for that SOPS file only', async () => {
+    const state = await buildDesiredState(
+      repo({ 'base/app.yaml': baseApp, 'base/secret.yaml': 'kind: Secret\nsops:\n  mac: x\n' }),
+      {
+        decryptSops: () => {
+          throw new TypeError('boom');
+        },
+      },
+    );
+    expect(state.errors.map((e) => [e.file, e.code])).toEqual([['base/secret.yaml', 'TRUEUP_REPO_SOPS']]);
+    expect(objectsOf(state, 'staging').map((o) => o.name)).toEqual(['app']);
+  });
+
+  it.each([
+    // YAML error further down: kind and name are still readable
+    [
+      'a YAML error',
+      'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app\n  namespace: shop\ndata:\n  a: [\n',
+      undefined,
+    ],
+    // SOPS with encrypted_regex ^(data|stringData)$: kind and name stay in the clear
+    [
+      'a file that does not decrypt',
+      'apiVersion: v1\nkind: Secret\nmetadata:\n  name: app\n  namespace: shop\ndata:\n  k: ENC[AES256_GCM,data:x]\nsops:\n  mac: x\n',
+      () => Promise.reject(new Error('no key')),
+    ],
+  ])('names the objects %s declared on its error (holds), from a tolerant scan', async (_, text, decrypt) => {
+    const state = await buildDesiredState(repo({ 'base/app.yaml': baseApp, 'base/broken.yaml': text }), {
+      ...(decrypt ? { decryptSops: decrypt } : {}),
+    });
+    const kind = text.includes('Secret') ? 'Secret' : 'ConfigMap';
+    expect(state.errors.find((e) => e.file === 'base/broken.yaml')?.holds).toEqual([`${kind}/shop/app`]);
+    const staging = state.clusters.find((c) => c.cluster.name === 'staging');
+    expect(staging?.unreadable.map((e) => e.file)).toEqual(['base/broken.yaml']);
   });
 
   it('reports a target folder that holds no YAML (a typo in fleet.yaml)', async () => {

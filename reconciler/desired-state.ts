@@ -27,7 +27,7 @@ import {
 import { SecretValue } from './secret-value.ts';
 import { isSopsEncrypted } from './sops.ts';
 import { SubstitutionError, substituteCluster } from './substitute.ts';
-import { parseYamlFile, type YamlDocument } from './yaml-file.ts';
+import { declaredObjects, parseYamlFile, type YamlDocument } from './yaml-file.ts';
 
 /** RepoContent is what desired-state reads: a revision and its YAML files by repo-relative path. */
 export interface RepoContent {
@@ -55,6 +55,13 @@ export interface ClusterDesiredState {
   erroredObjects: Set<string>;
   /** complete is false when any repo error may hide objects from this cluster (no prune then). */
   complete: boolean;
+  /**
+   * unreadable are the errors that make this cluster's desired state incomplete (a file or document
+   * of one of its targets that could not be read). While there are any, an object trueup applied
+   * that the repo does not declare is unknown, held by them, not orphaned (each error's `holds`
+   * names what its file was seen to declare).
+   */
+  unreadable: RepoError[];
 }
 
 /** DesiredState is the whole fleet's desired state at one revision. */
@@ -74,8 +81,8 @@ export interface DesiredState {
 
 interface TargetManifests {
   manifests: Manifest[];
-  /** failed: documents in this target that could not be read (so the target is incomplete). */
-  failed: number;
+  /** unreadable: errors of documents in this target that could not be read (so the target is incomplete). */
+  unreadable: RepoError[];
 }
 
 /** buildDesiredState computes every cluster's desired objects from the repo content. */
@@ -106,33 +113,60 @@ async function readTarget(
 ): Promise<TargetManifests> {
   const prefix = `${folder.replace(/\/+$/, '')}/`;
   const files = [...content.files.keys()].filter((f) => f.startsWith(prefix) && /\.ya?ml$/.test(f)).sort();
-  const result: TargetManifests = { manifests: [], failed: 0 };
+  const result: TargetManifests = { manifests: [], unreadable: [] };
   if (files.length === 0) {
     // Most likely a typo in fleet.yaml: treat the target as unreadable, so nothing is pruned.
-    errors.push({ file: fleetFile, message: `target ${folder}: no *.yaml or *.yml files in this folder` });
-    result.failed++;
+    const error = { file: fleetFile, message: `target ${folder}: no *.yaml or *.yml files in this folder` };
+    errors.push(error);
+    result.unreadable.push(error);
   }
   for (const file of files) {
-    const parsed = parseYamlFile(file, content.files.get(file) ?? '');
-    errors.push(...parsed.errors);
-    result.failed += parsed.errors.length;
-    const values = await plainValues(file, parsed.documents, options, errors);
-    if (!values) {
-      result.failed += parsed.documents.length;
-      continue;
+    const text = content.files.get(file) ?? '';
+    const fileErrors: RepoError[] = [];
+    let manifests: Manifest[] = [];
+    try {
+      manifests = await readFile(file, text, namespace, options, fileErrors);
+    } catch (err) {
+      // A bug in reading one file must not stop the whole revision: the file alone is in error.
+      fileErrors.push({
+        file,
+        line: 1,
+        code: 'TRUEUP_REPO_BUILD',
+        message: `cannot read the file: ${(err as Error).message}`,
+      });
+      manifests = [];
     }
-    for (const [i, source] of parsed.documents.entries()) {
-      const value = values[i];
-      const { manifest, error } = toManifest(source, value, namespace);
-      if (error) {
-        errors.push(error);
-        result.failed++;
-      } else if (manifest) {
-        result.manifests.push(manifest);
-      }
-    }
+    result.manifests.push(...manifests);
+    if (fileErrors.length === 0) continue;
+    // What the file declared that could not be read is unknown now, not gone (never an orphan).
+    const read = new Set(manifests.map(objectKey));
+    const holds = declaredObjects(text, namespace).filter((key) => !read.has(key));
+    for (const error of fileErrors) if (holds.length > 0) error.holds = holds;
+    errors.push(...fileErrors);
+    result.unreadable.push(...fileErrors);
   }
   return result;
+}
+
+/** readFile reads one file's manifests; documents that cannot be read become errors. */
+async function readFile(
+  file: string,
+  text: string,
+  namespace: string | undefined,
+  options: DesiredStateOptions,
+  errors: RepoError[],
+): Promise<Manifest[]> {
+  const parsed = parseYamlFile(file, text);
+  errors.push(...parsed.errors);
+  const values = await plainValues(file, parsed.documents, options, errors);
+  if (!values) return [];
+  const manifests: Manifest[] = [];
+  for (const [i, source] of parsed.documents.entries()) {
+    const { manifest, error } = toManifest(source, values[i], namespace);
+    if (error) errors.push(error);
+    else if (manifest) manifests.push(manifest);
+  }
+  return manifests;
 }
 
 function mergeForCluster(
@@ -145,11 +179,11 @@ function mergeForCluster(
   const objects = new Map<string, DesiredObject>();
   const settings = new Map<string, Map<string, Setting[]>>();
   const erroredObjects = new Set<string>();
-  let complete = true;
+  const unreadable: RepoError[] = [];
   fleet.targets.forEach((target, i) => {
     const read = targets[i];
     if (!read || !matchesSelector(target.clusters, cluster.labels)) return;
-    if (read.failed > 0) complete = false;
+    unreadable.push(...read.unreadable);
     for (const manifest of read.manifests) {
       const key = objectKey(manifest);
       if (erroredObjects.has(key)) continue;
@@ -174,6 +208,7 @@ function mergeForCluster(
           file: manifest.file,
           line: manifest.line,
           cluster: cluster.name,
+          code: 'TRUEUP_REPO_VARIABLE',
           message: `${manifest.kind} ${manifest.namespace}/${manifest.name}: ${err.message}`,
         });
         objects.delete(key);
@@ -184,7 +219,13 @@ function mergeForCluster(
   for (const [key, desired] of objects) {
     conflicts.push(...conflictsOf(desired, settings.get(key) ?? new Map(), fleet.targets));
   }
-  return { cluster, objects: [...objects.values()], erroredObjects, complete };
+  return {
+    cluster,
+    objects: [...objects.values()],
+    erroredObjects,
+    complete: unreadable.length === 0,
+    unreadable,
+  };
 }
 
 /** Setting is one manifest setting one field path of an object, kept to find conflicts. */
@@ -314,12 +355,13 @@ async function plainValues(
   options: DesiredStateOptions,
   errors: RepoError[],
 ): Promise<unknown[] | undefined> {
-  if (!documents.some((d) => isSopsEncrypted(d.doc))) return documents.map((d) => d.doc.toJS());
+  if (!documents.some((d) => isSopsEncrypted(d.doc))) return documents.map((d) => d.value);
   const line = documents[0]?.line ?? 1;
   if (!options.decryptSops) {
     errors.push({
       file,
       line,
+      code: 'TRUEUP_REPO_SOPS',
       message: 'SOPS-encrypted file but no age key is configured (SOPS_AGE_KEY_FILE or SOPS_AGE_KEY)',
     });
     return undefined;
@@ -327,7 +369,12 @@ async function plainValues(
   try {
     return await options.decryptSops(documents.map((d) => d.doc));
   } catch (err) {
-    errors.push({ file, line, message: `cannot decrypt SOPS file: ${(err as Error).message}` });
+    errors.push({
+      file,
+      line,
+      code: 'TRUEUP_REPO_SOPS',
+      message: `cannot decrypt SOPS file: ${(err as Error).message}`,
+    });
     return undefined;
   }
 }

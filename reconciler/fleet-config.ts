@@ -157,7 +157,7 @@ export function parseFleet(text: string | undefined): { fleet?: Fleet; errors: R
       ],
     };
   }
-  const parsed = fleetSchema.safeParse(first.doc.toJS());
+  const parsed = fleetSchema.safeParse(first.value);
   if (parsed.success) return { fleet: parsed.data, errors: [] };
   return {
     errors: parsed.error.issues.map((issue) => {

@@ -16,6 +16,12 @@ export interface DaemonMetrics {
   flapsDetected: Counter<'cluster' | 'manager'>;
   gitFetchErrors: Counter;
   gitRevision: Gauge<'revision'>;
+  /** repoErrors counts the repo errors of the revision in use (and of one that could not be read), by code. */
+  repoErrors: Gauge<'code'>;
+  /** repoBuildFailures counts revisions whose desired state could not be built (kept the last good one). */
+  repoBuildFailures: Counter;
+  /** objectsHeld counts objects whose desired state repo errors make unknown (status unknown), per cluster. */
+  objectsHeld: Gauge<'cluster'>;
 }
 
 /** createMetrics registers every metric on a new registry. */
@@ -76,6 +82,23 @@ export function createMetrics(): DaemonMetrics {
       name: 'trueup_git_revision_info',
       help: 'The revision in use (value 1).',
       labelNames: ['revision'],
+      registers,
+    }),
+    repoErrors: new Gauge({
+      name: 'trueup_repo_errors',
+      help: 'Repo errors in the revision in use (and in a newer one that could not be read), by TRUEUP_* code (uncoded: none).',
+      labelNames: ['code'],
+      registers,
+    }),
+    repoBuildFailures: new Counter({
+      name: 'trueup_repo_build_failures_total',
+      help: 'Revisions whose desired state could not be built; the last good revision stays in use and the build is retried.',
+      registers,
+    }),
+    objectsHeld: new Gauge({
+      name: 'trueup_objects_held_by_repo_errors',
+      help: 'Objects trueup applied whose desired state repo errors make unknown (status unknown; never pruned), per cluster.',
+      labelNames: ['cluster'],
       registers,
     }),
   };

@@ -98,8 +98,12 @@ export interface LiveObject extends ObjectRef {
   managedFields: ManagedFieldsEntry[];
 }
 
-/** DriftStatus is the state of one targeted object on one cluster. */
-export type DriftStatus = 'in-sync' | 'modified' | 'missing' | 'orphaned';
+/**
+ * DriftStatus is the state of one targeted object on one cluster. `unknown`: trueup applied it and
+ * the repo does not declare it now, but repo errors (see Drift.heldBy) leave the desired state
+ * incomplete, so it may be declared in a file that cannot be read; it is neither orphaned nor pruned.
+ */
+export type DriftStatus = 'in-sync' | 'modified' | 'missing' | 'orphaned' | 'unknown';
 
 /** ChangeType says how a live field differs: changed value, added out of band, or removed out of band. */
 export type ChangeType = 'changed' | 'added' | 'removed';
@@ -164,6 +168,8 @@ export interface Drift extends ObjectRef {
   provenance?: Record<string, KeyOrigin>;
   /** decision is what the policy says to do about it, with reasons. */
   decision?: Decision;
+  /** heldBy, for status `unknown`: the repo errors that hold the object (the file that declared it, when known). */
+  heldBy?: RepoError[];
   /** flap is set (serve) while another field manager keeps undoing trueup's fix and trueup backs off. */
   flap?: Flap;
 }
@@ -185,17 +191,46 @@ export function hasDrifted(drift: Drift): boolean {
   return drift.status !== 'in-sync';
 }
 
+/**
+ * RepoErrorCode classifies a repo error (the `TRUEUP_*` catalog for repo content):
+ * - `TRUEUP_REPO_YAML`: a file is not valid YAML (syntax, duplicate keys, a parser failure);
+ * - `TRUEUP_REPO_YAML_BUDGET`: a document exceeds the parser's budget (aliases: a "YAML bomb");
+ * - `TRUEUP_REPO_FILE_TOO_LARGE`: a file is larger than `maxRepoFileBytes` and was not read;
+ * - `TRUEUP_REPO_SOPS`: a SOPS-encrypted file cannot be decrypted or verified;
+ * - `TRUEUP_REPO_VARIABLE`: a cluster variable has no value on a cluster;
+ * - `TRUEUP_REPO_PATTERN`: a glob or regular expression the repo supplies is refused;
+ * - `TRUEUP_REPO_BUILD`: reading one file failed unexpectedly (a bug; the file alone is skipped).
+ */
+export type RepoErrorCode =
+  | 'TRUEUP_REPO_YAML'
+  | 'TRUEUP_REPO_YAML_BUDGET'
+  | 'TRUEUP_REPO_FILE_TOO_LARGE'
+  | 'TRUEUP_REPO_SOPS'
+  | 'TRUEUP_REPO_VARIABLE'
+  | 'TRUEUP_REPO_PATTERN'
+  | 'TRUEUP_REPO_BUILD';
+
 /** RepoError is a problem with the repo's content, tied to a file and line where known. */
 export interface RepoError {
   file?: string;
   line?: number;
   cluster?: string;
   message: string;
+  /** code classifies the error, where it has one (see RepoErrorCode). */
+  code?: RepoErrorCode;
+  /**
+   * holds lists the objects (`kind/namespace/name`) whose desired state this error makes unknown:
+   * what a file that cannot be read had declared. They are neither orphaned nor pruned.
+   */
+  holds?: string[];
 }
 
-/** formatRepoError renders `file:line: [cluster] message`. */
+/** formatRepoError renders `file:line: [cluster] message [code]`. */
 export function formatRepoError(err: RepoError): string {
   const where = err.file ? `${err.file}${err.line ? `:${err.line}` : ''}: ` : '';
   const cluster = err.cluster ? `cluster ${err.cluster}: ` : '';
-  return `${where}${cluster}${err.message}`;
+  const holds = err.holds?.length
+    ? `; holds ${err.holds.length} object(s) whose desired state is unknown (not orphaned, never pruned): ${err.holds.slice(0, 5).join(', ')}${err.holds.length > 5 ? ', …' : ''}`
+    : '';
+  return `${where}${cluster}${err.message}${err.code ? ` [${err.code}]` : ''}${holds}`;
 }

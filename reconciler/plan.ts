@@ -99,6 +99,9 @@ function planFor(
   options: PlanOptions,
 ): Omit<Plan, 'force'> {
   if (drift.status === 'in-sync') return { ref, action: 'unchanged', reasons: ['in sync'] };
+  // Held by a repo error: whatever the decision, an object whose desired state is unknown is left alone.
+  if (drift.status === 'unknown')
+    return { ref, action: 'skipped', reasons: drift.decision?.reasons ?? ['held by repo errors'] };
   if (decision.mode !== 'auto') return { ref, action: 'skipped', reasons: decision.reasons };
 
   if (drift.status === 'orphaned' || !desired) {

@@ -22,6 +22,7 @@ import type { ClusterAccess } from './kube-cluster.ts';
 import {
   type DesiredObject,
   type Drift,
+  formatRepoError,
   type LiveObject,
   type ObjectRef,
   objectKey,
@@ -246,10 +247,35 @@ export function evaluateObject(
     fieldManager: context.fieldManager,
     ignore,
   });
-  const decision = decide(context.policy, object, drift, { remediate: context.remediate, now: context.now });
+  let decision = decide(context.policy, object, drift, { remediate: context.remediate, now: context.now });
   if (decision.mode === 'ignore' && drift.status !== 'in-sync') return undefined;
+  const heldBy = desired ? undefined : heldByRepoErrors(desiredState, objectKey(ref));
+  if (heldBy) {
+    // Not orphaned: a file that cannot be read may declare it. Report it, touch nothing.
+    drift.status = 'unknown';
+    drift.heldBy = heldBy;
+    decision = { ...decision, mode: 'observe', hold: undefined, reasons: [heldReason(heldBy)] };
+  }
   if (drift.status !== 'in-sync') drift.decision = publicDecision(decision);
   return { drift, decision, ignore };
+}
+
+/**
+ * heldByRepoErrors returns the repo errors that make an undeclared object's desired state unknown on
+ * a cluster: the errors of the file seen to declare it, else every error that leaves the cluster's
+ * desired state incomplete (it may be declared there). Undefined when the desired state is complete.
+ */
+export function heldByRepoErrors(state: ClusterDesiredState, key: string): RepoError[] | undefined {
+  const unreadable = state.unreadable ?? [];
+  if (unreadable.length === 0) return undefined;
+  const own = unreadable.filter((e) => e.holds?.includes(key));
+  return (own.length > 0 ? own : unreadable).map(({ holds: _holds, ...error }) => error);
+}
+
+function heldReason(errors: RepoError[]): string {
+  const [first, ...rest] = errors;
+  const more = rest.length > 0 ? ` (and ${rest.length} more repo error(s))` : '';
+  return `held by repo error ${first ? formatRepoError(first) : ''}${more}: its desired state is unknown, so it is not orphaned and never pruned`;
 }
 
 /** publicDecision is the part of a decision that is reported and stored. */

@@ -90,6 +90,40 @@ describe('Block Kit rendering', () => {
     expect(message.open?.url).toBe('https://trueup.example/#/drifts');
   });
 
+  it('lists repo errors with file:line and code in the status, and an object they hold in diff', () => {
+    const error = {
+      file: 'base/app.yaml',
+      line: 4,
+      code: 'TRUEUP_REPO_YAML_BUDGET' as const,
+      message: 'invalid YAML: too many aliases',
+    };
+    const status = { ...fakeDaemon().daemon.status(), errors: [{ ...error, holds: ['ConfigMap/shop/app'] }] };
+    const text = renderStatus(status, links).sections.join('\n');
+    expect(text).toContain('1 repo error(s)');
+    expect(text).toContain(
+      'base/app.yaml:4: invalid YAML: too many aliases [TRUEUP_REPO_YAML_BUDGET]; holds 1 object(s)',
+    );
+    const held = renderDrifts(
+      'prod-eu',
+      [
+        {
+          cluster: 'prod-eu',
+          kind: 'ConfigMap',
+          namespace: 'shop',
+          name: 'app',
+          status: 'unknown',
+          changes: [],
+          driftedBy: [],
+          heldBy: [error],
+        },
+      ],
+      links,
+    );
+    expect(held.sections.join('\n')).toContain(
+      'Held by repo error base/app.yaml:4: invalid YAML: too many aliases [TRUEUP_REPO_YAML_BUDGET]: not orphaned, never pruned',
+    );
+  });
+
   it('puts a validated fix held by policy under buttons in the diagnosis reply', () => {
     const diagnosed = incident({
       investigation: 'done',

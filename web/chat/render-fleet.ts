@@ -6,7 +6,13 @@
  */
 import type { Explanation } from '../../policies/explain.ts';
 import type { ClusterHealth, DaemonStatus } from '../../reconciler/daemon.ts';
-import type { Change, Drift, ObjectRef } from '../../reconciler/model.ts';
+import {
+  type Change,
+  type Drift,
+  formatRepoError,
+  type ObjectRef,
+  type RepoError,
+} from '../../reconciler/model.ts';
 import type { Approval } from '../../reconciler/store.ts';
 import { type ChatMessage, type ConsoleLinks, code, esc, link, listSections } from './blocks.ts';
 
@@ -64,7 +70,7 @@ export function renderStatus(
   links: ConsoleLinks,
   cluster?: { name: string; drifts: Drift[] },
 ): ChatMessage {
-  const head = `Revision ${status.revision ? code(status.revision.slice(0, 12)) : '_not read yet_'}${status.ready ? '' : ' · _not ready_'}${status.gitError ? `\n:warning: git: ${esc(status.gitError)}` : ''}${status.errors.length ? `\n:warning: ${status.errors.length} repo error(s)` : ''}`;
+  const head = `Revision ${status.revision ? code(status.revision.slice(0, 12)) : '_not read yet_'}${status.ready ? '' : ' · _not ready_'}${status.gitError ? `\n:warning: git: ${esc(status.gitError)}` : ''}${repoErrorLines(status.errors)}`;
   if (cluster) {
     const c = status.clusters.find((x) => x.name === cluster.name);
     if (!c) return unknownCluster(cluster.name, status);
@@ -112,6 +118,20 @@ export function renderStatus(
   };
 }
 
+/** repoErrorLines lists the first repo errors (file:line, code, what they hold) under a count. */
+function repoErrorLines(errors: readonly RepoError[], shown = 5): string {
+  if (errors.length === 0) return '';
+  const lines = errors.slice(0, shown).map((e) => `\n• ${esc(formatRepoError(e))}`);
+  const more = errors.length > shown ? `\n• … ${errors.length - shown} more` : '';
+  return `\n:warning: ${errors.length} repo error(s)${lines.join('')}${more}`;
+}
+
+/** heldByLine says which repo errors hold an object whose desired state is unknown. */
+export function heldByLine(drift: Drift): string | undefined {
+  if (drift.status !== 'unknown' || !drift.heldBy?.length) return undefined;
+  return `Held by repo error ${esc(drift.heldBy.map(formatRepoError).join('; '))}: not orphaned, never pruned`;
+}
+
 /** openLink is a message's console link, when there is a console. */
 export function openLink(url: string | undefined, label: string): Pick<ChatMessage, 'open'> {
   return url ? { open: { url, label } } : {};
@@ -138,6 +158,7 @@ export function renderDrifts(cluster: string, drifts: Drift[], links: ConsoleLin
     if (d.changes.length > 5) changes.push(`• … ${d.changes.length - 5} more`);
     return [
       `*${link(links.object(d), objectLabel(d))}* — ${esc(d.status)}${d.decision ? ` · decision ${esc(d.decision.mode)}` : ''}`,
+      ...[heldByLine(d)].filter((x): x is string => x !== undefined),
       ...changes,
     ].join('\n');
   });

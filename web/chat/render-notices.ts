@@ -7,7 +7,14 @@ import type { Drift, Flap, ObjectRef } from '../../reconciler/model.ts';
 import type { ChangeSetEntry } from '../../reconciler/reconcile.ts';
 import type { Approval } from '../../reconciler/store.ts';
 import { type ChatMessage, type ConsoleLinks, code, esc, link, listSections } from './blocks.ts';
-import { changeLine, decisionLine, driftedByLine, objectLabel, openLink } from './render-fleet.ts';
+import {
+  changeLine,
+  decisionLine,
+  driftedByLine,
+  heldByLine,
+  objectLabel,
+  openLink,
+} from './render-fleet.ts';
 
 /** renderHeld is the notification of a change held for approval, with Approve / Reject / Open. */
 export function renderHeld(approval: Approval, links: ConsoleLinks): ChatMessage {
@@ -108,11 +115,12 @@ export function renderDriftNotice(
       ],
     };
   const list = listSections(drift.changes.map(changeLine), { url: links.object(ref), what: 'changes' }, 8);
+  const what = drift.status === 'unknown' ? 'Held by a repo error' : 'Drift detected';
   return {
-    text: `Drift detected: ${objectLabel(ref)} on ${ref.cluster} (${drift.status})`,
-    title: `Drift detected: ${objectLabel(ref)}`,
+    text: `${what}: ${objectLabel(ref)} on ${ref.cluster} (${drift.status})`,
+    title: `${what}: ${objectLabel(ref)}`,
     sections: [`*${esc(drift.status)}* on *${esc(ref.cluster)}*`, ...list.sections],
-    context: [driftedByLine(drift), decisionLine(drift), ...list.context].filter(
+    context: [heldByLine(drift), driftedByLine(drift), decisionLine(drift), ...list.context].filter(
       (x): x is string => x !== undefined,
     ),
     ...openLink(links.object(ref), 'Open'),

@@ -79,8 +79,8 @@ export interface Decision {
   hold?: string;
 }
 
-/** DriftStatus is the state of one object on one cluster. */
-export type DriftStatus = 'in-sync' | 'modified' | 'missing' | 'orphaned';
+/** DriftStatus is the state of one object on one cluster (`unknown`: held by repo errors, see Drift.heldBy). */
+export type DriftStatus = 'in-sync' | 'modified' | 'missing' | 'orphaned' | 'unknown';
 
 /** Drift is the comparison of one object's desired and live state on one cluster. */
 export interface Drift extends ObjectRef {
@@ -89,6 +89,8 @@ export interface Drift extends ObjectRef {
   driftedBy: DriftedBy[];
   provenance?: Record<string, KeyOrigin>;
   decision?: Decision;
+  /** heldBy, for status unknown: the repo errors that make the object's desired state unknown. */
+  heldBy?: RepoError[];
   /** flap: another field manager keeps undoing trueup's fix, and trueup backs off. */
   flap?: Flap;
 }
@@ -126,6 +128,10 @@ export interface RepoError {
   line?: number;
   cluster?: string;
   message: string;
+  /** code is the TRUEUP_* code of the error, where it has one. */
+  code?: string;
+  /** holds are the objects (`kind/namespace/name`) the error makes unknown (not orphaned, never pruned). */
+  holds?: string[];
 }
 
 /** Status is the answer of `GET /api/v1/status`. */

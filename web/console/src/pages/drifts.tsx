@@ -94,7 +94,7 @@ function DriftTable(props: { drifts: Drift[]; query: DriftQuery }) {
           label="Status"
           name="status"
           value={query.status}
-          options={['modified', 'missing', 'orphaned']}
+          options={['modified', 'missing', 'orphaned', 'unknown']}
           onChange={(status) => set({ status })}
         />
         <FilterSelect

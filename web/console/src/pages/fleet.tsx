@@ -111,6 +111,14 @@ function RepoState(props: { status: Status }) {
                 {error.file && <code>{`${error.file}${error.line ? `:${error.line}` : ''}`}</code>}{' '}
                 {error.cluster && <strong>{error.cluster}: </strong>}
                 {error.message}
+                {error.code && <code class="muted"> {error.code}</code>}
+                {error.holds && error.holds.length > 0 && (
+                  <span class="muted">
+                    {' '}
+                    · holds {error.holds.length} object(s) whose desired state is unknown (not orphaned, never
+                    pruned): {error.holds.join(', ')}
+                  </span>
+                )}
               </li>
             ))}
           </ul>

@@ -124,6 +124,8 @@ function DocumentPaths(props: { document: DocumentDiff }) {
 const statusNotes: Record<string, string> = {
   missing: 'The object is declared in git but does not exist on the cluster.',
   orphaned: 'The object exists on the cluster but git no longer declares it.',
+  unknown:
+    'trueup applied this object, and a repo error hides whether git still declares it: it is not orphaned and is never pruned.',
 };
 
 /** DiffView renders every change of a drift. */
@@ -133,6 +135,17 @@ export function DiffView(props: { drift: Drift; repo: RepoContext }) {
   return (
     <div class="diff-view">
       {note && <p>{note}</p>}
+      {drift.heldBy && drift.heldBy.length > 0 && (
+        <ul class="error-list" data-testid="held-by">
+          {drift.heldBy.map((error, index) => (
+            <li key={index}>
+              Held by <code>{`${error.file ?? ''}${error.line ? `:${error.line}` : ''}`}</code>{' '}
+              {error.message}
+              {error.code && <code class="muted"> {error.code}</code>}
+            </li>
+          ))}
+        </ul>
+      )}
       {drift.changes.length > 0 && (
         <p class="legend">
           <span class="del">− desired (git)</span> <span class="add">+ live (cluster)</span>
