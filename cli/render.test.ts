@@ -161,6 +161,8 @@ describe('diff output for values that hold documents', () => {
       live: liveYaml,
       document: { format: 'yaml' },
     });
+  });
+});
 
 describe('diff output for objects held by repo errors', () => {
   const heldBy = [
