@@ -483,6 +483,49 @@ stringData:
     expect(list.items.map((i) => i.metadata?.name)).not.toContain('app');
   });
 
+  it('reports objects of a file with a YAML bomb as unknown, held by its error, never prunes them, and applies the rest of the commit', async () => {
+    const old = (ns: string, extra = '') =>
+      `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: old, namespace: ${ns}}\ndata: {a: "1"}\n${extra}`;
+    const { ns, repo, t, args } = await scenario((ns) => ({
+      'base/app.yaml': appConfigMap(ns),
+      'base/old.yaml': old(ns),
+    }));
+    repos.push(repo);
+    await t.trueup(args(['reconcile', '--once', '--remediate']));
+    // One commit: an alias bomb in old.yaml, and a legitimate change to app.
+    const bomb =
+      'x: &a [x,x,x,x,x,x,x,x,x,x]\ny: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a,*a]\nz: [*b,*b,*b,*b,*b,*b,*b,*b,*b,*b]\n';
+    await repo.commit({
+      'base/old.yaml': old(ns, bomb),
+      'base/app.yaml': appConfigMap(ns, '  added: "yes"\n'),
+    });
+    const diff = await t.json<DiffJson>(args(['diff', '--cluster', first]));
+    expect(diff.body.errors).toEqual([
+      expect.objectContaining({
+        file: 'base/old.yaml',
+        code: 'TRUEUP_REPO_YAML_BUDGET',
+        holds: [`ConfigMap/${ns}/old`],
+      }),
+    ]);
+    const oldDrift = diff.body.drifts.find((d) => d.name === 'old');
+    expect(oldDrift).toMatchObject({
+      status: 'unknown',
+      heldBy: [expect.objectContaining({ file: 'base/old.yaml' })],
+    });
+    expect(diff.body.drifts.find((d) => d.name === 'app')?.status).toBe('modified');
+    const rec = await t.json<ReconcileJson>(
+      args(['reconcile', '--once', '--remediate', '--prune', '--cluster', first]),
+    );
+    expect(rec.body.changes.find((c) => c.name === 'old')).toMatchObject({
+      action: 'skipped',
+      reasons: [expect.stringMatching(/^held by repo error base\/old\.yaml/)],
+    });
+    expect(rec.body.changes.find((c) => c.name === 'app')).toMatchObject({ action: 'configured' });
+    const list = await clientsFor(first).core.listNamespacedConfigMap({ namespace: ns });
+    expect(list.items.map((i) => i.metadata?.name)).toContain('old');
+    expect(list.items.find((i) => i.metadata?.name === 'app')?.data?.added).toBe('yes');
+  });
+
   it('reports objects removed from the repo and prunes only with --prune', async () => {
     const { ns, repo, t, args } = await scenario((ns) => ({
       'base/app.yaml': appConfigMap(ns),
