@@ -114,6 +114,10 @@ export interface ServeOptions extends RunOptions {
   leaseDuration?: number;
   /** identity names this replica in Leases (default POD_NAME, else hostname-pid; no flag). */
   identity?: string;
+  /** retainAuditDays keeps drifts, remediations and decided approvals this long (0: forever; default 30). */
+  retainAuditDays?: number;
+  /** retainIncidentDays keeps incidents this long after their last update (0: forever; default 90). */
+  retainIncidentDays?: number;
 }
 
 /** addServeOptions adds serve's options (also used by demo). */
@@ -167,6 +171,18 @@ export function addServeOptions(command: Command): Command {
     .option('--lease-namespace <ns>', 'namespace of the Leases (default: $POD_NAMESPACE, else trueup)')
     .option('--lease-name <name>', 'the leader Lease, and the prefix of the sharding Leases', 'trueup')
     .option('--lease-duration <seconds>', 'how long a Lease lasts without renewal', (v) => Number(v), 15)
+    .option(
+      '--retain-audit-days <days>',
+      'delete drifts, remediations and decided approvals older than this (0: keep forever; pending approvals are kept)',
+      (v) => Number(v),
+      30,
+    )
+    .option(
+      '--retain-incident-days <days>',
+      'delete incidents (with their evidence) not updated for this long (0: keep forever)',
+      (v) => Number(v),
+      90,
+    )
     .option('--log-level <level>', 'pino log level', 'info');
 }
 

@@ -6,13 +6,19 @@
 import cron from 'node-cron';
 import { type Logger, pino } from 'pino';
 import { IncidentDesk } from '../diagnose/desk.ts';
-import { openIncidentStore } from '../diagnose/incident-store.ts';
+import { type IncidentStore, openIncidentStore } from '../diagnose/incident-store.ts';
 import { createDiagnoseMetrics } from '../diagnose/metrics.ts';
 import { Daemon } from '../reconciler/daemon.ts';
 import { createMetrics } from '../reconciler/metrics.ts';
 import { defaultCycleOptions } from '../reconciler/reconcile.ts';
 import { redactUrls } from '../reconciler/redact.ts';
-import { openAuditStore } from '../reconciler/store.ts';
+import {
+  defaultRetentionOptions,
+  type Retention,
+  type RetentionTarget,
+  startRetention,
+} from '../reconciler/retention.ts';
+import { type AuditStore, openAuditStore, type PrunableTable } from '../reconciler/store.ts';
 import { webhookAuthFromEnv } from '../web/alertmanager/route.ts';
 import { AuthConfigError, authConfigFromEnv } from '../web/auth/auth.ts';
 import { type ChatSetup, chatSetupFromEnv, describeChat } from '../web/chat/config.ts';
@@ -130,6 +136,7 @@ export async function startServe(options: ServeOptions, log?: Logger): Promise<R
     'trueup serve listening',
   );
 
+  const retention = startAuditRetention(options, store, incidents, logger);
   await daemon.start();
   replicas.start();
   const resync = cron.schedule(options.resync, () => {
@@ -154,6 +161,7 @@ export async function startServe(options: ServeOptions, log?: Logger): Promise<R
         await replicas.stop();
         await app.close();
         await desk.idle();
+        await retention.stop();
         incidents.close();
         store.close();
         logger.info('trueup serve stopped');
@@ -183,6 +191,39 @@ function httpAuthFromEnv(options: ServeOptions) {
     if (err instanceof AuthConfigError) throw new UsageError(err.message);
     throw err;
   }
+}
+
+/** startAuditRetention deletes expired audit rows and incidents now and every hour (reconciler/retention.ts). */
+function startAuditRetention(
+  options: ServeOptions,
+  store: AuditStore,
+  incidents: IncidentStore,
+  log: Logger,
+): Retention {
+  const defaults = defaultRetentionOptions();
+  const auditDays = options.retainAuditDays ?? defaults.auditDays;
+  const incidentDays = options.retainIncidentDays ?? defaults.incidentDays;
+  for (const [flag, days] of [
+    ['--retain-audit-days', auditDays],
+    ['--retain-incident-days', incidentDays],
+  ] as const)
+    if (!Number.isInteger(days) || days < 0)
+      throw new UsageError(`${flag}: expected a whole number of days (0: keep forever), got ${days}`);
+  const audit = (table: PrunableTable): RetentionTarget => ({
+    name: table,
+    days: auditDays,
+    prune: (before, n) => store.pruneBefore(table, before, n),
+  });
+  return startRetention(
+    [
+      audit('drifts'),
+      audit('remediations'),
+      audit('approvals'),
+      { name: 'incidents', days: incidentDays, prune: (before, n) => incidents.pruneBefore(before, n) },
+    ],
+    { ...defaults, auditDays, incidentDays },
+    log.child({ component: 'retention' }),
+  );
 }
 
 function splitListen(listen: string): [string, number] {

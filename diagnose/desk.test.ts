@@ -2,7 +2,7 @@ import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { openAuditStore } from '../reconciler/store.ts';
 import type { AlertGroup } from './alert.ts';
-import { IncidentDesk } from './desk.ts';
+import { type DeskResult, IncidentDesk } from './desk.ts';
 import { openIncidentStore } from './incident-store.ts';
 import type { Investigation, InvestigationDeps } from './investigate.ts';
 
@@ -62,16 +62,19 @@ function desk(options: { maxQueued?: number; concurrency?: number; hold?: boolea
   return { desk: d, store, started, release };
 }
 
+/** idOf is the incident id a receive answered with. */
+const idOf = (r: DeskResult) => ('incident' in r ? r.incident : '');
+
 describe('the incident desk', () => {
   it('investigates a group once however often Alertmanager re-sends it', async () => {
     const { desk: d, store, started } = desk();
     const first = d.receive(group('g1', ['a']));
     const again = d.receive(group('g1', ['a']));
     await d.idle();
-    expect(first).toEqual({ outcome: 'opened', incident: 'i1' });
-    expect(again).toEqual({ outcome: 'duplicate', incident: 'i1' });
+    expect(first).toEqual({ outcome: 'opened', incident: expect.stringMatching(/^i1-[0-9a-z]{8}$/) });
+    expect(again).toEqual({ outcome: 'duplicate', incident: idOf(first) });
     expect(started).toEqual(['g1']);
-    expect(store.incident('i1')).toMatchObject({
+    expect(store.incident(idOf(first))).toMatchObject({
       investigation: 'done',
       notifications: 2,
       diagnosis: result.diagnosis,
@@ -94,11 +97,14 @@ describe('the incident desk', () => {
 
   it('resolves an incident without investigating, and opens a new one when the group fires again', async () => {
     const { desk: d, store, started } = desk();
-    d.receive(group('g1', ['a']));
+    const incident = idOf(d.receive(group('g1', ['a'])));
     await d.idle();
-    expect(d.receive(group('g1', ['a'], 'resolved'))).toEqual({ outcome: 'resolved', incident: 'i1' });
-    expect(store.incident('i1')?.status).toBe('resolved');
-    expect(d.receive(group('g1', ['a']))).toEqual({ outcome: 'opened', incident: 'i2' });
+    expect(d.receive(group('g1', ['a'], 'resolved'))).toEqual({ outcome: 'resolved', incident });
+    expect(store.incident(incident)?.status).toBe('resolved');
+    expect(d.receive(group('g1', ['a']))).toEqual({
+      outcome: 'opened',
+      incident: expect.stringMatching(/^i2-[0-9a-z]{8}$/),
+    });
     await d.idle();
     expect(started).toEqual(['g1', 'g1']);
   });
@@ -111,9 +117,12 @@ describe('the incident desk', () => {
         throw new Error('cluster c1: unreachable');
       },
     });
-    d.receive(group('g1', ['a']));
+    const incident = idOf(d.receive(group('g1', ['a'])));
     await d.idle();
-    expect(store.incident('i1')).toMatchObject({ investigation: 'failed', error: 'cluster c1: unreachable' });
+    expect(store.incident(incident)).toMatchObject({
+      investigation: 'failed',
+      error: 'cluster c1: unreachable',
+    });
   });
 
   it("stores and logs a failed investigation's error without the credentials of any URL or the LLM key", async () => {
@@ -138,10 +147,10 @@ describe('the incident desk', () => {
     const { desk: d } = desk();
     const changes: string[] = [];
     d.onChange((incident, change) => changes.push(`${incident.id}:${change}`));
-    d.receive(group('g1', ['a']));
+    const incident = idOf(d.receive(group('g1', ['a'])));
     d.receive(group('g1', ['a']));
     await d.idle();
     d.receive(group('g1', ['a'], 'resolved'));
-    expect(changes).toEqual(['i1:opened', 'i1:investigated', 'i1:resolved']);
+    expect(changes).toEqual([`${incident}:opened`, `${incident}:investigated`, `${incident}:resolved`]);
   });
 });

@@ -6,6 +6,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
+import { newIncidentId } from '../reconciler/ids.ts';
 import type { Incident } from './incident.ts';
 
 /** IncidentQuery filters the incident list. */
@@ -16,13 +17,21 @@ export interface IncidentQuery {
 
 /** IncidentStore reads and writes incidents. */
 export interface IncidentStore {
-  /** nextId reserves a new incident id (`i1`, `i2`, …). */
+  /**
+   * nextId is a new incident id, `i<n>-<tag>` (reconciler/ids.ts): unique even when two processes
+   * share the store or two stores meet, so one never overwrites another's incident.
+   */
   nextId(): string;
   /** openIncident is the firing incident of a group, if any. */
   openIncident(groupKey: string): Incident | undefined;
   incident(id: string): Incident | undefined;
   incidents(query?: IncidentQuery): Incident[];
   save(incident: Incident): void;
+  /**
+   * pruneBefore deletes up to `limit` of the incidents last updated before `before` (ISO 8601),
+   * oldest first, with their evidence and diagnosis; returns how many (retention, in batches).
+   */
+  pruneBefore(before: string, limit: number): number;
   close(): void;
 }
 
@@ -32,6 +41,7 @@ CREATE TABLE IF NOT EXISTS incidents (
   status TEXT NOT NULL, opened TEXT NOT NULL, updated TEXT NOT NULL, record TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS incidents_group ON incidents (group_key, status);
+CREATE INDEX IF NOT EXISTS incidents_updated ON incidents (updated);
 `;
 
 /** openIncidentStore opens (creating if needed) the store in stateDir; ':memory:' for tests. */
@@ -46,18 +56,19 @@ export function openIncidentStore(stateDir: string | ':memory:'): IncidentStore 
   // measured 0.15 ms vs 0.03 ms per write).
   db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;');
   db.exec(schema);
-  let seq = Number(
-    (db.prepare('SELECT MAX(seq) AS seq FROM incidents').get() as { seq: number | null }).seq ?? 0,
-  );
+  const lastSeq = db.prepare('SELECT MAX(seq) AS seq FROM incidents');
+  // The readable number: the store's next row, or past what this process already handed out.
+  let handedOut = 0;
   const parse = (row: unknown) => JSON.parse((row as { record: string }).record) as Incident;
   const upsert = db.prepare(
-    `INSERT INTO incidents (seq, id, group_key, status, opened, updated, record) VALUES (?, ?, ?, ?, ?, ?, ?)
+    `INSERT INTO incidents (id, group_key, status, opened, updated, record) VALUES (?, ?, ?, ?, ?, ?)
      ON CONFLICT(id) DO UPDATE SET status = excluded.status, updated = excluded.updated, record = excluded.record`,
   );
   return {
     nextId() {
-      seq += 1;
-      return `i${seq}`;
+      const stored = Number((lastSeq.get() as { seq: number | null }).seq ?? 0);
+      handedOut = Math.max(handedOut, stored) + 1;
+      return newIncidentId(handedOut);
     },
     openIncident(groupKey) {
       const row = db
@@ -81,8 +92,8 @@ export function openIncidentStore(stateDir: string | ':memory:'): IncidentStore 
       return rows.map(parse);
     },
     save(incident) {
+      // seq is the row's order (SQLite assigns it on insert), not parsed from the id.
       upsert.run(
-        Number(incident.id.slice(1)),
         incident.id,
         incident.groupKey,
         incident.status,
@@ -90,6 +101,11 @@ export function openIncidentStore(stateDir: string | ':memory:'): IncidentStore 
         incident.updated,
         JSON.stringify(incident),
       );
+    },
+    pruneBefore(before, limit) {
+      const sql =
+        'DELETE FROM incidents WHERE seq IN (SELECT seq FROM incidents WHERE updated < ? ORDER BY updated LIMIT ?)';
+      return Number(db.prepare(sql).run(before, limit).changes);
     },
     close() {
       db.close();

@@ -6,6 +6,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
+import { newApprovalId } from './ids.ts';
 import type { Drift, ObjectRef } from './model.ts';
 import type { ChangeSetEntry } from './reconcile.ts';
 
@@ -96,8 +97,26 @@ export interface AuditStore {
     by: { actor: string; channel: string; note?: string },
     time?: Date,
   ): boolean;
+  /**
+   * pruneBefore deletes up to `limit` of the oldest rows of one table older than `before` (ISO 8601):
+   * drifts, remediations, or decided approvals (by decision time; pending and applying approvals are
+   * never deleted by age). Returns how many it deleted; retention calls it in small batches.
+   */
+  pruneBefore(table: PrunableTable, before: string, limit: number): number;
   close(): void;
 }
+
+/** PrunableTable is an audit table retention deletes from. */
+export type PrunableTable = 'drifts' | 'remediations' | 'approvals';
+
+// Retention deletes the oldest rows first, a batch at a time: select them by id through these.
+const pruneSql: Record<PrunableTable, string> = {
+  drifts: 'DELETE FROM drifts WHERE id IN (SELECT id FROM drifts WHERE time < ? ORDER BY time LIMIT ?)',
+  remediations:
+    'DELETE FROM remediations WHERE id IN (SELECT id FROM remediations WHERE time < ? ORDER BY time LIMIT ?)',
+  approvals: `DELETE FROM approvals WHERE id IN (SELECT id FROM approvals WHERE state NOT IN ('pending', 'applying')
+    AND COALESCE(decided_at, created) < ? ORDER BY seq LIMIT ?)`,
+};
 
 const schema = `
 CREATE TABLE IF NOT EXISTS drifts (
@@ -122,6 +141,8 @@ CREATE TABLE IF NOT EXISTS approvals (
   decided_by TEXT, decided_at TEXT, channel TEXT, note TEXT
 );
 CREATE INDEX IF NOT EXISTS approvals_object ON approvals (cluster, kind, namespace, name, state);
+CREATE INDEX IF NOT EXISTS drifts_time ON drifts (time);
+CREATE INDEX IF NOT EXISTS remediations_time ON remediations (time);
 `;
 
 /** openAuditStore opens (creating if needed) the store in stateDir; ':memory:' for tests. */
@@ -235,44 +256,17 @@ export function openAuditStore(stateDir: string | ':memory:'): AuditStore {
       return row ? new Date(row.time) : undefined;
     },
     queueApproval(revision, entry, drift, time = new Date()) {
-      const open = db
-        .prepare(
-          `SELECT * FROM approvals WHERE cluster = ? AND kind = ? AND namespace = ? AND name = ? AND state = 'pending'`,
-        )
-        .all(entry.cluster, entry.kind, entry.namespace, entry.name) as Record<string, string>[];
-      const resourceVersion = entry.pending?.resourceVersion ?? '';
-      const same = open.find((row) => row.revision === revision && row.resource_version === resourceVersion);
-      if (same) return toApproval(same);
-      // Anything else pending for this object was planned against another state: it is stale now.
-      for (const row of open) {
-        db.prepare(`UPDATE approvals SET state = 'stale', decided_at = ?, note = ? WHERE id = ?`).run(
-          time.toISOString(),
-          `superseded: planned at revision ${row.revision?.slice(0, 12)} / resourceVersion ${row.resource_version}`,
-          row.id as string,
-        );
+      // One write transaction: two processes on one store cannot both read the same number or both
+      // queue the same change; the id's random tag keeps it unique beyond this store.
+      db.exec('BEGIN IMMEDIATE');
+      try {
+        const id = queueInTransaction(db, revision, entry, drift, time);
+        db.exec('COMMIT');
+        return this.approval(id) as Approval;
+      } catch (err) {
+        db.exec('ROLLBACK');
+        throw err;
       }
-      const seq = Number(
-        (db.prepare('SELECT COALESCE(MAX(seq), 0) + 1 AS next FROM approvals').get() as { next: number })
-          .next,
-      );
-      const id = `a${seq}`;
-      db.prepare(
-        `INSERT INTO approvals (id, seq, created, revision, resource_version, cluster, kind, namespace, name, state, entry, drift)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)`,
-      ).run(
-        id,
-        seq,
-        time.toISOString(),
-        revision,
-        resourceVersion,
-        entry.cluster,
-        entry.kind,
-        entry.namespace,
-        entry.name,
-        JSON.stringify(entry),
-        JSON.stringify(drift),
-      );
-      return this.approval(id) as Approval;
     },
     pendingCounts() {
       const rows = db
@@ -318,8 +312,58 @@ export function openAuditStore(stateDir: string | ':memory:'): AuditStore {
         .run(state, by.actor, time.toISOString(), by.channel, by.note ?? null, id);
       return Number(result.changes) === 1;
     },
+    pruneBefore(table, before, limit) {
+      return Number(db.prepare(pruneSql[table]).run(before, limit).changes);
+    },
     close: () => db.close(),
   };
+}
+
+/** queueInTransaction stales what else is pending for the object and inserts the change; returns its id. */
+function queueInTransaction(
+  db: DatabaseSync,
+  revision: string,
+  entry: ChangeSetEntry,
+  drift: Drift,
+  time: Date,
+): string {
+  const open = db
+    .prepare(
+      `SELECT * FROM approvals WHERE cluster = ? AND kind = ? AND namespace = ? AND name = ? AND state = 'pending'`,
+    )
+    .all(entry.cluster, entry.kind, entry.namespace, entry.name) as Record<string, string>[];
+  const resourceVersion = entry.pending?.resourceVersion ?? '';
+  const same = open.find((row) => row.revision === revision && row.resource_version === resourceVersion);
+  if (same) return same.id as string;
+  // Anything else pending for this object was planned against another state: it is stale now.
+  for (const row of open) {
+    db.prepare(`UPDATE approvals SET state = 'stale', decided_at = ?, note = ? WHERE id = ?`).run(
+      time.toISOString(),
+      `superseded: planned at revision ${row.revision?.slice(0, 12)} / resourceVersion ${row.resource_version}`,
+      row.id as string,
+    );
+  }
+  const seq = Number(
+    (db.prepare('SELECT COALESCE(MAX(seq), 0) + 1 AS next FROM approvals').get() as { next: number }).next,
+  );
+  const id = newApprovalId(seq);
+  db.prepare(
+    `INSERT INTO approvals (id, seq, created, revision, resource_version, cluster, kind, namespace, name, state, entry, drift)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)`,
+  ).run(
+    id,
+    seq,
+    time.toISOString(),
+    revision,
+    resourceVersion,
+    entry.cluster,
+    entry.kind,
+    entry.namespace,
+    entry.name,
+    JSON.stringify(entry),
+    JSON.stringify(drift),
+  );
+  return id;
 }
 
 function toApproval(row: Record<string, string>): Approval {

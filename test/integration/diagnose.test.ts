@@ -164,7 +164,7 @@ describe('diagnosis of Alertmanager alerts', () => {
     });
     expect(incident.diagnosis?.validation).toMatchObject({
       status: 'validated',
-      approval: expect.stringMatching(/^a\d+$/),
+      approval: expect.stringMatching(/^a\d+-[0-9a-z]{8}$/),
     });
     // The fix is only proposed: the object is still drifted until someone approves it.
     const live = await clientsFor(first).core.readNamespacedConfigMap({ name: 'api-config', namespace: ns });

@@ -144,7 +144,7 @@ describe('policies', () => {
       action: 'skipped',
       dryRun: 'passed',
       pending: { action: 'configured' },
-      approval: expect.stringMatching(/^a\d+$/),
+      approval: expect.stringMatching(/^a\d+-[0-9a-z]{8}$/),
     });
     expect(held?.reasons.at(-1)).toBe('waiting for approval');
     expect(await color(ns)).toBe('red');

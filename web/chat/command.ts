@@ -3,6 +3,7 @@
  * `explain <cluster>/<ns>/<kind>/<name>`, `approvals`, `approve <id>`, `reject <id> [reason]`,
  * `incident <id>`, `help`. Pure: text in, a command (or what is wrong with the text) out.
  */
+import { APPROVAL_ID, INCIDENT_ID } from '../../reconciler/ids.ts';
 import type { ManagedKind, ObjectRef } from '../../reconciler/model.ts';
 
 /** ChatCommand is one parsed `/trueup` command. */
@@ -31,8 +32,8 @@ export const USAGE = [
 ];
 
 const name = /^[A-Za-z0-9][A-Za-z0-9._-]{0,252}$/;
-const approvalId = /^a\d{1,12}$/;
-const incidentId = /^i\d{1,12}$/;
+const approvalId = APPROVAL_ID;
+const incidentId = INCIDENT_ID;
 
 /** kindOf reads a kind as people type it: ConfigMap, configmap, cm, Secret, secret. */
 export function kindOf(text: string): ManagedKind | undefined {
@@ -87,18 +88,18 @@ export function parseCommand(text: string): ParsedCommand {
     case 'approvals':
       return tooMany(0) ?? { ok: true, command: { verb: 'approvals' } };
     case 'approve': {
-      const id = one('an approval id (like a12)', approvalId);
+      const id = one('an approval id (like a12-7kq3x9md)', approvalId);
       if (typeof id !== 'string') return { ok: false, error: id.error };
       return tooMany(1) ?? { ok: true, command: { verb: 'approve', id } };
     }
     case 'reject': {
-      const id = one('an approval id (like a12)', approvalId);
+      const id = one('an approval id (like a12-7kq3x9md)', approvalId);
       if (typeof id !== 'string') return { ok: false, error: id.error };
       const reason = args.slice(1).join(' ').slice(0, 1000);
       return { ok: true, command: { verb: 'reject', id, ...(reason ? { reason } : {}) } };
     }
     case 'incident': {
-      const id = one('an incident id (like i3)', incidentId);
+      const id = one('an incident id (like i3-0pz8k2ra)', incidentId);
       if (typeof id !== 'string') return { ok: false, error: id.error };
       return tooMany(1) ?? { ok: true, command: { verb: 'incident', id } };
     }

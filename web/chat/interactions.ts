@@ -6,6 +6,7 @@
  */
 import type { Logger } from 'pino';
 import { z } from 'zod';
+import { APPROVAL_ID, isUniqueId } from '../../reconciler/ids.ts';
 import { ACTION_APPROVE, ACTION_OPEN, ACTION_REJECT, toBlocks } from './blocks.ts';
 import { type DeciderDeps, decidedMessage, decideFromChat } from './decisions.ts';
 import { renderHeld } from './render-notices.ts';
@@ -85,11 +86,19 @@ export async function handleBlockActions(p: BlockActions, deps: InteractionDeps)
       replace_original: false,
       text: 'Approvals are not on in this trueup.',
     });
-  if (!/^a\d{1,12}$/.test(id))
+  if (!APPROVAL_ID.test(id))
     return respond({
       response_type: 'ephemeral',
       replace_original: false,
       text: 'That button names no approval.',
+    });
+  // A legacy id (`a12`) is only unique within one state store: another replica or installation
+  // may hold a different change under it, so a button never decides one.
+  if (!isUniqueId(id))
+    return respond({
+      response_type: 'ephemeral',
+      replace_original: false,
+      text: `That button predates unique approval ids and could name another change: decide ${id} in the console.`,
     });
   const pressed =
     p.channel && p.message && !p.container?.is_ephemeral

@@ -279,6 +279,30 @@ describe('buttons', () => {
     });
   });
 
+  it('refuses a button posted by another replica or installation, and this one’s change stays pending', async () => {
+    const { app, store } = await server();
+    // Another replica (its own state dir) held a change and posted its button; this replica holds a
+    // different change, the first of its own store too.
+    const elsewhere = queueHeld(openAuditStore(':memory:'), 'other-app');
+    const mine = queueHeld(store);
+    await post(app, '/slack/interactions', interaction('trueup_reject', elsewhere.id, 'UALICE'));
+    const [answer] = await stub.waitFor('the answer', (r) =>
+      r.some((x) => x.path === '/response/press') ? stub.responses() : undefined,
+    );
+    expect(answer?.body).toMatchObject({ text: expect.stringContaining(`no approval ${elsewhere.id}`) });
+    expect(store.approval(mine.id)?.state).toBe('pending');
+    expect(stub.calls('chat.update')).toHaveLength(0);
+  });
+
+  it('refuses a button carrying a legacy per-store id, which another replica may reuse', async () => {
+    const { app } = await server();
+    await post(app, '/slack/interactions', interaction('trueup_approve', 'a1', 'UALICE'));
+    const [answer] = await stub.waitFor('the answer', (r) =>
+      r.some((x) => x.path === '/response/press') ? stub.responses() : undefined,
+    );
+    expect(answer?.body).toMatchObject({ text: expect.stringContaining('could name another change') });
+  });
+
   it('refuses a stale change with the reason from the core path, on the message and to the presser', async () => {
     const { app, store } = await server({
       loadState: async () =>
