@@ -232,7 +232,13 @@ function splitListen(listen: string): [string, number] {
   return [match[1] || '127.0.0.1', Number(match[2])];
 }
 
-/** serveCommand runs the daemon until SIGINT or SIGTERM. */
+/**
+ * STOP_DEADLINE_MS bounds a shutdown (the chart's grace period is 30 s): chat gets 5 s to send and
+ * keeps the rest; past this, whatever still runs (an investigation waiting on the LLM) is cut off.
+ */
+export const STOP_DEADLINE_MS = 9000;
+
+/** serveCommand runs the daemon until SIGINT or SIGTERM, then stops within STOP_DEADLINE_MS. */
 export async function serveCommand(options: ServeOptions): Promise<number> {
   const server = await startServe(options);
   await new Promise<void>((resolve) => {
@@ -240,6 +246,15 @@ export async function serveCommand(options: ServeOptions): Promise<number> {
     process.once('SIGINT', shutdown);
     process.once('SIGTERM', shutdown);
   });
+  let stopped = false;
+  // Unref'd: it only fires when something still holds the process after the deadline.
+  setTimeout(() => {
+    process.stderr.write(
+      `trueup serve: work still running ${STOP_DEADLINE_MS / 1000} s after the signal was cut off\n`,
+    );
+    process.exit(stopped ? 0 : 1);
+  }, STOP_DEADLINE_MS).unref();
   await server.stop();
+  stopped = true;
   return 0;
 }

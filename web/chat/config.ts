@@ -61,6 +61,10 @@ export interface ChatSetup {
   log: Logger;
   /** perChannelIntervalMs spaces Slack posts per channel (default 1000). */
   perChannelIntervalMs?: number;
+  /** batch paces the per-cluster digests (notifier.ts defaultBatchOptions). */
+  batch?: { quietMs?: number; maxWaitMs?: number };
+  /** shutdownFlushMs is how long a stopping server keeps sending before it keeps the rest (5000). */
+  shutdownFlushMs?: number;
 }
 
 /** ChatConfigError is a chat configuration that cannot be used. */

@@ -10,8 +10,27 @@ export interface RetryOptions {
   /** maxRetryAfterSeconds caps how long a Retry-After may make us wait. */
   maxRetryAfterSeconds: number;
   timeoutMs: number;
-  sleep: (ms: number) => Promise<void>;
+  /** sleep waits ms, or rejects with the signal's reason as soon as it is aborted. */
+  sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
   fetch: typeof fetch;
+  /** signal aborts every call and wait at once (shutdown): what was not sent is kept by the caller. */
+  signal?: AbortSignal;
+}
+
+/** abortableSleep waits ms, or rejects with the signal's reason when it is aborted (clearing the timer). */
+export function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
+  if (signal?.aborted) return Promise.reject(signal.reason);
+  return new Promise((resolve, reject) => {
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal?.reason);
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
 }
 
 /** defaultRetryOptions: 3 retries, Retry-After honoured up to a minute, 10 s per attempt. */
@@ -20,7 +39,7 @@ export function defaultRetryOptions(): RetryOptions {
     maxRetries: 3,
     maxRetryAfterSeconds: 60,
     timeoutMs: 10_000,
-    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    sleep: abortableSleep,
     fetch: (input, init) => fetch(input, init),
   };
 }
@@ -70,7 +89,9 @@ export async function postWithRetries(
         method: 'POST',
         headers: request.headers,
         body: request.body,
-        signal: AbortSignal.timeout(options.timeoutMs),
+        signal: options.signal
+          ? AbortSignal.any([AbortSignal.timeout(options.timeoutMs), options.signal])
+          : AbortSignal.timeout(options.timeoutMs),
       });
       const text = await res.text();
       if (res.status === 429) {
@@ -83,11 +104,12 @@ export async function postWithRetries(
         return { status: res.status, text };
       }
     } catch (err) {
+      if (options.signal?.aborted) throw options.signal.reason;
       waitMs = 500 * 2 ** attempt;
       failure = (err as Error).name === 'TimeoutError' ? 'timed out' : (err as Error).message;
     }
     if (attempt >= options.maxRetries)
       throw new ChatHttpError(target, `${failure}, gave up after ${attempt + 1} attempts`, true);
-    await options.sleep(waitMs);
+    await options.sleep(waitMs, options.signal);
   }
 }

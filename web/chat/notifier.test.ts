@@ -4,11 +4,12 @@ import type { IncidentDesk, IncidentListener } from '../../diagnose/desk.ts';
 import { openAuditStore } from '../../reconciler/store.ts';
 import { type SlackStub, startSlackStub } from '../../test/slack/slack-stub.ts';
 import { consoleLinks } from './blocks.ts';
+import type { RetryOptions } from './http.ts';
 import { ChatNotifier } from './notifier.ts';
 import { routeSchema } from './routing.ts';
 import { SlackClient } from './slack-client.ts';
 import { fakeDaemon, heldDrift, heldEntry, incident, queueHeld } from './test-fixtures.ts';
-import { openThreadStore } from './threads.ts';
+import { openThreadStore, type ThreadStore } from './threads.ts';
 
 const token = 'xoxb-notify';
 let stub: SlackStub;
@@ -19,7 +20,9 @@ afterEach(async () => {
   await stub.close();
 });
 
-function setup() {
+function setup(
+  options: { threads?: ThreadStore; slackRetry?: Partial<RetryOptions>; interval?: number } = {},
+) {
   const fake = fakeDaemon();
   const store = openAuditStore(':memory:');
   const listeners = new Set<IncidentListener>();
@@ -30,7 +33,7 @@ function setup() {
     },
   } as unknown as IncidentDesk;
   const teams: string[] = [];
-  const threads = openThreadStore(':memory:');
+  const threads = options.threads ?? openThreadStore(':memory:');
   const notifier = new ChatNotifier({
     daemon: fake.daemon,
     store,
@@ -43,7 +46,12 @@ function setup() {
       }),
       routeSchema.parse({ slack: 'C-ALL', events: ['held'] }),
     ],
-    slack: new SlackClient({ token, apiUrl: stub.apiUrl, perChannelIntervalMs: 0 }),
+    slack: new SlackClient({
+      token,
+      apiUrl: stub.apiUrl,
+      perChannelIntervalMs: options.interval ?? 0,
+      ...(options.slackRetry ? { retry: options.slackRetry } : {}),
+    }),
     interactive: true,
     webhooks: { teams: async (m) => void teams.push(m.text) },
     threads,
@@ -194,5 +202,67 @@ describe('chat notifications', () => {
     await s.notifier.idle();
     expect(stub.calls('chat.postMessage').map((c) => c.status)).toEqual([200, 200]);
     expect(posts('C-ALL')).toHaveLength(1);
+  });
+
+  it('posts one digest per cluster for a burst of news, with counts and a console link', async () => {
+    const s = setup();
+    // A first sync: 30 objects fixed on prod-eu, 2 on stg-1 (where only C-ALL would hear held ones).
+    for (const [cluster, count] of [
+      ['prod-eu', 30],
+      ['stg-1', 2],
+    ] as const) {
+      for (let i = 0; i < count; i++) {
+        const drift = heldDrift(`app-${i}`, 'shop', cluster);
+        s.store.recordRemediation(
+          '0123456789abcdef',
+          { ...heldEntry(drift), action: 'created', pending: undefined },
+          'trueup',
+        );
+        s.emit({ type: 'remediation', ...ref, cluster, name: `app-${i}`, action: 'created' });
+      }
+    }
+    queueHeld(s.store, 'held-one');
+    s.emit({ type: 'remediation', ...ref, name: 'held-one', action: 'skipped' });
+    await s.notifier.idle();
+    const prod = posts('C-PROD');
+    expect(prod.map((p) => p.body.text)).toEqual(['trueup on prod-eu: 1 held for approval, 30 fixed']);
+    const blocks = JSON.stringify(prod[0]?.body.blocks);
+    expect(blocks).toContain('https://trueup.example/#/drifts?cluster=prod-eu');
+    expect(blocks).toContain('more objects not shown');
+    // The held change alone on its channel keeps its own message with buttons.
+    expect(posts('C-ALL').map((p) => p.body.text)).toEqual([expect.stringMatching(/^Held for approval/)]);
+    // Teams hears the prod digest once; staging is not routed to it.
+    expect(s.teams).toEqual(['trueup on prod-eu: 1 held for approval, 30 fixed']);
+  });
+
+  it('stops at its deadline with Slack stalled, keeps what was not sent, and sends it on the next start', async () => {
+    const threads = openThreadStore(':memory:');
+    // Slack answers 429 with Retry-After: 60: the queue stalls, as it did at 1 message/s.
+    stub.rateLimit('chat.postMessage', 60, 1000);
+    const controller = new AbortController();
+    const stalled = setup({ threads, slackRetry: { signal: controller.signal } });
+    for (const name of ['d', 'e', 'f']) {
+      queueHeld(stalled.store, name, 'stg-1');
+      stalled.emit({ type: 'remediation', ...ref, cluster: 'stg-1', name, action: 'skipped' });
+    }
+    expect(await stalled.notifier.close(100, () => controller.abort())).toBe(1);
+    const kept = threads.takeOutbox();
+    expect(kept).toEqual([
+      expect.objectContaining({
+        type: 'post',
+        target: { slack: 'C-ALL' },
+        message: expect.objectContaining({ text: 'trueup on stg-1: 3 held for approval' }),
+      }),
+    ]);
+    // The next start sends it.
+    threads.keepOutbox(kept);
+    stub.rateLimit('chat.postMessage', 0, 0);
+    const next = setup({ threads });
+    await next.notifier.idle();
+    expect(posts('C-ALL').map((p) => [p.status, p.body.text])).toEqual([
+      [429, 'trueup on stg-1: 3 held for approval'],
+      [200, 'trueup on stg-1: 3 held for approval'],
+    ]);
+    expect(threads.takeOutbox()).toEqual([]);
   });
 });

@@ -1,9 +1,12 @@
 /**
  * Notifications: listens to the daemon (drift, remediation) and the incident desk, decides what is
  * news, routes it, and posts it — Slack (Block Kit, buttons on held changes), Mattermost and Teams
- * (webhooks). A held change is posted once per approval; an incident is posted once and everything
- * after (diagnosis with its validated fix, alerts joining, resolution) goes into its thread. Work is
- * serialized per object and per incident so a thread's replies follow its first message.
+ * (webhooks). News about objects is batched per cluster: what arrives together (a first sync, a
+ * resync, a burst of edits) goes out as one digest per cluster and destination, a lone notice as
+ * its own message (a held change with its buttons). An incident is posted once and everything after
+ * (diagnosis with its validated fix, alerts joining, resolution) goes into its thread. Delivery is
+ * ordered per destination (outbox.ts); on shutdown what cannot be sent in time is kept for the next
+ * start.
  */
 import type { Logger } from 'pino';
 import type { IncidentDesk } from '../../diagnose/desk.ts';
@@ -13,6 +16,8 @@ import { type ObjectRef, refKey } from '../../reconciler/model.ts';
 import type { Scrub } from '../../reconciler/secret-guard.ts';
 import type { AuditStore } from '../../reconciler/store.ts';
 import { type ChatMessage, type ConsoleLinks, toBlocks } from './blocks.ts';
+import { type IncidentChange, Outbox, type OutboxItem } from './outbox.ts';
+import { type DigestItem, renderDigest } from './render-digest.ts';
 import { renderDiagnosis, renderIncidentChange, renderIncidentRoot } from './render-incident.ts';
 import {
   renderDriftNotice,
@@ -47,14 +52,36 @@ export interface NotifierDeps {
   clusterLabel: string;
   scrub: Scrub;
   log: Logger;
+  /** batch paces digests (defaultBatchOptions). */
+  batch?: Partial<BatchOptions>;
+}
+
+/** BatchOptions say when a cluster's batch of notices goes out. */
+export interface BatchOptions {
+  /** quietMs: a batch goes out once no notice joined it for this long… */
+  quietMs: number;
+  /** maxWaitMs: …or this long after its first notice, whichever comes first. */
+  maxWaitMs: number;
+}
+
+/** defaultBatchOptions: out after 3 s of quiet, at most 30 s after the first notice. */
+export function defaultBatchOptions(): BatchOptions {
+  return { quietMs: 3000, maxWaitMs: 30_000 };
+}
+
+/** Batched is one notice waiting in its cluster's batch, with its own message for when it is alone. */
+interface Batched extends DigestItem {
+  notice: Notice;
+  message: ChatMessage;
 }
 
 /** ChatNotifier turns daemon and incident events into chat messages. */
 export class ChatNotifier {
   #deps: NotifierDeps;
+  #batch: BatchOptions;
   #unsubscribe: (() => void)[] = [];
-  #chains = new Map<string, Promise<void>>();
-  #inflight = new Set<Promise<void>>();
+  #outbox: Outbox;
+  #batches = new Map<string, { items: Batched[]; first: number; timer?: NodeJS.Timeout }>();
   /** #held are approvals already announced by this process (the store remembers across restarts). */
   #held = new Set<string>();
   /** #last is the last announced signature per object, so a repeat of the same news stays quiet. */
@@ -64,40 +91,58 @@ export class ChatNotifier {
 
   constructor(deps: NotifierDeps) {
     this.#deps = deps;
+    this.#batch = { ...defaultBatchOptions(), ...deps.batch };
+    this.#outbox = new Outbox(
+      (item) => this.#deliver(item),
+      (err) => deps.log.error({ err: err.message }, 'chat notification failed'),
+    );
   }
 
-  /** start subscribes to the daemon and the desk. */
+  /** start sends what the last run kept, and subscribes to the daemon and the desk. */
   start(): void {
+    const kept = this.#deps.threads.takeOutbox();
+    if (kept.length)
+      this.#deps.log.info({ notifications: kept.length }, 'chat: sending what the last run kept');
+    for (const item of kept) this.#outbox.enqueue(item);
     this.#unsubscribe.push(this.#deps.daemon.onEvent((e) => this.#onDaemonEvent(e)));
     if (this.#deps.desk)
       this.#unsubscribe.push(
         this.#deps.desk.onChange((incident, change) => {
-          if (change !== 'duplicate')
-            this.#chain(`incident:${incident.id}`, () => this.#onIncident(incident, change));
+          if (change !== 'duplicate') this.#onIncident(incident, change);
         }),
       );
   }
 
-  /** stop unsubscribes; work already started still finishes (see idle). */
+  /** stop unsubscribes; batches and the outbox still go out (see idle and close). */
   stop(): void {
     for (const off of this.#unsubscribe.splice(0)) off();
   }
 
-  /** idle resolves when every notification in flight has been sent (or has failed). */
+  /** idle sends the batches now and resolves when every notification has been sent (or has failed). */
   async idle(): Promise<void> {
-    while (this.#inflight.size > 0) await Promise.allSettled([...this.#inflight]);
+    do {
+      this.#flushAll();
+      await this.#outbox.idle();
+    } while (this.#batches.size > 0);
   }
 
-  #chain(key: string, work: () => Promise<void>): void {
-    const run = (this.#chains.get(key) ?? Promise.resolve())
-      .then(work)
-      .catch((err) => this.#deps.log.error({ err: (err as Error).message, key }, 'chat notification failed'));
-    this.#chains.set(key, run);
-    this.#inflight.add(run);
-    run.finally(() => {
-      this.#inflight.delete(run);
-      if (this.#chains.get(key) === run) this.#chains.delete(key);
-    });
+  /**
+   * close stops listening, sends the batches now and waits up to deadlineMs for everything to go
+   * out; then it cuts delivery off (abort ends the calls and waits in flight) and keeps what is left
+   * in chat.db, sent on the next start. Returns how many notifications were kept.
+   */
+  async close(deadlineMs: number, abort: () => void): Promise<number> {
+    this.stop();
+    this.#flushAll();
+    const left = await this.#outbox.drain(deadlineMs, abort);
+    if (left.length) {
+      this.#deps.threads.keepOutbox(left);
+      this.#deps.log.warn(
+        { notifications: left.length },
+        'chat: not sent before the shutdown deadline; kept in chat.db for the next start',
+      );
+    }
+    return left.length;
   }
 
   #notice(kind: Exclude<NoticeKind, 'incident'>, ref: ObjectRef): Notice {
@@ -126,11 +171,11 @@ export class ChatNotifier {
       // Startup evaluates every object as in sync: only an object seen drifted comes "back".
       if (e.status === 'in-sync') {
         if (this.#last.has(key) && news('in-sync'))
-          this.#send(this.#notice('in-sync', ref), renderDriftNotice(ref, undefined, links));
+          this.#send(this.#notice('in-sync', ref), ref, renderDriftNotice(ref, undefined, links));
         return;
       }
       if (drift && news(`drift:${JSON.stringify([drift.status, drift.changes])}`))
-        this.#send(this.#notice('drift', ref), renderDriftNotice(ref, drift, links));
+        this.#send(this.#notice('drift', ref), ref, renderDriftNotice(ref, drift, links));
       return;
     }
     if (e.type === 'flap') {
@@ -149,7 +194,7 @@ export class ChatNotifier {
     if (e.error) {
       const record = store.remediations(query).find((r) => r.entry.kind === ref.kind);
       if (record && news(`failed:${e.error}`))
-        this.#send(this.#notice('failed', ref), renderFailed(record.entry, links));
+        this.#send(this.#notice('failed', ref), ref, renderFailed(record.entry, links));
       return;
     }
     if (e.action === 'skipped') {
@@ -160,7 +205,7 @@ export class ChatNotifier {
         if (this.#held.has(approval.id) || this.#deps.threads.approvalMessages(approval.id).length > 0)
           continue;
         this.#held.add(approval.id);
-        this.#send(this.#notice('held', ref), renderHeld(approval, links));
+        this.#send(this.#notice('held', ref), ref, renderHeld(approval, links), approval.id);
       }
       return;
     }
@@ -169,18 +214,60 @@ export class ChatNotifier {
     if (record && news(`remediated:${record.id}`))
       this.#send(
         this.#notice('remediated', ref),
+        ref,
         renderRemediated(record.entry, record.revision, drift, links),
       );
   }
 
-  #send(notice: Notice, message: ChatMessage): void {
-    const key = `${notice.cluster}/${notice.namespace}`;
-    this.#chain(key, async () => {
-      const targets = targetsFor(this.#deps.routes, notice);
-      const clean = this.#deps.scrub(message);
-      for (const channel of targets.slack) await this.#postSlack(channel, clean);
-      await this.#postWebhooks(targets, clean);
-    });
+  /** #send adds a notice to its cluster's batch, which goes out when the cluster is quiet. */
+  #send(notice: Notice, ref: ObjectRef, message: ChatMessage, approval?: string): void {
+    if (notice.kind === 'incident') return;
+    const cluster = ref.cluster;
+    const now = Date.now();
+    const batch = this.#batches.get(cluster) ?? { items: [], first: now };
+    this.#batches.set(cluster, batch);
+    batch.items.push({ kind: notice.kind, ref, notice, message, ...(approval ? { approval } : {}) });
+    clearTimeout(batch.timer);
+    const wait = Math.max(0, Math.min(this.#batch.quietMs, batch.first + this.#batch.maxWaitMs - now));
+    batch.timer = setTimeout(() => this.#flush(cluster), wait);
+  }
+
+  #flushAll(): void {
+    for (const cluster of [...this.#batches.keys()]) this.#flush(cluster);
+  }
+
+  /** #flush sends one cluster's batch: per destination, a lone notice as it is, several as a digest. */
+  #flush(cluster: string): void {
+    const batch = this.#batches.get(cluster);
+    if (!batch) return;
+    this.#batches.delete(cluster);
+    clearTimeout(batch.timer);
+    const byTarget = new Map<string, Batched[]>();
+    const add = (key: string, item: Batched) => byTarget.set(key, [...(byTarget.get(key) ?? []), item]);
+    for (const item of batch.items) {
+      const targets = targetsFor(this.#deps.routes, item.notice);
+      for (const channel of targets.slack) add(`slack:${channel}`, item);
+      if (targets.mattermost) add('webhook:mattermost', item);
+      if (targets.teams) add('webhook:teams', item);
+    }
+    for (const [key, items] of byTarget) {
+      const [kind, name] = key.split(/:(.*)/) as [string, string];
+      const message = this.#deps.scrub(
+        items.length === 1 ? (items[0] as Batched).message : renderDigest(cluster, items, this.#deps.links),
+      );
+      const target = kind === 'slack' ? { slack: name } : { webhook: name as 'mattermost' | 'teams' };
+      this.#outbox.enqueue({ type: 'post', target, message });
+    }
+  }
+
+  async #deliver(item: OutboxItem): Promise<void> {
+    if (item.type === 'incident') return this.#deliverIncident(item);
+    if ('slack' in item.target) {
+      await this.#postSlack(item.target.slack, item.message);
+      return;
+    }
+    const hook = item.target.webhook;
+    await this.#postWebhooks({ mattermost: hook === 'mattermost', teams: hook === 'teams' }, item.message);
   }
 
   async #postSlack(channel: string, message: ChatMessage, threadTs?: string) {
@@ -201,6 +288,8 @@ export class ChatNotifier {
         });
       return posted;
     } catch (err) {
+      // Cut off by the shutdown: the outbox keeps the item for the next start.
+      if (this.#outbox.aborted) throw err;
       log.warn({ channel, err: (err as Error).message }, 'chat: slack post failed');
       return undefined;
     }
@@ -213,17 +302,16 @@ export class ChatNotifier {
       ['teams', targets.teams, webhooks.teams],
     ] as const) {
       if (!on || !post) continue;
-      await post(message).catch((err) =>
-        log.warn({ target: name, err: (err as Error).message }, 'chat: webhook post failed'),
-      );
+      await post(message).catch((err) => {
+        if (this.#outbox.aborted) throw err;
+        log.warn({ target: name, err: (err as Error).message }, 'chat: webhook post failed');
+      });
     }
   }
 
-  async #onIncident(
-    incident: Incident,
-    change: 'opened' | 'updated' | 'resolved' | 'investigated',
-  ): Promise<void> {
-    const { routes, clusterLabel, links, scrub, threads, slack } = this.#deps;
+  /** #onIncident renders the incident's news now and queues it behind the incident's earlier news. */
+  #onIncident(incident: Incident, change: IncidentChange): void {
+    const { routes, clusterLabel, links, scrub } = this.#deps;
     const cluster = incident.commonLabels[clusterLabel];
     const labels = cluster
       ? (this.#deps.daemon.status().clusters.find((c) => c.name === cluster)?.labels ?? {})
@@ -235,8 +323,6 @@ export class ChatNotifier {
       clusterLabels: labels,
       ...(incident.commonLabels.namespace ? { namespace: incident.commonLabels.namespace } : {}),
     };
-    const targets = targetsFor(routes, notice);
-    const root = scrub(renderIncidentRoot(incident, links, clusterLabel));
     const reply =
       change === 'opened'
         ? undefined
@@ -245,14 +331,27 @@ export class ChatNotifier {
               ? renderDiagnosis(incident, links)
               : renderIncidentChange(incident, change),
           );
+    this.#outbox.enqueue({
+      type: 'incident',
+      incident: incident.id,
+      change,
+      targets: targetsFor(routes, notice),
+      root: scrub(renderIncidentRoot(incident, links, clusterLabel)),
+      ...(reply ? { reply } : {}),
+    });
+  }
+
+  async #deliverIncident(item: Extract<OutboxItem, { type: 'incident' }>): Promise<void> {
+    const { threads, slack } = this.#deps;
+    const { incident, change, targets, root, reply } = item;
     for (const channel of slack ? targets.slack : []) {
-      let thread = threads.incidentThread(incident.id, channel);
+      let thread = threads.incidentThread(incident, channel);
       if (!thread) {
         // Posted once: whatever the first news about the incident is, the thread starts with it.
         const posted = await this.#postSlack(channel, root);
         if (!posted) continue;
         thread = { ...posted, message: root };
-        threads.saveIncidentThread(incident.id, thread, channel);
+        threads.saveIncidentThread(incident, thread, channel);
       }
       if (!reply) continue;
       await this.#postSlack(thread.channel, reply, thread.ts);
@@ -263,11 +362,9 @@ export class ChatNotifier {
     }
     // Webhooks have no threads: each step is its own message, titled with the incident; the
     // opening one once.
-    if (!reply && this.#announced.has(incident.id)) return;
-    this.#announced.add(incident.id);
-    const standalone = reply
-      ? { ...reply, title: reply.title ?? `Incident ${incident.id}: ${change}` }
-      : root;
+    if (!reply && this.#announced.has(incident)) return;
+    this.#announced.add(incident);
+    const standalone = reply ? { ...reply, title: reply.title ?? `Incident ${incident}: ${change}` } : root;
     await this.#postWebhooks(targets, standalone);
   }
 }

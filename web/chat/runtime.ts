@@ -63,6 +63,8 @@ function scrubFor(core: ChatCore, setup: ChatSetup): Scrub {
 export function startChatRuntime(setup: ChatSetup, core: ChatCore): ChatRuntime {
   const { settings, log } = setup;
   const threads = openThreadStore(setup.stateDir);
+  // Aborted at shutdown, once the flush deadline has passed: every wait and call in flight ends.
+  const shutdown = new AbortController();
   const scrub = scrubFor(core, setup);
   const { botToken, apiUrl } = settings.slack ?? {};
   const interval = setup.perChannelIntervalMs;
@@ -71,10 +73,11 @@ export function startChatRuntime(setup: ChatSetup, core: ChatCore): ChatRuntime 
         token: botToken,
         apiUrl,
         scrub,
+        retry: { signal: shutdown.signal },
         ...(interval !== undefined ? { perChannelIntervalMs: interval } : {}),
       })
     : undefined;
-  const retry = defaultRetryOptions();
+  const retry = { ...defaultRetryOptions(), signal: shutdown.signal };
   const links = consoleLinks(settings.consoleUrl);
   const interactive = Boolean(settings.slack?.signingSecret);
   const groups = new GroupCache((g) => (slack ? slack.usergroupMembers(g) : Promise.resolve([])));
@@ -109,6 +112,7 @@ export function startChatRuntime(setup: ChatSetup, core: ChatCore): ChatRuntime 
     clusterLabel: setup.clusterLabel,
     scrub,
     log,
+    ...(setup.batch ? { batch: setup.batch } : {}),
   });
   notifier.start();
 
@@ -134,11 +138,15 @@ export function startChatRuntime(setup: ChatSetup, core: ChatCore): ChatRuntime 
       run.finally(() => background.delete(run));
     },
     async close() {
-      notifier.stop();
-      // Let decisions and notifications in flight finish (bounded), then close the thread store.
-      await Promise.race([
-        Promise.allSettled([...background, notifier.idle()]),
-        new Promise((resolve) => setTimeout(resolve, 10_000).unref()),
+      // Decisions and notifications in flight get until the deadline; then calls are cut off and
+      // the notifications not sent are kept in chat.db for the next start.
+      const deadline = setup.shutdownFlushMs ?? 5000;
+      await Promise.all([
+        notifier.close(deadline, () => shutdown.abort()),
+        Promise.race([
+          Promise.allSettled([...background]),
+          new Promise((resolve) => setTimeout(resolve, deadline).unref()),
+        ]),
       ]);
       threads.close();
     },

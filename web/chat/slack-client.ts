@@ -105,7 +105,7 @@ export class SlackClient {
     const now = Date.now();
     const at = Math.max(now, this.#nextSlot.get(channel) ?? 0);
     this.#nextSlot.set(channel, at + this.#interval);
-    if (at > now) await this.#retry.sleep(at - now);
+    if (at > now) await this.#retry.sleep(at - now, this.#retry.signal);
   }
 
   async #call(

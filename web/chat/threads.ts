@@ -1,7 +1,8 @@
 /**
  * Where chat messages went, so that they can be followed up: each incident's thread (its first
  * message's channel and ts, per channel) and each message carrying Approve / Reject buttons (so it
- * can be updated with who decided, whichever message or command decided). SQLite (node:sqlite) in
+ * can be updated with who decided, whichever message or command decided); and the outbox of
+ * notifications a stopping process could not send in time, sent on the next start. SQLite (node:sqlite) in
  * the state dir (`chat.db`), so threads survive restarts. Messages are stored as the scrubbed
  * ChatMessage that was sent: key names and digests only.
  */
@@ -9,6 +10,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import type { ChatMessage } from './blocks.ts';
+import type { OutboxItem } from './outbox.ts';
 
 /** PostedRef is a message that was posted: channel id, ts, and the thread it is in. */
 export interface PostedRef {
@@ -24,6 +26,10 @@ export interface ThreadStore {
   saveIncidentThread(incident: string, ref: PostedRef, routedTo: string): void;
   approvalMessages(approval: string): PostedRef[];
   saveApprovalMessage(approval: string, ref: PostedRef): void;
+  /** keepOutbox stores notifications not sent when the process stopped, for the next start. */
+  keepOutbox(items: readonly OutboxItem[]): void;
+  /** takeOutbox returns the kept notifications, oldest first, and forgets them. */
+  takeOutbox(): OutboxItem[];
   close(): void;
 }
 
@@ -36,6 +42,7 @@ CREATE TABLE IF NOT EXISTS chat_approval_messages (
   approval TEXT NOT NULL, channel TEXT NOT NULL, ts TEXT NOT NULL, thread_ts TEXT,
   message TEXT NOT NULL, PRIMARY KEY (approval, channel, ts)
 );
+CREATE TABLE IF NOT EXISTS chat_outbox (seq INTEGER PRIMARY KEY, kept TEXT NOT NULL, item TEXT NOT NULL);
 `;
 
 type Row = Record<string, string | null>;
@@ -81,6 +88,20 @@ export function openThreadStore(stateDir: string | ':memory:'): ThreadStore {
     },
     saveApprovalMessage(approval, ref) {
       putApproval.run(approval, ref.channel, ref.ts, ref.threadTs ?? null, JSON.stringify(ref.message));
+    },
+    keepOutbox(items) {
+      const put = db.prepare('INSERT INTO chat_outbox (kept, item) VALUES (?, ?)');
+      const kept = new Date().toISOString();
+      db.exec('BEGIN');
+      for (const item of items) put.run(kept, JSON.stringify(item));
+      db.exec('COMMIT');
+    },
+    takeOutbox() {
+      db.exec('BEGIN IMMEDIATE');
+      const rows = db.prepare('SELECT item FROM chat_outbox ORDER BY seq').all() as { item: string }[];
+      db.exec('DELETE FROM chat_outbox');
+      db.exec('COMMIT');
+      return rows.map((r) => JSON.parse(r.item) as OutboxItem);
     },
     close: () => db.close(),
   };
