@@ -1,7 +1,7 @@
 /**
  * The values sets the chart tests render, lint and dry-run, each with what it must render.
  */
-import type { V1Container, V1Deployment, V1PolicyRule } from '@kubernetes/client-node';
+import type { V1Container, V1Deployment, V1PolicyRule, V1StatefulSet } from '@kubernetes/client-node';
 import { expect } from 'vitest';
 import { find, type Manifest } from './helm.ts';
 
@@ -23,11 +23,16 @@ export interface ValuesCase {
   check: (manifests: Manifest[], ns: Namespaces) => void;
 }
 
+/** statefulSetOf returns the rendered StatefulSet (replicaCount > 1 with persistence). */
+export const statefulSetOf = (manifests: Manifest[]) =>
+  find(manifests, 'StatefulSet') as unknown as V1StatefulSet;
+
 /** deploymentOf returns the rendered Deployment. */
 export const deploymentOf = (manifests: Manifest[]) =>
   find(manifests, 'Deployment') as unknown as V1Deployment;
 const containerOf = (manifests: Manifest[]) =>
-  deploymentOf(manifests).spec?.template.spec?.containers[0] as V1Container;
+  (manifests.some((m) => m.kind === 'StatefulSet') ? statefulSetOf(manifests) : deploymentOf(manifests)).spec
+    ?.template.spec?.containers[0] as V1Container;
 const envNames = (manifests: Manifest[]) => (containerOf(manifests).env ?? []).map((e) => e.name);
 const envValue = (manifests: Manifest[], name: string) =>
   containerOf(manifests).env?.find((e) => e.name === name)?.value;
@@ -71,6 +76,9 @@ export const cases: ValuesCase[] = [
       );
       expect(pod?.volumes?.find((v) => v.name === 'state')?.persistentVolumeClaim).toBeDefined();
       expect(container.args).toContain(`--repo=${repoUrl}`);
+      expect(container.args).toEqual(
+        expect.arrayContaining(['--retain-audit-days=30', '--retain-incident-days=90']),
+      );
       expect(container.args).not.toContain('--remediate');
       expect(container.args).not.toContain('--leader-elect');
       expect(container.args?.some((a) => a.startsWith('--namespaces'))).toBe(false);
@@ -187,11 +195,17 @@ export const cases: ValuesCase[] = [
         url: 'git@git.example.com:platform/fleet.git',
         credentials: { existingSecret: 'deploy-key', type: 'ssh' },
       },
-      persistence: { accessModes: ['ReadWriteMany'] },
     }),
     check: (manifests, ns) => {
-      expect(deploymentOf(manifests).spec?.replicas).toBe(2);
-      expect(deploymentOf(manifests).spec?.strategy?.type).toBe('RollingUpdate');
+      // One state per pod (SQLite is never shared): a StatefulSet with a claim template, no shared claim.
+      expect(manifests.map((m) => m.kind)).not.toContain('Deployment');
+      expect(manifests.map((m) => m.kind)).not.toContain('PersistentVolumeClaim');
+      const set = statefulSetOf(manifests);
+      expect(set.spec?.replicas).toBe(2);
+      expect(set.spec?.volumeClaimTemplates?.map((t) => [t.metadata?.name, t.spec?.accessModes])).toEqual([
+        ['state', ['ReadWriteOnce']],
+      ]);
+      expect(set.spec?.template.spec?.volumes?.some((v) => v.name === 'state')).toBe(false);
       expect(containerOf(manifests).args).toContain('--leader-elect');
       expect(envNames(manifests)).toEqual(expect.arrayContaining(['POD_NAME', 'POD_NAMESPACE']));
       expect(envValue(manifests, 'GIT_SSH_COMMAND')).toContain('-o StrictHostKeyChecking=yes');

@@ -156,6 +156,16 @@ describe('the Helm chart', () => {
       'remoteClusters: the name "a" is used twice',
     ],
     ['an ingress without hosts', { ingress: { enabled: true } }, 'ingress.hosts: give at least one host'],
+    [
+      'several replicas on one existing (shared) claim',
+      { replicaCount: 2, persistence: { existingClaim: 'trueup-state' } },
+      "persistence.existingClaim: with replicaCount > 1 the pods would share one state volume, and trueup's SQLite state must not be shared",
+    ],
+    [
+      'several replicas on a ReadWriteMany (shared) volume',
+      { replicaCount: 3, persistence: { accessModes: ['ReadWriteMany'] } },
+      "persistence.accessModes: ReadWriteMany is for a state volume shared between pods, and trueup's SQLite state must not be shared",
+    ],
   ])('refuses %s with a message naming the value', async (_what, bad, message) => {
     const result = await templateChart(
       { repo: { url: repoUrl }, ...bad },

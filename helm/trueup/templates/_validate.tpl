@@ -11,6 +11,14 @@ values (values.schema.json checks each value on its own).
 {{- if regexMatch "^[a-zA-Z][a-zA-Z0-9+.-]*://[^/@:]*:[^/@]*@" $v.repo.url }}
 {{- fail "repo.url: carries a password or token; put it in the Secret named by repo.credentials.existingSecret (a URL shows in the pod spec and in logs)" }}
 {{- end }}
+{{- if gt (int $v.replicaCount) 1 }}
+{{- if $v.persistence.existingClaim }}
+{{- fail "persistence.existingClaim: with replicaCount > 1 the pods would share one state volume, and trueup's SQLite state must not be shared between pods; leave it empty (each pod gets its own claim) or use replicaCount 1" }}
+{{- end }}
+{{- if has "ReadWriteMany" $v.persistence.accessModes }}
+{{- fail "persistence.accessModes: ReadWriteMany is for a state volume shared between pods, and trueup's SQLite state must not be shared; with replicaCount > 1 each pod gets its own ReadWriteOnce claim" }}
+{{- end }}
+{{- end }}
 {{- if and (not $v.localCluster.enabled) (not $v.remoteClusters) }}
 {{- fail "localCluster.enabled is false and remoteClusters is empty: trueup needs at least one cluster" }}
 {{- end }}
