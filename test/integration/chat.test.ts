@@ -315,13 +315,14 @@ describe('chat-ops on the real fleet', () => {
       '-p',
       JSON.stringify({ stringData: { token: 'rotated-by-hand' } }),
     ]);
-    await kubectl(first, ['-n', ns, 'edit', 'configmap', 'leaky'], {
-      KUBE_EDITOR: `sed -i -e 's/copy: ${canary}/copy: changed/'`,
-    });
     const secretHeld = await stub.waitFor('the held Secret', (r) =>
       r.find((x) => x.path === '/api/chat.postMessage' && String(x.body.text).includes(`Secret ${ns}/api`)),
     );
     expect(JSON.stringify(secretHeld.body.blocks)).toMatch(/git says `sha256:[0-9a-f]{12}`/);
+    // One edit at a time: edits made together would be told as one digest (names, no values).
+    await kubectl(first, ['-n', ns, 'edit', 'configmap', 'leaky'], {
+      KUBE_EDITOR: `sed -i -e 's/copy: ${canary}/copy: changed/'`,
+    });
     const leaky = await stub.waitFor('the held leaky ConfigMap', (r) =>
       r.find(
         (x) => x.path === '/api/chat.postMessage' && String(x.body.text).includes(`ConfigMap ${ns}/leaky`),
