@@ -158,7 +158,9 @@ describe('policies', () => {
     expect(refused.stderr).toContain(
       `approval ${held?.approval} is stale: the live object changed since it was shown`,
     );
-    const fresh = /a fresh approval was queued for the change as it is now: (a\d+)/.exec(refused.stderr)?.[1];
+    const fresh = /a fresh approval was queued for the change as it is now: (a\d+-[0-9a-z]{8})/.exec(
+      refused.stderr,
+    )?.[1];
     expect(fresh).toBeDefined();
     expect(await color(ns)).toBe('green');
 
