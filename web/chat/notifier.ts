@@ -187,7 +187,7 @@ export class ChatNotifier {
         ...(e.retryAt ? { retryAt: e.retryAt } : {}),
       };
       const known = this.#deps.daemon.evaluation(ref).evaluation?.drift.flap ?? flap;
-      this.#send(this.#notice('flap', ref), renderFlap(ref, known, links));
+      this.#send(this.#notice('flap', ref), ref, renderFlap(ref, known, links));
       return;
     }
     const query = { cluster: ref.cluster, namespace: ref.namespace, name: ref.name, limit: 5 };

@@ -1,7 +1,7 @@
 /**
  * The digest: one message for many notices about one cluster in one batch (a first sync, a
  * resync, a burst of edits), instead of one message per object. It says how many objects were
- * held, failed, fixed, drifted or came back in sync, lists the first few (held ones with their
+ * held, failed, flapping, fixed, drifted or came back in sync, lists the first few (held ones with their
  * approval id), and links the console. Pure.
  */
 import type { ObjectRef } from '../../reconciler/model.ts';
@@ -18,10 +18,11 @@ export interface DigestItem {
 }
 
 // Worst first: what needs a person leads the summary.
-const order: DigestItem['kind'][] = ['held', 'failed', 'remediated', 'drift', 'in-sync'];
+const order: DigestItem['kind'][] = ['held', 'failed', 'flap', 'remediated', 'drift', 'in-sync'];
 const words: Record<DigestItem['kind'], string> = {
   held: 'held for approval',
   failed: 'failed',
+  flap: 'flapping',
   remediated: 'fixed',
   drift: 'drifted',
   'in-sync': 'back in sync',
