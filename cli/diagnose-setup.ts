@@ -31,6 +31,8 @@ export interface DiagnoseSetup {
   log: Logger;
   metrics?: DiagnoseMetrics;
   env?: NodeJS.ProcessEnv;
+  /** diagnosisApprovals: queue approvals for diagnosed fixes even when cycle.remediate is off. */
+  diagnosisApprovals?: boolean;
 }
 
 /**
@@ -123,7 +125,13 @@ export function investigationDeps(setup: DiagnoseSetup): InvestigationDeps {
   }
   return {
     sources,
-    validation: { state: setup.state, access, store: setup.store, options: cycle },
+    validation: {
+      state: setup.state,
+      access,
+      store: setup.store,
+      options: cycle,
+      approvalsWhenDetectOnly: setup.diagnosisApprovals ?? false,
+    },
     ...(llm ? { llm } : {}),
     evidence: { ...defaultEvidenceOptions(), clusterLabel: setup.options.clusterLabel ?? 'cluster' },
     ...(setup.metrics ? { metrics: setup.metrics } : {}),

@@ -81,6 +81,8 @@ export function addValidateOptions(command: Command): Command {
 /** ServeOptions are `trueup serve`'s options. */
 export interface ServeOptions extends RunOptions {
   remediate?: boolean;
+  /** diagnosisApprovals: without --remediate, diagnosed fixes still become approvals (which write when approved). */
+  diagnosisApprovals?: boolean;
   prune?: boolean;
   replaceImmutable?: boolean;
   listen: string;
@@ -126,6 +128,10 @@ export function addServeOptions(command: Command): Command {
     .option('--remediate', 'fix drift automatically (server dry-run first, then server-side apply)')
     .option('--prune', 'delete objects trueup created that the repo no longer declares')
     .option('--replace-immutable', 'delete and re-create drifted immutable objects')
+    .option(
+      '--diagnosis-approvals',
+      'without --remediate, still queue approvals for diagnosed fixes (an approval then writes to the cluster)',
+    )
     .option('--listen <host:port>', 'HTTP address for health, metrics and the API', '127.0.0.1:8080')
     .option('--state-dir <dir>', 'where the audit store lives', './.trueup')
     .option('--resync <cron>', 'full resync schedule (node-cron syntax)', '*/5 * * * *')

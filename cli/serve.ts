@@ -82,6 +82,7 @@ export async function startServe(options: ServeOptions, log?: Logger): Promise<R
     cycle,
     log: logger.child({ component: 'diagnose' }),
     metrics: createDiagnoseMetrics(metrics.registry),
+    diagnosisApprovals: options.diagnosisApprovals ?? false,
   });
   const desk = new IncidentDesk(incidents, investigation);
   const { auth, consoleAuth } = httpAuthFromEnv(options);

@@ -19,8 +19,18 @@ export interface FixValidationDeps {
   access(cluster: string): ClusterAccess | undefined;
   store: AuditStore;
   options: CycleOptions;
+  /**
+   * approvalsWhenDetectOnly lets a deployment without remediation (options.remediate off) queue
+   * approvals for diagnosed fixes, which an operator's approval then applies (`serve
+   * --diagnosis-approvals`). Off: such a fix stays a proposal.
+   */
+  approvalsWhenDetectOnly?: boolean;
   now?: () => Date;
 }
+
+/** detectOnlyReason is why a validated fix is not queued where remediation is off. */
+export const detectOnlyReason =
+  'remediation is off in this deployment (serve without --remediate): the fix is a proposal and no approval was queued (serve --diagnosis-approvals queues one)';
 
 /** parseTarget reads `cluster/namespace/Kind/name` (Kind ConfigMap or Secret). */
 export function parseTarget(target: string): ObjectRef | undefined {
@@ -116,20 +126,32 @@ async function validateRevert(target: string, deps: FixValidationDeps): Promise<
         : `nothing to apply (${entry.action}): ${entry.reasons.join('; ')}`,
     );
   }
-  if (decision.mode === 'auto') {
-    return {
-      status: 'validated',
-      reasons: [
-        ...decision.reasons,
-        'server dry-run passed',
-        'policy allows auto: trueup remediates it itself',
-      ],
-    };
+  return settle(decision, entry, evaluation.drift, state.revision, deps);
+}
+
+/**
+ * settle says what becomes of a fix that passed the gates: a proposal where remediation is off
+ * (unless approvalsWhenDetectOnly), the reconciler's own job for auto, else a pending approval.
+ */
+function settle(
+  decision: { mode: string; reasons: string[] },
+  entry: Parameters<AuditStore['queueApproval']>[1],
+  drift: Parameters<AuditStore['queueApproval']>[2],
+  revision: string,
+  deps: FixValidationDeps,
+): FixValidation {
+  const passed = [...decision.reasons, 'server dry-run passed'];
+  // A detect-only deployment writes nothing: not by itself, and not through an approval it queued.
+  if (!deps.options.remediate && !deps.approvalsWhenDetectOnly) {
+    return { status: 'validated', reasons: [...passed, detectOnlyReason] };
   }
-  const approval = deps.store.queueApproval(state.revision, entry, evaluation.drift);
+  if (decision.mode === 'auto' && deps.options.remediate) {
+    return { status: 'validated', reasons: [...passed, 'policy allows auto: trueup remediates it itself'] };
+  }
+  const approval = deps.store.queueApproval(revision, entry, drift);
   return {
     status: 'validated',
-    reasons: [...decision.reasons, 'server dry-run passed', `waiting for approval ${approval.id}`],
+    reasons: [...passed, `waiting for approval ${approval.id}`],
     approval: approval.id,
   };
 }

@@ -11,8 +11,11 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { investigationDeps } from '../../cli/diagnose-setup.ts';
 import { type RunningServer, startServe } from '../../cli/serve.ts';
+import { detectOnlyReason, validateFix } from '../../diagnose/fix-validation.ts';
 import type { Incident } from '../../diagnose/incident.ts';
+import { openAuditStore } from '../../reconciler/store.ts';
 import {
   ensureAlertmanager,
   type RunningAlertmanager,
@@ -189,6 +192,44 @@ describe('diagnosis of Alertmanager alerts', () => {
           : undefined,
       20_000,
     );
+  });
+
+  it.each([
+    // detect-only (serve without --remediate): a proposal, nothing queued that could write
+    [{ remediate: false, diagnosisApprovals: false }, false],
+    // detect-only, but the operator chose --diagnosis-approvals: queued for a human
+    [{ remediate: false, diagnosisApprovals: true }, true],
+    // remediation on: queued (policy says approve)
+    [{ remediate: true, diagnosisApprovals: false }, true],
+  ])('a validated revert with %j queues an approval: %s', async (setting, queued) => {
+    const store = openAuditStore(await mkdtemp(join(tmpdir(), 'trueup-detect-only-')));
+    try {
+      const deps = investigationDeps({
+        options: { kubeconfig: fleet.kubeconfigPath, fieldManager: `trueup-${ns}`, timeout: 5 },
+        state: () => server.daemon.fleetState(),
+        store,
+        git: { log: async () => [], blame: async () => new Map() },
+        cycle: { remediate: setting.remediate },
+        diagnosisApprovals: setting.diagnosisApprovals,
+        log: pino({ level: 'silent' }),
+        env: {},
+      });
+      // api-config is still drifted from the first test (nothing applied it).
+      const validation = await validateFix(
+        { type: 'revert-drift', target: `${first}/${ns}/ConfigMap/api-config`, description: '' },
+        deps.validation,
+      );
+      expect(validation.status).toBe('validated');
+      expect(validation.reasons).toContain('server dry-run passed');
+      expect(store.approvals({ state: 'pending' }).length).toBe(queued ? 1 : 0);
+      if (queued) expect(validation.approval).toMatch(/\S/);
+      else {
+        expect(validation.approval).toBeUndefined();
+        expect(validation.reasons).toContain(detectOnlyReason);
+      }
+    } finally {
+      store.close();
+    }
   });
 
   it('an alert with no related drift blames nothing', async () => {
