@@ -2,7 +2,7 @@
  * The command line's options and their types, kept apart from the commands so that parsing the
  * arguments (and --help, --version) loads nothing heavy.
  */
-import type { Command } from 'commander';
+import { type Command, InvalidArgumentError } from 'commander';
 
 /** RunOptions are the options every fleet command takes. */
 export interface RunOptions {
@@ -100,6 +100,8 @@ export interface ServeOptions extends RunOptions {
   consoleAuthOff?: boolean;
   authProxyUserHeader?: string;
   authProxyGroupsHeader?: string;
+  /** trustProxy: believe X-Forwarded-* from these proxies (true, a hop count, or addresses/CIDRs). */
+  trustProxy?: boolean | string;
   operators?: string[];
   /** chat-ops (web/chat): the config file, console deep links, default channel, approvers. */
   chatConfig?: string;
@@ -120,6 +122,18 @@ export interface ServeOptions extends RunOptions {
   retainAuditDays?: number;
   /** retainIncidentDays keeps incidents this long after their last update (0: forever; default 90). */
   retainIncidentDays?: number;
+}
+
+/** parseTrustProxy reads --trust-proxy: true/false, or addresses/CIDRs/names proxy-addr knows (uniquelocal…). */
+export function parseTrustProxy(value: string): boolean | string {
+  const text = value.trim();
+  if (text === 'true' || text === 'false') return text === 'true';
+  // fastify ignores X-Forwarded-Proto with a bare hop count (it cannot tell who sent it).
+  if (text === '' || /^\d+$/.test(text))
+    throw new InvalidArgumentError(
+      "give true, false, or the proxies' addresses/CIDRs (comma-separated; loopback, uniquelocal and linklocal name the private ranges)",
+    );
+  return text;
 }
 
 /** addServeOptions adds serve's options (also used by demo). */
@@ -151,6 +165,11 @@ export function addServeOptions(command: Command): Command {
       'trust this header for the user (behind an authenticating proxy only)',
     )
     .option('--auth-proxy-groups-header <name>', "the proxy's comma-separated groups header")
+    .option(
+      '--trust-proxy <value>',
+      'believe X-Forwarded-Proto/-For from these reverse proxies: true, or addresses/CIDRs (comma-separated; uniquelocal = the private ranges)',
+      parseTrustProxy,
+    )
     .option('--operators <user-or-group...>', 'proxy users or groups with the operator role (others: viewer)')
     .option(
       '--chat-config <file>',

@@ -97,29 +97,32 @@ export async function startServe(options: ServeOptions, log?: Logger): Promise<R
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
-  const app = await buildServer({
-    daemon,
-    metrics,
-    store,
-    auth: consoleAuth,
-    approvals: {
+  const app = await buildServer(
+    {
+      daemon,
+      metrics,
       store,
-      loadState: async () => {
-        await daemon.refresh();
-        const state = daemon.fleetState();
-        if (!state) throw new Error('the fleet repo has not been read yet');
-        return state;
+      auth: consoleAuth,
+      approvals: {
+        store,
+        loadState: async () => {
+          await daemon.refresh();
+          const state = daemon.fleetState();
+          if (!state) throw new Error('the fleet repo has not been read yet');
+          return state;
+        },
+        access: replicas.guardAccess(clusterAccessFactory(options), { refuseEarly: true }),
+        options: cycle,
       },
-      access: replicas.guardAccess(clusterAccessFactory(options), { refuseEarly: true }),
-      options: cycle,
+      git: source,
+      ...(options.repoWebUrl ? { repoWebUrl: options.repoWebUrl } : {}),
+      incidents,
+      desk,
+      ...(webhookOn ? { alerts: { intake: desk, auth } } : {}),
+      ...(chat ? { chat } : {}),
     },
-    git: source,
-    ...(options.repoWebUrl ? { repoWebUrl: options.repoWebUrl } : {}),
-    incidents,
-    desk,
-    ...(webhookOn ? { alerts: { intake: desk, auth } } : {}),
-    ...(chat ? { chat } : {}),
-  });
+    options.trustProxy !== undefined ? { trustProxy: options.trustProxy } : {},
+  );
   await app.listen({ host, port: portText });
   const address = app.server.address();
   const url = `http://${host}:${typeof address === 'object' && address ? address.port : portText}`;

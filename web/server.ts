@@ -19,6 +19,8 @@ import { registerApi } from './api/routes.ts';
 import { registerApprovalRoutes } from './approvals/routes.ts';
 import { type Access, isAccess } from './auth/access.ts';
 import type { AuthConfig } from './auth/auth.ts';
+import { addSecurityHeaders } from './auth/headers.ts';
+import { isOwnHost } from './auth/host.ts';
 import { registerAuth } from './auth/routes.ts';
 import type { ChatSetup } from './chat/config.ts';
 import { registerChat } from './chat/routes.ts';
@@ -53,18 +55,29 @@ export interface ServerDeps {
 
 const defaultConsoleDir = new URL('./console/dist/', import.meta.url).pathname;
 
+/** ServerOptions are how the server itself runs. */
+export interface ServerOptions {
+  logger?: boolean;
+  /**
+   * trustProxy: believe X-Forwarded-For/-Proto from these proxies (true, or addresses/CIDRs as
+   * proxy-addr reads them), so that the session cookie is Secure behind a TLS ingress and rate
+   * limits see the client's address. Default false.
+   */
+  trustProxy?: boolean | string;
+}
+
 /** buildServer builds the fastify instance (not listening; tests use inject). */
-export async function buildServer(
-  deps: ServerDeps,
-  options: { logger?: boolean } = {},
-): Promise<FastifyInstance> {
+export async function buildServer(deps: ServerDeps, options: ServerOptions = {}): Promise<FastifyInstance> {
   // forceCloseConnections: open event streams must not hold a shutdown up.
   const app = Fastify({
     logger: options.logger ?? false,
     bodyLimit: 1024 * 1024,
     forceCloseConnections: true,
+    trustProxy: options.trustProxy ?? false,
   });
   recordRoutes(app);
+  addSecurityHeaders(app);
+  if (deps.auth.mode === 'off') refuseForeignHosts(app);
   await registerAuth(app, deps.auth, deps.alerts ? { webhook: deps.alerts.auth } : {});
   const open = { config: { access: 'public' as const } };
   app.get('/healthz', open, async () => ({ status: 'ok' }));
@@ -103,6 +116,20 @@ export async function buildServer(
     });
   await registerConsole(app, deps.consoleDir ?? defaultConsoleDir);
   return app;
+}
+
+/** refuseForeignHosts answers only requests whose Host is the address they arrived on (auth off). */
+function refuseForeignHosts(app: FastifyInstance): void {
+  app.addHook('onRequest', async (req, reply) => {
+    const { localAddress, localPort } = req.socket;
+    // In-process requests (inject) have no socket address: nothing a browser could rebind.
+    if (localAddress === undefined || localPort === undefined) return;
+    if (isOwnHost(req.headers.host, localAddress, localPort)) return;
+    return reply.code(421).send({
+      error: 'TRUEUP_FOREIGN_HOST',
+      message: `this server answers only at the address it listens on (${localAddress}:${localPort}), not ${req.headers.host ?? 'no Host'}`,
+    });
+  });
 }
 
 /** DeclaredRoute is one registered route with the access it declares (undefined: none). */

@@ -6,6 +6,7 @@
  * (it reconnects and refetches), and each user may hold only a few streams at once (429 past that).
  */
 import type { FastifyInstance } from 'fastify';
+import { SECURITY_HEADERS } from '../auth/headers.ts';
 
 /** LiveEvent is one notice on the stream. */
 export interface LiveEvent {
@@ -72,6 +73,7 @@ export function registerEventRoutes(
     reply.hijack();
     const res = reply.raw;
     res.writeHead(200, {
+      ...SECURITY_HEADERS,
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-cache, no-transform',
       connection: 'keep-alive',
