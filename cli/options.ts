@@ -100,6 +100,12 @@ export interface ServeOptions extends RunOptions {
   consoleAuthOff?: boolean;
   authProxyUserHeader?: string;
   authProxyGroupsHeader?: string;
+  /** authProxyJwt*: the proxy's signed identity (key in TRUEUP_PROXY_JWT_KEY). */
+  authProxyJwtHeader?: string;
+  authProxyJwtIssuer?: string;
+  authProxyJwtAudience?: string;
+  authProxyJwtUserClaim?: string;
+  authProxyJwtGroupsClaim?: string;
   /** trustProxy: believe X-Forwarded-* from these proxies (true, a hop count, or addresses/CIDRs). */
   trustProxy?: boolean | string;
   operators?: string[];
@@ -165,6 +171,14 @@ export function addServeOptions(command: Command): Command {
       'trust this header for the user (behind an authenticating proxy only)',
     )
     .option('--auth-proxy-groups-header <name>', "the proxy's comma-separated groups header")
+    .option(
+      '--auth-proxy-jwt-header <name>',
+      "verify the proxy's signed identity: the header with its JWT (key: TRUEUP_PROXY_JWT_KEY, PEM or shared secret)",
+    )
+    .option('--auth-proxy-jwt-issuer <iss>', 'the JWT must have this issuer')
+    .option('--auth-proxy-jwt-audience <aud>', 'the JWT must have this audience')
+    .option('--auth-proxy-jwt-user-claim <claim>', 'the JWT claim naming the user', 'email')
+    .option('--auth-proxy-jwt-groups-claim <claim>', "the JWT claim listing the user's groups", 'groups')
     .option(
       '--trust-proxy <value>',
       'believe X-Forwarded-Proto/-For from these reverse proxies: true, or addresses/CIDRs (comma-separated; uniquelocal = the private ranges)',

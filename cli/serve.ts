@@ -20,7 +20,8 @@ import {
 } from '../reconciler/retention.ts';
 import { type AuditStore, openAuditStore, type PrunableTable } from '../reconciler/store.ts';
 import { webhookAuthFromEnv } from '../web/alertmanager/route.ts';
-import { AuthConfigError, authConfigFromEnv } from '../web/auth/auth.ts';
+import { type AuthConfig, AuthConfigError, authConfigFromEnv } from '../web/auth/auth.ts';
+import { proxyJwtKey } from '../web/auth/proxy-jwt.ts';
 import { type ChatSetup, chatSetupFromEnv, describeChat } from '../web/chat/config.ts';
 import { buildServer } from '../web/server.ts';
 import { investigationDeps } from './diagnose-setup.ts';
@@ -89,7 +90,11 @@ export async function startServe(options: ServeOptions, log?: Logger): Promise<R
   const webhookOn = Boolean(auth.bearerTokens || auth.basic || auth.allowUnauthenticated);
   if (consoleAuth.mode === 'on' && consoleAuth.tokens.length === 0 && !consoleAuth.proxy)
     logger.warn(
-      'no TRUEUP_CONSOLE_TOKENS and no --auth-proxy-user-header: the console and /api/v1 refuse everyone',
+      'no TRUEUP_CONSOLE_TOKENS and no --auth-proxy-user-header or --auth-proxy-jwt-header: the console and /api/v1 refuse everyone',
+    );
+  if (consoleAuth.proxy?.userHeader)
+    logger.warn(
+      `--auth-proxy-user-header: ${consoleAuth.proxy.userHeader} is trusted as is; only safe when nothing but the proxy can reach this port (prefer --auth-proxy-jwt-header)`,
     );
   let chat: ChatSetup | undefined;
   try {
@@ -179,17 +184,7 @@ export async function startServe(options: ServeOptions, log?: Logger): Promise<R
 function httpAuthFromEnv(options: ServeOptions) {
   try {
     const auth = { ...webhookAuthFromEnv(process.env), allowUnauthenticated: options.webhookUnauthenticated };
-    const consoleAuth = authConfigFromEnv(
-      process.env,
-      options.authProxyUserHeader
-        ? {
-            userHeader: options.authProxyUserHeader,
-            ...(options.authProxyGroupsHeader ? { groupsHeader: options.authProxyGroupsHeader } : {}),
-            operators: options.operators ?? [],
-          }
-        : undefined,
-      options.consoleAuthOff,
-    );
+    const consoleAuth = authConfigFromEnv(process.env, proxyAuthOf(options), options.consoleAuthOff);
     return { auth, consoleAuth };
   } catch (err) {
     if (err instanceof AuthConfigError) throw new UsageError(err.message);
@@ -228,6 +223,38 @@ function startAuditRetention(
     { ...defaults, auditDays, incidentDays },
     log.child({ component: 'retention' }),
   );
+}
+
+/** proxyAuthOf builds the proxy configuration: a verified JWT, or plain headers; never both. */
+function proxyAuthOf(options: ServeOptions): AuthConfig['proxy'] {
+  const operators = options.operators ?? [];
+  if (options.authProxyJwtHeader) {
+    if (options.authProxyUserHeader)
+      throw new AuthConfigError('give --auth-proxy-jwt-header or --auth-proxy-user-header, not both');
+    const keyText = process.env.TRUEUP_PROXY_JWT_KEY;
+    if (!keyText) throw new AuthConfigError('--auth-proxy-jwt-header needs the key in TRUEUP_PROXY_JWT_KEY');
+    let key: ReturnType<typeof proxyJwtKey>;
+    try {
+      key = proxyJwtKey(keyText);
+    } catch (err) {
+      throw new AuthConfigError((err as Error).message);
+    }
+    const jwt = {
+      header: options.authProxyJwtHeader,
+      ...key,
+      userClaim: options.authProxyJwtUserClaim ?? 'email',
+      groupsClaim: options.authProxyJwtGroupsClaim ?? 'groups',
+      ...(options.authProxyJwtIssuer ? { issuer: options.authProxyJwtIssuer } : {}),
+      ...(options.authProxyJwtAudience ? { audience: options.authProxyJwtAudience } : {}),
+    };
+    return { operators, jwt };
+  }
+  if (!options.authProxyUserHeader) return undefined;
+  return {
+    userHeader: options.authProxyUserHeader,
+    ...(options.authProxyGroupsHeader ? { groupsHeader: options.authProxyGroupsHeader } : {}),
+    operators,
+  };
 }
 
 function splitListen(listen: string): [string, number] {

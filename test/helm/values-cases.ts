@@ -137,7 +137,14 @@ export const cases: ValuesCase[] = [
         auth: {
           existingSecret: 'console-auth',
           sessionSecretKey: 'session-secret',
-          proxy: { userHeader: 'X-Forwarded-User', groupsHeader: 'X-Forwarded-Groups', operators: ['sre'] },
+          proxy: {
+            operators: ['sre'],
+            jwt: {
+              header: 'X-Forwarded-Access-Token',
+              keySecret: 'proxy-jwt',
+              issuer: 'https://idp.example.com',
+            },
+          },
         },
       },
       ingress: {
@@ -170,6 +177,7 @@ export const cases: ValuesCase[] = [
           'SLACK_BOT_TOKEN',
           'TRUEUP_CONSOLE_TOKENS',
           'TRUEUP_SESSION_SECRET',
+          'TRUEUP_PROXY_JWT_KEY',
         ]),
       );
       // Secrets reach the pod by reference only: no env value holds one.
@@ -180,11 +188,43 @@ export const cases: ValuesCase[] = [
       );
       expect(containerOf(manifests).args).toEqual(
         expect.arrayContaining([
-          '--auth-proxy-user-header=X-Forwarded-User',
-          '--auth-proxy-groups-header=X-Forwarded-Groups',
+          '--auth-proxy-jwt-header=X-Forwarded-Access-Token',
+          '--auth-proxy-jwt-issuer=https://idp.example.com',
           '--operators=sre',
+          // Behind the chart's TLS ingress: the session cookie is Secure.
+          '--trust-proxy=loopback,uniquelocal',
         ]),
       );
+      expect(containerOf(manifests).args?.some((a) => a.startsWith('--auth-proxy-user-header'))).toBe(false);
+    },
+  },
+  {
+    name: 'proxy header auth behind a NetworkPolicy that admits only the proxy',
+    values: () => ({
+      repo: { url: repoUrl },
+      console: {
+        auth: {
+          proxy: {
+            userHeader: 'X-Forwarded-User',
+            groupsHeader: 'X-Forwarded-Groups',
+            operators: ['sre'],
+            from: [{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'oauth2-proxy' } } }],
+          },
+        },
+      },
+      networkPolicy: { enabled: true },
+    }),
+    check: (manifests) => {
+      expect(containerOf(manifests).args).toEqual(
+        expect.arrayContaining(['--auth-proxy-user-header=X-Forwarded-User', '--operators=sre']),
+      );
+      const policy = find(manifests, 'NetworkPolicy') as unknown as {
+        spec: { ingress: { from?: { podSelector?: { matchLabels?: Record<string, string> } }[] }[] };
+      };
+      // The proxy, and the helm test pod; nobody else.
+      const from = policy.spec.ingress[0]?.from ?? [];
+      expect(from).toHaveLength(2);
+      expect(from[0]?.podSelector?.matchLabels).toEqual({ 'app.kubernetes.io/name': 'oauth2-proxy' });
     },
   },
   {

@@ -141,6 +141,29 @@ describe('the Helm chart', () => {
     ],
     ['no cluster at all', { localCluster: { enabled: false } }, 'trueup needs at least one cluster'],
     [
+      'proxy header auth without a NetworkPolicy (any pod could send the header)',
+      { console: { auth: { proxy: { userHeader: 'X-Forwarded-User' } } } },
+      'console.auth.proxy.userHeader: any pod could send this header',
+    ],
+    [
+      'proxy header auth with a NetworkPolicy but no proxy peers',
+      { console: { auth: { proxy: { userHeader: 'X-Forwarded-User' } } }, networkPolicy: { enabled: true } },
+      'console.auth.proxy.from: list the proxy',
+    ],
+    [
+      'proxy header auth with other peers admitted too',
+      {
+        console: { auth: { proxy: { userHeader: 'X-Forwarded-User', from: [{ podSelector: {} }] } } },
+        networkPolicy: { enabled: true, ingressFrom: [{ namespaceSelector: {} }] },
+      },
+      'networkPolicy.ingressFrom: with console.auth.proxy.userHeader only the proxy',
+    ],
+    [
+      'a proxy JWT without its key',
+      { console: { auth: { proxy: { jwt: { header: 'X-Forwarded-Access-Token' } } } } },
+      'console.auth.proxy.jwt.keySecret',
+    ],
+    [
       'a token in the repo URL',
       { repo: { url: 'https://bot:ghp_s3cr3t@git.example.com/fleet.git' } },
       'repo.url: carries a password or token',

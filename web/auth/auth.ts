@@ -11,6 +11,7 @@
  * `off` is for `trueup demo` only: everyone is the operator `demo`.
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { type ProxyJwtConfig, verifyProxyJwt } from './proxy-jwt.ts';
 
 /** Role is what a user may do: viewers read, operators also approve, reject and remediate. */
 export type Role = 'viewer' | 'operator';
@@ -27,7 +28,11 @@ export interface ConsoleUser {
 export interface AuthConfig {
   mode: 'off' | 'on';
   tokens: { user: string; role: Role; token: string }[];
-  proxy?: { userHeader: string; groupsHeader?: string; operators: string[] };
+  /**
+   * proxy: an authenticating reverse proxy's user — from a signed JWT (`jwt`, verified), or from
+   * plain headers (`userHeader`, trusted as is: only when nothing but the proxy can reach trueup).
+   */
+  proxy?: { userHeader?: string; groupsHeader?: string; operators: string[]; jwt?: ProxyJwtConfig };
   /** secret signs session cookies and CSRF tokens (random per process unless configured). */
   secret: Buffer;
   /** sessionHours is how long a login lasts. */
@@ -147,22 +152,32 @@ export function userOfSession(config: AuthConfig, value: string, now = Date.now(
   }
 }
 
-/** userOfProxy reads the trusted proxy's headers (only when configured). */
+/** userOfProxy reads the proxy's user: from its verified JWT when configured, else its headers. */
 export function userOfProxy(
   config: AuthConfig,
   headers: Record<string, string | string[] | undefined>,
 ): ConsoleUser | undefined {
-  if (!config.proxy) return undefined;
+  const proxy = config.proxy;
+  if (!proxy) return undefined;
   const one = (name: string) => {
     const v = headers[name.toLowerCase()];
     return (Array.isArray(v) ? v[0] : v)?.trim();
   };
-  const name = one(config.proxy.userHeader);
+  let name: string | undefined;
+  let groups: string[] = [];
+  if (proxy.jwt) {
+    const raw = one(proxy.jwt.header);
+    const token = raw?.replace(/^Bearer\s+/i, '');
+    const identity = token ? verifyProxyJwt(proxy.jwt, token) : undefined;
+    if (!identity?.ok) return undefined;
+    name = identity.user;
+    groups = identity.groups;
+  } else if (proxy.userHeader) {
+    name = one(proxy.userHeader);
+    groups = proxy.groupsHeader ? (one(proxy.groupsHeader) ?? '').split(',').map((g) => g.trim()) : [];
+  }
   if (!name) return undefined;
-  const groups = config.proxy.groupsHeader
-    ? (one(config.proxy.groupsHeader) ?? '').split(',').map((g) => g.trim())
-    : [];
-  const operator = config.proxy.operators.some((o) => o === name || groups.includes(o));
+  const operator = proxy.operators.some((o) => o === name || groups.includes(o));
   return { name, role: operator ? 'operator' : 'viewer', via: 'proxy' };
 }
 

@@ -136,7 +136,8 @@ function identify(config: AuthConfig, req: FastifyRequest, webhook: WebhookAuth 
       : undefined;
     if (user) req.consoleUser = user;
     else if (webhook && isWebhookAuthorized(header, webhook)) req.webhookCaller = true;
-    return;
+    // Not ours: it may still be the proxy's signed token (oauth2-proxy --pass-authorization-header).
+    if (user || req.webhookCaller || !config.proxy?.jwt) return;
   }
   const session = req.cookies[SESSION_COOKIE];
   const fromSession = session ? userOfSession(config, session) : undefined;

@@ -33,6 +33,24 @@ values (values.schema.json checks each value on its own).
 {{- end }}
 {{- $_ := set $seen .name true }}
 {{- end }}
+{{- $proxy := $v.console.auth.proxy }}
+{{- if and $proxy.userHeader $proxy.jwt.header }}
+{{- fail "console.auth.proxy: set userHeader or jwt.header, not both" }}
+{{- end }}
+{{- if and $proxy.jwt.header (not $proxy.jwt.keySecret) }}
+{{- fail "console.auth.proxy.jwt.keySecret: name the Secret with the key that verifies the proxy's JWT" }}
+{{- end }}
+{{- if $proxy.userHeader }}
+{{- if not $v.networkPolicy.enabled }}
+{{- fail "console.auth.proxy.userHeader: any pod could send this header and become an operator; set networkPolicy.enabled=true and console.auth.proxy.from (the proxy's pods), or use console.auth.proxy.jwt" }}
+{{- end }}
+{{- if not $proxy.from }}
+{{- fail "console.auth.proxy.from: list the proxy's pods (NetworkPolicy peers); with userHeader only they may reach trueup" }}
+{{- end }}
+{{- if $v.networkPolicy.ingressFrom }}
+{{- fail "networkPolicy.ingressFrom: with console.auth.proxy.userHeader only the proxy (console.auth.proxy.from) may reach trueup, since any other peer could send the header; route Prometheus and Alertmanager through the proxy, or use console.auth.proxy.jwt" }}
+{{- end }}
+{{- end }}
 {{- if and $v.ingress.enabled (not $v.ingress.hosts) }}
 {{- fail "ingress.hosts: give at least one host when ingress.enabled is true" }}
 {{- end }}
