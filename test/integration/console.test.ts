@@ -29,6 +29,8 @@ describe('the console in a real browser', () => {
   let browser: Browser;
   /** seen collects every API answer and page the browser got, for the canary scan. */
   const seen: string[] = [];
+  /** blocked collects what the Content-Security-Policy refused: the console must need nothing it forbids. */
+  const blocked: string[] = [];
 
   beforeAll(async () => {
     await mkdir(shots, { recursive: true });
@@ -76,6 +78,9 @@ describe('the console in a real browser', () => {
   async function loggedIn(token: string): Promise<{ context: BrowserContext; page: Page }> {
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     const page = await context.newPage();
+    page.on('console', (msg) => {
+      if (/Content.Security.Policy/i.test(msg.text())) blocked.push(msg.text());
+    });
     page.on('response', async (res) => {
       if (res.url().includes('/api/v1/events')) return;
       seen.push(await res.text().catch(() => ''));
@@ -239,5 +244,13 @@ describe('the console in a real browser', () => {
     expect(events).toContain('event: drift');
     for (const text of [...seen, events]) expect(text).not.toContain(canary);
     expect(seen.length).toBeGreaterThan(10);
+  });
+
+  it('is served under a Content-Security-Policy that forbids framing, and the browser blocked nothing on any page', async () => {
+    const page = await fetch(`${server.url}/`);
+    expect(page.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
+    expect(page.headers.get('x-content-type-options')).toBe('nosniff');
+    // Every page above was visited with the policy on (the earlier tests).
+    expect(blocked).toEqual([]);
   });
 });
