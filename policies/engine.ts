@@ -20,7 +20,7 @@ import type { Policy, Rule } from './policy-file.ts';
 import { openedAt } from './windows.ts';
 
 // Globs are shared with fleet.yaml's field ownership; re-exported for the policy modules.
-export { globToRegExp, matchesAny } from '../reconciler/glob.ts';
+export { matchesAny } from '../reconciler/glob.ts';
 
 /** PolicyObject is what rules match on. */
 export interface PolicyObject {

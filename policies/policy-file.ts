@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { labelSelectorSchema } from '../reconciler/fleet-config.ts';
 import type { RepoError } from '../reconciler/model.ts';
+import { maxGlobLength } from '../reconciler/glob.ts';
 import { parseYamlFile } from '../reconciler/yaml-file.ts';
 import { ignorePathProblem } from './ignore-path.ts';
 import { type CompiledWindow, compileWindow, parseDuration } from './windows.ts';
@@ -12,7 +13,7 @@ import { type CompiledWindow, compileWindow, parseDuration } from './windows.ts'
 /** Mode is what trueup does with a drift: fix it, queue it for a human, report it, or skip it. */
 export const modes = ['auto', 'approve', 'observe', 'ignore'] as const;
 
-const glob = z.string().min(1);
+const glob = z.string().min(1).max(maxGlobLength);
 // An ignore path is a field glob, or `data.<key>#/json/pointer` for a path inside a document value.
 const ignorePath = glob.superRefine((path, ctx) => {
   const problem = ignorePathProblem(path);

@@ -90,7 +90,7 @@ export async function buildDesiredState(
   content: RepoContent,
   options: DesiredStateOptions = {},
 ): Promise<DesiredState> {
-  const { fleet, errors } = parseFleet(content.files.get(fleetFile));
+  const { fleet, errors } = safely(fleetFile, () => parseFleet(content.files.get(fleetFile)));
   if (!fleet) return { revision: content.revision, clusters: [], errors, conflicts: [] };
 
   const targets: TargetManifests[] = [];
@@ -102,6 +102,30 @@ export async function buildDesiredState(
     mergeForCluster(cluster, fleet, targets, errors, conflicts),
   );
   return { revision: content.revision, fleet, clusters, errors, conflicts };
+}
+
+/**
+ * safely runs a pure reader of one repo file: an exception (a bug, or a parser running out of
+ * stack) becomes a TRUEUP_REPO_BUILD error for that file instead of failing the whole revision.
+ */
+export function safely<T extends { errors: RepoError[] }>(
+  file: string,
+  read: () => T,
+): Partial<T> & { errors: RepoError[] } {
+  try {
+    return read();
+  } catch (err) {
+    return {
+      errors: [
+        {
+          file,
+          line: 1,
+          code: 'TRUEUP_REPO_BUILD',
+          message: `cannot read the file: ${(err as Error).message}`,
+        },
+      ],
+    } as Partial<T> & { errors: RepoError[] };
+  }
 }
 
 async function readTarget(

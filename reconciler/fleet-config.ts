@@ -3,7 +3,7 @@
  * apply to which of them. Validated with zod; every error names file:line and the field.
  */
 import { z } from 'zod';
-import { globsOverlap } from './glob.ts';
+import { globsOverlap, maxGlobLength } from './glob.ts';
 import type { RepoError } from './model.ts';
 import { parseYamlFile } from './yaml-file.ts';
 
@@ -78,7 +78,7 @@ export const fleetSchema = z
             overrides: z.boolean().optional(),
             // owns: field paths (globs) this target owns: where it sets one, its value wins over
             // every other target, whatever the order, and no conflict is reported (desired-state.ts).
-            owns: z.array(z.string().min(1)).optional(),
+            owns: z.array(z.string().min(1).max(maxGlobLength)).optional(),
           })
           .strict(),
       )

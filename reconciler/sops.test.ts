@@ -347,6 +347,19 @@ function secretValues(): string[] {
   return values.map((v) => v.trim());
 }
 
+describe('repo-supplied sops rule patterns', () => {
+  it('refuses an encrypted_regex that backtracks catastrophically on a key, as a malformed file', async () => {
+    // The rule patterns are not covered by the MAC: anyone who can commit can change them.
+    const evil = read('data.enc.yaml')
+      .replace('encrypted_regex: ^(data|stringData)$', 'encrypted_regex: ^(a+)+$')
+      .replace('data:\n', `data:\n  ${'a'.repeat(40)}!: x\n`);
+    const error = await decryptSopsDocuments(parse(evil), [testKey]).catch((err: unknown) => err);
+    expect(error).toBeInstanceOf(SopsError);
+    expect((error as SopsError).code).toBe('malformed');
+    expect((error as Error).message).toMatch(/sops\.encrypted_regex: the pattern took more than \d+ ms/);
+  });
+});
+
 describe('loadAgeIdentities', () => {
   const keyA = testKey;
   const keyB = `AGE-SECRET-KEY-1${'Q'.repeat(58)}`; // well-formed enough for the loader, which does not decode

@@ -1,6 +1,7 @@
 // Decrypts YAML files that sops encrypted with age, in memory, and checks their MAC, the way sops
 // 3.13 does (github.com/getsops/sops/v3: aes/cipher.go, sops.go, stores/yaml, shamir). Pure: no
 // fs, no network, no env. The keys come in as AGE-SECRET-KEY-… strings (see sops-keys.ts).
+
 import { createDecipheriv, createHash, type Hash, timingSafeEqual } from 'node:crypto';
 import { armor, Decrypter, identityToRecipient } from 'age-encryption';
 import {
@@ -15,6 +16,7 @@ import {
   type YAMLMap,
   type YAMLSeq,
 } from 'yaml';
+import { type BoundedRegex, boundedRegex, RegexBudgetError } from './bounded-regex.ts';
 
 /** SopsErrorCode says why a sops file did not decrypt. */
 export type SopsErrorCode = 'no-key' | 'mac-mismatch' | 'malformed' | 'decrypt-failed';
@@ -137,7 +139,7 @@ type AgeEntry = { recipient: string; enc: string };
 type Rule = { kind: 'unencrypted-suffix' | 'encrypted-suffix'; suffix: string } | RegexRule;
 type RegexRule = {
   kind: 'unencrypted-regex' | 'encrypted-regex' | 'unencrypted-comment-regex' | 'encrypted-comment-regex';
-  regex: RegExp;
+  regex: BoundedRegex;
 };
 type Metadata = {
   lastModified: string;
@@ -214,15 +216,38 @@ function text(value: unknown): string | undefined {
   return undefined;
 }
 
-/** goRegex compiles a Go (RE2) regular expression for the common subset JavaScript shares. */
-function goRegex(source: string, where: string): RegExp {
+/**
+ * goRegex compiles a Go (RE2) regular expression for the common subset JavaScript shares, bounded
+ * (bounded-regex.ts): RE2 runs in linear time, JavaScript's backtracking may not, so the pattern
+ * has a length cap and a time budget for the whole file; over either, the file is malformed.
+ */
+function goRegex(source: string, where: string): BoundedRegex {
   const flags = /^\(\?([imsU]+)\)/.exec(source);
   const body = flags ? source.slice(flags[0].length) : source;
   const jsFlags = (flags?.[1] ?? '').replace('U', '');
   for (const unicode of ['u', '']) {
+    let regex: RegExp;
     try {
-      return new RegExp(body, jsFlags + unicode);
-    } catch {}
+      regex = new RegExp(body, jsFlags + unicode);
+    } catch {
+      continue;
+    }
+    try {
+      const bounded = boundedRegex(regex);
+      return {
+        test(value) {
+          try {
+            return bounded.test(value);
+          } catch (err) {
+            if (err instanceof RegexBudgetError) throw malformed(`${where}: ${err.message}`);
+            throw err;
+          }
+        },
+      };
+    } catch (err) {
+      if (err instanceof RegexBudgetError) throw malformed(`${where}: ${err.message}`);
+      throw err;
+    }
   }
   throw malformed(`${where} is not a regular expression trueup can evaluate`);
 }

@@ -30,4 +30,13 @@ describe('substituteCluster', () => {
       new SubstitutionError('${cluster.labels.tier}: cluster prod-eu has no label tier'),
     );
   });
+
+  it.each(['constructor', '__proto__', 'toString', 'hasOwnProperty'])(
+    "fails on ${cluster.labels.%s}: only the cluster's own labels are variables",
+    (label) => {
+      expect(() => substituteCluster(`\${cluster.labels.${label}}`, cluster)).toThrowError(
+        new SubstitutionError(`\${cluster.labels.${label}}: cluster prod-eu has no label ${label}`),
+      );
+    },
+  );
 });

@@ -23,8 +23,11 @@ export function substituteCluster(value: string, cluster: Pick<FleetCluster, 'na
   return value.replace(variable, (whole, escaped: string, what: string, label: string | undefined) => {
     if (escaped) return whole.slice(1);
     if (what === 'name') return cluster.name;
-    const labelValue = cluster.labels[label as string];
-    if (labelValue === undefined) {
+    // Own labels only: `constructor` or `__proto__` must not reach Object.prototype's members.
+    const labelValue = Object.hasOwn(cluster.labels, label as string)
+      ? cluster.labels[label as string]
+      : undefined;
+    if (typeof labelValue !== 'string') {
       throw new SubstitutionError(
         `\${cluster.labels.${label}}: cluster ${cluster.name} has no label ${label}`,
       );
