@@ -4,8 +4,8 @@
  */
 import { z } from 'zod';
 import { labelSelectorSchema } from '../reconciler/fleet-config.ts';
-import type { RepoError } from '../reconciler/model.ts';
 import { maxGlobLength } from '../reconciler/glob.ts';
+import type { RepoError } from '../reconciler/model.ts';
 import { parseYamlFile } from '../reconciler/yaml-file.ts';
 import { ignorePathProblem } from './ignore-path.ts';
 import { type CompiledWindow, compileWindow, parseDuration } from './windows.ts';

@@ -11,6 +11,7 @@ const core = [
   'ha/lease.ts',
   'ha/shards.ts',
   'reconciler/attribution.ts',
+  'reconciler/bounded-regex.ts',
   'reconciler/desired-state.ts',
   'reconciler/fleet-state.ts',
   'reconciler/diff.ts',
