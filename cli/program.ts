@@ -30,7 +30,12 @@ export function buildProgram(): Command {
     )
     .version(version, '-V, --version')
     .exitOverride()
-    .showHelpAfterError();
+    .showHelpAfterError()
+    // Every command keys Secret digests with the installation's key before it reads anything.
+    .hook('preAction', async (_program, command) => {
+      const { configureDigestKey } = await import('./digest-key.ts');
+      configureDigestKey(command.opts().stateDir);
+    });
 
   addRunOptions(program.command('diff'))
     .description('show drift between the fleet repo and the live clusters (exit 0 in sync, 1 drift, 2 error)')

@@ -22,7 +22,7 @@ const conflict = (cluster: string): Conflict => ({
     target: 'overlays/prod',
     file: 'overlays/prod/db.yaml',
     line: 8,
-    value: 'sha256:0123456789ab',
+    value: 'hmac-sha256:0123456789ab',
     commit: 'ffeeddccbbaa99887766',
   },
   overridden: [
@@ -30,7 +30,7 @@ const conflict = (cluster: string): Conflict => ({
       target: 'base',
       file: 'base/db.yaml',
       line: 7,
-      value: 'sha256:ba9876543210',
+      value: 'hmac-sha256:ba9876543210',
       commit: '00112233445566778899',
     },
   ],
@@ -56,8 +56,8 @@ describe('diff output with conflicts', () => {
       cluster prod-us: 0 drifted, 0 in sync
 
       conflicts (3):
-        prod-eu, prod-us: Secret shop/db data.password: sha256:0123456789ab at overlays/prod/db.yaml:8 (target overlays/prod, commit ffeeddccbbaa)
-          overrides sha256:ba9876543210 at base/db.yaml:7 (target base, commit 001122334455)
+        prod-eu, prod-us: Secret shop/db data.password: hmac-sha256:0123456789ab at overlays/prod/db.yaml:8 (target overlays/prod, commit ffeeddccbbaa)
+          overrides hmac-sha256:ba9876543210 at base/db.yaml:7 (target base, commit 001122334455)
         prod-eu: ConfigMap shop/app data.config: "x\\nx\\nx\\nx\\nx\\nx\\nx\\nx\\nx\\nx\\nx\\nx\\nx\\nx\\nx\\nx\\nx\\nx\\nx\\nx\\n"… (100 chars) at overlays/prod/app.yaml:9 (target overlays/prod)
           overrides "short" at base/app.yaml:9 (target base)
       "

@@ -1,6 +1,6 @@
 /**
  * Output of `diff` and `reconcile`: a readable per-object diff with attribution and provenance,
- * or the JSON contract. Secret values never reach here (only `sha256:<12 hex>`).
+ * or the JSON contract. Secret values never reach here (only `hmac-sha256:<12 hex>`).
  */
 import { structuredPatch } from 'diff';
 import {
@@ -167,7 +167,7 @@ function renderDocument(head: string, document: DocumentDiff): string[] {
 }
 
 function quote(value: string | undefined): string {
-  return value === undefined ? '(none)' : value.startsWith('sha256:') ? value : JSON.stringify(value);
+  return value === undefined ? '(none)' : value.startsWith('hmac-sha256:') ? value : JSON.stringify(value);
 }
 
 /** renderChangesText renders a reconcile's change set. */

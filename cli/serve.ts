@@ -25,6 +25,7 @@ import { proxyJwtKey } from '../web/auth/proxy-jwt.ts';
 import { type ChatSetup, chatSetupFromEnv, describeChat } from '../web/chat/config.ts';
 import { buildServer } from '../web/server.ts';
 import { investigationDeps } from './diagnose-setup.ts';
+import { configureDigestKey } from './digest-key.ts';
 import { UsageError } from './errors.ts';
 import { clusterAccessFactory } from './fleet-run.ts';
 import type { ServeOptions } from './options.ts';
@@ -51,6 +52,8 @@ export async function startServe(options: ServeOptions, log?: Logger): Promise<R
   if (!cron.validate(options.resync))
     throw new UsageError(`--resync: not a valid cron expression: ${options.resync}`);
   const [host, portText] = splitListen(options.listen);
+  // Before anything reads a Secret: digests are keyed with this installation's key.
+  configureDigestKey(options.stateDir);
   const source = openGitSource(options);
   const store = openAuditStore(options.stateDir);
   const metrics = createMetrics();

@@ -12,7 +12,7 @@ import { generateX25519Identity } from 'age-encryption';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import type { Conflict, RepoError } from '../reconciler/model.ts';
-import { SecretValue } from '../reconciler/secret-value.ts';
+import { SecretValue, useDigestKey } from '../reconciler/secret-value.ts';
 
 // Each test starts real processes (git, trueup); on a busy 2-core machine that can take seconds.
 const processTimeout = 30_000;
@@ -316,7 +316,11 @@ describe('trueup validate', { timeout: processTimeout }, () => {
       'overlays/prod/payments-db.yaml':
         'apiVersion: v1\nkind: Secret\nmetadata: {name: payments-db, namespace: payments}\nstringData:\n  password: overlay-canary-pw\n',
     });
-    const { code, body } = await validateJson(repo.dir, { SOPS_AGE_KEY_FILE: ageKeyFile });
+    // Digests are keyed: give the command the key this test digests with.
+    const digestKey = 'validate-test-digest-key-0123456789';
+    useDigestKey(Buffer.from(digestKey));
+    const env = { SOPS_AGE_KEY_FILE: ageKeyFile, TRUEUP_DIGEST_KEY: digestKey };
+    const { code, body } = await validateJson(repo.dir, env);
     expect(code).toBe(1);
     expect(body.conflicts.map((c) => [c.cluster, c.path, c.winner.value, c.overridden[0]?.value])).toEqual([
       [
@@ -326,8 +330,8 @@ describe('trueup validate', { timeout: processTimeout }, () => {
         String(SecretValue.fromString(plainSecret.stringData.password ?? '')),
       ],
     ]);
-    const text = await trueup(['validate', '--repo', repo.dir], { SOPS_AGE_KEY_FILE: ageKeyFile });
-    expect(text.stdout).toContain('data.password: sha256:');
+    const text = await trueup(['validate', '--repo', repo.dir], env);
+    expect(text.stdout).toContain('data.password: hmac-sha256:');
     expect(text.stdout).not.toContain('overlay-canary-pw');
   });
 

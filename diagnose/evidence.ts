@@ -9,9 +9,11 @@
 import type { FleetState } from '../reconciler/fleet-state.ts';
 import type { LineOrigin } from '../reconciler/git-source.ts';
 import type { ClusterAccess } from '../reconciler/kube-cluster.ts';
-import { type LiveObject, type ObjectRef, objectKey } from '../reconciler/model.ts';
+import { type DesiredObject, type LiveObject, type ObjectRef, objectKey } from '../reconciler/model.ts';
 import { addProvenanceCommits } from '../reconciler/provenance.ts';
 import { evaluateObject } from '../reconciler/reconcile.ts';
+import type { Scrub } from '../reconciler/secret-guard.ts';
+import { digestOf, SecretValue } from '../reconciler/secret-value.ts';
 import type { AuditStore } from '../reconciler/store.ts';
 import type { AlertGroup } from './alert.ts';
 import { alertNamed } from './heuristic.ts';
@@ -42,6 +44,8 @@ export interface EvidenceSources {
   /** remediate: whether remediation is on, which the policy decision depends on. */
   remediate: boolean;
   now?: () => Date;
+  /** scrub replaces known Secret values in live values before they are cut to size (see secret-guard.ts). */
+  scrub?: Scrub;
 }
 
 /** EvidenceOptions bound the gathering. */
@@ -187,7 +191,7 @@ async function configEvidence(
   try {
     if (!access) throw new Error(`no access to cluster ${ref.cluster}`);
     live = await access.read(ref);
-    if (live) evidence.live = liveSummary(live, options.maxValueChars);
+    if (live) evidence.live = liveSummary(live, desired, options.maxValueChars, sources.scrub);
     else evidence.liveError = 'not found';
   } catch (err) {
     evidence.liveError = (err as Error).message;
@@ -264,11 +268,27 @@ async function addOrigins(
   }
 }
 
-/** liveSummary is an object's live content for evidence: values trimmed, Secrets already digests. */
-function liveSummary(live: LiveObject, maxChars: number): NonNullable<ConfigEvidence['live']> {
+/**
+ * liveSummary is an object's live content for evidence: Secrets are digests already, and so become
+ * the values whose desired counterpart SOPS decrypted; every value is scrubbed, then trimmed (in
+ * that order, so a cut never leaves the head of a Secret value behind).
+ */
+function liveSummary(
+  live: LiveObject,
+  desired: DesiredObject | undefined,
+  maxChars: number,
+  scrub: Scrub = (v) => v,
+): NonNullable<ConfigEvidence['live']> {
+  const sealed = new Set(desired?.secretPaths ?? []);
+  const isSealed = (path: string, v: string) => (sealed.has(path) ? digestOf(v) : v);
+  const trim = (v: string) => (v.length > maxChars ? `${v.slice(0, maxChars)}…[${v.length} chars]` : v);
   const data: Record<string, string> = {};
-  for (const [k, v] of Object.entries(live.data))
-    data[k] = v.length > maxChars ? `${v.slice(0, maxChars)}…[${v.length} chars]` : v;
+  for (const [k, v] of Object.entries(live.data)) {
+    const secret = live.kind === 'ConfigMap' && desired?.data[k] instanceof SecretValue;
+    data[k] = trim(scrub(secret ? digestOf(v) : v));
+  }
   for (const k of Object.keys(live.binaryData)) data[k] = '[binary]';
-  return { resourceVersion: live.resourceVersion, data, labels: live.labels };
+  const labels: Record<string, string> = {};
+  for (const [k, v] of Object.entries(live.labels)) labels[k] = scrub(isSealed(`metadata.labels.${k}`, v));
+  return { resourceVersion: live.resourceVersion, data, labels };
 }

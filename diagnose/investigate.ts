@@ -4,7 +4,7 @@
  * model only proposes: its answer is parsed with a schema, and nothing it says is executed.
  */
 import type { Logger } from 'pino';
-import { desiredSecretDigests, secretScrubber } from '../reconciler/secret-guard.ts';
+import { secretMatcherOf, secretScrubber } from '../reconciler/secret-guard.ts';
 import { type LlmConfig, llmRedactor, runAgent } from './agent.ts';
 import type { AlertGroup } from './alert.ts';
 import { trimForContext } from './context-budget.ts';
@@ -43,18 +43,20 @@ export async function investigate(group: AlertGroup, deps: InvestigationDeps): P
   // copied into a ConfigMap, an annotation or a commit message is replaced before the evidence is
   // stored, shown or sent to a model; so is anything a tool returns.
   const scrub = secretScrubber(
-    () => desiredSecretDigests(deps.sources.state()),
+    () => secretMatcherOf(deps.sources.state()),
     () => deps.log.warn('a Secret value found in evidence or a tool result was redacted'),
   );
-  const evidence = scrub(await gatherEvidence(group, deps.sources, deps.evidence));
+  // Evidence scrubs each value before trimming it too: a cut must not leave part of a value behind.
+  const sources = { ...deps.sources, scrub };
+  const evidence = scrub(await gatherEvidence(group, sources, deps.evidence));
   const gatheredMs = Date.now() - started;
   let diagnosis: Diagnosis;
   let fallbackReason = 'no LLM configured (set OPENAI_BASE_URL and/or OPENAI_API_KEY)';
   if (deps.llm) {
     const result = await runAgent({
       config: deps.llm,
-      incident: scrub(incidentMessage(group, evidence, now, deps.promptChars ?? 24_000)),
-      tools: agentTools(deps.sources, evidence).map((tool) => ({
+      incident: scrub(incidentMessage(scrub(group), evidence, now, deps.promptChars ?? 24_000)),
+      tools: agentTools(sources, evidence).map((tool) => ({
         ...tool,
         run: async (args, context) => scrub(await tool.run(args, context)),
       })),

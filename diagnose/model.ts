@@ -1,7 +1,7 @@
 /**
  * The diagnose vocabulary, shared by evidence, the offline diagnoser, the LLM agent, incidents and
  * the HTTP edge. Pure types and zod schemas: no I/O. Secret values never appear in any of these:
- * a Secret is known by its key names and `sha256:<12 hex>` digests only.
+ * a Secret is known by its key names and `hmac-sha256:<12 hex>` digests only.
  */
 import { z } from 'zod';
 import type { Drift, KeyOrigin, ManagedKind, ObjectRef } from '../reconciler/model.ts';

@@ -80,7 +80,7 @@ export function agentTools(
     defineTool({
       name: 'get_config',
       description:
-        "A ConfigMap or Secret that the fleet repo declares or that the alert's workloads use (others are refused): live content (Secret values as sha256 digests), current drift from git with who changed what, the policy decision, recent drift records, remediations, provenance (file, line, commit of each key) and recent commits.",
+        "A ConfigMap or Secret that the fleet repo declares or that the alert's workloads use (others are refused): live content (Secret values as keyed digests), current drift from git with who changed what, the policy decision, recent drift records, remediations, provenance (file, line, commit of each key) and recent commits.",
       parameters: z.object({ target }),
       run: async ({ target: t }) => {
         const ref = parseTarget(t);

@@ -84,7 +84,7 @@ describe('buildDesiredState', () => {
     expect(revealed(secret?.data.password)).toBe('hunter2-staging');
     // Printing the desired object never shows a value.
     expect(JSON.stringify(secret)).not.toContain('hunter2');
-    expect(String(secret?.data.password)).toMatch(/^sha256:[0-9a-f]{12}$/);
+    expect(String(secret?.data.password)).toMatch(/^hmac-sha256:[0-9a-f]{12}$/);
   });
 
   it.each([
@@ -491,6 +491,6 @@ describe('buildDesiredState conflicts', () => {
     expect(state.conflicts).toHaveLength(1);
     const text = JSON.stringify(state.conflicts);
     expect(text).not.toMatch(/canary|Y2FuYXJ5/);
-    expect(state.conflicts[0]?.winner.value).toMatch(/^sha256:[0-9a-f]{12}$/);
+    expect(state.conflicts[0]?.winner.value).toMatch(/^hmac-sha256:[0-9a-f]{12}$/);
   });
 });

@@ -25,7 +25,7 @@ import {
   type RepoError,
 } from './model.ts';
 import { SecretValue } from './secret-value.ts';
-import { isSopsEncrypted } from './sops.ts';
+import { findEncryptedValues, isSopsEncrypted, wasDecrypted } from './sops.ts';
 import { SubstitutionError, substituteCluster } from './substitute.ts';
 import { declaredObjects, parseYamlFile, type YamlDocument } from './yaml-file.ts';
 
@@ -186,9 +186,13 @@ async function readFile(
   if (!values) return [];
   const manifests: Manifest[] = [];
   for (const [i, source] of parsed.documents.entries()) {
-    const { manifest, error } = toManifest(source, values[i], namespace);
+    const value = values[i];
+    const { manifest, error } = toManifest(source, value, namespace);
     if (error) errors.push(error);
-    else if (manifest) manifests.push(manifest);
+    else if (manifest) {
+      if (isSopsEncrypted(source.doc)) manifest.decrypted = (path) => wasDecrypted(value, path);
+      manifests.push(manifest);
+    }
   }
   return manifests;
 }
@@ -338,10 +342,15 @@ function mergeManifest(desired: DesiredObject, m: Manifest, cluster: FleetCluste
     path: string[],
   ) => {
     const origin = m.origin(path);
-    if (!note(`${prefix}.${key}`, origin, value)) return;
+    // A decrypted string (label, annotation) is noted as a SecretValue: conflicts show its digest.
+    const sealed = typeof value === 'string' && decrypted(path);
+    if (!note(`${prefix}.${key}`, origin, sealed ? SecretValue.fromString(value) : value)) return;
     into[key] = value;
     desired.provenance[`${prefix}.${key}`] = origin;
+    sealIf(desired, `${prefix}.${key}`, sealed);
   };
+  // A value SOPS decrypted is a secret wherever it is: a digest in every output, scrubbed from text.
+  const decrypted = (path: string[]) => m.decrypted?.(path) ?? false;
   const f = m.fields;
   for (const [k, v] of Object.entries(f.metadata.labels ?? {}))
     set(desired.labels, 'metadata.labels', k, sub(v), ['metadata', 'labels', k]);
@@ -353,7 +362,10 @@ function mergeManifest(desired: DesiredObject, m: Manifest, cluster: FleetCluste
     desired.provenance.immutable = m.origin(['immutable']);
   }
   if (f.kind === 'ConfigMap') {
-    for (const [k, v] of Object.entries(f.data ?? {})) set(desired.data, 'data', k, sub(v), ['data', k]);
+    for (const [k, v] of Object.entries(f.data ?? {})) {
+      const value = decrypted(['data', k]) ? SecretValue.fromString(sub(v)) : sub(v);
+      set(desired.data, 'data', k, value, ['data', k]);
+    }
     for (const [k, v] of Object.entries(f.binaryData ?? {}))
       set(desired.binaryData, 'binaryData', k, v, ['binaryData', k]);
     return;
@@ -372,6 +384,15 @@ function mergeManifest(desired: DesiredObject, m: Manifest, cluster: FleetCluste
   }
 }
 
+/** sealIf adds a field path to the object's secretPaths when sealed, and takes it out when not (a later plain setting). */
+function sealIf(desired: DesiredObject, path: string, sealed: boolean): void {
+  const paths = new Set(desired.secretPaths);
+  if (sealed === paths.has(path)) return;
+  if (sealed) paths.add(path);
+  else paths.delete(path);
+  desired.secretPaths = [...paths].sort();
+}
+
 /** plainValues returns each document's plain value, decrypting a SOPS file; undefined (with an error) when it cannot. */
 async function plainValues(
   file: string,
@@ -379,7 +400,7 @@ async function plainValues(
   options: DesiredStateOptions,
   errors: RepoError[],
 ): Promise<unknown[] | undefined> {
-  if (!documents.some((d) => isSopsEncrypted(d.doc))) return documents.map((d) => d.value);
+  if (!documents.some((d) => isSopsEncrypted(d.doc))) return strippedSopsCheck(file, documents, errors);
   const line = documents[0]?.line ?? 1;
   if (!options.decryptSops) {
     errors.push({
@@ -401,4 +422,32 @@ async function plainValues(
     });
     return undefined;
   }
+}
+
+/**
+ * strippedSopsCheck returns the plain values of a file without sops metadata, unless a value is
+ * sops-encrypted (`ENC[AES256_GCM,…]`): the `sops:` block was stripped, and applying the file would
+ * write ciphertext to the clusters. That is an error for the file (TRUEUP_REPO_SOPS_METADATA_MISSING).
+ */
+function strippedSopsCheck(
+  file: string,
+  documents: YamlDocument[],
+  errors: RepoError[],
+): unknown[] | undefined {
+  const values = documents.map((d) => d.value);
+  for (const [i, value] of values.entries()) {
+    const doc = documents[i];
+    const paths = findEncryptedValues(value);
+    if (!doc || paths.length === 0) continue;
+    // The first one in the file (an object's keys do not keep the file's order).
+    const [line, path] = paths.map((p) => [doc.lineOf(p), p] as const).sort((a, b) => a[0] - b[0])[0] ?? [];
+    errors.push({
+      file,
+      line,
+      code: 'TRUEUP_REPO_SOPS_METADATA_MISSING',
+      message: `${path?.join('.')} is SOPS-encrypted (ENC[...]) but the file has no sops metadata: its \`sops:\` block was removed; encrypt the file again with sops`,
+    });
+    return undefined;
+  }
+  return values;
 }

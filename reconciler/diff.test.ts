@@ -122,13 +122,55 @@ describe('diffObject', () => {
       {
         path: 'data.password',
         type: 'changed',
-        desired: expect.stringMatching(/^sha256:[0-9a-f]{12}$/),
-        live: expect.stringMatching(/^sha256:[0-9a-f]{12}$/),
+        desired: expect.stringMatching(/^hmac-sha256:[0-9a-f]{12}$/),
+        live: expect.stringMatching(/^hmac-sha256:[0-9a-f]{12}$/),
       },
     ]);
     expect(JSON.stringify(drift)).not.toMatch(/canary/);
     const same = live({ ...secretRef, data: { password: digestOf(Buffer.from('canary-desired-value')) } });
     expect(diffObject(secretRef, want, same, options).status).toBe('in-sync');
+  });
+
+  it('shows values SOPS decrypted (ConfigMap data, labels, annotations) as digests on both sides, and compares their text', () => {
+    const want = desired({
+      data: { dsn: SecretValue.fromString('postgres://app:sops-canary@db'), size: 'L' },
+      labels: { team: 'sops-label-canary' },
+      annotations: { note: 'sops-annotation-canary' },
+      secretPaths: ['metadata.annotations.note', 'metadata.labels.team'],
+    });
+    const drifted = live({
+      data: { dsn: 'postgres://app:live-canary@db', size: 'L' },
+      labels: { team: 'live-label-canary' },
+      annotations: { note: 'live-annotation-canary' },
+    });
+    const drift = diffObject(ref, want, drifted, options);
+    expect(drift.changes).toEqual([
+      {
+        path: 'data.dsn',
+        type: 'changed',
+        desired: digestOf('postgres://app:sops-canary@db'),
+        live: digestOf('postgres://app:live-canary@db'),
+      },
+      {
+        path: 'metadata.labels.team',
+        type: 'changed',
+        desired: digestOf('sops-label-canary'),
+        live: digestOf('live-label-canary'),
+      },
+      {
+        path: 'metadata.annotations.note',
+        type: 'changed',
+        desired: digestOf('sops-annotation-canary'),
+        live: digestOf('live-annotation-canary'),
+      },
+    ]);
+    expect(JSON.stringify(drift)).not.toMatch(/canary/);
+    const same = live({
+      data: { dsn: 'postgres://app:sops-canary@db', size: 'L' },
+      labels: { team: 'sops-label-canary' },
+      annotations: { note: 'sops-annotation-canary' },
+    });
+    expect(diffObject(ref, want, same, options).status).toBe('in-sync');
   });
 
   it('attributes drifted fields to the manager that wrote them, with operation and time', () => {

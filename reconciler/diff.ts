@@ -22,7 +22,7 @@ import type {
   LiveObject,
   ObjectRef,
 } from './model.ts';
-import { SecretValue, shortDigest } from './secret-value.ts';
+import { digestOf, SecretValue } from './secret-value.ts';
 
 /** DiffOptions configures diffObject. */
 export interface DiffOptions {
@@ -54,18 +54,21 @@ export function diffObject(
   if (!desired || !live) throw new Error('diffObject needs a desired or a live object');
 
   const ignorePaths = options.ignore?.paths ?? [];
+  const sealed = new Set(desired.secretPaths);
+  const liveDigests = desired.kind === 'Secret';
   const all: Change[] = [
     ...compareMaps('data', desired.data, live.data, {
       allKeys: true,
-      secret: desired.kind === 'Secret',
+      liveDigests,
+      sealed,
       // Only ConfigMap text values are parsed: a Secret's plaintext is never shown, even in part.
       documents: desired.kind === 'ConfigMap' ? ignorePaths : undefined,
     }),
-    ...compareMaps('binaryData', desired.binaryData, live.binaryData, { allKeys: true, secret: false }),
-    ...compareMaps('metadata.labels', desired.labels, live.labels, { allKeys: false, secret: false }),
+    ...compareMaps('binaryData', desired.binaryData, live.binaryData, { allKeys: true, sealed }),
+    ...compareMaps('metadata.labels', desired.labels, live.labels, { allKeys: false, sealed }),
     ...compareMaps('metadata.annotations', desired.annotations, live.annotations, {
       allKeys: false,
-      secret: false,
+      sealed,
     }),
   ];
   if (desired.kind === 'Secret' && (desired.type ?? 'Opaque') !== (live.type ?? 'Opaque')) {
@@ -103,18 +106,23 @@ export function diffObject(
 
 /**
  * compareMaps compares one map of fields. With allKeys, live keys the repo does not declare are
- * drift ('added'); without it (labels, annotations) only declared keys are compared. With secret,
- * live values are digests (a live Secret value is never read into memory). With documents (the
- * policy's ignore paths), changed values that hold documents are compared path by path.
+ * drift ('added'); without it (labels, annotations) only declared keys are compared. With
+ * liveDigests, live values are digests (a live Secret value is never read into memory). Values the
+ * repo holds as secret (SecretValue, or a path in sealed: SOPS decrypted it) show as digests on both
+ * sides. With documents (the policy's ignore paths), changed values that hold documents are
+ * compared path by path.
  */
 function compareMaps(
   prefix: string,
   desired: Record<string, string | SecretValue>,
   live: Record<string, string>,
-  { allKeys, secret, documents }: { allKeys: boolean; secret: boolean; documents?: string[] },
+  {
+    allKeys,
+    liveDigests = false,
+    sealed,
+    documents,
+  }: { allKeys: boolean; liveDigests?: boolean; sealed: Set<string>; documents?: string[] },
 ): Change[] {
-  const show = (value: string | SecretValue | undefined) =>
-    value instanceof SecretValue ? value.toString() : secret && value ? shortDigest(value) : value;
   const changes: Change[] = [];
   const keys = new Set(Object.keys(desired));
   if (allKeys) for (const k of Object.keys(live)) keys.add(k);
@@ -122,21 +130,28 @@ function compareMaps(
     const path = `${prefix}.${key}`;
     const want = desired[key];
     const have = live[key];
+    const secret = liveDigests || want instanceof SecretValue || sealed.has(path);
+    const show = (value: string | SecretValue | undefined, isLive: boolean) =>
+      value instanceof SecretValue
+        ? value.digest
+        : value === undefined || !secret || (isLive && liveDigests)
+          ? value
+          : digestOf(value);
     if (want === undefined) {
-      changes.push({ path, type: 'added', live: show(have) });
+      changes.push({ path, type: 'added', live: show(have, true) });
     } else if (have === undefined) {
-      changes.push({ path, type: 'removed', desired: show(want) });
-    } else if (!sameValue(want, have)) {
+      changes.push({ path, type: 'removed', desired: show(want, false) });
+    } else if (!sameValue(want, have, liveDigests)) {
       const document =
-        documents && typeof want === 'string'
+        documents && typeof want === 'string' && !sealed.has(path)
           ? compareDocuments(path, key, want, have, documents)
           : undefined;
       if (document === 'ignored') continue;
       changes.push({
         path,
         type: 'changed',
-        desired: show(want),
-        live: show(have),
+        desired: show(want, false),
+        live: show(have, true),
         ...(document ? { document } : {}),
       });
     }
@@ -144,9 +159,9 @@ function compareMaps(
   return changes;
 }
 
-// A live Secret value arrives as its digest: compare digests, show short digests.
-function sameValue(want: string | SecretValue, have: string): boolean {
-  return want instanceof SecretValue ? want.digest === have : want === have;
+// A live Secret value arrives as its digest: compare digests; anything else compares as text.
+function sameValue(want: string | SecretValue, have: string, liveDigests: boolean): boolean {
+  return want instanceof SecretValue ? want.matches(have, liveDigests ? 'digest' : 'text') : want === have;
 }
 
 /** maxDocumentChanges caps the paths listed for one value; the rest are counted in `more`. */

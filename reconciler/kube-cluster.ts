@@ -415,13 +415,24 @@ async function listAll<T>(
   return { items, resourceVersion };
 }
 
-/** toLiveObject converts an API object; Secret values become digests here and nowhere later. */
+/**
+ * lastAppliedAnnotation is where `kubectl apply` (client-side) keeps the whole object it applied: for
+ * a Secret that is every value in plaintext, so it is dropped when an object is read.
+ */
+export const lastAppliedAnnotation = 'kubectl.kubernetes.io/last-applied-configuration';
+
+/**
+ * toLiveObject converts an API object (every list, watch event, read and write answer goes through
+ * it): Secret values become digests here and nowhere later, and the last-applied-configuration
+ * annotation (a copy of the values) is dropped, for ConfigMaps too (their values may be SOPS-decrypted).
+ */
 export function toLiveObject(cluster: string, kind: ManagedKind, raw: V1ConfigMap | V1Secret): LiveObject {
   const meta = raw.metadata ?? {};
   const data: Record<string, string> = {};
   for (const [k, v] of Object.entries(raw.data ?? {})) {
     data[k] = kind === 'Secret' ? digestOf(Buffer.from(v, 'base64')) : v;
   }
+  const { [lastAppliedAnnotation]: _lastApplied, ...annotations } = meta.annotations ?? {};
   return {
     cluster,
     kind,
@@ -434,7 +445,7 @@ export function toLiveObject(cluster: string, kind: ManagedKind, raw: V1ConfigMa
     data,
     binaryData: kind === 'ConfigMap' ? { ...((raw as V1ConfigMap).binaryData ?? {}) } : {},
     labels: { ...(meta.labels ?? {}) },
-    annotations: { ...(meta.annotations ?? {}) },
+    annotations,
     managedFields: (meta.managedFields ?? []).map((f) => ({
       manager: f.manager ?? '',
       operation: f.operation ?? '',

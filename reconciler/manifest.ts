@@ -59,6 +59,8 @@ export interface Manifest {
   /** file and line where the document starts. */
   file: string;
   line: number;
+  /** decrypted tells whether SOPS decrypted the value at a field path (then it is a secret); unset: nothing was. */
+  decrypted?: (path: readonly string[]) => boolean;
 }
 
 /** toManifest validates one document's plain value; defaultNamespace comes from the target. */

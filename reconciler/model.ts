@@ -48,6 +48,12 @@ export interface DesiredObject extends ObjectRef {
   binaryData: Record<string, string>;
   labels: Record<string, string>;
   annotations: Record<string, string>;
+  /**
+   * secretPaths are the label and annotation paths (`metadata.labels.<key>`,
+   * `metadata.annotations.<key>`) whose values SOPS decrypted: shown only as digests, scrubbed from
+   * outbound text. (A ConfigMap's data values SOPS decrypted are SecretValue instead.)
+   */
+  secretPaths?: string[];
   /** provenance maps each declared field path (see FieldPath) to where it was set. */
   provenance: Record<string, KeyOrigin>;
 }
@@ -56,7 +62,7 @@ export interface DesiredObject extends ObjectRef {
 export interface ConflictSource extends KeyOrigin {
   /** target is the `path` of the fleet.yaml target that brought the file in. */
   target: string;
-  /** value as set for the cluster (after cluster variables); a Secret value only as `sha256:<12 hex>`. */
+  /** value as set for the cluster (after cluster variables); a Secret value only as `hmac-sha256:<12 hex>`. */
   value: string;
 }
 
@@ -83,14 +89,14 @@ export interface ManagedFieldsEntry {
 
 /**
  * LiveObject is one object as read from a cluster. Secret values are already replaced by their
- * sha256 digest at the point of reading, so nothing downstream ever holds a live Secret value.
+ * keyed digest at the point of reading, so nothing downstream ever holds a live Secret value.
  */
 export interface LiveObject extends ObjectRef {
   uid: string;
   resourceVersion: string;
   type?: string;
   immutable?: boolean;
-  /** data: ConfigMap values, or for Secrets the `sha256:<hex>` digest of each value. */
+  /** data: ConfigMap values, or for Secrets the `hmac-sha256:<12 hex>` digest of each value. */
   data: Record<string, string>;
   binaryData: Record<string, string>;
   labels: Record<string, string>;
@@ -139,7 +145,7 @@ export interface DocumentDiff {
 
 /**
  * Change is one drifted field. Paths are `data.<key>`, `binaryData.<key>`, `metadata.labels.<key>`,
- * `metadata.annotations.<key>`, `type` or `immutable`; Secret values show as `sha256:<12 hex>`.
+ * `metadata.annotations.<key>`, `type` or `immutable`; Secret values show as `hmac-sha256:<12 hex>`.
  * A changed ConfigMap value that holds a JSON or YAML document also carries `document`: the paths
  * inside it that differ (the field change itself, with both whole values, stays as it is).
  */
@@ -197,6 +203,8 @@ export function hasDrifted(drift: Drift): boolean {
  * - `TRUEUP_REPO_YAML_BUDGET`: a document exceeds the parser's budget (aliases: a "YAML bomb");
  * - `TRUEUP_REPO_FILE_TOO_LARGE`: a file is larger than `maxRepoFileBytes` and was not read;
  * - `TRUEUP_REPO_SOPS`: a SOPS-encrypted file cannot be decrypted or verified;
+ * - `TRUEUP_REPO_SOPS_METADATA_MISSING`: a file holds sops-encrypted values (`ENC[…]`) but no `sops:`
+ *   block (stripped): applying it would write ciphertext;
  * - `TRUEUP_REPO_VARIABLE`: a cluster variable has no value on a cluster;
  * - `TRUEUP_REPO_PATTERN`: a glob or regular expression the repo supplies is refused;
  * - `TRUEUP_REPO_BUILD`: reading one file failed unexpectedly (a bug; the file alone is skipped).
@@ -206,6 +214,7 @@ export type RepoErrorCode =
   | 'TRUEUP_REPO_YAML_BUDGET'
   | 'TRUEUP_REPO_FILE_TOO_LARGE'
   | 'TRUEUP_REPO_SOPS'
+  | 'TRUEUP_REPO_SOPS_METADATA_MISSING'
   | 'TRUEUP_REPO_VARIABLE'
   | 'TRUEUP_REPO_PATTERN'
   | 'TRUEUP_REPO_BUILD';

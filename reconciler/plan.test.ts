@@ -156,6 +156,14 @@ describe('planRemediation', () => {
   });
 });
 
+describe('a ConfigMap value SOPS decrypted', () => {
+  it('is applied as its text, not as base64', () => {
+    const sealed: DesiredObject = { ...desired, data: { dsn: SecretValue.fromString('postgres://x') } };
+    const plan = planRemediation(drift('missing'), sealed, undefined, auto, defaultPlanOptions());
+    expect(plan.apply).toMatchObject({ kind: 'ConfigMap', data: { dsn: 'postgres://x' } });
+  });
+});
+
 describe('jsonPointer', () => {
   it.each([
     ['data.color', '/data/color'],

@@ -185,7 +185,10 @@ export function withoutIgnoredPaths(
     Object.fromEntries(
       Object.entries(want).filter(([k, v]) => {
         if (!ignoresField(ignorePaths, `${prefix}.${k}`)) return true;
-        return typeof v === 'string' ? have[k] === v : have[k] === v.digest;
+        const live = have[k];
+        if (live === undefined) return false;
+        if (typeof v === 'string') return live === v;
+        return v.matches(live, desired.kind === 'Secret' ? 'digest' : 'text');
       }),
     ) as Record<string, T>;
   const data = keep('data', desired.data, live.data);
@@ -223,9 +226,10 @@ export function toApplyManifest(desired: DesiredObject, createdByTrueup: boolean
   };
   if (desired.kind === 'Secret') manifest.type = desired.type ?? 'Opaque';
   if (desired.immutable !== undefined) manifest.immutable = desired.immutable;
+  // A ConfigMap value SOPS decrypted is a SecretValue too, but ConfigMap data is text, not base64.
   const data = Object.entries(desired.data).map(([k, v]) => [
     k,
-    typeof v === 'string' ? v : v.reveal().toString('base64'),
+    typeof v === 'string' ? v : desired.kind === 'Secret' ? v.reveal().toString('base64') : v.revealString(),
   ]);
   if (data.length) manifest.data = Object.fromEntries(data);
   if (Object.keys(desired.binaryData).length) manifest.binaryData = desired.binaryData;

@@ -1,29 +1,62 @@
 /**
  * SecretValue holds one Secret value so that no later code can leak it by accident: printing,
- * logging, JSON-encoding or string-concatenating it yields only its short hash.
+ * logging, JSON-encoding or string-concatenating it yields only its keyed digest.
+ *
+ * Digests are keyed: `hmac-sha256:<12 hex>`, HMAC-SHA-256 under the installation's digest key and
+ * cut to 48 bits. A plain hash of a value is as good as the value for a weak password (anyone can
+ * hash `admin` and compare); without the key a digest tells nothing, yet two digests made under one
+ * key still compare equal exactly when the values do (a chance collision of 48 bits aside). The key
+ * is the process's (useDigestKey, set at start by the edges from env or the state dir); until one is
+ * set, a random key made at start-up is used, so no digest is ever unkeyed.
  */
-import { createHash } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { inspect } from 'node:util';
 
-/** digestOf returns the full `sha256:<64 hex>` digest of a value's bytes. */
-export function digestOf(bytes: Uint8Array): string {
-  return `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+/** digestPrefix starts every Secret digest: it names the keyed algorithm honestly. */
+export const digestPrefix = 'hmac-sha256:';
+
+/** minDigestKeyBytes is the shortest digest key accepted (128 bits). */
+export const minDigestKeyBytes = 16;
+
+let digestKey: Buffer = randomBytes(32);
+// Bumped by useDigestKey, so a SecretValue recomputes a digest made under an earlier key.
+let keyGeneration = 0;
+
+/** useDigestKey sets the process's digest key; every later digest is keyed with it. */
+export function useDigestKey(key: Uint8Array): void {
+  if (key.length < minDigestKeyBytes) {
+    throw new Error(`a digest key needs at least ${minDigestKeyBytes} bytes, got ${key.length}`);
+  }
+  const next = Buffer.from(key);
+  if (next.equals(digestKey)) return;
+  digestKey = next;
+  keyGeneration++;
 }
 
-/** shortDigest shortens a `sha256:<hex>` digest to the `sha256:<12 hex>` shown to people. */
+/** digestOf returns the keyed `hmac-sha256:<12 hex>` digest of a value (UTF-8 when a string). */
+export function digestOf(bytes: Uint8Array | string): string {
+  return `${digestPrefix}${createHmac('sha256', digestKey).update(bytes).digest('hex').slice(0, 12)}`;
+}
+
+/** isDigest tells whether a string is a Secret digest as digestOf makes them. */
+export function isDigest(value: string): boolean {
+  return /^hmac-sha256:[0-9a-f]{12}$/.test(value);
+}
+
+/** shortDigest returns a digest as shown to people; digests are short already (kept for callers). */
 export function shortDigest(digest: string): string {
-  return digest.slice(0, 'sha256:'.length + 12);
+  const colon = digest.indexOf(':');
+  return digest.slice(0, colon + 1 + 12);
 }
 
 /** SecretValue wraps the bytes of one Secret value; only reveal() gives them back. */
 export class SecretValue {
   readonly #bytes: Buffer;
-  /** digest is the full sha256 digest used to compare with live values. */
-  readonly digest: string;
+  #digest = '';
+  #generation = -1;
 
   constructor(bytes: Uint8Array) {
     this.#bytes = Buffer.from(bytes);
-    this.digest = digestOf(this.#bytes);
     Object.freeze(this);
   }
 
@@ -37,6 +70,23 @@ export class SecretValue {
     return new SecretValue(Buffer.from(value, 'utf8'));
   }
 
+  /** digest is the keyed digest, compared with a live Secret value's digest and shown to people. */
+  get digest(): string {
+    if (this.#generation !== keyGeneration) {
+      this.#digest = digestOf(this.#bytes);
+      this.#generation = keyGeneration;
+    }
+    return this.#digest;
+  }
+
+  /**
+   * matches tells whether a live value is this value: a live Secret value arrives as its digest
+   * (`live: 'digest'`), a live ConfigMap value as its text (`live: 'text'`, compared in memory).
+   */
+  matches(have: string, live: 'digest' | 'text'): boolean {
+    return live === 'digest' ? this.digest === have : this.#bytes.equals(Buffer.from(have, 'utf8'));
+  }
+
   /** reveal returns the plaintext bytes, for the apply request and nothing else. */
   reveal(): Buffer {
     return Buffer.from(this.#bytes);
@@ -48,14 +98,14 @@ export class SecretValue {
   }
 
   toString(): string {
-    return shortDigest(this.digest);
+    return this.digest;
   }
 
   toJSON(): string {
-    return shortDigest(this.digest);
+    return this.digest;
   }
 
   [inspect.custom](): string {
-    return `SecretValue(${shortDigest(this.digest)})`;
+    return `SecretValue(${this.digest})`;
   }
 }

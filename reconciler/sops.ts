@@ -36,6 +36,35 @@ export class SopsError extends Error {
   }
 }
 
+// The key paths each decrypted document's values were decrypted at, by the document's value.
+const decryptedPaths = new WeakMap<object, ReadonlySet<string>>();
+const pathKey = (path: readonly string[]) => path.join('\u0000');
+
+/**
+ * wasDecrypted tells whether the value at a key path (e.g. ['metadata', 'labels', 'team']) of a
+ * document value that decryptSopsDocuments returned was encrypted in the file: such a value is a
+ * secret, whatever field it is in. False for values not from decryptSopsDocuments.
+ */
+export function wasDecrypted(document: unknown, path: readonly string[]): boolean {
+  if (typeof document !== 'object' || document === null) return false;
+  return decryptedPaths.get(document)?.has(pathKey(path)) ?? false;
+}
+
+/** sopsValuePattern matches a value as sops writes an encrypted one. */
+const sopsValuePattern = /^ENC\[AES256_GCM,data:/;
+
+/**
+ * findEncryptedValues lists the key paths of the values that look sops-encrypted
+ * (`ENC[AES256_GCM,data:…]`) in a plain YAML value, for a file without sops metadata: its `sops:`
+ * block was stripped, and applying it would write ciphertext to the cluster.
+ */
+export function findEncryptedValues(value: unknown, path: (string | number)[] = []): (string | number)[][] {
+  if (typeof value === 'string') return sopsValuePattern.test(value) ? [path] : [];
+  if (Array.isArray(value)) return value.flatMap((item, i) => findEncryptedValues(item, [...path, i]));
+  if (typeof value !== 'object' || value === null) return [];
+  return Object.entries(value).flatMap(([k, v]) => findEncryptedValues(v, [...path, k]));
+}
+
 /** isSopsEncrypted tells whether a parsed YAML document carries sops metadata (a top-level `sops` key). */
 export function isSopsEncrypted(doc: Document): boolean {
   return isMap(doc.contents) && doc.contents.items.some((pair) => isSopsKey(pair.key));
@@ -104,8 +133,11 @@ function verifyAndWalk(
       : '';
   const values = docs.map((doc, i) => {
     const where = docs.length > 1 ? `document ${i + 1}: ` : '';
-    const walk: Walk = { doc, hint, dataKey, metadata, hash, where, aliasBudget: 1000 };
-    return walkDocument(walk);
+    const decrypted = new Set<string>();
+    const walk: Walk = { doc, hint, dataKey, metadata, hash, where, aliasBudget: 1000, decrypted };
+    const value = walkDocument(walk);
+    decryptedPaths.set(value, decrypted);
+    return value;
   });
 
   // Compare with the stored MAC, itself encrypted with lastmodified as the additional data.
@@ -425,6 +457,8 @@ type Walk = {
   hash: Hash;
   where: string;
   aliasBudget: number;
+  /** decrypted collects the key paths of the values decrypted (see wasDecrypted). */
+  decrypted: Set<string>;
 };
 
 /** walkDocument decrypts one document's top-level mapping, leaving out its `sops` key. */
@@ -553,6 +587,7 @@ function walkLeaf(node: Scalar, path: string[], levels: Level[], walk: Walk): un
   const typed = typedValue(plain, where);
   if (typed === COMMENT) return COMMENT;
   hash.update(typed.mac);
+  walk.decrypted.add(pathKey(path));
   return typed.value;
 }
 

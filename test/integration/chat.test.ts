@@ -318,7 +318,7 @@ describe('chat-ops on the real fleet', () => {
     const secretHeld = await stub.waitFor('the held Secret', (r) =>
       r.find((x) => x.path === '/api/chat.postMessage' && String(x.body.text).includes(`Secret ${ns}/api`)),
     );
-    expect(JSON.stringify(secretHeld.body.blocks)).toMatch(/git says `sha256:[0-9a-f]{12}`/);
+    expect(JSON.stringify(secretHeld.body.blocks)).toMatch(/git says `hmac-sha256:[0-9a-f]{12}`/);
     // One edit at a time: edits made together would be told as one digest (names, no values).
     await kubectl(first, ['-n', ns, 'edit', 'configmap', 'leaky'], {
       KUBE_EDITOR: `sed -i -e 's/copy: ${canary}/copy: changed/'`,

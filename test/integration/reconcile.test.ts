@@ -130,8 +130,8 @@ describe('trueup diff and reconcile', () => {
       entry: {
         action: 'configured',
         dryRun: 'passed',
-        before: expect.stringMatching(/^sha256:/),
-        after: expect.stringMatching(/^sha256:/),
+        before: expect.stringMatching(/^hmac-sha256:/),
+        after: expect.stringMatching(/^hmac-sha256:/),
       },
     });
     store.close();
@@ -242,12 +242,12 @@ stringData:
 
     const diff = await t.json<DiffJson>(args(['diff']));
     expect(diff.body.drifts[0]?.changes).toEqual([
-      { path: 'data.extra', type: 'added', live: expect.stringMatching(/^sha256:[0-9a-f]{12}$/) },
+      { path: 'data.extra', type: 'added', live: expect.stringMatching(/^hmac-sha256:[0-9a-f]{12}$/) },
       {
         path: 'data.token',
         type: 'changed',
-        desired: expect.stringMatching(/^sha256:[0-9a-f]{12}$/),
-        live: expect.stringMatching(/^sha256:[0-9a-f]{12}$/),
+        desired: expect.stringMatching(/^hmac-sha256:[0-9a-f]{12}$/),
+        live: expect.stringMatching(/^hmac-sha256:[0-9a-f]{12}$/),
       },
     ]);
     await t.trueup(args(['diff']));

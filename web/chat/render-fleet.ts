@@ -2,7 +2,7 @@
  * Chat messages about the fleet: status, drift (list and one object), explain and approvals (the
  * answers to `/trueup` commands; notifications are in render-notices.ts). Pure: data in, a
  * ChatMessage out. Secret values are digests in every input already (Drift shows them as
- * `sha256:<12 hex>`); the outbound scrub is the second net.
+ * `hmac-sha256:<12 hex>`); the outbound scrub is the second net.
  */
 import type { Explanation } from '../../policies/explain.ts';
 import type { ClusterHealth, DaemonStatus } from '../../reconciler/daemon.ts';

@@ -7,7 +7,7 @@ import type { IncidentDesk } from '../../diagnose/desk.ts';
 import type { IncidentStore } from '../../diagnose/incident-store.ts';
 import type { ApprovalDeps } from '../../reconciler/approvals.ts';
 import type { Daemon } from '../../reconciler/daemon.ts';
-import { desiredSecretDigests, type Scrub, secretScrubber } from '../../reconciler/secret-guard.ts';
+import { type Scrub, secretMatcherOf, secretScrubber } from '../../reconciler/secret-guard.ts';
 import type { AuditStore } from '../../reconciler/store.ts';
 import { GroupCache } from './access.ts';
 import { consoleLinks } from './blocks.ts';
@@ -45,16 +45,10 @@ export interface ChatRuntime {
   close(): Promise<void>;
 }
 
-/** scrubFor scans against the digests of the revision in use (recomputed when it changes). */
+/** scrubFor scans against the Secret values of the fleet state in use (its matcher is built once per state). */
 function scrubFor(core: ChatCore, setup: ChatSetup): Scrub {
-  let digests: { revision?: string; set: Set<string> } = { set: new Set() };
   return secretScrubber(
-    () => {
-      const state = core.daemon.fleetState();
-      if (state?.revision !== digests.revision)
-        digests = { revision: state?.revision, set: desiredSecretDigests(state) };
-      return digests.set;
-    },
+    () => secretMatcherOf(core.daemon.fleetState()),
     () => setup.log.warn('chat: a Secret value was found in an outbound message and redacted'),
   );
 }

@@ -1,6 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { REDACTED, secretScrubber } from '../../reconciler/secret-guard.ts';
-import { digestOf } from '../../reconciler/secret-value.ts';
+import { REDACTED, SecretMatcher, secretScrubber } from '../../reconciler/secret-guard.ts';
 import { type SlackStub, startSlackStub } from '../../test/slack/slack-stub.ts';
 import { ChatHttpError, retryAfterMs } from './http.ts';
 import { SlackApiError, SlackClient } from './slack-client.ts';
@@ -121,7 +120,8 @@ describe('the Slack Web API client', () => {
 
   it('scrubs Secret values out of everything it sends', async () => {
     const secret = 'p4ss-canary-0042';
-    const scrub = secretScrubber(() => new Set([digestOf(Buffer.from(secret))]));
+    const matcher = new SecretMatcher([Buffer.from(secret)]);
+    const scrub = secretScrubber(() => matcher);
     const slack = client({ scrub });
     await slack.postMessage({ channel: 'C1', text: `leak ${secret}` });
     await slack.respond(stub.responseUrl(), { text: `leak ${secret}` });

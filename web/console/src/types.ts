@@ -1,7 +1,7 @@
 /**
  * The console's view of the JSON API (`/api/v1/...`, see web/console/README.md). Written out here
  * rather than imported from the daemon's modules: the console is a separate browser bundle, and these
- * types are the contract it was built against. Secret values never appear: only `sha256:<12 hex>`.
+ * types are the contract it was built against. Secret values never appear: only `hmac-sha256:<12 hex>`.
  */
 
 /** Role is what a console user may do: viewers read, operators also approve, reject and remediate. */
@@ -43,7 +43,7 @@ export interface DocumentDiff {
   ignored?: number;
 }
 
-/** Change is one drifted field; Secret values show as `sha256:<12 hex>`. */
+/** Change is one drifted field; Secret values show as `hmac-sha256:<12 hex>`. */
 export interface Change {
   path: string;
   type: 'changed' | 'added' | 'removed';

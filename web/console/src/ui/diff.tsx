@@ -2,7 +2,7 @@
  * DiffView: a unified diff of one object's drifted declared keys, from desired (git, `-`) to live
  * (cluster, `+`), each field with who changed it live and when, and where git sets it. A ConfigMap
  * value holding a JSON or YAML document lists the paths inside it that differ, the whole value's line
- * diff folded below. Secret values arrive as `sha256:<12 hex>` digests and are shown exactly as given.
+ * diff folded below. Secret values arrive as `hmac-sha256:<12 hex>` digests and are shown exactly as given.
  */
 import { changeLines, type DiffLine, documentChangeLines, repoLink } from '../format.ts';
 import type { Change, DocumentDiff, Drift, DriftedBy, KeyOrigin } from '../types.ts';
@@ -150,7 +150,7 @@ export function DiffView(props: { drift: Drift; repo: RepoContext }) {
         <p class="legend">
           <span class="del">− desired (git)</span> <span class="add">+ live (cluster)</span>
           {drift.kind === 'Secret' && (
-            <span class="muted"> · Secret values are shown as sha256 digests only</span>
+            <span class="muted"> · Secret values are shown as keyed digests only</span>
           )}
         </p>
       )}

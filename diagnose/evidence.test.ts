@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest';
+import type { ClusterAccess } from '../reconciler/kube-cluster.ts';
+import type { LiveObject, ObjectRef } from '../reconciler/model.ts';
+import { REDACTED, SecretMatcher, secretScrubber } from '../reconciler/secret-guard.ts';
+import { openAuditStore } from '../reconciler/store.ts';
+import { type EvidenceSources, gatherConfigEvidence } from './evidence.ts';
+
+const canary = 'evidence-canary-Zq8vX2pL';
+const ref: ObjectRef = { cluster: 'c1', kind: 'ConfigMap', namespace: 'shop', name: 'app' };
+
+function sourcesWith(live: LiveObject): EvidenceSources {
+  const matcher = new SecretMatcher([Buffer.from(canary)]);
+  return {
+    state: () => undefined,
+    access: () => ({ read: async () => live }) as unknown as ClusterAccess,
+    reader: () => undefined,
+    store: openAuditStore(':memory:'),
+    git: { log: async () => [], blame: async () => new Map() },
+    fieldManager: 'trueup',
+    remediate: false,
+    scrub: secretScrubber(() => matcher),
+  };
+}
+
+describe('config evidence', () => {
+  it.each([190, 195, 199, 200])(
+    'scrubs a Secret value copied into a ConfigMap before trimming it, so no part of it survives the cut (value at %i)',
+    async (at) => {
+      const value = `${'x'.repeat(at)}${canary}${'y'.repeat(100)}`;
+      const live: LiveObject = {
+        ...ref,
+        uid: 'u',
+        resourceVersion: '1',
+        data: { copied: value },
+        binaryData: {},
+        labels: { copy: canary },
+        annotations: {},
+        managedFields: [],
+      };
+      const evidence = await gatherConfigEvidence(ref, [], sourcesWith(live));
+      const shown = evidence.live?.data.copied ?? '';
+      for (let n = 3; n <= canary.length; n++) expect(shown).not.toContain(canary.slice(0, n));
+      expect(shown.startsWith(`${'x'.repeat(at)}${REDACTED}`.slice(0, 200))).toBe(true);
+      expect(evidence.live?.labels).toEqual({ copy: REDACTED });
+    },
+  );
+});
