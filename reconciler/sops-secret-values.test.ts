@@ -5,6 +5,12 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { buildDesiredState } from './desired-state.ts';
+import { diffObject } from './diff.ts';
+import type { FleetState } from './fleet-state.ts';
+import type { LiveObject } from './model.ts';
+import { knownSecretValues } from './secret-guard.ts';
+import { SecretValue } from './secret-value.ts';
+import { decryptSopsDocuments } from './sops.ts';
 
 const fixtures = new URL('../test/fixtures/sops/', import.meta.url).pathname;
 const fixture = (name: string) => readFileSync(`${fixtures}${name}`, 'utf8');
@@ -51,5 +57,66 @@ describe('a SOPS file without its sops block', () => {
       'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: doc, namespace: shop}\ndata:\n  note: "ENC[...] is what sops writes"\n';
     const state = await buildDesiredState(repo({ 'base/doc.yaml': cm }));
     expect(state.errors).toEqual([]);
+  });
+});
+
+describe('values SOPS decrypted', () => {
+  const ageKey = readFileSync(`${fixtures}age.key`, 'utf8').match(/AGE-SECRET-KEY-\S+/)?.[0] ?? '';
+  const canaries = [
+    'postgres://billing:sops-configmap-canary@db:5432/billing',
+    'cc-sops-label-canary',
+    'sops-annotation-canary@example.com',
+  ];
+
+  it('are secrets in a ConfigMap too: its data a SecretValue, its labels and annotations digests, all scrubbed', async () => {
+    const fleet = fleetYaml.replace('path: base', 'path: base\n    namespace: billing');
+    const state = await buildDesiredState(
+      {
+        revision: 'r',
+        files: new Map([
+          ['fleet.yaml', fleet],
+          ['base/cm.yaml', fixture('configmap-labels.enc.yaml')],
+        ]),
+      },
+      { decryptSops: (docs) => decryptSopsDocuments(docs, [ageKey]) },
+    );
+    expect(state.errors).toEqual([]);
+    const cm = state.clusters[0]?.objects[0];
+    expect(cm?.data.DATABASE_URL).toBeInstanceOf(SecretValue);
+    expect(cm?.secretPaths).toEqual([
+      'metadata.annotations.billing.example.com/contact',
+      'metadata.labels.cost-center',
+    ]);
+    // Labels stay usable (selectors, apply): the value is there, but every output shows a digest.
+    expect(cm?.labels['cost-center']).toBe('cc-sops-label-canary');
+    expect(
+      knownSecretValues(state as unknown as FleetState)
+        .map(String)
+        .sort(),
+    ).toEqual([...canaries].sort());
+    const live: LiveObject = {
+      cluster: 'prod',
+      kind: 'ConfigMap',
+      namespace: 'billing',
+      name: 'billing-settings',
+      uid: 'u',
+      resourceVersion: '1',
+      data: { DATABASE_URL: 'postgres://billing:changed-canary@db:5432/billing' },
+      binaryData: {},
+      labels: { 'cost-center': 'cc-changed-canary' },
+      annotations: { 'billing.example.com/contact': 'changed-canary@example.com' },
+      managedFields: [],
+    };
+    const drift = diffObject(live, cm, live, { fieldManager: 'trueup' });
+    expect(drift.changes.map((c) => c.path)).toEqual([
+      'data.DATABASE_URL',
+      'metadata.labels.cost-center',
+      'metadata.annotations.billing.example.com/contact',
+    ]);
+    for (const c of drift.changes) {
+      expect(c.desired).toMatch(/^hmac-sha256:[0-9a-f]{12}$/);
+      expect(c.live).toMatch(/^hmac-sha256:[0-9a-f]{12}$/);
+    }
+    expect(JSON.stringify([drift, state.conflicts])).not.toMatch(/canary/);
   });
 });

@@ -49,6 +49,8 @@ describe('decryptSopsDocuments', () => {
     ['types', 'every scalar type sops knows'],
     // three key groups, threshold two: groups 1 and 3 open, Shamir recombines the data key
     ['shamir-2-of-3', 'Shamir key groups'],
+    // a ConfigMap with data, labels and annotations encrypted (encrypted_regex)
+    ['configmap-labels', 'a ConfigMap'],
   ];
 
   it.each(cases)('decrypts %s (%s) to exactly its plaintext original', async (name) => {

@@ -5,7 +5,8 @@
  * server dry-run, and resolves the incident. `trueup diagnose` with a local OpenAI-compatible
  * server: the agent's tools, prompt injection, canary Secrets in every request, LLM failure.
  */
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -30,6 +31,8 @@ import { crashLoopAlert, createCrashingWorkload } from './workloads.ts';
 const fleet = inject('fleet');
 const [first] = fleet.clusters as [string];
 const canary = 'diagnose-canary-pa55-7c1d';
+// The plain sha256 anyone can compute from a guess: it must appear nowhere, whole or cut.
+const plainDigest = createHash('sha256').update(canary).digest('hex');
 const token = 'am-webhook-token-3f9a';
 
 async function api<T>(server: RunningServer, path: string): Promise<T> {
@@ -41,6 +44,7 @@ describe('diagnosis of Alertmanager alerts', () => {
   let ns: string;
   let repo: FleetRepo;
   let server: RunningServer;
+  let serverStateDir: string;
   let alertmanager: RunningAlertmanager;
   let logs = '';
   let apiPod: string;
@@ -67,10 +71,9 @@ describe('diagnosis of Alertmanager alerts', () => {
         done();
       },
     });
-    server = await startServe(
-      await serveOptions(repo.dir, ns, { logLevel: 'debug' }),
-      pino({ level: 'debug' }, sink),
-    );
+    const options = await serveOptions(repo.dir, ns, { logLevel: 'debug' });
+    serverStateDir = options.stateDir;
+    server = await startServe(options, pino({ level: 'debug' }, sink));
     delete process.env.TRUEUP_WEBHOOK_TOKEN;
     // Bootstrap: approve-mode creates nothing, so create the declared objects as a user would.
     await kubectl(first, [
@@ -328,8 +331,9 @@ describe('diagnosis of Alertmanager alerts', () => {
       expect(result.diagnosis.validation).toMatchObject({ status: 'validated' });
       const requests = stub.chatRequests();
       expect(requests).toHaveLength(3);
-      // The Secret came back from the tool as key names and digests.
-      expect(requests[1]?.raw).toContain('sha256:');
+      // The Secret came back from the tool as key names and keyed digests, never a plain hash.
+      expect(requests[1]?.raw).toMatch(/hmac-sha256:[0-9a-f]{12}/);
+      for (const r of stub.requests) expect(r.raw).not.toContain(plainDigest.slice(0, 12));
       expect(requests[0]?.headers.authorization).toBe('Bearer sk-test-key');
       // The injected text travels as data inside the data tags, never as an instruction.
       const user = (
@@ -414,12 +418,19 @@ describe('diagnosis of Alertmanager alerts', () => {
       expect(result.diagnosis.answer.fix).toMatchObject({ type: 'revert-drift' });
     });
 
-    it('no output, log or incident carries the Secret value', async () => {
-      expect(transcript.allOutput()).not.toContain(canary);
-      expect(logs).not.toContain(canary);
+    it('no output, log or incident carries the Secret value, nor its plain sha256 (whole or 12 hex)', async () => {
+      // Every stored byte: the audit store, incidents, chat, their write-ahead logs.
+      const stored: string[] = [];
+      for (const dir of [transcript.stateDir, serverStateDir])
+        for (const f of await readdir(dir)) stored.push((await readFile(join(dir, f))).toString('latin1'));
+      expect(stored.length).toBeGreaterThan(0);
       const { incidents } = await api<{ incidents: Incident[] }>(server, '/api/v1/incidents');
-      for (const i of incidents)
-        expect(JSON.stringify(await api(server, `/api/v1/incidents/${i.id}`))).not.toContain(canary);
+      const shown = await Promise.all(incidents.map((i) => api(server, `/api/v1/incidents/${i.id}`)));
+      // The evidence holds the live Secret api-creds as a keyed digest.
+      expect(JSON.stringify(shown)).toMatch(/hmac-sha256:[0-9a-f]{12}/);
+      for (const text of [transcript.allOutput(), logs, JSON.stringify(shown), ...stored]) {
+        for (const leak of [canary, plainDigest.slice(0, 12)]) expect(text).not.toContain(leak);
+      }
     });
   });
 });

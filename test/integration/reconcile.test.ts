@@ -3,6 +3,7 @@
  * and the machine's kubectl as the drift-maker.
  */
 
+import { createHash } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
@@ -257,12 +258,51 @@ stringData:
     const live = await clientsFor(first).core.readNamespacedSecret({ name: 'api', namespace: ns });
     expect(Buffer.from(live.data?.token ?? '', 'base64').toString()).toBe(canaryDesired);
     expect(Object.keys(live.data ?? {})).toEqual(['token']);
-    // Canary scan: no run printed either value, in plain text or base64.
+    // Canary scan: no run printed either value, in plain text or base64, nor its plain sha256
+    // (whole or cut to 12 hex): digests are keyed, so no one can check a guess against them.
+    const store = openAuditStore(t.stateDir);
+    const recorded = JSON.stringify([
+      store.drifts({ cluster: first, namespace: ns, limit: 100 }),
+      store.remediations({ cluster: first, namespace: ns, limit: 100 }),
+    ]);
+    store.close();
     const all = t.allOutput();
     for (const canary of [canaryDesired, canaryLive]) {
-      expect(all).not.toContain(canary);
-      expect(all).not.toContain(Buffer.from(canary).toString('base64'));
+      const plain = createHash('sha256').update(canary).digest('hex');
+      for (const text of [all, recorded]) {
+        expect(text).not.toContain(canary);
+        expect(text).not.toContain(Buffer.from(canary).toString('base64'));
+        expect(text).not.toContain(plain.slice(0, 12));
+      }
     }
+    expect(recorded).toMatch(/hmac-sha256:[0-9a-f]{12}/);
+  });
+
+  it('keys Secret digests with the key of the state dir: the same after a restart, another for another installation', async () => {
+    const canary = 'canary-keyed-digest-5e1f';
+    const { ns, repo, t, args } = await scenario((ns) => ({
+      'base/secret.yaml': `apiVersion: v1\nkind: Secret\nmetadata: {name: keyed, namespace: ${ns}}\nstringData:\n  token: ${canary}\n`,
+    }));
+    repos.push(repo);
+    await t.trueup(args(['reconcile', '--once', '--remediate']));
+    await kubectlPatch(first, ns, 'secret', 'keyed', JSON.stringify({ stringData: { token: 'rotated-x9' } }));
+    const digests = async (stateDir: string) => {
+      const run = await t.json<ReconcileJson>(
+        args(['reconcile', '--once', '--dry-run', '--cluster', first, '--state-dir', stateDir]),
+      );
+      return run.body.drifts.flatMap((d) => d.changes.map((c) => [c.desired, c.live]));
+    };
+    const before = await digests(t.stateDir);
+    expect(before).toEqual([
+      [expect.stringMatching(/^hmac-sha256:/), expect.stringMatching(/^hmac-sha256:/)],
+    ]);
+    // A restart (a new process) on the same state dir shows the same digests.
+    expect(await digests(t.stateDir)).toEqual(before);
+    // Another installation (state dir) keys with its own key.
+    const other = await digests(join(t.stateDir, 'other-installation'));
+    expect(other[0]?.[0]).not.toBe(before[0]?.[0]);
+    const plain = createHash('sha256').update(canary).digest('hex').slice(0, 12);
+    expect(t.allOutput()).not.toContain(plain);
   });
 
   it('decrypts a SOPS (age) Secret in memory, applies it, and never prints its values', async () => {
