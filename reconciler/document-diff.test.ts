@@ -257,8 +257,8 @@ describe('drift inside ConfigMap values that hold documents', () => {
       {
         path: 'data.creds.json',
         type: 'changed',
-        desired: expect.stringMatching(/^sha256:[0-9a-f]{12}$/),
-        live: expect.stringMatching(/^sha256:[0-9a-f]{12}$/),
+        desired: expect.stringMatching(/^hmac-sha256:[0-9a-f]{12}$/),
+        live: expect.stringMatching(/^hmac-sha256:[0-9a-f]{12}$/),
       },
     ]);
     expect(JSON.stringify(drift)).not.toMatch(/canary|password/);
