@@ -43,6 +43,8 @@ describe('a SOPS file without its sops block', () => {
         file: 'base/db.yaml',
         line: firstEncrypted,
         code: 'TRUEUP_REPO_SOPS_METADATA_MISSING',
+        // What the file declared is unknown, not orphaned (never pruned).
+        holds: ['Secret/payments/payments-db'],
         message: expect.stringMatching(/SOPS-encrypted \(ENC\[\.\.\.\]\) but the file has no sops metadata/),
       },
     ]);
