@@ -7,6 +7,7 @@ import { pathToFileURL } from 'node:url';
 import { inspect } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { GitSource, type GitSourceOptions, redactUrl } from './git-source.ts';
+import { parseYamlFile } from './yaml-file.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'trueup-git-source-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -117,6 +118,20 @@ describe('GitSource.sync', () => {
         ['targets/prod/eu/web.yaml', 'data:\n  greeting: grüß dich ✓\n'],
       ]),
     );
+  });
+
+  it('does not read a file over the repo file cap into memory; every parser then reports it as too large', async () => {
+    const origin = newOrigin();
+    const huge = `# ${'x'.repeat(3 * 1024 * 1024)}\n`;
+    commit(origin, { files: { 'fleet.yaml': 'clusters: []\n', 'base/huge.yaml': huge } });
+    const { snapshot } = await source(origin).sync();
+    const read = snapshot?.files.get('base/huge.yaml') ?? '';
+    expect(read).not.toBe(huge);
+    expect(read.trim()).toBe('');
+    expect(parseYamlFile('base/huge.yaml', read).errors).toEqual([
+      expect.objectContaining({ file: 'base/huge.yaml', code: 'TRUEUP_REPO_FILE_TOO_LARGE' }),
+    ]);
+    expect(snapshot?.files.get('fleet.yaml')).toBe('clusters: []\n');
   });
 
   it('picks up a new commit on the followed branch, and reports no change when there is none', async () => {

@@ -10,6 +10,7 @@ import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { GitPluginError, type SimpleGit, simpleGit } from 'simple-git';
 import { redactUrls } from './redact.ts';
+import { maxRepoFileBytes } from './yaml-file.ts';
 
 /** RepoSnapshot is the fleet repo's content at one commit: what the pure core reads. */
 export interface RepoSnapshot {
@@ -301,22 +302,27 @@ export class GitSource {
   // #readFiles reads every YAML file at a commit with two git processes, however many files there are.
   async #readFiles(revision: string): Promise<Map<string, string>> {
     const listing = await this.#run(
-      ['ls-tree', '-r', '-z', '--full-tree', revision],
+      ['ls-tree', '-r', '-l', '-z', '--full-tree', revision],
       `list files at ${revision}`,
     );
     const objects = new Map<string, string>();
+    const tooLarge = new Set<string>();
     for (const entry of listing.split('\0')) {
       const tab = entry.indexOf('\t');
       if (tab < 0) continue;
-      const [mode, type, oid = ''] = entry.slice(0, tab).split(' ');
+      const [mode, type, oid = '', size] = entry.slice(0, tab).split(/ +/);
       const path = entry.slice(tab + 1);
       // A symlink's blob is its target path, not YAML; submodules are commits, not blobs.
       if (type !== 'blob' || mode === '120000' || !/\.ya?ml$/.test(path)) continue;
-      objects.set(path, oid);
+      // A file over the cap is not read into memory: it stands as an oversized placeholder, which
+      // every parser reports as TRUEUP_REPO_FILE_TOO_LARGE for that file.
+      if (Number(size) > maxRepoFileBytes) tooLarge.add(path);
+      else objects.set(path, oid);
     }
     const contents = await this.#readBlobs([...new Set(objects.values())], revision);
     const files = new Map<string, string>();
     for (const [path, oid] of objects) files.set(path, contents.get(oid) ?? '');
+    for (const path of tooLarge) files.set(path, oversizedPlaceholder());
     return files;
   }
 
@@ -478,4 +484,12 @@ function parseBlame(out: string): Map<number, LineOrigin> {
     else if (key === 'summary') current.summary = value;
   }
   return lines;
+}
+
+let placeholder: string | undefined;
+
+/** oversizedPlaceholder is one shared string just over the repo file cap (strings are immutable). */
+function oversizedPlaceholder(): string {
+  placeholder ??= ' '.repeat(maxRepoFileBytes + 1);
+  return placeholder;
 }

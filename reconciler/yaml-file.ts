@@ -46,9 +46,8 @@ export function parseYamlFile(
   // memory and time, so only files that look SOPS-encrypted keep them.
   options: { keepSourceTokens?: boolean } = { keepSourceTokens: /^sops:/m.test(text) },
 ): { documents: YamlDocument[]; errors: RepoError[] } {
-  const size = Buffer.byteLength(text);
-  if (size > maxRepoFileBytes) {
-    const message = `file is ${size} bytes, over the ${maxRepoFileBytes}-byte cap for repo files; not read`;
+  if (Buffer.byteLength(text) > maxRepoFileBytes) {
+    const message = `file is larger than the ${maxRepoFileBytes}-byte cap for repo files; not read`;
     return { documents: [], errors: [{ file, line: 1, code: 'TRUEUP_REPO_FILE_TOO_LARGE', message }] };
   }
   try {
