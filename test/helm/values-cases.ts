@@ -53,9 +53,21 @@ export const cases: ValuesCase[] = [
         'Deployment',
         'PersistentVolumeClaim',
         'Pod',
+        'Secret',
         'Service',
         'ServiceAccount',
       ]);
+      // One digest key for the installation: a random one the chart makes (and keeps), by reference.
+      const digestKey = find(manifests, 'Secret', 'trueup-digest-key') as Manifest & {
+        data: Record<string, string>;
+      };
+      expect(digestKey.metadata?.annotations).toEqual({ 'helm.sh/resource-policy': 'keep' });
+      expect(Buffer.from(digestKey.data['digest-key'] ?? '', 'base64').toString()).toMatch(
+        /^[A-Za-z0-9]{48}$/,
+      );
+      expect(containerOf(manifests).env?.find((e) => e.name === 'TRUEUP_DIGEST_KEY')?.valueFrom).toEqual({
+        secretKeyRef: { name: 'trueup-digest-key', key: 'digest-key' },
+      });
       const pod = deploymentOf(manifests).spec?.template.spec;
       const container = containerOf(manifests);
       expect(pod?.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 1000 });
@@ -130,6 +142,7 @@ export const cases: ValuesCase[] = [
         { name: 'prod-us', secretName: 'kubeconfig-prod-us', key: 'config' },
       ],
       sops: { ageKeySecret: 'sops-age' },
+      digestKey: { existingSecret: 'trueup-digest', key: 'key' },
       llm: { baseUrl: 'http://vllm.ai.svc:8000/v1', model: 'qwen3', apiKeySecret: 'llm' },
       webhook: { existingSecret: 'alertmanager-webhook', basicAuthKey: 'basic-auth' },
       slack: { existingSecret: 'slack' },
@@ -183,6 +196,9 @@ export const cases: ValuesCase[] = [
       // Secrets reach the pod by reference only: no env value holds one.
       const apiKey = containerOf(manifests).env?.find((e) => e.name === 'OPENAI_API_KEY');
       expect(apiKey?.valueFrom?.secretKeyRef).toEqual({ name: 'llm', key: 'api-key' });
+      const digestKey = containerOf(manifests).env?.find((e) => e.name === 'TRUEUP_DIGEST_KEY');
+      expect(digestKey?.valueFrom?.secretKeyRef).toEqual({ name: 'trueup-digest', key: 'key' });
+      expect(manifests.some((m) => m.kind === 'Secret')).toBe(false);
       expect(envValue(manifests, 'KUBECONFIG')).toBe(
         '/etc/trueup/config/in-cluster.kubeconfig:/etc/trueup/clusters/prod-eu/kubeconfig:/etc/trueup/clusters/prod-us/kubeconfig',
       );
@@ -247,6 +263,9 @@ export const cases: ValuesCase[] = [
       ]);
       expect(set.spec?.template.spec?.volumes?.some((v) => v.name === 'state')).toBe(false);
       expect(containerOf(manifests).args).toContain('--leader-elect');
+      // Each pod has its own state dir: the digest key comes from the one Secret, so digests agree.
+      expect(envNames(manifests)).toContain('TRUEUP_DIGEST_KEY');
+      find(manifests, 'Secret', 'trueup-digest-key');
       expect(envNames(manifests)).toEqual(expect.arrayContaining(['POD_NAME', 'POD_NAMESPACE']));
       expect(envValue(manifests, 'GIT_SSH_COMMAND')).toContain('-o StrictHostKeyChecking=yes');
       const lease = manifests.find((m) => m.kind === 'Role' && rulesOf(m)[0]?.resources?.includes('leases'));

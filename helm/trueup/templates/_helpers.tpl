@@ -112,3 +112,8 @@ for diagnosis.
   valueFrom:
     secretKeyRef: { name: {{ .secret | quote }}, key: {{ .key | quote }} }
 {{- end }}
+
+{{/* trueup.digestKeySecret names the Secret with the digest key: the given one or the chart's. */}}
+{{- define "trueup.digestKeySecret" -}}
+{{- .Values.digestKey.existingSecret | default (printf "%s-digest-key" (include "trueup.fullname" .)) -}}
+{{- end }}
