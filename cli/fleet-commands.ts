@@ -7,6 +7,7 @@ import { supersedeApprovals } from '../reconciler/approvals.ts';
 import { type Conflict, hasDrifted, type ManagedKind, refKey } from '../reconciler/model.ts';
 import { addConflictCommits, addProvenanceCommits, blameOnce } from '../reconciler/provenance.ts';
 import { type CycleReport, defaultCycleOptions, reconcileFleet } from '../reconciler/reconcile.ts';
+import { type Recovered, recoverIntents, writeJournal } from '../reconciler/recovery.ts';
 import { type AuditStore, openAuditStore } from '../reconciler/store.ts';
 import { type FleetRun, loadFleetRun } from './fleet-run.ts';
 import type { ReconcileOptions } from './options.ts';
@@ -27,6 +28,11 @@ async function runCycle(options: ReconcileOptions): Promise<CycleOutcome> {
   const run = await loadFleetRun(options);
   const store = options.stateDir ? openAuditStore(options.stateDir) : undefined;
   try {
+    // Writes a stopped run left unrecorded are settled first, from the objects as they are now.
+    if (store)
+      reportRecovered(
+        await recoverIntents({ store, clusters: run.state.fleet?.clusters ?? [], access: run.access }),
+      );
     const outcome = await cycleWith(run, options, store);
     if (store) recordCycle(store, outcome.report, options.dryRun ?? false);
     return outcome;
@@ -59,6 +65,7 @@ async function cycleWith(
       replaceImmutable: options.replaceImmutable ?? false,
       recordEvents: true,
       changedAt,
+      ...(store ? { journal: writeJournal(store, { revision: run.state.revision, actor: actor() }) } : {}),
     },
     run.selected,
   );
@@ -104,6 +111,17 @@ function recordCycle(store: AuditStore, report: CycleReport, dryRun: boolean): v
         return { ...(drift ? { drift } : {}), remediated };
       },
       { actor: 'trueup', channel: 'reconcile' },
+    );
+  }
+}
+
+/** reportRecovered tells on stderr what recovery found (stdout is the report, maybe JSON). */
+function reportRecovered(recovered: Recovered[]): void {
+  for (const r of recovered) {
+    const { intent } = r;
+    const approval = r.approval ? ` (approval ${r.approval.id} is ${r.approval.state} now)` : '';
+    process.stderr.write(
+      `trueup: recovered an interrupted write to ${refKey(intent)}: ${r.outcome}: ${r.why}${approval}\n`,
     );
   }
 }

@@ -11,6 +11,7 @@ import { createDiagnoseMetrics } from '../diagnose/metrics.ts';
 import { Daemon } from '../reconciler/daemon.ts';
 import { createMetrics } from '../reconciler/metrics.ts';
 import { defaultCycleOptions } from '../reconciler/reconcile.ts';
+import { recoverIntents } from '../reconciler/recovery.ts';
 import { redactUrls } from '../reconciler/redact.ts';
 import {
   defaultRetentionOptions,
@@ -121,6 +122,7 @@ export async function startServe(options: ServeOptions, log?: Logger): Promise<R
         },
         access: replicas.guardAccess(clusterAccessFactory(options), { refuseEarly: true }),
         options: cycle,
+        metrics,
       },
       git: source,
       ...(options.repoWebUrl ? { repoWebUrl: options.repoWebUrl } : {}),
@@ -150,6 +152,20 @@ export async function startServe(options: ServeOptions, log?: Logger): Promise<R
 
   const retention = startAuditRetention(options, store, incidents, logger);
   await daemon.start();
+  // Writes a stopped process left unrecorded are settled from the objects as they are now.
+  const recovered = await recoverIntents({
+    store,
+    clusters: daemon.fleetState()?.fleet?.clusters ?? [],
+    access: clusterAccessFactory(options),
+  }).catch((err) => {
+    logger.error({ err: (err as Error).message }, 'recovering interrupted writes failed');
+    return [];
+  });
+  for (const r of recovered)
+    logger.warn(
+      { ...refOf(r.intent), outcome: r.outcome, approval: r.approval },
+      `recovered an interrupted write: ${r.why}`,
+    );
   replicas.start();
   const resync = cron.schedule(options.resync, () => {
     daemon.resync().catch((err) => logger.error({ err: (err as Error).message }, 'resync failed'));
@@ -258,6 +274,10 @@ function proxyAuthOf(options: ServeOptions): AuthConfig['proxy'] {
     ...(options.authProxyGroupsHeader ? { groupsHeader: options.authProxyGroupsHeader } : {}),
     operators,
   };
+}
+
+function refOf(r: { cluster: string; kind: string; namespace: string; name: string }) {
+  return { cluster: r.cluster, kind: r.kind, namespace: r.namespace, name: r.name };
 }
 
 function splitListen(listen: string): [string, number] {

@@ -9,8 +9,10 @@
 import type { FleetCluster } from './fleet-config.ts';
 import type { FleetState } from './fleet-state.ts';
 import type { ClusterAccess } from './kube-cluster.ts';
+import type { DaemonMetrics } from './metrics.ts';
 import { type Drift, type ObjectRef, objectKey } from './model.ts';
 import { type ChangeSetEntry, type CycleOptions, evaluateObject, remediateDrift } from './reconcile.ts';
+import { claimJournal } from './recovery.ts';
 import type { Approval, AuditStore } from './store.ts';
 
 /** ApprovalDeps are what deciding an approval needs. */
@@ -20,6 +22,8 @@ export interface ApprovalDeps {
   loadState: () => Promise<FleetState>;
   access: (cluster: FleetCluster) => ClusterAccess;
   options: CycleOptions;
+  /** metrics, in serve: a replacement that could not create its object again is counted. */
+  metrics?: Pick<DaemonMetrics, 'recreateFailures'>;
 }
 
 /** Approver is who decided, and through which channel (cli, console, slack, …). */
@@ -119,12 +123,22 @@ export async function approveApproval(
       reasons: [...evaluation.decision.reasons, `approved by ${by.actor} via ${by.channel} (${id})`],
     },
   };
+  // The claim's intent: a crash from here on leaves it open, and recovery settles the approval.
+  const intent = store.beginIntent({
+    ...ref,
+    revision: state.revision,
+    actor: `${by.actor} (${by.channel})`,
+    approval: id,
+  });
   const entry = await remediateDrift(approved, desired, live, clusterState.complete, access, {
     ...deps.options,
     remediate: true,
     dryRun: false,
+    journal: claimJournal(store, intent),
   });
+  entry.intent = intent;
   store.recordRemediation(state.revision, entry, `${by.actor} (${by.channel})`);
+  if (entry.recreateFailed) deps.metrics?.recreateFailures.inc({ cluster: ref.cluster });
   const final = entry.error ? 'failed' : 'approved';
   store.finishApproval(id, final, { ...by, ...(entry.error ? { note: entry.error } : {}) });
   const approval = store.approval(id) as Approval;

@@ -34,6 +34,7 @@ import {
   publicDecision,
   remediateDrift,
 } from './reconcile.ts';
+import { writeJournal } from './recovery.ts';
 import type { AuditStore } from './store.ts';
 import { WaveGate } from './wave-gate.ts';
 import { observeObject } from './wave-state.ts';
@@ -330,9 +331,17 @@ export class Daemon {
       rt.live.get(key),
       state.complete,
       rt.access,
-      { ...this.#deps.options, remediate: true },
+      {
+        ...this.#deps.options,
+        remediate: true,
+        journal: writeJournal(this.#deps.store, {
+          revision: this.#state.revision,
+          actor: 'trueup (remediate now)',
+        }),
+      },
     );
     this.#deps.store.recordRemediation(this.#state.revision, entry, 'trueup (remediate now)');
+    if (entry.recreateFailed) this.#deps.metrics.recreateFailures.inc({ cluster: ref.cluster });
     this.#emit({
       type: 'remediation',
       ...ref,
@@ -717,12 +726,13 @@ export class Daemon {
         rt.live.get(key),
         state.complete,
         rt.access,
-        options,
+        { ...options, journal: writeJournal(store, { revision: this.#state.revision, actor: 'trueup' }) },
       );
       store.recordRemediation(this.#state.revision, entry, 'trueup');
       if (entry.pending)
         entry.approval = store.queueApproval(this.#state.revision, entry, evaluation.drift).id;
       metrics.remediations.inc({ cluster: rt.cluster.name, result: entry.error ? 'failed' : entry.action });
+      if (entry.recreateFailed) metrics.recreateFailures.inc({ cluster: rt.cluster.name });
       if (entry.action === 'skipped') metrics.remediationsHeld.inc({ reason: heldReason(entry) });
       const fields = {
         cluster: entry.cluster,

@@ -39,6 +39,13 @@ export interface ClusterAccess {
   read(ref: ObjectRef): Promise<LiveObject | undefined>;
   /** apply server-side-applies a manifest as trueup's field manager (force: take over other managers' fields). */
   apply(manifest: ApplyManifest, options: { dryRun: boolean; force: boolean }): Promise<LiveObject>;
+  /**
+   * validateCreate asks the server whether creating the manifest as a new object would be accepted
+   * (validation, quota, admission policies and webhooks), creating nothing: a dry-run create of
+   * the same name. The server runs all of those before it looks the name up, so `AlreadyExists`
+   * (the object being replaced is still there) means they all passed.
+   */
+  validateCreate(manifest: ApplyManifest): Promise<void>;
   /** removeKeys removes data/binaryData keys, only if the object is still at resourceVersion. */
   removeKeys(
     ref: ObjectRef,
@@ -245,6 +252,17 @@ export function kubeClusterAccess(
         ),
       );
       return toLiveObject(cluster, manifest.kind, raw as V1ConfigMap | V1Secret);
+    },
+    async validateCreate(manifest) {
+      const what = `dry-run create ${manifest.kind} ${manifest.metadata.namespace}/${manifest.metadata.name}`;
+      checkScope(what, manifest.metadata.namespace);
+      try {
+        await call(what, () => objects.create(manifest, undefined, 'All', options.fieldManager));
+      } catch (err) {
+        // Name lookup comes after validation and validating admission in the apiserver's create path.
+        if (err instanceof KubeError && err.status === 409 && err.statusReason === 'AlreadyExists') return;
+        throw err;
+      }
     },
     async removeKeys(ref, paths, resourceVersion, { dryRun }) {
       const body = [

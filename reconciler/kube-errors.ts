@@ -22,6 +22,8 @@ export class KubeError extends Error {
   readonly cluster: string;
   readonly reason: KubeErrorReason;
   readonly status?: number;
+  /** statusReason is the apiserver's Status reason (`AlreadyExists`, `Invalid`, `Forbidden`…), when it sent one. */
+  readonly statusReason?: string;
   /** transient errors may succeed on retry (unreachable, timeout, 429, 5xx). */
   readonly transient: boolean;
 
@@ -30,12 +32,14 @@ export class KubeError extends Error {
     what: string;
     reason: KubeErrorReason;
     status?: number;
+    statusReason?: string;
     detail: string;
   }) {
     super(`cluster ${fields.cluster}: ${fields.what}: ${fields.detail}`);
     this.cluster = fields.cluster;
     this.reason = fields.reason;
     this.status = fields.status;
+    if (fields.statusReason !== undefined) this.statusReason = fields.statusReason;
     this.transient =
       fields.reason === 'unreachable' ||
       fields.reason === 'timeout' ||
@@ -91,13 +95,22 @@ export function kubeErrorOf(cluster: string, what: string, err: unknown): KubeEr
     const status = err.code;
     // Only the Status message is kept: ApiException's own message also carries headers and body.
     let detail = `HTTP ${status}`;
+    let statusReason: string | undefined;
     try {
       const body = typeof err.body === 'string' ? JSON.parse(err.body) : err.body;
       if (body?.message) detail = `${body.message} (HTTP ${status})`;
+      if (typeof body?.reason === 'string') statusReason = body.reason;
     } catch {
       // not JSON: keep the status alone
     }
-    return new KubeError({ cluster, what, reason: statusReasons[status] ?? 'other', status, detail });
+    return new KubeError({
+      cluster,
+      what,
+      reason: statusReasons[status] ?? 'other',
+      status,
+      ...(statusReason ? { statusReason } : {}),
+      detail,
+    });
   }
   const e = err as {
     name?: string;

@@ -14,6 +14,8 @@ export interface DaemonMetrics {
   remediations: Counter<'cluster' | 'result'>;
   remediationsHeld: Counter<'reason'>;
   flapsDetected: Counter<'cluster' | 'manager'>;
+  /** recreateFailures counts replacements that deleted an object and could not create it again. */
+  recreateFailures: Counter<'cluster'>;
   gitFetchErrors: Counter;
   gitRevision: Gauge<'revision'>;
   /** repoErrors counts the repo errors of the revision in use (and of one that could not be read), by code. */
@@ -71,6 +73,12 @@ export function createMetrics(): DaemonMetrics {
       name: 'trueup_flaps_detected_total',
       help: 'Objects found flapping: another field manager (manager, at most 20 values, then "other") keeps undoing trueup\'s fix, and trueup backs off.',
       labelNames: ['cluster', 'manager'],
+      registers,
+    }),
+    recreateFailures: new Counter({
+      name: 'trueup_recreate_failures_total',
+      help: 'Replacements (--replace-immutable) that deleted an object and could not create it again, even after retrying; the object is missing until a later remediation creates it.',
+      labelNames: ['cluster'],
       registers,
     }),
     gitFetchErrors: new Counter({

@@ -18,6 +18,7 @@ import { applyWaves } from '../policies/waves.ts';
 import type { ClusterDesiredState } from './desired-state.ts';
 import { diffObject } from './diff.ts';
 import type { FleetState } from './fleet-state.ts';
+import { expectationOf, type WriteJournal } from './intents.ts';
 import type { ClusterAccess } from './kube-cluster.ts';
 import {
   type DesiredObject,
@@ -28,7 +29,7 @@ import {
   objectKey,
   type RepoError,
 } from './model.ts';
-import { type ChangeAction, type Plan, planRemediation } from './plan.ts';
+import { type ApplyManifest, type ChangeAction, type Plan, planRemediation } from './plan.ts';
 import { digestOf, shortDigest } from './secret-value.ts';
 import { cycleReadings, observationsOf } from './wave-state.ts';
 
@@ -50,6 +51,8 @@ export interface CycleOptions {
    * waves measure settle time from it even when the live object carries no stamp of it.
    */
   changedAt?: (cluster: string, key: string) => Date | undefined;
+  /** journal records an intent before each remediation's first write (crash consistency, see intents.ts). */
+  journal?: WriteJournal;
 }
 
 /** defaultCycleOptions: report only, trueup's field manager, nothing unsafe. */
@@ -83,6 +86,13 @@ export interface ChangeSetEntry extends ObjectRef {
   /** before and after digests of the object's managed content. */
   before?: string;
   after?: string;
+  /**
+   * recreateFailed: a replacement deleted the object but could not create it again (after
+   * retrying); the object is missing on the cluster until a later remediation creates it.
+   */
+  recreateFailed?: boolean;
+  /** intent is the id of the write intent recorded before the first write; its audit record completes it. */
+  intent?: string;
 }
 
 /** ClusterReport is one cluster's part of a cycle. */
@@ -354,6 +364,8 @@ export async function remediateDrift(
     return entry;
   }
   try {
+    // Recorded before the first write: a crash from here on leaves an intent that recovery settles.
+    if (options.journal) entry.intent = options.journal.intend(ref, expectationOf(plan, live));
     await execute(plan, cluster, false);
     const after = await cluster.read(ref);
     if (plan.action === 'deleted') {
@@ -377,18 +389,63 @@ export async function remediateDrift(
     );
   } catch (err) {
     entry.error = (err as Error).message;
+    if (err instanceof RecreateFailedError) entry.recreateFailed = true;
     await event(cluster, options, ref, live?.uid, 'Warning', 'RemediationFailed', entry.error);
   }
   return entry;
 }
 
-/** execute runs a plan's requests in order: remove keys, delete, apply. */
+/** recreateAttempts bounds the immediate retries of a replacement's create after its delete. */
+const recreateAttempts = 3;
+
+/**
+ * RecreateFailedError is a replacement whose delete went through but whose create did not, even
+ * after retrying: the object is missing on the cluster until a later remediation creates it.
+ */
+export class RecreateFailedError extends Error {
+  override name = 'RecreateFailedError';
+  readonly code = 'TRUEUP_RECREATE_FAILED';
+  readonly ref: ObjectRef;
+
+  constructor(ref: ObjectRef, attempts: number, cause: Error) {
+    super(
+      `${ref.kind} ${ref.namespace}/${ref.name} was deleted to be replaced, but creating it again failed ${attempts} times; it is missing until the next remediation creates it: ${cause.message}`,
+    );
+    this.ref = ref;
+  }
+}
+
+/**
+ * execute runs a plan's requests in order: remove keys, delete, apply. A replacement (delete, then
+ * create) is validated whole in the dry-run: the delete, and the create as a new object, so that a
+ * create the server would refuse (admission, quota, invalid) never follows a delete.
+ */
 async function execute(plan: Plan, cluster: ClusterAccess, dryRun: boolean): Promise<void> {
   if (plan.removeKeys)
     await cluster.removeKeys(plan.ref, plan.removeKeys.paths, plan.removeKeys.resourceVersion, { dryRun });
   if (plan.delete) await cluster.delete(plan.ref, plan.delete, { dryRun });
-  // After a dry-run delete the object still exists, so a replacement's create cannot be dry-run.
-  if (plan.apply && !(dryRun && plan.delete)) await cluster.apply(plan.apply, { dryRun, force: plan.force });
+  if (!plan.apply) return;
+  if (dryRun && plan.delete) return cluster.validateCreate(plan.apply);
+  if (dryRun || !plan.delete) {
+    await cluster.apply(plan.apply, { dryRun, force: plan.force });
+    return;
+  }
+  await recreate(plan, plan.apply, cluster);
+}
+
+/** recreate creates a replaced object again, retrying at once (bounded) since it is gone meanwhile. */
+async function recreate(plan: Plan, manifest: ApplyManifest, cluster: ClusterAccess): Promise<void> {
+  let last: Error | undefined;
+  for (let attempt = 1; attempt <= recreateAttempts; attempt++) {
+    try {
+      await cluster.apply(manifest, { dryRun: false, force: plan.force });
+      return;
+    } catch (err) {
+      last = err as Error;
+      if (attempt < recreateAttempts) await new Promise((r) => setTimeout(r, 200 * attempt));
+    }
+  }
+  throw new RecreateFailedError(plan.ref, recreateAttempts, last as Error);
 }
 
 function remediationMessage(plan: Plan, drift: Drift): string {

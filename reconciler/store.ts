@@ -3,10 +3,13 @@
  * digests, dry-run result and actor) in SQLite through Node's built-in node:sqlite, so it survives
  * restarts. Only digests and key names are stored, never a Secret value.
  */
+import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { newApprovalId } from './ids.ts';
+import type { WriteExpectation } from './intents.ts';
 import type { Drift, ObjectRef } from './model.ts';
 import type { ChangeSetEntry } from './reconcile.ts';
 
@@ -51,6 +54,29 @@ export interface Approval {
   note?: string;
 }
 
+/**
+ * Intent is a write trueup was about to send (recorded before it), open until the audit record of
+ * its outcome completes it. One still open at start was interrupted (see recovery.ts).
+ */
+export interface Intent extends ObjectRef {
+  id: string;
+  started: string;
+  /** owner is the process that recorded it: `host:pid:boot` (boot: random per process). */
+  owner: string;
+  revision: string;
+  actor: string;
+  /** approval is the id of the approval whose apply this is (claimed `applying`). */
+  approval?: string;
+  /** expectation says what the writes do; none yet: nothing was sent (an approval claimed, not yet planned). */
+  expectation?: WriteExpectation;
+}
+
+/** NewIntent is an intent to record. */
+export type NewIntent = Omit<Intent, 'id' | 'started' | 'owner'>;
+
+/** intentOwner names this process in the intents it records (see Intent.owner). */
+export const intentOwner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+
 /** RecordQuery filters history by object. */
 export interface RecordQuery {
   cluster?: string;
@@ -67,7 +93,14 @@ export interface RecordQuery {
 /** AuditStore reads and writes the audit trail. */
 export interface AuditStore {
   recordDrift(revision: string, drift: Drift, time?: Date): number;
+  /** recordRemediation records a remediation; it completes the entry's intent, if any, in the same transaction. */
   recordRemediation(revision: string, entry: ChangeSetEntry, actor: string, time?: Date): number;
+  /** beginIntent records, before a write is sent, what it is about to do; returns the intent's id. */
+  beginIntent(intent: NewIntent, time?: Date): string;
+  /** expectIntent sets what an open intent's writes will do (an approval's claim, once planned). */
+  expectIntent(id: string, expectation: WriteExpectation): void;
+  /** openIntents lists the intents never completed, oldest first. */
+  openIntents(): Intent[];
   drifts(query?: RecordQuery): DriftRecord[];
   remediations(query?: RecordQuery): RemediationRecord[];
   /** remediatedAt is when the object was last changed by a remediation confirmed in sync (not a dry run). */
@@ -90,6 +123,8 @@ export interface AuditStore {
     by: { actor: string; channel: string; note?: string },
     time?: Date,
   ): boolean;
+  /** releaseApproval puts an applying approval back to pending (its apply was interrupted, nothing applied). */
+  releaseApproval(id: string, note: string, time?: Date): boolean;
   /** finishApproval records the outcome of an applying approval (approved or failed). */
   finishApproval(
     id: string,
@@ -143,6 +178,12 @@ CREATE TABLE IF NOT EXISTS approvals (
 CREATE INDEX IF NOT EXISTS approvals_object ON approvals (cluster, kind, namespace, name, state);
 CREATE INDEX IF NOT EXISTS drifts_time ON drifts (time);
 CREATE INDEX IF NOT EXISTS remediations_time ON remediations (time);
+CREATE TABLE IF NOT EXISTS intents (
+  id TEXT PRIMARY KEY, started TEXT NOT NULL, owner TEXT NOT NULL,
+  revision TEXT NOT NULL, actor TEXT NOT NULL,
+  cluster TEXT NOT NULL, kind TEXT NOT NULL, namespace TEXT NOT NULL, name TEXT NOT NULL,
+  approval TEXT, expectation TEXT
+);
 `;
 
 /** openAuditStore opens (creating if needed) the store in stateDir; ':memory:' for tests. */
@@ -196,6 +237,26 @@ export function openAuditStore(stateDir: string | ':memory:'): AuditStore {
       .prepare(`SELECT * FROM ${table} ${w.sql} ORDER BY id DESC LIMIT ?`)
       .all(...w.params, q.limit ?? 100) as Record<string, string | number>[];
   };
+  // A completed intent is removed: its audit record tells the outcome, and the table stays small.
+  const completeIntent = db.prepare('DELETE FROM intents WHERE id = ?');
+  const insertRemediationRow = (revision: string, entry: ChangeSetEntry, actor: string, time: Date) => {
+    const r = insertRemediation.run(
+      time.toISOString(),
+      revision,
+      actor,
+      entry.cluster,
+      entry.kind,
+      entry.namespace,
+      entry.name,
+      entry.action,
+      entry.dryRun ?? null,
+      entry.error ?? null,
+      entry.before ?? null,
+      entry.after ?? null,
+      JSON.stringify(entry),
+    );
+    return Number(r.lastInsertRowid);
+  };
   return {
     recordDrift(revision, drift, time = new Date()) {
       const r = insertDrift.run(
@@ -211,22 +272,54 @@ export function openAuditStore(stateDir: string | ':memory:'): AuditStore {
       return Number(r.lastInsertRowid);
     },
     recordRemediation(revision, entry, actor, time = new Date()) {
-      const r = insertRemediation.run(
+      if (!entry.intent) return insertRemediationRow(revision, entry, actor, time);
+      // The audit record and the completion of its intent are one: a crash leaves both or neither.
+      db.exec('BEGIN IMMEDIATE');
+      try {
+        const id = insertRemediationRow(revision, entry, actor, time);
+        completeIntent.run(entry.intent);
+        db.exec('COMMIT');
+        return id;
+      } catch (err) {
+        db.exec('ROLLBACK');
+        throw err;
+      }
+    },
+    beginIntent(intent, time = new Date()) {
+      const id = `i-${randomUUID()}`;
+      db.prepare(
+        `INSERT INTO intents (id, started, owner, revision, actor, cluster, kind, namespace, name, approval, expectation)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      ).run(
+        id,
         time.toISOString(),
-        revision,
-        actor,
-        entry.cluster,
-        entry.kind,
-        entry.namespace,
-        entry.name,
-        entry.action,
-        entry.dryRun ?? null,
-        entry.error ?? null,
-        entry.before ?? null,
-        entry.after ?? null,
-        JSON.stringify(entry),
+        intentOwner,
+        intent.revision,
+        intent.actor,
+        intent.cluster,
+        intent.kind,
+        intent.namespace,
+        intent.name,
+        intent.approval ?? null,
+        intent.expectation ? JSON.stringify(intent.expectation) : null,
       );
-      return Number(r.lastInsertRowid);
+      return id;
+    },
+    expectIntent(id, expectation) {
+      db.prepare('UPDATE intents SET expectation = ? WHERE id = ?').run(JSON.stringify(expectation), id);
+    },
+    openIntents() {
+      return (
+        db.prepare('SELECT * FROM intents ORDER BY started').all() as Record<string, string | null>[]
+      ).map(toIntent);
+    },
+    releaseApproval(id, note, time = new Date()) {
+      const result = db
+        .prepare(
+          `UPDATE approvals SET state = 'pending', decided_by = NULL, decided_at = ?, channel = NULL, note = ? WHERE id = ? AND state = 'applying'`,
+        )
+        .run(time.toISOString(), note, id);
+      return Number(result.changes) === 1;
     },
     drifts(q = {}) {
       return select('drifts', q).map((row) => ({
@@ -364,6 +457,22 @@ function queueInTransaction(
     JSON.stringify(drift),
   );
   return id;
+}
+
+function toIntent(row: Record<string, string | null>): Intent {
+  return {
+    id: String(row.id),
+    started: String(row.started),
+    owner: String(row.owner),
+    revision: String(row.revision),
+    actor: String(row.actor),
+    cluster: String(row.cluster),
+    kind: row.kind as Intent['kind'],
+    namespace: String(row.namespace),
+    name: String(row.name),
+    ...(row.approval ? { approval: row.approval } : {}),
+    ...(row.expectation ? { expectation: JSON.parse(row.expectation) as WriteExpectation } : {}),
+  };
 }
 
 function toApproval(row: Record<string, string>): Approval {
