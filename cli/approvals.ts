@@ -8,6 +8,7 @@ import { defaultCycleOptions } from '../reconciler/reconcile.ts';
 import { type Approval, openAuditStore } from '../reconciler/store.ts';
 import { UsageError } from './errors.ts';
 import { clusterAccessFactory } from './fleet-run.ts';
+import { resolveInstallation } from './installation.ts';
 import type { ApprovalListOptions, ApproveOptions, RejectOptions } from './options.ts';
 import { desiredStateBuilder, openGitSource } from './repo-source.ts';
 
@@ -63,7 +64,12 @@ export async function approveCommand(id: string, options: ApproveOptions): Promi
           return build(synced.snapshot);
         },
         access,
-        options: { ...defaultCycleOptions(), fieldManager: options.fieldManager, recordEvents: true },
+        options: {
+          ...defaultCycleOptions(),
+          fieldManager: options.fieldManager,
+          installation: resolveInstallation({ ...options, create: true }) as string,
+          recordEvents: true,
+        },
       },
       id,
       { actor: options.as, channel: 'cli' },

@@ -10,6 +10,7 @@ import { type CycleReport, defaultCycleOptions, reconcileFleet } from '../reconc
 import { type Recovered, recoverIntents, writeJournal } from '../reconciler/recovery.ts';
 import { type AuditStore, openAuditStore } from '../reconciler/store.ts';
 import { type FleetRun, loadFleetRun } from './fleet-run.ts';
+import { resolveInstallation } from './installation.ts';
 import type { ReconcileOptions } from './options.ts';
 import { renderChangesText, renderDiffText, toDiffJson, toReconcileJson } from './render.ts';
 
@@ -27,13 +28,14 @@ interface CycleOutcome {
 async function runCycle(options: ReconcileOptions): Promise<CycleOutcome> {
   const run = await loadFleetRun(options);
   const store = options.stateDir ? openAuditStore(options.stateDir) : undefined;
+  const installation = resolveInstallation({ ...options, create: true });
   try {
     // Writes a stopped run left unrecorded are settled first, from the objects as they are now.
     if (store)
       reportRecovered(
         await recoverIntents({ store, clusters: run.state.fleet?.clusters ?? [], access: run.access }),
       );
-    const outcome = await cycleWith(run, options, store);
+    const outcome = await cycleWith(run, { ...options, ...(installation ? { installation } : {}) }, store);
     if (store) recordCycle(store, outcome.report, options.dryRun ?? false);
     return outcome;
   } finally {
@@ -59,6 +61,7 @@ async function cycleWith(
     {
       ...defaultCycleOptions(),
       fieldManager: options.fieldManager,
+      ...(options.installation ? { installation: options.installation } : {}),
       remediate: options.remediate ?? false,
       dryRun: options.dryRun ?? false,
       prune: options.prune ?? false,
@@ -131,10 +134,16 @@ function actor(): string {
   return `cli:${process.env.USER ?? process.env.LOGNAME ?? 'unknown'}`;
 }
 
+/** defaultStateDir is reconcile's default --state-dir. */
+const defaultStateDir = './.trueup';
+
 /** diffCommand runs `trueup diff`. */
 export async function diffCommand(options: ReconcileOptions): Promise<number> {
+  // diff records nothing; it reads the installation id from the default state folder when there is one.
+  const installation = resolveInstallation({ ...options, stateDir: defaultStateDir });
   const { report, conflicts } = await runCycle({
     ...options,
+    ...(installation ? { installation } : {}),
     remediate: false,
     dryRun: false,
     stateDir: undefined,

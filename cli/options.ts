@@ -13,6 +13,8 @@ export interface RunOptions {
   cluster?: string[];
   cacheDir?: string;
   fieldManager: string;
+  /** installation is this installation's id (cli/installation.ts); default from the environment or the state folder. */
+  installation?: string;
   timeout: number;
   /** namespaces limits trueup to these namespaces on every cluster (a Role per namespace suffices). */
   namespaces?: string[];
@@ -54,6 +56,10 @@ export function addRepoOptions(command: Command): Command {
   );
   return addCacheDirOption(withKubeconfig)
     .option('--field-manager <name>', 'server-side apply field manager', 'trueup')
+    .option(
+      '--installation <id>',
+      "this installation's id, marked on every object it applies: only marked objects are its orphans or pruned (default: $TRUEUP_INSTALLATION, else generated once into --state-dir)",
+    )
     .option('--timeout <seconds>', 'per-request timeout against each cluster', (v) => Number(v), 15)
     .option(
       '--namespaces <ns...>',

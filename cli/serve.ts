@@ -29,6 +29,7 @@ import { investigationDeps } from './diagnose-setup.ts';
 import { configureDigestKey } from './digest-key.ts';
 import { UsageError } from './errors.ts';
 import { clusterAccessFactory } from './fleet-run.ts';
+import { resolveInstallation } from './installation.ts';
 import type { ServeOptions } from './options.ts';
 import { desiredStateBuilder, openGitSource } from './repo-source.ts';
 import { setupReplicas } from './serve-ha.ts';
@@ -63,6 +64,7 @@ export async function startServe(options: ServeOptions, log?: Logger): Promise<R
   const cycle = {
     ...defaultCycleOptions(),
     fieldManager: options.fieldManager,
+    installation: resolveInstallation({ ...options, create: true }) as string,
     remediate: options.remediate ?? false,
     prune: options.prune ?? false,
     replaceImmutable: options.replaceImmutable ?? false,

@@ -101,6 +101,7 @@ async function validateRevert(target: string, deps: FixValidationDeps): Promise<
   }
   const evaluation = evaluateObject(clusterState, desired, live, {
     fieldManager: deps.options.fieldManager,
+    ...(deps.options.installation !== undefined ? { installation: deps.options.installation } : {}),
     policy: state.policy,
     remediate: true,
     now: deps.now?.() ?? new Date(),

@@ -79,6 +79,7 @@ export async function approveApproval(
   const desired = clusterState.objects.find((o) => objectKey(o) === objectKey(ref));
   const context = {
     fieldManager: deps.options.fieldManager,
+    ...(deps.options.installation !== undefined ? { installation: deps.options.installation } : {}),
     policy: state.policy,
     remediate: true,
     now: new Date(),

@@ -547,10 +547,11 @@ export class Daemon {
     if (rt.stopped) return;
     const state = this.#state?.clusters.find((c) => c.cluster.name === rt.cluster.name);
     if (!state || !this.#state) return;
-    const { fieldManager, remediate, dryRun } = this.#deps.options;
+    const { fieldManager, installation, remediate, dryRun } = this.#deps.options;
     const desired = this.#desiredByKey.get(rt.cluster.name)?.get(key);
     const context = {
       fieldManager,
+      ...(installation !== undefined ? { installation } : {}),
       policy: this.#state.policy,
       remediate: remediate || dryRun,
       now: new Date(),

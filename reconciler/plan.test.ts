@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import type { Decision } from '../policies/decision.ts';
 import type { DesiredObject, Drift, LiveObject } from './model.ts';
-import { createdByAnnotation, defaultPlanOptions, jsonPointer, planRemediation } from './plan.ts';
+import {
+  createdByAnnotation,
+  defaultPlanOptions,
+  installationAnnotation,
+  isOwnObject,
+  jsonPointer,
+  planRemediation,
+} from './plan.ts';
 import { SecretValue } from './secret-value.ts';
 
 const ref = { cluster: 'c1', kind: 'ConfigMap' as const, namespace: 'ns', name: 'app' };
@@ -170,4 +177,60 @@ describe('jsonPointer', () => {
     ['data.ca.crt', '/data/ca.crt'],
     ['binaryData.a/b~c', '/binaryData/a~1b~0c'],
   ])('%s -> %s', (path, pointer) => expect(jsonPointer(path)).toBe(pointer));
+});
+
+describe('installation ids', () => {
+  const mine = { [createdByAnnotation]: 'trueup', [installationAnnotation]: 'team-a' };
+  it.each([
+    // marked by this installation: its own orphan, pruned
+    ['its own mark', mine, 'deleted', []],
+    // another installation on the same cluster applied it: never pruned
+    [
+      "another installation's mark",
+      { ...mine, [installationAnnotation]: 'team-b' },
+      'skipped',
+      ['not in the repo any more, but another trueup installation (team-b) applied it'],
+    ],
+    // applied before installation ids existed: never pruned
+    [
+      'no mark',
+      { [createdByAnnotation]: 'trueup' },
+      'skipped',
+      [
+        `not in the repo any more, but it carries no installation id (${installationAnnotation}): never pruned`,
+      ],
+    ],
+  ] as const)('prunes an orphan with %s only when it is its own', (_name, annotations, action, reasons) => {
+    const plan = planRemediation(
+      drift('orphaned'),
+      undefined,
+      { ...live, annotations: { ...annotations } },
+      auto,
+      { ...defaultPlanOptions(), prune: true, installation: 'team-a' },
+    );
+    expect(plan.action).toBe(action);
+    if (reasons.length) expect(plan.reasons).toEqual(reasons);
+  });
+
+  it('marks every apply with the installation id (created or configured)', () => {
+    const options = { ...defaultPlanOptions(), installation: 'team-a' };
+    const created = planRemediation(drift('missing'), desired, undefined, auto, options);
+    const configured = planRemediation(modified, desired, live, auto, options);
+    for (const plan of [created, configured])
+      expect(plan.apply?.metadata.annotations?.[installationAnnotation]).toBe('team-a');
+  });
+
+  const applied = [{ manager: 'trueup', operation: 'Apply' }];
+  it.each([
+    // with an id: the mark alone decides
+    [{ [installationAnnotation]: 'team-a' }, [], 'team-a', true],
+    [{ [installationAnnotation]: 'team-b' }, applied, 'team-a', false],
+    // unmarked, even if this field manager applied it (another installation, or before ids)
+    [{}, applied, 'team-a', false],
+    // without an id (library callers): this field manager's apply, unless another installation marked it
+    [{}, applied, undefined, true],
+    [{ [installationAnnotation]: 'team-b' }, applied, undefined, false],
+  ])('isOwnObject(%o, %o, %s) is %s', (annotations, managedFields, installation, own) => {
+    expect(isOwnObject({ annotations, managedFields }, 'trueup', installation)).toBe(own);
+  });
 });

@@ -11,6 +11,29 @@ import type { SecretValue } from './secret-value.ts';
 /** createdByAnnotation marks objects trueup created; only those may ever be pruned. */
 export const createdByAnnotation = 'trueup.io/created-by';
 
+/**
+ * installationAnnotation carries the id of the trueup installation that applied an object (every
+ * apply sets it). Only objects carrying an installation's own id are its orphans, and only those
+ * it may prune: two installations on one cluster never take each other's objects for orphans.
+ */
+export const installationAnnotation = 'trueup.io/installation';
+
+/**
+ * isOwnObject tells whether a live object belongs to this installation for orphan reporting and
+ * pruning: it carries this installation's id. Without an id (a library caller), the legacy rule:
+ * applied by this field manager, and not marked by another installation.
+ */
+export function isOwnObject(
+  live: Pick<LiveObject, 'annotations' | 'managedFields'>,
+  fieldManager: string,
+  installation: string | undefined,
+): boolean {
+  const mark = live.annotations[installationAnnotation];
+  if (installation !== undefined) return mark === installation;
+  if (mark !== undefined) return false;
+  return live.managedFields.some((f) => f.manager === fieldManager && f.operation === 'Apply');
+}
+
 /** ChangeAction is what a remediation did (or would do) to one object. */
 export type ChangeAction = 'created' | 'configured' | 'replaced' | 'unchanged' | 'skipped' | 'deleted';
 
@@ -58,6 +81,8 @@ export interface PlanOptions {
   force: boolean;
   /** ignorePaths (policy `ignore.paths` globs) are never touched by the apply. */
   ignorePaths: string[];
+  /** installation is this installation's id: every apply marks the object with it; only marked objects are pruned. */
+  installation?: string;
 }
 
 /** defaultPlanOptions is the safe default: no replacing, no pruning. */
@@ -115,6 +140,18 @@ function planFor(
         reasons: [`not in the repo any more, but trueup did not create it (no ${createdByAnnotation})`],
       };
     }
+    const mark = live.annotations[installationAnnotation];
+    if (options.installation !== undefined && mark !== options.installation) {
+      return {
+        ref,
+        action: 'skipped',
+        reasons: [
+          mark === undefined
+            ? `not in the repo any more, but it carries no installation id (${installationAnnotation}): never pruned`
+            : `not in the repo any more, but another trueup installation (${mark}) applied it`,
+        ],
+      };
+    }
     if (!options.complete)
       return { ref, action: 'skipped', reasons: ['not pruned while the repo has errors'] };
     return {
@@ -130,7 +167,7 @@ function planFor(
       ref,
       action: 'created',
       reasons: ['missing on the cluster'],
-      apply: toApplyManifest(desired, true),
+      apply: toApplyManifest(desired, true, options.installation),
     };
   }
   const createdByTrueup = live.annotations[createdByAnnotation] !== undefined;
@@ -147,7 +184,7 @@ function planFor(
       action: 'replaced',
       reasons: ['the live object is immutable: delete and create (--replace-immutable)'],
       delete: { uid: live.uid, resourceVersion: live.resourceVersion },
-      apply: toApplyManifest(desired, createdByTrueup),
+      apply: toApplyManifest(desired, createdByTrueup, options.installation),
     };
   }
   const extraKeys = drift.changes
@@ -160,7 +197,7 @@ function planFor(
     ...(extraKeys.length > 0
       ? { removeKeys: { paths: extraKeys, resourceVersion: live.resourceVersion } }
       : {}),
-    apply: toApplyManifest(desired, createdByTrueup),
+    apply: toApplyManifest(desired, createdByTrueup, options.installation),
   };
 }
 
@@ -208,11 +245,19 @@ export function withoutIgnoredPaths(
   };
 }
 
-/** toApplyManifest renders the server-side apply body; Secret values are revealed here and only here. */
-export function toApplyManifest(desired: DesiredObject, createdByTrueup: boolean): ApplyManifest {
+/**
+ * toApplyManifest renders the server-side apply body, marked with the installation id when given;
+ * Secret values are revealed here and only here.
+ */
+export function toApplyManifest(
+  desired: DesiredObject,
+  createdByTrueup: boolean,
+  installation?: string,
+): ApplyManifest {
   const annotations = {
     ...desired.annotations,
     ...(createdByTrueup ? { [createdByAnnotation]: 'trueup' } : {}),
+    ...(installation !== undefined ? { [installationAnnotation]: installation } : {}),
   };
   const manifest: ApplyManifest = {
     apiVersion: 'v1',

@@ -29,13 +29,15 @@ import {
   objectKey,
   type RepoError,
 } from './model.ts';
-import { type ApplyManifest, type ChangeAction, type Plan, planRemediation } from './plan.ts';
+import { type ApplyManifest, type ChangeAction, isOwnObject, type Plan, planRemediation } from './plan.ts';
 import { digestOf, shortDigest } from './secret-value.ts';
 import { cycleReadings, observationsOf } from './wave-state.ts';
 
 /** CycleOptions are the switches of one reconcile cycle. */
 export interface CycleOptions {
   fieldManager: string;
+  /** installation is this installation's id (trueup.io/installation): marks applies, bounds orphans and prune. */
+  installation?: string;
   /** remediate turns remediation on (the decision may still hold changes back). */
   remediate: boolean;
   /** dryRun plans and validates with the server's dry-run but changes nothing. */
@@ -121,6 +123,7 @@ export async function reconcileFleet(
   const clusters = state.clusters.filter((c) => !selected?.length || selected.includes(c.cluster.name));
   const context = {
     fieldManager: options.fieldManager,
+    ...(options.installation !== undefined ? { installation: options.installation } : {}),
     policy: state.policy,
     remediate: options.remediate || options.dryRun,
     now: (options.now ?? (() => new Date()))(),
@@ -219,6 +222,8 @@ export interface Evaluation {
 /** EvaluationContext is what evaluating drift depends on besides the objects. */
 export interface EvaluationContext {
   fieldManager: string;
+  /** installation: this installation's id; only live objects carrying it can be its orphans. */
+  installation?: string;
   policy: Policy;
   /** remediate: whether auto may stand (diff passes true to show what remediation would do). */
   remediate: boolean;
@@ -240,9 +245,7 @@ export function evaluateObject(
   if (!desired) {
     // Orphans: objects trueup applied that the repo no longer declares (unknown ones are not ours).
     const key = objectKey(ref);
-    const ours = live?.managedFields.some(
-      (f) => f.manager === context.fieldManager && f.operation === 'Apply',
-    );
+    const ours = live !== undefined && isOwnObject(live, context.fieldManager, context.installation);
     if (!ours || desiredState.erroredObjects.has(key)) return undefined;
   }
   const object = {
@@ -328,6 +331,7 @@ export async function remediateDrift(
     complete,
     force: decision.force,
     ignorePaths: ignore.paths,
+    ...(options.installation !== undefined ? { installation: options.installation } : {}),
   });
   const ref: ObjectRef = {
     cluster: drift.cluster,

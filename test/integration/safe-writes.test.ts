@@ -4,9 +4,10 @@
  * take each other's objects for orphans.
  */
 import { execFile } from 'node:child_process';
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PatchStrategy } from '@kubernetes/client-node';
 import { pino } from 'pino';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { type RunningServer, startServe } from '../../cli/serve.ts';
@@ -291,5 +292,74 @@ describe('a write interrupted by SIGKILL', () => {
     const again = await t.trueup(approve);
     expect(again.code).toBe(0);
     expect(await color()).toBe('blue');
+  });
+});
+
+describe('two installations on one cluster', () => {
+  const repos: FleetRepo[] = [];
+  afterAll(async () => {
+    await Promise.all(repos.map((r) => r.remove()));
+  });
+
+  it("with the same field manager never report or prune each other's objects, nor unmarked ones", {
+    timeout: 240_000,
+  }, async () => {
+    const ns = await freshNamespace('twoinst', [clientsFor(first)]);
+    const cm = (name: string) =>
+      `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ${name}, namespace: ${ns}}\ndata: {owner: ${name}}\n`;
+    const install = async (name: string) => {
+      const repo = await createFleetRepo({
+        'fleet.yaml': fleetYaml('  - path: base\n    clusters: {matchLabels: {env: prod}}\n'),
+        [`base/${name}.yaml`]: cm(name),
+      });
+      repos.push(repo);
+      const t = new Transcript();
+      // The default field manager of both: the same name, as two default installations would have.
+      const args = (cmd: string[]) => [...cmd, '--repo', repo.dir, '--field-manager', `trueup-${ns}`];
+      return { repo, t, args };
+    };
+    const a = await install('a');
+    const b = await install('b');
+    type Run = { drifts: { name: string; status: string }[]; changes: ChangeSetEntry[] };
+    expect((await a.t.json<Run>(a.args(['reconcile', '--once', '--remediate']))).code).toBe(0);
+    expect((await b.t.json<Run>(b.args(['reconcile', '--once', '--remediate']))).code).toBe(0);
+    const names = async () =>
+      (await clientsFor(first).core.listNamespacedConfigMap({ namespace: ns })).items
+        .map((i) => i.metadata?.name)
+        .filter((n) => n !== 'kube-root-ca.crt')
+        .sort();
+    const idOf = async (t: Transcript) => (await readFile(join(t.stateDir, 'installation'), 'utf8')).trim();
+    const live = await clientsFor(first).core.readNamespacedConfigMap({ name: 'a', namespace: ns });
+    expect(live.metadata?.annotations?.['trueup.io/installation']).toBe(await idOf(a.t));
+    expect(await idOf(a.t)).not.toBe(await idOf(b.t));
+
+    // An object applied by this field manager before installation ids: created by trueup, unmarked.
+    await clientsFor(first).objects.patch(
+      {
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name: 'legacy', namespace: ns, annotations: { 'trueup.io/created-by': 'trueup' } },
+        data: { owner: 'old trueup' },
+      },
+      undefined,
+      undefined,
+      `trueup-${ns}`,
+      true,
+      PatchStrategy.ServerSideApply,
+    );
+
+    const pruneB = await b.t.json<Run>(b.args(['reconcile', '--once', '--remediate', '--prune']));
+    expect(pruneB.body.drifts.filter((d) => d.status !== 'in-sync')).toEqual([]);
+    expect(pruneB.body.changes).toEqual([]);
+    expect(await names()).toEqual(['a', 'b', 'legacy']);
+
+    // Its own orphan an installation does prune; the unmarked one it leaves alone.
+    await a.repo.commit({ 'base/a.yaml': null, 'base/keep.yaml': cm('keep') });
+    const pruneA = await a.t.json<Run>(a.args(['reconcile', '--once', '--remediate', '--prune']));
+    expect(pruneA.body.changes.map((c) => [c.name, c.action, c.error])).toEqual(
+      expect.arrayContaining([['a', 'deleted', undefined]]),
+    );
+    expect(pruneA.body.changes.map((c) => c.name)).not.toContain('legacy');
+    expect(await names()).toEqual(['b', 'keep', 'legacy']);
   });
 });
