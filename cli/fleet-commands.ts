@@ -139,8 +139,9 @@ const defaultStateDir = './.trueup';
 
 /** diffCommand runs `trueup diff`. */
 export async function diffCommand(options: ReconcileOptions): Promise<number> {
-  // diff records nothing; it reads the installation id from the default state folder when there is one.
-  const installation = resolveInstallation({ ...options, stateDir: defaultStateDir });
+  // diff records nothing; it reads the installation id from --state-dir, else from the default
+  // state folder when there is one (so it reports the orphans of the reconcile that used it).
+  const installation = resolveInstallation({ ...options, stateDir: options.stateDir ?? defaultStateDir });
   const { report, conflicts } = await runCycle({
     ...options,
     ...(installation ? { installation } : {}),

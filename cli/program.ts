@@ -39,6 +39,10 @@ export function buildProgram(): Command {
 
   addRunOptions(program.command('diff'))
     .description('show drift between the fleet repo and the live clusters (exit 0 in sync, 1 drift, 2 error)')
+    .option(
+      '--state-dir <dir>',
+      "the installation's state folder, read for its id and digest key; diff records nothing (default: ./.trueup when there)",
+    )
     .action(async (options) => {
       process.exitCode = await (await import('./fleet-commands.ts')).diffCommand(options);
     });

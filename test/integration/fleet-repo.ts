@@ -94,7 +94,8 @@ export class Transcript {
       options.includes(command) && !args.includes(flag) ? [flag, value] : [];
     const reads = takes(['diff', 'reconcile', 'approve', 'validate', 'explain']);
     const touches = takes(['diff', 'reconcile', 'approve']);
-    const stores = takes(['reconcile', 'approve', 'reject', 'approvals list']);
+    // diff reads the installation id (and digest key) from the same folder reconcile wrote.
+    const stores = takes(['diff', 'reconcile', 'approve', 'reject', 'approvals list']);
     const extra = [
       ...touches('--kubeconfig', inject('fleet').kubeconfigPath),
       ...reads('--cache-dir', cacheDir),
