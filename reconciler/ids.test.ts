@@ -11,26 +11,9 @@ import { APPROVAL_ID, INCIDENT_ID, isUniqueId, newApprovalId } from './ids.ts';
 import type { Drift } from './model.ts';
 import type { ChangeSetEntry } from './reconcile.ts';
 import { openAuditStore } from './store.ts';
+import { heldEntry, modifiedDrift } from './store-fixtures.ts';
 
-const held = (name: string): [Drift, ChangeSetEntry] => {
-  const drift: Drift = {
-    cluster: 'c1',
-    kind: 'ConfigMap',
-    namespace: 'ns',
-    name,
-    status: 'modified',
-    changes: [{ path: 'data.a', type: 'changed', desired: '1', live: '2' }],
-    driftedBy: [],
-  };
-  const entry = {
-    ...drift,
-    action: 'skipped',
-    reasons: ['held'],
-    decision: { mode: 'approve', reasons: ['held'], ruleRefs: [] },
-    pending: { resourceVersion: '7' },
-  } as unknown as ChangeSetEntry;
-  return [drift, entry];
-};
+const held = (name: string): [Drift, ChangeSetEntry] => [modifiedDrift(name), heldEntry(name, '7')];
 
 /** queueMany runs a separate node process that queues n approvals (objects prefix-0..n-1) on dir. */
 function queueMany(dir: string, prefix: string, n: number): Promise<string> {

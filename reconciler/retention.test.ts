@@ -1,31 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import type { Incident } from '../diagnose/incident.ts';
 import { openIncidentStore } from '../diagnose/incident-store.ts';
-import type { Drift } from './model.ts';
-import type { ChangeSetEntry } from './reconcile.ts';
 import { cutoffOf, pruneOnce, type RetentionTarget } from './retention.ts';
 import { openAuditStore } from './store.ts';
+import { heldEntry, modifiedDrift } from './store-fixtures.ts';
 
 const now = new Date('2026-06-30T12:00:00.000Z');
 const daysAgo = (days: number) => new Date(now.getTime() - days * 24 * 60 * 60 * 1000);
 
-const drift = (name: string): Drift => ({
-  cluster: 'c1',
-  kind: 'ConfigMap',
-  namespace: 'ns',
-  name,
-  status: 'modified',
-  changes: [{ path: 'data.a', type: 'changed', desired: '1', live: '2' }],
-  driftedBy: [],
-});
-const entry = (name: string, resourceVersion = '1') =>
-  ({
-    ...drift(name),
-    action: 'skipped',
-    reasons: ['held'],
-    decision: { mode: 'approve', reasons: ['held'], ruleRefs: [] },
-    pending: { resourceVersion },
-  }) as unknown as ChangeSetEntry;
+const drift = modifiedDrift;
+const entry = heldEntry;
 
 const incident = (id: string, updated: Date): Incident =>
   ({

@@ -2,18 +2,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Drift } from './model.ts';
 import { openAuditStore } from './store.ts';
+import { modifiedDrift } from './store-fixtures.ts';
 
-const drift = (name: string): Drift => ({
-  cluster: 'c1',
-  kind: 'ConfigMap',
-  namespace: 'ns',
-  name,
-  status: 'modified',
-  changes: [{ path: 'data.a', type: 'changed', desired: '1', live: '2' }],
-  driftedBy: [],
-});
+const drift = modifiedDrift;
 
 describe('openAuditStore', () => {
   let dir = '';
