@@ -17,7 +17,7 @@ COPY . .
 # The console needs the dev dependencies (vite, preact) to build; then they go, with the tests.
 RUN npm run build:console \
  && npm prune --omit=dev --no-audit --no-fund \
- && find bin cli reconciler policies diagnose web -name '*.test.ts' -delete \
+ && find bin cli reconciler policies diagnose web ha local-fleet -name '*.test.ts' -delete \
  && rm -rf web/console/src
 
 FROM ${NODE_IMAGE}
@@ -39,6 +39,8 @@ COPY --from=build /src/policies ./policies
 COPY --from=build /src/diagnose ./diagnose
 COPY --from=build /src/web ./web
 COPY --from=build /src/ha ./ha
+# The local fleet `trueup demo` starts (it builds kube-apiserver and etcd, so the demo needs Go).
+COPY --from=build /src/local-fleet ./local-fleet
 ENV NODE_ENV=production HOME=/tmp
 USER 1000:1000
 EXPOSE 8080

@@ -6,7 +6,7 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['{bin,cli,ha,reconciler,policies,diagnose,web,test}/**/*.test.ts'],
+          include: ['{bin,cli,ha,local-fleet,reconciler,policies,diagnose,web,test}/**/*.test.ts'],
           exclude: ['test/integration/**', '**/node_modules/**'],
         },
       },

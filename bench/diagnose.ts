@@ -50,12 +50,12 @@ import { heuristicAnswer } from '../diagnose/heuristic.ts';
 import { type IncidentStore, openIncidentStore } from '../diagnose/incident-store.ts';
 import { type Investigation, type InvestigationDeps, investigate } from '../diagnose/investigate.ts';
 import type { WorkloadReader } from '../diagnose/kube-reader.ts';
-import { buildFleetState } from '../reconciler/fleet-state.ts';
-import type { GitSource } from '../reconciler/git-source.ts';
-import { defaultCycleOptions, reconcileFleet } from '../reconciler/reconcile.ts';
-import { openAuditStore } from '../reconciler/store.ts';
-import { ensureClusterBinaries } from '../test/cluster/binaries.ts';
-import { type Fleet, startFleet } from '../test/cluster/fleet.ts';
+import { ensureClusterBinaries } from '../local-fleet/binaries.ts';
+import { type Fleet, startFleet } from '../local-fleet/fleet.ts';
+import type { GitSource } from '../reconciler/git/git-source.ts';
+import { buildFleetState } from '../reconciler/repo/fleet-state.ts';
+import { openAuditStore } from '../reconciler/store/store.ts';
+import { defaultCycleOptions, reconcileFleet } from '../reconciler/sync/cycle.ts';
 import { type StubReply, type StubRequest, startOpenAIStub } from '../test/llm/openai-stub.ts';
 import { ALERTMANAGER_WEBHOOK_PATH, registerAlertmanagerRoute } from '../web/alertmanager/route.ts';
 

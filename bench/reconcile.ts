@@ -23,12 +23,12 @@ import { stringify } from 'yaml';
 import { clusterAccessFactory } from '../cli/fleet-run.ts';
 import { desiredStateBuilder, openGitSource } from '../cli/repo-source.ts';
 import { startServe } from '../cli/serve.ts';
-import type { LiveObject } from '../reconciler/model.ts';
-import { defaultCycleOptions, evaluateCluster, reconcileFleet } from '../reconciler/reconcile.ts';
-import { ensureClusterBinaries } from '../test/cluster/binaries.ts';
-import { type Fleet, startFleet } from '../test/cluster/fleet.ts';
+import { ensureClusterBinaries } from '../local-fleet/binaries.ts';
+import { type Fleet, startFleet } from '../local-fleet/fleet.ts';
+import type { LiveObject } from '../reconciler/core/model.ts';
+import { defaultCycleOptions, evaluateCluster, reconcileFleet } from '../reconciler/sync/cycle.ts';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
+const root = fileURLToPath(new URL('../', import.meta.url));
 const trueupBin = join(root, 'bin', 'trueup.js');
 const namespace = 'bench';
 const gnuTime = '/usr/bin/time';

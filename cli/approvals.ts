@@ -3,9 +3,10 @@
  * the command-line channel to the one approval path (reconciler/approvals.ts).
  * Exit codes: 0 done, 1 refused (not pending, or stale: a fresh item is queued), 2 error.
  */
-import { approveApproval, rejectApproval } from '../reconciler/approvals.ts';
-import { defaultCycleOptions } from '../reconciler/reconcile.ts';
-import { type Approval, openAuditStore } from '../reconciler/store.ts';
+
+import { type Approval, openAuditStore } from '../reconciler/store/store.ts';
+import { approveApproval, rejectApproval } from '../reconciler/sync/approvals.ts';
+import { defaultCycleOptions } from '../reconciler/sync/cycle.ts';
 import { UsageError } from './errors.ts';
 import { clusterAccessFactory } from './fleet-run.ts';
 import { resolveInstallation } from './installation.ts';

@@ -10,8 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
-import { ensureClusterBinaries } from '../test/cluster/binaries.ts';
-import { startFleet } from '../test/cluster/fleet.ts';
+import { ensureClusterBinaries } from '../local-fleet/binaries.ts';
+import { startFleet } from '../local-fleet/fleet.ts';
 import type { DemoOptions } from './options.ts';
 import { startServe } from './serve.ts';
 

@@ -10,12 +10,12 @@ import { defaultEvidenceOptions, type EvidenceSources } from '../diagnose/eviden
 import type { InvestigationDeps } from '../diagnose/investigate.ts';
 import { kubeWorkloadReader, type WorkloadReader } from '../diagnose/kube-reader.ts';
 import type { DiagnoseMetrics } from '../diagnose/metrics.ts';
-import { contextOf } from '../reconciler/fleet-config.ts';
-import type { FleetState } from '../reconciler/fleet-state.ts';
-import type { GitSource } from '../reconciler/git-source.ts';
-import { type ClusterAccess, kubeClusterAccess } from '../reconciler/kube-cluster.ts';
-import { type CycleOptions, defaultCycleOptions } from '../reconciler/reconcile.ts';
-import type { AuditStore } from '../reconciler/store.ts';
+import type { GitSource } from '../reconciler/git/git-source.ts';
+import { type ClusterAccess, kubeClusterAccess } from '../reconciler/kube/kube-cluster.ts';
+import { contextOf } from '../reconciler/repo/fleet-config.ts';
+import type { FleetState } from '../reconciler/repo/fleet-state.ts';
+import type { AuditStore } from '../reconciler/store/store.ts';
+import { type CycleOptions, defaultCycleOptions } from '../reconciler/sync/cycle.ts';
 import { UsageError } from './errors.ts';
 import type { RunOptions } from './options.ts';
 

@@ -9,7 +9,7 @@ import { readFile } from 'node:fs/promises';
 import { pino } from 'pino';
 import { parseAlertGroup } from '../diagnose/alert.ts';
 import { type Investigation, investigate } from '../diagnose/investigate.ts';
-import { openAuditStore } from '../reconciler/store.ts';
+import { openAuditStore } from '../reconciler/store/store.ts';
 import { investigationDeps } from './diagnose-setup.ts';
 import { UsageError } from './errors.ts';
 import { loadFleetRun } from './fleet-run.ts';

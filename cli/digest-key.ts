@@ -1,5 +1,5 @@
 /** The command line's side of the digest key: load it once per command, report a bad one without a stack. */
-import { configureDigestKey as configure, DigestKeyError } from '../reconciler/digest-key.ts';
+import { configureDigestKey as configure, DigestKeyError } from '../reconciler/store/digest-key.ts';
 import { UsageError } from './errors.ts';
 
 /**

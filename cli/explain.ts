@@ -3,7 +3,7 @@
  * order, the resulting decision, the windows and the limits. Reads the repo only; no cluster access.
  */
 import { type Explanation, explainDecision } from '../policies/explain.ts';
-import { formatRepoError, objectKey } from '../reconciler/model.ts';
+import { formatRepoError, objectKey } from '../reconciler/core/model.ts';
 import { UsageError } from './errors.ts';
 import type { ExplainOptions } from './options.ts';
 import { desiredStateBuilder, openGitSource } from './repo-source.ts';

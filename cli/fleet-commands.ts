@@ -3,12 +3,13 @@
  * Exit codes (like `kubectl diff`): 0 in sync / converged, 1 drift found / left, 2 error. Target
  * conflicts are shown but never change the exit code.
  */
-import { supersedeApprovals } from '../reconciler/approvals.ts';
-import { type Conflict, hasDrifted, type ManagedKind, refKey } from '../reconciler/model.ts';
-import { addConflictCommits, addProvenanceCommits, blameOnce } from '../reconciler/provenance.ts';
-import { type CycleReport, defaultCycleOptions, reconcileFleet } from '../reconciler/reconcile.ts';
-import { type Recovered, recoverIntents, writeJournal } from '../reconciler/recovery.ts';
-import { type AuditStore, openAuditStore } from '../reconciler/store.ts';
+
+import { type Conflict, hasDrifted, type ManagedKind, refKey } from '../reconciler/core/model.ts';
+import { addConflictCommits, addProvenanceCommits, blameOnce } from '../reconciler/repo/provenance.ts';
+import { type AuditStore, openAuditStore } from '../reconciler/store/store.ts';
+import { supersedeApprovals } from '../reconciler/sync/approvals.ts';
+import { type CycleReport, defaultCycleOptions, reconcileFleet } from '../reconciler/sync/cycle.ts';
+import { type Recovered, recoverIntents, writeJournal } from '../reconciler/sync/recovery.ts';
 import { type FleetRun, loadFleetRun } from './fleet-run.ts';
 import { resolveInstallation } from './installation.ts';
 import type { ReconcileOptions } from './options.ts';

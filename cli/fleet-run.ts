@@ -3,10 +3,10 @@
  * SOPS Secrets in memory), and connect to the selected clusters through the kubeconfig.
  */
 import { KubeConfig } from '@kubernetes/client-node';
-import { contextOf, type FleetCluster } from '../reconciler/fleet-config.ts';
-import type { FleetState } from '../reconciler/fleet-state.ts';
-import type { GitSource } from '../reconciler/git-source.ts';
-import { type ClusterAccess, kubeClusterAccess } from '../reconciler/kube-cluster.ts';
+import type { GitSource } from '../reconciler/git/git-source.ts';
+import { type ClusterAccess, kubeClusterAccess } from '../reconciler/kube/kube-cluster.ts';
+import { contextOf, type FleetCluster } from '../reconciler/repo/fleet-config.ts';
+import type { FleetState } from '../reconciler/repo/fleet-state.ts';
 import { UsageError } from './errors.ts';
 import type { RunOptions } from './options.ts';
 import { desiredStateBuilder, openGitSource } from './repo-source.ts';

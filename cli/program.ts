@@ -4,7 +4,7 @@
  * (including usage errors).
  */
 import { Command, CommanderError } from 'commander';
-import { redactUrls } from '../reconciler/redact.ts';
+import { redactUrls } from '../reconciler/core/redact.ts';
 import { UsageError } from './errors.ts';
 import {
   addApprovalListOptions,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { Conflict } from '../reconciler/model.ts';
-import type { CycleReport } from '../reconciler/reconcile.ts';
+import type { Conflict } from '../reconciler/core/model.ts';
+import type { CycleReport } from '../reconciler/sync/cycle.ts';
 import { renderDiffText, toDiffJson } from './render.ts';
 
 const report: CycleReport = {

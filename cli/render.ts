@@ -12,8 +12,8 @@ import {
   formatRepoError,
   hasDrifted,
   type RepoError,
-} from '../reconciler/model.ts';
-import type { ChangeSetEntry, CycleReport } from '../reconciler/reconcile.ts';
+} from '../reconciler/core/model.ts';
+import type { ChangeSetEntry, CycleReport } from '../reconciler/sync/cycle.ts';
 
 /** DiffJson is the `trueup diff -o json` contract. */
 export interface DiffJson {

@@ -3,21 +3,15 @@
  * (desired objects and policy) with SOPS decrypted by the age keys from the environment. No
  * Kubernetes client here, so commands that need no cluster (validate, explain) start fast.
  */
-import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { Document } from 'yaml';
-import { buildFleetState, type FleetState } from '../reconciler/fleet-state.ts';
-import { GitSource, type RepoSnapshot } from '../reconciler/git-source.ts';
-import { scopeToNamespaces } from '../reconciler/namespace-scope.ts';
-import { decryptSopsDocuments } from '../reconciler/sops.ts';
-import { loadAgeIdentities } from '../reconciler/sops-keys.ts';
+import { defaultCacheDir, GitSource, type RepoSnapshot } from '../reconciler/git/git-source.ts';
+import { buildFleetState, type FleetState } from '../reconciler/repo/fleet-state.ts';
+import { scopeToNamespaces } from '../reconciler/repo/namespace-scope.ts';
+import { decryptSopsDocuments } from '../reconciler/repo/sops.ts';
+import { loadAgeIdentities } from '../reconciler/repo/sops-keys.ts';
 import { UsageError } from './errors.ts';
 import type { RunOptions } from './options.ts';
-
-/** defaultCacheDir is where trueup keeps its git cache: $XDG_CACHE_HOME/trueup or ~/.cache/trueup. */
-export function defaultCacheDir(): string {
-  return join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'trueup');
-}
 
 /** openGitSource makes the git source for the run's repo options. */
 export function openGitSource(

@@ -11,9 +11,9 @@ import { LeaderElector } from '../ha/leader-elector.ts';
 import { kubeLeaseApi, leaseKubeConfig } from '../ha/lease-api.ts';
 import { ShardCoordinator } from '../ha/shard-coordinator.ts';
 import { guardAccessFactory, type WriteGuard } from '../ha/write-guard.ts';
-import type { Daemon, Ownership, ReplicaStatus } from '../reconciler/daemon.ts';
-import type { FleetCluster } from '../reconciler/fleet-config.ts';
-import type { ClusterAccess } from '../reconciler/kube-cluster.ts';
+import type { Daemon, Ownership, ReplicaStatus } from '../reconciler/daemon/daemon.ts';
+import type { ClusterAccess } from '../reconciler/kube/kube-cluster.ts';
+import type { FleetCluster } from '../reconciler/repo/fleet-config.ts';
 import { UsageError } from './errors.ts';
 import type { ServeOptions } from './options.ts';
 

@@ -8,18 +8,18 @@ import { type Logger, pino } from 'pino';
 import { IncidentDesk } from '../diagnose/desk.ts';
 import { type IncidentStore, openIncidentStore } from '../diagnose/incident-store.ts';
 import { createDiagnoseMetrics } from '../diagnose/metrics.ts';
-import { Daemon } from '../reconciler/daemon.ts';
-import { createMetrics } from '../reconciler/metrics.ts';
-import { defaultCycleOptions } from '../reconciler/reconcile.ts';
-import { recoverIntents } from '../reconciler/recovery.ts';
-import { redactUrls } from '../reconciler/redact.ts';
+import { redactUrls } from '../reconciler/core/redact.ts';
+import { Daemon } from '../reconciler/daemon/daemon.ts';
+import { createMetrics } from '../reconciler/daemon/metrics.ts';
 import {
   defaultRetentionOptions,
   type Retention,
   type RetentionTarget,
   startRetention,
-} from '../reconciler/retention.ts';
-import { type AuditStore, openAuditStore, type PrunableTable } from '../reconciler/store.ts';
+} from '../reconciler/store/retention.ts';
+import { type AuditStore, openAuditStore, type PrunableTable } from '../reconciler/store/store.ts';
+import { defaultCycleOptions } from '../reconciler/sync/cycle.ts';
+import { recoverIntents } from '../reconciler/sync/recovery.ts';
 import { webhookAuthFromEnv } from '../web/alertmanager/route.ts';
 import { type AuthConfig, AuthConfigError, authConfigFromEnv } from '../web/auth/auth.ts';
 import { proxyJwtKey } from '../web/auth/proxy-jwt.ts';

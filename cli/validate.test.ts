@@ -11,8 +11,8 @@ import { promisify } from 'node:util';
 import { generateX25519Identity } from 'age-encryption';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import type { Conflict, RepoError } from '../reconciler/model.ts';
-import { SecretValue, useDigestKey } from '../reconciler/secret-value.ts';
+import type { Conflict, RepoError } from '../reconciler/core/model.ts';
+import { SecretValue, useDigestKey } from '../reconciler/core/secret-value.ts';
 
 // Each test starts real processes (git, trueup); on a busy 2-core machine that can take seconds.
 const processTimeout = 30_000;

@@ -5,9 +5,10 @@
  * files and target conflicts. Exit 0 valid, 1 conflicts only (for a reviewer to see),
  * 2 errors. A repo that cannot be fetched is a usage error (exit 2 on stderr), as in `diff`.
  */
-import type { DesiredState } from '../reconciler/desired-state.ts';
-import { type Conflict, formatRepoError, type RepoError } from '../reconciler/model.ts';
-import { addConflictCommits, blameOnce } from '../reconciler/provenance.ts';
+
+import { type Conflict, formatRepoError, type RepoError } from '../reconciler/core/model.ts';
+import type { DesiredState } from '../reconciler/repo/desired-state.ts';
+import { addConflictCommits, blameOnce } from '../reconciler/repo/provenance.ts';
 import { UsageError } from './errors.ts';
 import type { ValidateOptions } from './options.ts';
 import { renderConflictsText } from './render.ts';

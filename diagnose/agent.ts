@@ -12,7 +12,7 @@ import type {
 } from 'openai/resources/chat/completions';
 import type { Logger } from 'pino';
 import { z } from 'zod';
-import { redactor, urlCredentials } from '../reconciler/redact.ts';
+import { redactor, urlCredentials } from '../reconciler/core/redact.ts';
 import { trimForContext } from './context-budget.ts';
 import { type DiagnosisAnswer, diagnosisAnswerSchema, type Usage } from './model.ts';
 

@@ -1,6 +1,6 @@
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { openAuditStore } from '../reconciler/store.ts';
+import { openAuditStore } from '../reconciler/store/store.ts';
 import type { AlertGroup } from './alert.ts';
 import { type DeskResult, IncidentDesk } from './desk.ts';
 import { openIncidentStore } from './incident-store.ts';

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { ClusterAccess } from '../reconciler/kube-cluster.ts';
-import type { LiveObject, ObjectRef } from '../reconciler/model.ts';
-import { REDACTED, SecretMatcher, secretScrubber } from '../reconciler/secret-guard.ts';
-import { openAuditStore } from '../reconciler/store.ts';
+import type { LiveObject, ObjectRef } from '../reconciler/core/model.ts';
+import { REDACTED, SecretMatcher, secretScrubber } from '../reconciler/core/secret-guard.ts';
+import type { ClusterAccess } from '../reconciler/kube/kube-cluster.ts';
+import { openAuditStore } from '../reconciler/store/store.ts';
 import { type EvidenceSources, gatherConfigEvidence } from './evidence.ts';
 
 const canary = 'evidence-canary-Zq8vX2pL';

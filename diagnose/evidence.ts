@@ -6,15 +6,16 @@
  * set each key, recent commits to those files, and Events. Every read that fails becomes a note:
  * evidence is never silently missing.
  */
-import type { FleetState } from '../reconciler/fleet-state.ts';
-import type { LineOrigin } from '../reconciler/git-source.ts';
-import type { ClusterAccess } from '../reconciler/kube-cluster.ts';
-import { type DesiredObject, type LiveObject, type ObjectRef, objectKey } from '../reconciler/model.ts';
-import { addProvenanceCommits } from '../reconciler/provenance.ts';
-import { evaluateObject } from '../reconciler/reconcile.ts';
-import type { Scrub } from '../reconciler/secret-guard.ts';
-import { digestOf, SecretValue } from '../reconciler/secret-value.ts';
-import type { AuditStore } from '../reconciler/store.ts';
+
+import { type DesiredObject, type LiveObject, type ObjectRef, objectKey } from '../reconciler/core/model.ts';
+import type { Scrub } from '../reconciler/core/secret-guard.ts';
+import { digestOf, SecretValue } from '../reconciler/core/secret-value.ts';
+import type { LineOrigin } from '../reconciler/git/git-source.ts';
+import type { ClusterAccess } from '../reconciler/kube/kube-cluster.ts';
+import type { FleetState } from '../reconciler/repo/fleet-state.ts';
+import { addProvenanceCommits } from '../reconciler/repo/provenance.ts';
+import type { AuditStore } from '../reconciler/store/store.ts';
+import { evaluateObject } from '../reconciler/sync/cycle.ts';
 import type { AlertGroup } from './alert.ts';
 import { alertNamed } from './heuristic.ts';
 import type { WorkloadReader } from './kube-reader.ts';

@@ -5,12 +5,12 @@
  * as `trueup approve`); one that policy allows auto is remediated by the reconciler itself.
  */
 import { parseAllDocuments } from 'yaml';
-import type { FleetState } from '../reconciler/fleet-state.ts';
-import type { ClusterAccess } from '../reconciler/kube-cluster.ts';
-import { type ObjectRef, objectKey } from '../reconciler/model.ts';
-import { type CycleOptions, evaluateObject, remediateDrift } from '../reconciler/reconcile.ts';
-import { redactUrls } from '../reconciler/redact.ts';
-import type { AuditStore } from '../reconciler/store.ts';
+import { type ObjectRef, objectKey } from '../reconciler/core/model.ts';
+import { redactUrls } from '../reconciler/core/redact.ts';
+import type { ClusterAccess } from '../reconciler/kube/kube-cluster.ts';
+import type { FleetState } from '../reconciler/repo/fleet-state.ts';
+import type { AuditStore } from '../reconciler/store/store.ts';
+import { type CycleOptions, evaluateObject, remediateDrift } from '../reconciler/sync/cycle.ts';
 import type { Fix, FixValidation } from './model.ts';
 
 /** FixValidationDeps are what validating a fix reads (and the store approvals are queued in). */

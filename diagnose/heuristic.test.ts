@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Drift } from '../reconciler/model.ts';
+import type { Drift } from '../reconciler/core/model.ts';
 import type { AlertGroup } from './alert.ts';
 import { heuristicAnswer, rankCauses } from './heuristic.ts';
 import type { ConfigEvidence, EvidenceBundle } from './model.ts';

@@ -6,7 +6,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
-import { newIncidentId } from '../reconciler/ids.ts';
+import { newIncidentId } from '../reconciler/store/ids.ts';
 import type { Incident } from './incident.ts';
 
 /** IncidentQuery filters the incident list. */

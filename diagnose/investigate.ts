@@ -4,7 +4,7 @@
  * model only proposes: its answer is parsed with a schema, and nothing it says is executed.
  */
 import type { Logger } from 'pino';
-import { secretMatcherOf, secretScrubber } from '../reconciler/secret-guard.ts';
+import { secretMatcherOf, secretScrubber } from '../reconciler/core/secret-guard.ts';
 import { type LlmConfig, llmRedactor, runAgent } from './agent.ts';
 import type { AlertGroup } from './alert.ts';
 import { trimForContext } from './context-budget.ts';

@@ -14,7 +14,7 @@ import {
   type V1Pod,
   type V1PodSpec,
 } from '@kubernetes/client-node';
-import { KubeError, kubeCall } from '../reconciler/kube-errors.ts';
+import { KubeError, kubeCall } from '../reconciler/kube/kube-errors.ts';
 import type { EventSummary, PodState, WorkloadKind } from './model.ts';
 import { isoTime, podStateOf, podTemplateOf, trimMessage } from './references.ts';
 

@@ -4,8 +4,8 @@
  * a Secret is known by its key names and `hmac-sha256:<12 hex>` digests only.
  */
 import { z } from 'zod';
-import type { Drift, KeyOrigin, ManagedKind, ObjectRef } from '../reconciler/model.ts';
-import type { RemediationRecord } from '../reconciler/store.ts';
+import type { Drift, KeyOrigin, ManagedKind, ObjectRef } from '../reconciler/core/model.ts';
+import type { RemediationRecord } from '../reconciler/store/store.ts';
 
 /** WorkloadKind is a kind an alert can point at (besides ConfigMap and Secret). */
 export type WorkloadKind = 'Pod' | 'Deployment' | 'StatefulSet' | 'DaemonSet' | 'Job';

@@ -6,7 +6,7 @@
 import Fastify from 'fastify';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { openAuditStore } from '../reconciler/store.ts';
+import { openAuditStore } from '../reconciler/store/store.ts';
 import { type OpenAIStub, type StubStep, startOpenAIStub } from '../test/llm/openai-stub.ts';
 import { consoleLinks } from '../web/chat/blocks.ts';
 import { renderDiagnosis, renderIncident } from '../web/chat/render-incident.ts';

@@ -11,7 +11,7 @@ import type {
   V1PodSpec,
   V1Volume,
 } from '@kubernetes/client-node';
-import type { ManagedKind } from '../reconciler/model.ts';
+import type { ManagedKind } from '../reconciler/core/model.ts';
 import type { ConfigReference, ContainerState, PodState, ReferenceVia, WorkloadKind } from './model.ts';
 
 /** messageLimit bounds the status and event messages kept as evidence (they can hold whole logs). */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { FleetState } from '../reconciler/fleet-state.ts';
-import type { LiveObject, ObjectRef } from '../reconciler/model.ts';
-import { openAuditStore } from '../reconciler/store.ts';
+import type { LiveObject, ObjectRef } from '../reconciler/core/model.ts';
+import type { FleetState } from '../reconciler/repo/fleet-state.ts';
+import { openAuditStore } from '../reconciler/store/store.ts';
 import type { EvidenceSources } from './evidence.ts';
 import type { EvidenceBundle } from './model.ts';
 import { agentTools, readableConfigs } from './tools.ts';

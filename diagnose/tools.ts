@@ -7,8 +7,8 @@
  * else with a refusal the model can read.
  */
 import { z } from 'zod';
-import type { FleetState } from '../reconciler/fleet-state.ts';
-import type { ObjectRef } from '../reconciler/model.ts';
+import type { ObjectRef } from '../reconciler/core/model.ts';
+import type { FleetState } from '../reconciler/repo/fleet-state.ts';
 import { type AgentTool, defineTool } from './agent.ts';
 import { type EvidenceSources, gatherConfigEvidence } from './evidence.ts';
 import { parseTarget } from './fix-validation.ts';

@@ -8,7 +8,7 @@
  * loop's next turn.
  */
 import type { Logger } from 'pino';
-import { KubeError } from '../reconciler/kube-cluster.ts';
+import { KubeError } from '../reconciler/kube/kube-cluster.ts';
 import {
   decideLease,
   holdsAt,

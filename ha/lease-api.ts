@@ -6,7 +6,7 @@
  */
 import { existsSync } from 'node:fs';
 import { CoordinationV1Api, KubeConfig, type V1Lease, V1MicroTime } from '@kubernetes/client-node';
-import { KubeError, kubeCall } from '../reconciler/kube-errors.ts';
+import { KubeError, kubeCall } from '../reconciler/kube/kube-errors.ts';
 import type { LeaseRecord, LeaseSpec } from './lease.ts';
 
 /** LeaseApi is what leader election and sharding do with Leases. */

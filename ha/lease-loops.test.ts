@@ -5,7 +5,7 @@
  */
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { KubeError } from '../reconciler/kube-cluster.ts';
+import { KubeError } from '../reconciler/kube/kube-cluster.ts';
 import { LeaderElector } from './leader-elector.ts';
 import type { LeaseRecord, LeaseSpec } from './lease.ts';
 import type { LeaseApi } from './lease-api.ts';

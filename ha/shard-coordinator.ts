@@ -8,7 +8,7 @@
  * only after the work on its cluster has stopped and drained.
  */
 import type { Logger } from 'pino';
-import { KubeError } from '../reconciler/kube-cluster.ts';
+import { KubeError } from '../reconciler/kube/kube-cluster.ts';
 import {
   decideLease,
   holdsAt,

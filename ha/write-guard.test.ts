@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { ClusterAccess } from '../reconciler/kube-cluster.ts';
-import type { ObjectRef } from '../reconciler/model.ts';
+import type { ObjectRef } from '../reconciler/core/model.ts';
+import type { ClusterAccess } from '../reconciler/kube/kube-cluster.ts';
 import { guardAccess, guardAccessFactory, NotOwnerError } from './write-guard.ts';
 
 const ref: ObjectRef = { cluster: 'prod', kind: 'ConfigMap', namespace: 'shop', name: 'app' };

@@ -4,8 +4,9 @@
  * owns that cluster. Stopping the watch loop is not enough — a remediation already under way would
  * still apply — so the check sits in the cluster access itself. Server dry-runs and reads pass.
  */
-import type { FleetCluster } from '../reconciler/fleet-config.ts';
-import type { ClusterAccess } from '../reconciler/kube-cluster.ts';
+
+import type { ClusterAccess } from '../reconciler/kube/kube-cluster.ts';
+import type { FleetCluster } from '../reconciler/repo/fleet-config.ts';
 
 /** WriteGuard says why this replica may not write to a cluster now, or undefined when it may. */
 export type WriteGuard = (cluster: string) => string | undefined;

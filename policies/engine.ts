@@ -12,15 +12,13 @@
  *    outside every allow window of the matching rules. Deny beats allow. Exceptions cannot lift these.
  * 5. auto becomes observe when remediation is off for the run (no --remediate).
  */
-import { matchesSelector } from '../reconciler/fleet-config.ts';
-import { matchesAny } from '../reconciler/glob.ts';
-import type { Drift } from '../reconciler/model.ts';
-import type { Decision, HoldKind, RemediationMode } from './decision.ts';
+
+import type { Decision, HoldKind, RemediationMode } from '../reconciler/core/decision.ts';
+import { matchesAny } from '../reconciler/core/glob.ts';
+import type { Drift } from '../reconciler/core/model.ts';
+import { matchesSelector } from '../reconciler/core/selector.ts';
 import type { Policy, Rule } from './policy-file.ts';
 import { openedAt } from './windows.ts';
-
-// Globs are shared with fleet.yaml's field ownership; re-exported for the policy modules.
-export { matchesAny } from '../reconciler/glob.ts';
 
 /** PolicyObject is what rules match on. */
 export interface PolicyObject {

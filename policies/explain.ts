@@ -2,15 +2,9 @@
  * `explain`: every rule in evaluation order, whether it matches the object (and if not, why not),
  * the windows, limits and canary waves that apply, and the resulting decision. Pure.
  */
-import { matchesSelector } from '../reconciler/fleet-config.ts';
-import {
-  decide,
-  describeWindow,
-  ignoreSpecOf,
-  matchesAny,
-  type PolicyDecision,
-  type PolicyObject,
-} from './engine.ts';
+import { matchesAny } from '../reconciler/core/glob.ts';
+import { matchesSelector } from '../reconciler/core/selector.ts';
+import { decide, describeWindow, ignoreSpecOf, type PolicyDecision, type PolicyObject } from './engine.ts';
 import type { Policy, Rule } from './policy-file.ts';
 import { describeWave, type WaveCluster, type WaveSpec, waveOf } from './waves.ts';
 import { openedAt } from './windows.ts';

@@ -3,11 +3,11 @@
  * with zod; every error names file:line and the offending field. Pure.
  */
 import { z } from 'zod';
-import { labelSelectorSchema } from '../reconciler/fleet-config.ts';
-import { maxGlobLength } from '../reconciler/glob.ts';
-import type { RepoError } from '../reconciler/model.ts';
-import { parseYamlFile } from '../reconciler/yaml-file.ts';
-import { ignorePathProblem } from './ignore-path.ts';
+import { maxGlobLength } from '../reconciler/core/glob.ts';
+import { ignorePathProblem } from '../reconciler/core/ignore-path.ts';
+import type { RepoError } from '../reconciler/core/model.ts';
+import { labelSelectorSchema } from '../reconciler/core/selector.ts';
+import { parseYamlFile } from '../reconciler/core/yaml-file.ts';
 import { type CompiledWindow, compileWindow, parseDuration } from './windows.ts';
 
 /** Mode is what trueup does with a drift: fix it, queue it for a human, report it, or skip it. */

@@ -6,8 +6,9 @@
  * been for `settle`. Otherwise auto becomes approve (hold 'wave'), with the wave that blocks as the
  * reason. Pure: the caller says what it knows of the object on each cluster.
  */
-import { matchesSelector } from '../reconciler/fleet-config.ts';
-import { matchesAny } from '../reconciler/glob.ts';
+
+import { matchesAny } from '../reconciler/core/glob.ts';
+import { matchesSelector } from '../reconciler/core/selector.ts';
 import type { PolicyDecision } from './engine.ts';
 import type { RuleSpec } from './policy-file.ts';
 import { parseDuration } from './windows.ts';

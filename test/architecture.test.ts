@@ -1,74 +1,156 @@
 /**
- * The dependency direction, checked: the pure core (load, merge, diff, plan, policy decisions)
- * does no I/O. It may not import Kubernetes, git, HTTP, LLM, logging or file-system modules, and
- * may import (as values) only other core files. Type-only imports are allowed. (node-cron is
- * allowed: the core only uses its pure parser.)
+ * The dependency direction, checked as folder rules (a new file is checked without being listed):
+ * - `reconciler/core/` imports nothing of trueup outside itself, and no I/O module;
+ * - `policies/` imports only `reconciler/core/` (and itself), and no I/O module;
+ * - `reconciler/{repo,diff,sync}/` import no Kubernetes client, git, SQLite, HTTP server or LLM SDK;
+ * - `reconciler/` imports none of `web/`, `diagnose/`, `cli/`;
+ * - nothing but tests and `bench/` imports `test/`; nothing outside `cli/`, `bin/`, tests and `bench/`
+ *   imports `cli/`;
+ * - `ha/lease.ts` and `ha/shards.ts` (the pure HA decisions) import no I/O module.
+ * Type-only imports count: a layer that names a higher layer's type depends on it.
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import { posix } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
-const core = [
-  'ha/lease.ts',
-  'ha/shards.ts',
-  'reconciler/attribution.ts',
-  'reconciler/bounded-regex.ts',
-  'reconciler/desired-state.ts',
-  'reconciler/fleet-state.ts',
-  'reconciler/diff.ts',
-  'reconciler/document-diff.ts',
-  'reconciler/fleet-config.ts',
-  'reconciler/flap-tracker.ts',
-  'reconciler/glob.ts',
-  'reconciler/manifest.ts',
-  'reconciler/model.ts',
-  'reconciler/namespace-scope.ts',
-  'reconciler/plan.ts',
-  'reconciler/provenance.ts',
-  'reconciler/secret-value.ts',
-  'reconciler/sops.ts',
-  'reconciler/substitute.ts',
-  'reconciler/wave-state.ts',
-  'reconciler/yaml-file.ts',
-  'policies/decision.ts',
-  'policies/engine.ts',
-  'policies/ignore-path.ts',
-  'policies/limits.ts',
-  'policies/policy-file.ts',
-  'policies/waves.ts',
-  'policies/windows.ts',
-];
-const forbidden =
-  /^(@kubernetes\/client-node|openai|fastify|simple-git|pino|prom-client|node:(fs|fs\/promises|child_process|net|http|https|sqlite|dns|os))$/;
+const root = new URL('../', import.meta.url);
 
-/** valueImports lists the module specifiers a file imports as values (not `import type`). */
-function valueImports(file: string): string[] {
-  const text = readFileSync(new URL(`../${file}`, import.meta.url), 'utf8');
+/** sources lists the repo's TypeScript files (relative paths), without dependencies or build output. */
+function sources(): string[] {
+  return (readdirSync(root, { recursive: true }) as string[])
+    .map((f) => f.split('\\').join('/'))
+    .filter((f) => /\.tsx?$/.test(f) && !/(^|\/)(node_modules|dist|test-output)\//.test(f));
+}
+
+const isTest = (f: string) => /\.test\.tsx?$/.test(f) || f.startsWith('test/');
+
+/** importsOf lists a file's module specifiers (static, type-only, side-effect and dynamic imports). */
+export function importsOf(text: string): string[] {
   const specifiers: string[] = [];
   for (const m of text.matchAll(
-    /^import\s+(type\s+)?[^'"]*?from\s+'([^']+)'|^import\s+'([^']+)'|import\('([^']+)'\)/gms,
+    /^\s*(?:import|export)\s[^'";]*?from\s+'([^']+)'|^import\s+'([^']+)'|import\('([^']+)'\)/gm,
   )) {
-    if (m[1]) continue;
-    specifiers.push((m[2] ?? m[3] ?? m[4]) as string);
+    specifiers.push((m[1] ?? m[2] ?? m[3]) as string);
   }
   return specifiers;
 }
 
 function resolve(from: string, specifier: string): string {
-  return new URL(specifier, `file:///${from}`).pathname.slice(1);
+  return posix.normalize(posix.join(posix.dirname(from), specifier));
 }
 
-describe('the pure core', () => {
-  it.each(core)('%s imports no I/O module and only core files', (file) => {
-    const imports = valueImports(file);
-    expect(imports.filter((s) => forbidden.test(s))).toEqual([]);
-    const local = imports.filter((s) => s.startsWith('.')).map((s) => resolve(file, s));
-    expect(local.filter((f) => !core.includes(f))).toEqual([]);
+/** graph maps each file to the local files it imports and the packages it imports. */
+function graph(): Map<string, { local: string[]; packages: string[] }> {
+  const g = new Map<string, { local: string[]; packages: string[] }>();
+  for (const f of sources()) {
+    const specifiers = importsOf(readFileSync(new URL(f, root), 'utf8'));
+    g.set(f, {
+      local: specifiers.filter((s) => s.startsWith('.')).map((s) => resolve(f, s)),
+      packages: specifiers.filter((s) => !s.startsWith('.')),
+    });
+  }
+  return g;
+}
+
+const io =
+  /^(@kubernetes\/client-node|openai|fastify|@fastify\/.*|simple-git|pino|prom-client|node:(fs|fs\/promises|child_process|net|http|https|sqlite|dns|os))$/;
+const edgeLibraries = /^(@kubernetes\/client-node|simple-git|node:sqlite|fastify|@fastify\/.*|openai)$/;
+
+interface Rule {
+  name: string;
+  applies: (file: string) => boolean;
+  /** localAllowed tells whether the file may import that local file. */
+  localAllowed?: (target: string, file: string) => boolean;
+  packageForbidden?: RegExp;
+}
+
+const rules: Rule[] = [
+  {
+    name: 'reconciler/core imports only itself and no I/O',
+    applies: (f) => f.startsWith('reconciler/core/') && !isTest(f),
+    localAllowed: (t) => t.startsWith('reconciler/core/'),
+    packageForbidden: io,
+  },
+  {
+    name: 'policies imports only reconciler/core and no I/O',
+    applies: (f) => f.startsWith('policies/') && !isTest(f),
+    localAllowed: (t) => t.startsWith('reconciler/core/') || t.startsWith('policies/'),
+    packageForbidden: io,
+  },
+  {
+    name: 'reconciler/{repo,diff,sync} use no Kubernetes client, git, SQLite, HTTP server or LLM SDK',
+    applies: (f) => /^reconciler\/(repo|diff|sync)\//.test(f) && !isTest(f),
+    packageForbidden: edgeLibraries,
+  },
+  {
+    name: 'reconciler imports none of web, diagnose, cli',
+    applies: (f) => f.startsWith('reconciler/') && !isTest(f),
+    localAllowed: (t) => !/^(web|diagnose|cli)\//.test(t),
+  },
+  {
+    name: 'only tests and bench import test/',
+    applies: (f) => !isTest(f) && !f.startsWith('bench/') && f !== 'vitest.config.ts',
+    localAllowed: (t) => !t.startsWith('test/'),
+  },
+  {
+    name: 'only cli, bin, tests and bench import cli/',
+    applies: (f) => !isTest(f) && !/^(cli|bin|bench)\//.test(f),
+    localAllowed: (t) => !t.startsWith('cli/'),
+  },
+  {
+    name: 'the pure HA decisions do no I/O',
+    applies: (f) => f === 'ha/lease.ts' || f === 'ha/shards.ts',
+    localAllowed: (t) => t.startsWith('ha/') || t.startsWith('reconciler/core/'),
+    packageForbidden: io,
+  },
+];
+
+/** violations lists every import that breaks a rule, as `file -> import (rule)`. */
+function violations(g: Map<string, { local: string[]; packages: string[] }>, rule: Rule): string[] {
+  const found: string[] = [];
+  for (const [file, { local, packages }] of g) {
+    if (!rule.applies(file)) continue;
+    for (const t of local)
+      if (rule.localAllowed && !rule.localAllowed(t, file)) found.push(`${file} -> ${t}`);
+    for (const p of packages) if (rule.packageForbidden?.test(p)) found.push(`${file} -> ${p}`);
+  }
+  return found;
+}
+
+describe('the folder rules', () => {
+  const g = graph();
+
+  it.each(rules.map((r) => [r.name, r] as const))('%s', (_name, rule) => {
+    expect(violations(g, rule)).toEqual([]);
   });
 
-  it('is checked by a rule that would catch a violation', () => {
-    expect(forbidden.test('@kubernetes/client-node')).toBe(true);
-    expect(forbidden.test('node:fs/promises')).toBe(true);
-    expect(forbidden.test('node:crypto')).toBe(false);
-    expect(valueImports('reconciler/kube-cluster.ts')).toContain('@kubernetes/client-node');
+  it('apply to files that exist (the rules are not vacuous)', () => {
+    for (const rule of rules) expect([...g.keys()].filter(rule.applies).length, rule.name).toBeGreaterThan(0);
+  });
+
+  it('catch a violation', () => {
+    const bad = new Map([
+      ['reconciler/core/x.ts', { local: ['reconciler/repo/fleet-config.ts'], packages: ['node:fs'] }],
+      ['policies/x.ts', { local: ['reconciler/sync/plan.ts'], packages: [] }],
+      ['reconciler/sync/x.ts', { local: [], packages: ['@kubernetes/client-node'] }],
+      ['web/x.ts', { local: ['test/cluster/fleet.ts', 'cli/options.ts'], packages: [] }],
+    ]);
+    const all = rules.flatMap((r) => violations(bad, r));
+    expect(all).toEqual(
+      expect.arrayContaining([
+        'reconciler/core/x.ts -> reconciler/repo/fleet-config.ts',
+        'reconciler/core/x.ts -> node:fs',
+        'policies/x.ts -> reconciler/sync/plan.ts',
+        'reconciler/sync/x.ts -> @kubernetes/client-node',
+        'web/x.ts -> test/cluster/fleet.ts',
+        'web/x.ts -> cli/options.ts',
+      ]),
+    );
+  });
+
+  it('reads type-only, re-export and dynamic imports', () => {
+    expect(
+      importsOf("import type { A } from './a.ts';\nexport { b } from './b.ts';\nawait import('./c.ts');\n"),
+    ).toEqual(['./a.ts', './b.ts', './c.ts']);
   });
 });

@@ -4,8 +4,8 @@
  * fails the run; it is never a skip.
  */
 import type { TestProject } from 'vitest/node';
-import { ensureClusterBinaries } from './binaries.ts';
-import { startFleet } from './fleet.ts';
+import { ensureClusterBinaries } from '../../local-fleet/binaries.ts';
+import { startFleet } from '../../local-fleet/fleet.ts';
 
 /** FleetInfo is what integration tests receive from inject('fleet'). */
 export interface FleetInfo {

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { parseAllDocuments } from 'yaml';
-import { cacheRoot, ensureHelmBinary } from '../cluster/binaries.ts';
+import { cacheRoot, ensureHelmBinary } from '../../local-fleet/binaries.ts';
 
 const execFileAsync = promisify(execFile);
 

@@ -16,7 +16,7 @@ import { investigationDeps } from '../../cli/diagnose-setup.ts';
 import { type RunningServer, startServe } from '../../cli/serve.ts';
 import { detectOnlyReason, validateFix } from '../../diagnose/fix-validation.ts';
 import type { Incident } from '../../diagnose/incident.ts';
-import { openAuditStore } from '../../reconciler/store.ts';
+import { openAuditStore } from '../../reconciler/store/store.ts';
 import {
   ensureAlertmanager,
   type RunningAlertmanager,

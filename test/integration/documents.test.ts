@@ -5,7 +5,7 @@
  */
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import type { DiffJson } from '../../cli/render.ts';
-import type { ChangeSetEntry } from '../../reconciler/reconcile.ts';
+import type { ChangeSetEntry } from '../../reconciler/sync/cycle.ts';
 import { createFleetRepo, type FleetRepo, fleetYaml, Transcript } from './fleet-repo.ts';
 import { clientsFor, freshNamespace, kubectl } from './kube.ts';
 

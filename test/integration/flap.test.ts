@@ -6,7 +6,7 @@
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { type RunningServer, startServe } from '../../cli/serve.ts';
-import { defaultFlapOptions } from '../../reconciler/flap-tracker.ts';
+import { defaultFlapOptions } from '../../reconciler/sync/flap-tracker.ts';
 import { createFleetRepo, type FleetRepo, fleetYaml } from './fleet-repo.ts';
 import { clientsFor, eventually, freshNamespace, kubectl } from './kube.ts';
 import { serveOptions } from './serve-options.ts';

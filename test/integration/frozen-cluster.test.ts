@@ -9,8 +9,8 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { ensureClusterBinaries } from '../cluster/binaries.ts';
-import { type Fleet, startFleet } from '../cluster/fleet.ts';
+import { ensureClusterBinaries } from '../../local-fleet/binaries.ts';
+import { type Fleet, startFleet } from '../../local-fleet/fleet.ts';
 import { createFleetRepo, type FleetRepo, fleetYaml } from './fleet-repo.ts';
 import { clientsFor, freshNamespace, mergeKubeconfigs } from './kube.ts';
 

@@ -13,7 +13,7 @@ import { promisify } from 'node:util';
 import type { V1Container } from '@kubernetes/client-node';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { createDiagnoseMetrics } from '../../diagnose/metrics.ts';
-import { createMetrics } from '../../reconciler/metrics.ts';
+import { createMetrics } from '../../reconciler/daemon/metrics.ts';
 import {
   find,
   HELM_BUILD_TIMEOUT_MS,

@@ -8,7 +8,7 @@ import { KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { kubeWorkloadReader, type WorkloadReader } from '../../diagnose/kube-reader.ts';
 import { configReferences } from '../../diagnose/references.ts';
-import { KubeError } from '../../reconciler/kube-cluster.ts';
+import { KubeError } from '../../reconciler/kube/kube-cluster.ts';
 import { clientsFor, freshNamespace, kubectl } from './kube.ts';
 
 const fleet = inject('fleet');

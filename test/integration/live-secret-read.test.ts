@@ -8,8 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { describe, expect, inject, it } from 'vitest';
-import { kubeClusterAccess, lastAppliedAnnotation } from '../../reconciler/kube-cluster.ts';
-import type { LiveObject } from '../../reconciler/model.ts';
+import type { LiveObject } from '../../reconciler/core/model.ts';
+import { kubeClusterAccess, lastAppliedAnnotation } from '../../reconciler/kube/kube-cluster.ts';
 import { clientsFor, eventually, freshNamespace, kubectl } from './kube.ts';
 
 const fleet = inject('fleet');

@@ -10,8 +10,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import type { DiffJson } from '../../cli/render.ts';
-import type { ChangeSetEntry } from '../../reconciler/reconcile.ts';
-import { openAuditStore } from '../../reconciler/store.ts';
+import { openAuditStore } from '../../reconciler/store/store.ts';
+import type { ChangeSetEntry } from '../../reconciler/sync/cycle.ts';
 import { createFleetRepo, type FleetRepo, fleetYaml, Transcript } from './fleet-repo.ts';
 import { clientsFor, freshNamespace, kubectl, kubectlPatch } from './kube.ts';
 

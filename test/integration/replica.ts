@@ -9,7 +9,7 @@ import { writeFileSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openAuditStore, type RemediationRecord } from '../../reconciler/store.ts';
+import { openAuditStore, type RemediationRecord } from '../../reconciler/store/store.ts';
 
 const bin = new URL('../../bin/trueup.js', import.meta.url).pathname;
 const token = randomBytes(12).toString('hex');

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { type RunningServer, startServe } from '../../cli/serve.ts';
-import { openAuditStore } from '../../reconciler/store.ts';
+import { openAuditStore } from '../../reconciler/store/store.ts';
 import { createFleetRepo, type FleetRepo, fleetYaml } from './fleet-repo.ts';
 import { clientsFor, eventually, freshNamespace } from './kube.ts';
 import { serveOptions } from './serve-options.ts';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { Daemon } from '../../reconciler/daemon.ts';
-import { createMetrics } from '../../reconciler/metrics.ts';
-import { openAuditStore } from '../../reconciler/store.ts';
+import type { Daemon } from '../../reconciler/daemon/daemon.ts';
+import { createMetrics } from '../../reconciler/daemon/metrics.ts';
+import { openAuditStore } from '../../reconciler/store/store.ts';
 import { authConfigFromEnv } from '../auth/auth.ts';
 import { buildServer } from '../server.ts';
 

@@ -7,7 +7,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { type ApprovalDeps, approveApproval, rejectApproval } from '../../reconciler/approvals.ts';
+import { type ApprovalDeps, approveApproval, rejectApproval } from '../../reconciler/sync/approvals.ts';
 
 const listQuery = z
   .object({

@@ -1,9 +1,9 @@
 import { request } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { parseTrustProxy } from '../../cli/options.ts';
-import type { Daemon } from '../../reconciler/daemon.ts';
-import { createMetrics } from '../../reconciler/metrics.ts';
-import { openAuditStore } from '../../reconciler/store.ts';
+import type { Daemon } from '../../reconciler/daemon/daemon.ts';
+import { createMetrics } from '../../reconciler/daemon/metrics.ts';
+import { openAuditStore } from '../../reconciler/store/store.ts';
 import { buildServer, type ServerOptions } from '../server.ts';
 import { type AuthConfig, authConfigFromEnv } from './auth.ts';
 import { isOwnHost } from './host.ts';

@@ -1,8 +1,8 @@
 import { createHmac, generateKeyPairSync, type KeyObject, sign } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import type { Daemon } from '../../reconciler/daemon.ts';
-import { createMetrics } from '../../reconciler/metrics.ts';
-import { openAuditStore } from '../../reconciler/store.ts';
+import type { Daemon } from '../../reconciler/daemon/daemon.ts';
+import { createMetrics } from '../../reconciler/daemon/metrics.ts';
+import { openAuditStore } from '../../reconciler/store/store.ts';
 import { buildServer } from '../server.ts';
 import { authConfigFromEnv } from './auth.ts';
 import { type ProxyJwtConfig, proxyJwtKey, verifyProxyJwt } from './proxy-jwt.ts';

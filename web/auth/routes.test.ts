@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { ApprovalDeps } from '../../reconciler/approvals.ts';
-import type { Daemon } from '../../reconciler/daemon.ts';
-import { createMetrics } from '../../reconciler/metrics.ts';
-import { openAuditStore } from '../../reconciler/store.ts';
+import type { Daemon } from '../../reconciler/daemon/daemon.ts';
+import { createMetrics } from '../../reconciler/daemon/metrics.ts';
+import { openAuditStore } from '../../reconciler/store/store.ts';
+import type { ApprovalDeps } from '../../reconciler/sync/approvals.ts';
 import { buildServer } from '../server.ts';
 import { type AuthConfig, authConfigFromEnv, issueSession, parseConsoleTokens } from './auth.ts';
 

@@ -6,8 +6,8 @@
  * not accepted: they can be changed by their owner.
  */
 import { z } from 'zod';
-import { matchesAny } from '../../policies/engine.ts';
-import { labelSelectorSchema, matchesSelector } from '../../reconciler/fleet-config.ts';
+import { matchesAny } from '../../reconciler/core/glob.ts';
+import { labelSelectorSchema, matchesSelector } from '../../reconciler/core/selector.ts';
 
 const userId = z.string().regex(/^[UW][A-Z0-9]{2,20}$/, 'a Slack user id (U… or W…)');
 const groupId = z.string().regex(/^S[A-Z0-9]{2,20}$/, 'a Slack user group id (S…)');

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { openAuditStore } from '../../reconciler/store.ts';
+import { openAuditStore } from '../../reconciler/store/store.ts';
+import { fakeDaemon, heldDrift, incident, queueHeld } from '../../test/fixtures/chat-fixtures.ts';
 import {
   ACTION_APPROVE,
   ACTION_OPEN,
@@ -12,7 +13,6 @@ import {
 import { renderDrifts, renderStatus } from './render-fleet.ts';
 import { renderDiagnosis, renderIncidentRoot } from './render-incident.ts';
 import { renderHeld } from './render-notices.ts';
-import { fakeDaemon, heldDrift, incident, queueHeld } from './test-fixtures.ts';
 
 const links = consoleLinks('https://trueup.example/');
 const type = (blocks: Record<string, unknown>[], t: string) => blocks.filter((b) => b.type === t);

@@ -3,8 +3,9 @@
  * `explain <cluster>/<ns>/<kind>/<name>`, `approvals`, `approve <id>`, `reject <id> [reason]`,
  * `incident <id>`, `help`. Pure: text in, a command (or what is wrong with the text) out.
  */
-import { APPROVAL_ID, INCIDENT_ID } from '../../reconciler/ids.ts';
-import type { ManagedKind, ObjectRef } from '../../reconciler/model.ts';
+
+import type { ManagedKind, ObjectRef } from '../../reconciler/core/model.ts';
+import { APPROVAL_ID, INCIDENT_ID } from '../../reconciler/store/ids.ts';
 
 /** ChatCommand is one parsed `/trueup` command. */
 export type ChatCommand =

@@ -5,14 +5,14 @@
  * message that carried the approval's buttons with who did what, and say so in its thread.
  */
 import type { Logger } from 'pino';
+import type { Approval, AuditStore } from '../../reconciler/store/store.ts';
 import {
   type ApprovalDeps,
   type ApprovalOutcome,
   type Approver,
   approveApproval,
   rejectApproval,
-} from '../../reconciler/approvals.ts';
-import type { Approval, AuditStore } from '../../reconciler/store.ts';
+} from '../../reconciler/sync/approvals.ts';
 import { type Approvers, mayDecide } from './access.ts';
 import { type ChatMessage, type ConsoleLinks, esc, toBlocks } from './blocks.ts';
 import { objectLabel } from './render-fleet.ts';

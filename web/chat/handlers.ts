@@ -4,9 +4,9 @@
  */
 import type { IncidentStore } from '../../diagnose/incident-store.ts';
 import { explainDecision } from '../../policies/explain.ts';
-import type { Daemon } from '../../reconciler/daemon.ts';
-import { objectKey } from '../../reconciler/model.ts';
-import type { AuditStore } from '../../reconciler/store.ts';
+import { objectKey } from '../../reconciler/core/model.ts';
+import type { Daemon } from '../../reconciler/daemon/daemon.ts';
+import type { AuditStore } from '../../reconciler/store/store.ts';
 import { type ChatMessage, type ConsoleLinks, code, esc } from './blocks.ts';
 import { type ChatCommand, USAGE } from './command.ts';
 import {

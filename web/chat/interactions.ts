@@ -6,7 +6,7 @@
  */
 import type { Logger } from 'pino';
 import { z } from 'zod';
-import { APPROVAL_ID, isUniqueId } from '../../reconciler/ids.ts';
+import { APPROVAL_ID, isUniqueId } from '../../reconciler/store/ids.ts';
 import { ACTION_APPROVE, ACTION_OPEN, ACTION_REJECT, toBlocks } from './blocks.ts';
 import { type DeciderDeps, decidedMessage, decideFromChat } from './decisions.ts';
 import { renderHeld } from './render-notices.ts';

@@ -6,7 +6,7 @@
  * only, not signed per request.
  */
 import { timingSafeEqual } from 'node:crypto';
-import type { Scrub } from '../../reconciler/secret-guard.ts';
+import type { Scrub } from '../../reconciler/core/secret-guard.ts';
 import type { ChatMessage } from './blocks.ts';
 import { ChatHttpError, postWithRetries, type RetryOptions } from './http.ts';
 

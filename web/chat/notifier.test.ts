@@ -1,14 +1,14 @@
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { IncidentDesk, IncidentListener } from '../../diagnose/desk.ts';
-import { openAuditStore } from '../../reconciler/store.ts';
+import { openAuditStore } from '../../reconciler/store/store.ts';
+import { fakeDaemon, heldDrift, heldEntry, incident, queueHeld } from '../../test/fixtures/chat-fixtures.ts';
 import { type SlackStub, startSlackStub } from '../../test/slack/slack-stub.ts';
 import { consoleLinks } from './blocks.ts';
 import type { RetryOptions } from './http.ts';
 import { ChatNotifier } from './notifier.ts';
 import { routeSchema } from './routing.ts';
 import { SlackClient } from './slack-client.ts';
-import { fakeDaemon, heldDrift, heldEntry, incident, queueHeld } from './test-fixtures.ts';
 import { openThreadStore, type ThreadStore } from './threads.ts';
 
 const token = 'xoxb-notify';

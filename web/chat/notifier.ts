@@ -11,10 +11,10 @@
 import type { Logger } from 'pino';
 import type { IncidentDesk } from '../../diagnose/desk.ts';
 import type { Incident } from '../../diagnose/incident.ts';
-import type { Daemon, DaemonEvent } from '../../reconciler/daemon.ts';
-import { type ObjectRef, refKey } from '../../reconciler/model.ts';
-import type { Scrub } from '../../reconciler/secret-guard.ts';
-import type { AuditStore } from '../../reconciler/store.ts';
+import { type ObjectRef, refKey } from '../../reconciler/core/model.ts';
+import type { Scrub } from '../../reconciler/core/secret-guard.ts';
+import type { Daemon, DaemonEvent } from '../../reconciler/daemon/daemon.ts';
+import type { AuditStore } from '../../reconciler/store/store.ts';
 import { type ChatMessage, type ConsoleLinks, toBlocks } from './blocks.ts';
 import { type IncidentChange, Outbox, type OutboxItem } from './outbox.ts';
 import { type DigestItem, renderDigest } from './render-digest.ts';

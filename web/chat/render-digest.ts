@@ -4,7 +4,7 @@
  * held, failed, flapping, fixed, drifted or came back in sync, lists the first few (held ones with their
  * approval id), and links the console. Pure.
  */
-import type { ObjectRef } from '../../reconciler/model.ts';
+import type { ObjectRef } from '../../reconciler/core/model.ts';
 import { type ChatMessage, type ConsoleLinks, esc, link, listSections } from './blocks.ts';
 import { objectLabel, openLink } from './render-fleet.ts';
 import type { NoticeKind } from './routing.ts';

@@ -5,15 +5,15 @@
  * `hmac-sha256:<12 hex>`); the outbound scrub is the second net.
  */
 import type { Explanation } from '../../policies/explain.ts';
-import type { ClusterHealth, DaemonStatus } from '../../reconciler/daemon.ts';
 import {
   type Change,
   type Drift,
   formatRepoError,
   type ObjectRef,
   type RepoError,
-} from '../../reconciler/model.ts';
-import type { Approval } from '../../reconciler/store.ts';
+} from '../../reconciler/core/model.ts';
+import type { ClusterHealth, DaemonStatus } from '../../reconciler/daemon/daemon.ts';
+import type { Approval } from '../../reconciler/store/store.ts';
 import { type ChatMessage, type ConsoleLinks, code, esc, link, listSections } from './blocks.ts';
 
 /** objectLabel names an object for people: `ConfigMap shop/app`. */

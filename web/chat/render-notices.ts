@@ -3,9 +3,9 @@
  * drift fixed (what drifted, who drifted it, where git sets it), a failed remediation, a flap, and the
  * opt-in noise (drift detected, back in sync). Pure; Secret values are digests in every input.
  */
-import type { Drift, Flap, ObjectRef } from '../../reconciler/model.ts';
-import type { ChangeSetEntry } from '../../reconciler/reconcile.ts';
-import type { Approval } from '../../reconciler/store.ts';
+import type { Drift, Flap, ObjectRef } from '../../reconciler/core/model.ts';
+import type { Approval } from '../../reconciler/store/store.ts';
+import type { ChangeSetEntry } from '../../reconciler/sync/cycle.ts';
 import { type ChatMessage, type ConsoleLinks, code, esc, link, listSections } from './blocks.ts';
 import {
   changeLine,

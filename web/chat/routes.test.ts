@@ -1,16 +1,16 @@
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadPolicy } from '../../policies/policy-file.ts';
-import type { ApprovalDeps } from '../../reconciler/approvals.ts';
-import type { FleetState } from '../../reconciler/fleet-state.ts';
-import { createMetrics } from '../../reconciler/metrics.ts';
-import { openAuditStore } from '../../reconciler/store.ts';
+import { createMetrics } from '../../reconciler/daemon/metrics.ts';
+import type { FleetState } from '../../reconciler/repo/fleet-state.ts';
+import { openAuditStore } from '../../reconciler/store/store.ts';
+import type { ApprovalDeps } from '../../reconciler/sync/approvals.ts';
+import { fakeDaemon, heldDrift, queueHeld } from '../../test/fixtures/chat-fixtures.ts';
 import { type SlackStub, startSlackStub } from '../../test/slack/slack-stub.ts';
 import { authConfigFromEnv } from '../auth/auth.ts';
 import { buildServer } from '../server.ts';
 import type { ChatSettings } from './config.ts';
 import { signedHeaders } from './signature.ts';
-import { fakeDaemon, heldDrift, queueHeld } from './test-fixtures.ts';
 
 const secret = 'signing-secret-for-tests';
 const token = 'xoxb-routes';

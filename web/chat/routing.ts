@@ -5,8 +5,8 @@
  * its targets (a Slack channel, the Mattermost and/or Teams incoming webhook). Pure.
  */
 import { z } from 'zod';
-import { matchesAny } from '../../policies/engine.ts';
-import { labelSelectorSchema, matchesSelector } from '../../reconciler/fleet-config.ts';
+import { matchesAny } from '../../reconciler/core/glob.ts';
+import { labelSelectorSchema, matchesSelector } from '../../reconciler/core/selector.ts';
 
 /** NOTICE_KINDS are the kinds of notification. */
 export const NOTICE_KINDS = ['held', 'remediated', 'failed', 'flap', 'incident', 'drift', 'in-sync'] as const;

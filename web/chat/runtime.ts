@@ -5,10 +5,10 @@
  */
 import type { IncidentDesk } from '../../diagnose/desk.ts';
 import type { IncidentStore } from '../../diagnose/incident-store.ts';
-import type { ApprovalDeps } from '../../reconciler/approvals.ts';
-import type { Daemon } from '../../reconciler/daemon.ts';
-import { type Scrub, secretMatcherOf, secretScrubber } from '../../reconciler/secret-guard.ts';
-import type { AuditStore } from '../../reconciler/store.ts';
+import { type Scrub, secretMatcherOf, secretScrubber } from '../../reconciler/core/secret-guard.ts';
+import type { Daemon } from '../../reconciler/daemon/daemon.ts';
+import type { AuditStore } from '../../reconciler/store/store.ts';
+import type { ApprovalDeps } from '../../reconciler/sync/approvals.ts';
 import { GroupCache } from './access.ts';
 import { consoleLinks } from './blocks.ts';
 import { type ChatSetup, isAllowedResponseUrl } from './config.ts';

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { REDACTED, SecretMatcher, secretScrubber } from '../../reconciler/secret-guard.ts';
+import { REDACTED, SecretMatcher, secretScrubber } from '../../reconciler/core/secret-guard.ts';
 import { type SlackStub, startSlackStub } from '../../test/slack/slack-stub.ts';
 import { ChatHttpError, retryAfterMs } from './http.ts';
 import { SlackApiError, SlackClient } from './slack-client.ts';

@@ -7,7 +7,7 @@
  * three methods do not need a dependency.)
  */
 
-import type { Scrub } from '../../reconciler/secret-guard.ts';
+import type { Scrub } from '../../reconciler/core/secret-guard.ts';
 import { ChatHttpError, defaultRetryOptions, postWithRetries, type RetryOptions } from './http.ts';
 
 /** DEFAULT_SLACK_API_URL is Slack's Web API. */

@@ -4,7 +4,7 @@
  * at once, deciding afterwards and posting the outcome for the channel to see.
  */
 import type { Logger } from 'pino';
-import type { Scrub } from '../../reconciler/secret-guard.ts';
+import type { Scrub } from '../../reconciler/core/secret-guard.ts';
 import type { ChatMessage } from './blocks.ts';
 import { esc, toBlocks } from './blocks.ts';
 import { parseCommand } from './command.ts';

@@ -4,7 +4,7 @@
  * the console.
  */
 
-import type { Scrub } from '../../reconciler/secret-guard.ts';
+import type { Scrub } from '../../reconciler/core/secret-guard.ts';
 import type { ChatMessage } from './blocks.ts';
 import { ChatHttpError, postWithRetries, type RetryOptions } from './http.ts';
 import { mrkdwnToMarkdown } from './mattermost.ts';

@@ -1,8 +1,8 @@
 import { type IncomingMessage, request } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Daemon, DaemonEvent } from '../../reconciler/daemon.ts';
-import { createMetrics } from '../../reconciler/metrics.ts';
-import { openAuditStore } from '../../reconciler/store.ts';
+import type { Daemon, DaemonEvent } from '../../reconciler/daemon/daemon.ts';
+import { createMetrics } from '../../reconciler/daemon/metrics.ts';
+import { openAuditStore } from '../../reconciler/store/store.ts';
 import { authConfigFromEnv } from '../auth/auth.ts';
 import { buildServer } from '../server.ts';
 

@@ -6,11 +6,11 @@
  *   POST …/remediate       operator; only where the policy says auto (409 with the reason otherwise)
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import type { Daemon } from '../../reconciler/daemon.ts';
-import type { GitSource } from '../../reconciler/git-source.ts';
-import type { ObjectRef } from '../../reconciler/model.ts';
-import { blameOnce } from '../../reconciler/provenance.ts';
-import type { AuditStore } from '../../reconciler/store.ts';
+import type { ObjectRef } from '../../reconciler/core/model.ts';
+import type { Daemon } from '../../reconciler/daemon/daemon.ts';
+import type { GitSource } from '../../reconciler/git/git-source.ts';
+import { blameOnce } from '../../reconciler/repo/provenance.ts';
+import type { AuditStore } from '../../reconciler/store/store.ts';
 
 type Params = { cluster: string; namespace: string; kind: string; name: string };
 const path = '/api/v1/objects/:cluster/:namespace/:kind/:name';

@@ -1,0 +1,50 @@
+/**
+ * Provenance commits: which commit last changed the line that sets each drifted key, and each side
+ * of a conflict. Asked only for what is reported (blame is not free), one blame per file.
+ */
+
+import type { Conflict, Drift, KeyOrigin } from '../core/model.ts';
+import type { LineOrigin } from '../git/git-source.ts';
+
+/** Blame maps the lines of one file at the cycle's revision to their last commit. */
+export type Blame = (file: string) => Promise<Map<number, LineOrigin>>;
+
+/**
+ * blameOnce wraps a Blame so that each file is blamed at most once; a file that cannot be blamed
+ * gives an empty map (its origins just have no commit). Share one across the calls of a cycle.
+ */
+export function blameOnce(blame: Blame): Blame {
+  const files = new Map<string, Promise<Map<number, LineOrigin>>>();
+  return (file) => {
+    let lines = files.get(file);
+    if (!lines) {
+      lines = blame(file).catch(() => new Map<number, LineOrigin>());
+      files.set(file, lines);
+    }
+    return lines;
+  };
+}
+
+async function fillCommits(origins: Iterable<KeyOrigin>, blame: Blame): Promise<void> {
+  const once = blameOnce(blame);
+  for (const origin of origins) {
+    const commit = (await once(origin.file)).get(origin.line)?.commit;
+    if (commit) origin.commit = commit;
+  }
+}
+
+/** addProvenanceCommits fills `commit` into the provenance of drifted objects, in place. */
+export async function addProvenanceCommits(drifts: Drift[], blame: Blame): Promise<void> {
+  await fillCommits(
+    drifts.flatMap((d) => Object.values(d.provenance ?? {})),
+    blame,
+  );
+}
+
+/** addConflictCommits fills `commit` into both sides (winner and overridden) of conflicts, in place. */
+export async function addConflictCommits(conflicts: Conflict[], blame: Blame): Promise<void> {
+  await fillCommits(
+    conflicts.flatMap((c) => [c.winner, ...c.overridden]),
+    blame,
+  );
+}

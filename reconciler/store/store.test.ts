@@ -1,0 +1,96 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { modifiedDrift } from '../../test/fixtures/store-fixtures.ts';
+import { openAuditStore } from './store.ts';
+
+const drift = modifiedDrift;
+
+describe('openAuditStore', () => {
+  let dir = '';
+  afterEach(() => rm(dir, { recursive: true, force: true }));
+
+  it('keeps drifts and remediations across a restart, newest first, filtered by object', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'trueup-store-'));
+    const store = openAuditStore(dir);
+    store.recordDrift('rev1', drift('a'));
+    store.recordDrift('rev1', drift('b'));
+    store.recordRemediation(
+      'rev1',
+      {
+        ...drift('a'),
+        action: 'configured',
+        reasons: ['r'],
+        decision: { mode: 'auto', reasons: ['r'], ruleRefs: [] },
+        dryRun: 'passed',
+        before: 'sha256:1',
+        after: 'sha256:2',
+      },
+      'trueup',
+    );
+    store.close();
+
+    const reopened = openAuditStore(dir);
+    expect(reopened.drifts().map((r) => r.drift.name)).toEqual(['b', 'a']);
+    expect(reopened.drifts({ name: 'a' })).toEqual([
+      expect.objectContaining({ revision: 'rev1', drift: drift('a') }),
+    ]);
+    expect(reopened.remediations()).toEqual([
+      expect.objectContaining({
+        actor: 'trueup',
+        entry: expect.objectContaining({ action: 'configured', before: 'sha256:1', after: 'sha256:2' }),
+      }),
+    ]);
+    expect(reopened.remediations({ cluster: 'other' })).toEqual([]);
+    reopened.close();
+  });
+
+  it('searches history by actor and time', () => {
+    const store = openAuditStore(':memory:');
+    const entry = {
+      ...drift('a'),
+      action: 'configured' as const,
+      reasons: [],
+      decision: { mode: 'auto' as const, reasons: [], ruleRefs: [] },
+    };
+    store.recordDrift('rev1', drift('a'), new Date('2026-11-20T10:00:00Z'));
+    store.recordDrift('rev1', drift('b'), new Date('2026-11-22T10:00:00Z'));
+    store.recordRemediation('rev1', entry, 'trueup', new Date('2026-11-20T10:00:01Z'));
+    store.recordRemediation('rev1', entry, 'alice (console)', new Date('2026-11-22T10:00:01Z'));
+    expect(store.remediations({ actor: 'alice' }).map((r) => r.actor)).toEqual(['alice (console)']);
+    expect(store.drifts({ since: '2026-11-21T00:00:00.000Z' }).map((r) => r.drift.name)).toEqual(['b']);
+    expect(store.drifts({ until: '2026-11-21T00:00:00.000Z' }).map((r) => r.drift.name)).toEqual(['a']);
+    expect(store.remediations({ since: '2026-11-21T00:00:00.000Z', actor: 'trueup' })).toEqual([]);
+  });
+
+  it('tells when an object was last remediated for real: not by a dry run, a failure, or another object', () => {
+    const store = openAuditStore(':memory:');
+    const ref = { cluster: 'c1', kind: 'ConfigMap' as const, namespace: 'ns', name: 'a' };
+    const entry = (extra: object) => ({
+      ...ref,
+      action: 'configured' as const,
+      reasons: [],
+      decision: { mode: 'auto' as const, reasons: [], ruleRefs: [] },
+      ...extra,
+    });
+    expect(store.remediatedAt(ref)).toBeUndefined();
+    store.recordRemediation('r', entry({ after: 'sha256:1' }), 'trueup', new Date('2026-03-01T10:00:00Z'));
+    // A dry run and a failed apply come later, but changed nothing.
+    store.recordRemediation('r', entry({ dryRun: 'passed' }), 'trueup', new Date('2026-03-01T11:00:00Z'));
+    store.recordRemediation(
+      'r',
+      entry({ after: 'sha256:2', error: 'x' }),
+      'trueup',
+      new Date('2026-03-01T12:00:00Z'),
+    );
+    store.recordRemediation(
+      'r',
+      entry({ name: 'b', after: 'sha256:3' }),
+      'trueup',
+      new Date('2026-03-01T13:00:00Z'),
+    );
+    expect(store.remediatedAt(ref)).toEqual(new Date('2026-03-01T10:00:00Z'));
+    store.close();
+  });
+});

@@ -1,0 +1,118 @@
+import { describe, expect, it } from 'vitest';
+import type { Change, Drift } from '../core/model.ts';
+import { openAuditStore } from '../store/store.ts';
+import { supersedeApprovals, supersededBecause, supersedeObject } from './approvals.ts';
+import type { ChangeSetEntry } from './cycle.ts';
+
+const drift = (name: string, changes: Change[], status: Drift['status'] = 'modified'): Drift => ({
+  cluster: 'c1',
+  kind: 'ConfigMap',
+  namespace: 'ns',
+  name,
+  status,
+  changes,
+  driftedBy: [],
+});
+const red: Change[] = [{ path: 'data.color', type: 'changed', desired: 'blue', live: 'red' }];
+const green: Change[] = [{ path: 'data.color', type: 'changed', desired: 'blue', live: 'green' }];
+const held = (d: Drift, resourceVersion = '7'): ChangeSetEntry => ({
+  cluster: d.cluster,
+  kind: d.kind,
+  namespace: d.namespace,
+  name: d.name,
+  action: 'skipped',
+  reasons: ['rule r matched: mode approve', 'waiting for approval'],
+  decision: { mode: 'approve', reasons: ['rule r matched: mode approve'], ruleRefs: ['r'] },
+  dryRun: 'passed',
+  pending: { action: 'configured', resourceVersion },
+});
+const by = { actor: 'trueup', channel: 'reconcile' };
+
+describe('supersededBecause', () => {
+  it.each([
+    // the same drift: the approval still shows the change as it stands
+    [{ drift: drift('app', red) }, undefined],
+    // the object is in sync now: nothing left to approve
+    [{ drift: drift('app', [], 'in-sync') }, 'superseded: the object is in sync now'],
+    // the cycle fixed it (auto now, e.g. a window opened or a wave settled)
+    [{ drift: drift('app', red), remediated: true }, 'superseded: remediated by a later cycle'],
+    // someone changed the object again: the shown change is not the one that would apply
+    [
+      { drift: drift('app', green) },
+      'superseded: the drift changed since it was shown (now modified: data.color)',
+    ],
+    [
+      { drift: drift('app', [], 'missing') },
+      'superseded: the drift changed since it was shown (now missing)',
+    ],
+    // no longer reported at all (a rule ignores it now, or it is not trueup's)
+    [{}, 'superseded: the object is no longer drifted (not managed, or ignored, now)'],
+  ])('%#: %s', (now, expected) => {
+    expect(supersededBecause({ drift: drift('app', red) }, now)).toBe(expected);
+  });
+});
+
+describe('supersedeApprovals', () => {
+  it('marks stale, with the note, only the pending approvals a later evaluation superseded', () => {
+    const store = openAuditStore(':memory:');
+    const a = store.queueApproval('rev1', held(drift('a', red)), drift('a', red));
+    const b = store.queueApproval('rev1', held(drift('b', red)), drift('b', red));
+    const done = supersedeApprovals(
+      store,
+      store.approvals({ state: 'pending' }),
+      (x) => ({ drift: x.entry.name === 'a' ? drift('a', [], 'in-sync') : drift('b', red) }),
+      by,
+    );
+    expect(done.map((x) => x.id)).toEqual([a.id]);
+    expect(store.approval(a.id)).toMatchObject({
+      state: 'stale',
+      decidedBy: 'trueup',
+      channel: 'reconcile',
+      note: 'superseded: the object is in sync now',
+    });
+    expect(store.approval(b.id)?.state).toBe('pending');
+    // A stale approval is not superseded twice.
+    expect(supersedeApprovals(store, [a], () => ({}), by)).toEqual([]);
+    store.close();
+  });
+
+  it('supersedes one object by cluster and objectKey, and leaves other objects alone', () => {
+    const store = openAuditStore(':memory:');
+    const a = store.queueApproval('rev1', held(drift('a', red)), drift('a', red));
+    const b = store.queueApproval('rev1', held(drift('b', red)), drift('b', red));
+    expect(store.pendingApprovals({ cluster: 'c1', kind: 'ConfigMap', namespace: 'ns', name: 'a' })).toEqual([
+      expect.objectContaining({ id: a.id }),
+    ]);
+    supersedeObject(store, 'c1', 'ConfigMap/ns/a', drift('a', green), { actor: 'trueup', channel: 'serve' });
+    expect(store.approval(a.id)).toMatchObject({
+      state: 'stale',
+      note: expect.stringContaining('drift changed'),
+    });
+    expect(store.approval(b.id)?.state).toBe('pending');
+    expect(supersedeObject(store, 'c2', 'ConfigMap/ns/b', undefined, by)).toEqual([]);
+    store.close();
+  });
+
+  it('leaves an approval being applied alone: the object returning to sync does not make it stale', () => {
+    const store = openAuditStore(':memory:');
+    const a = store.queueApproval('rev1', held(drift('a', red)), drift('a', red));
+    const alice = { actor: 'alice', channel: 'console' };
+    expect(store.decideApproval(a.id, 'applying', alice)).toBe(true);
+    // A second approver cannot claim it again.
+    expect(store.decideApproval(a.id, 'applying', { actor: 'bob', channel: 'slack' })).toBe(false);
+    // The daemon sees the object in sync while the approval applies.
+    expect(supersedeObject(store, 'c1', 'ConfigMap/ns/a', drift('a', [], 'in-sync'), by)).toEqual([]);
+    expect(store.finishApproval(a.id, 'approved', alice)).toBe(true);
+    expect(store.approval(a.id)).toMatchObject({ state: 'approved', decidedBy: 'alice', channel: 'console' });
+    store.close();
+  });
+
+  it('counts pending approvals per cluster, leaving decided ones out', () => {
+    const store = openAuditStore(':memory:');
+    const a = store.queueApproval('rev1', held(drift('a', red)), drift('a', red));
+    store.queueApproval('rev1', held(drift('b', red)), drift('b', red));
+    store.decideApproval(a.id, 'rejected', by);
+    expect(store.pendingCounts()).toEqual(new Map([['c1', 1]]));
+    store.close();
+  });
+});

@@ -1,0 +1,205 @@
+/**
+ * Approvals: the one path by which a held remediation is approved or rejected, whatever the
+ * channel (CLI today; console and chat-ops later). An approval is bound to the exact change it
+ * showed: when the git revision or the live object changed since, it is refused as stale and a
+ * fresh pending item is queued instead. An approved change still goes through dry-run, then apply.
+ * A pending approval that a later evaluation makes unnecessary (the object is in sync) or different
+ * (the drift changed) is marked stale with a note saying so (`supersedeApprovals`).
+ */
+
+import { type Drift, type ObjectRef, objectKey } from '../core/model.ts';
+import type { DaemonMetrics } from '../daemon/metrics.ts';
+import type { ClusterAccess } from '../kube/kube-cluster.ts';
+import type { FleetCluster } from '../repo/fleet-config.ts';
+import type { FleetState } from '../repo/fleet-state.ts';
+import type { Approval, AuditStore } from '../store/store.ts';
+import { type ChangeSetEntry, type CycleOptions, evaluateObject, remediateDrift } from './cycle.ts';
+import { claimJournal } from './recovery.ts';
+
+/** ApprovalDeps are what deciding an approval needs. */
+export interface ApprovalDeps {
+  store: AuditStore;
+  /** loadState fetches the repo now and builds the fleet state of its newest revision. */
+  loadState: () => Promise<FleetState>;
+  access: (cluster: FleetCluster) => ClusterAccess;
+  options: CycleOptions;
+  /** metrics, in serve: a replacement that could not create its object again is counted. */
+  metrics?: Pick<DaemonMetrics, 'recreateFailures'>;
+}
+
+/** Approver is who decided, and through which channel (cli, console, slack, …). */
+export interface Approver {
+  actor: string;
+  channel: string;
+}
+
+/** ApprovalOutcome is what became of an approve or reject request. */
+export type ApprovalOutcome =
+  | { ok: true; approval: Approval; entry?: ChangeSetEntry }
+  | { ok: false; reason: string; fresh?: Approval };
+
+/** rejectApproval rejects a pending approval. */
+export function rejectApproval(store: AuditStore, id: string, by: Approver, note?: string): ApprovalOutcome {
+  const item = store.approval(id);
+  if (!item) return { ok: false, reason: `no approval ${id}` };
+  if (!store.decideApproval(id, 'rejected', { ...by, ...(note ? { note } : {}) })) {
+    return {
+      ok: false,
+      reason: `approval ${id} is ${item.state}${item.note ? ` (${item.note})` : ''}, not pending`,
+    };
+  }
+  return { ok: true, approval: store.approval(id) as Approval };
+}
+
+/** approveApproval re-checks that the change is still the one shown, then remediates it. */
+export async function approveApproval(
+  deps: ApprovalDeps,
+  id: string,
+  by: Approver,
+): Promise<ApprovalOutcome> {
+  const { store } = deps;
+  const item = store.approval(id);
+  if (!item) return { ok: false, reason: `no approval ${id}` };
+  if (item.state !== 'pending') {
+    return {
+      ok: false,
+      reason: `approval ${id} is ${item.state}${item.note ? ` (${item.note})` : ''}, not pending`,
+    };
+  }
+  const ref: ObjectRef = {
+    cluster: item.entry.cluster,
+    kind: item.entry.kind,
+    namespace: item.entry.namespace,
+    name: item.entry.name,
+  };
+  const state = await deps.loadState();
+  const clusterState = state.clusters.find((c) => c.cluster.name === ref.cluster);
+  if (!clusterState) return stale(deps, item, by, `cluster ${ref.cluster} is no longer in the fleet`);
+  const access = deps.access(clusterState.cluster);
+  const live = await access.read(ref);
+  const desired = clusterState.objects.find((o) => objectKey(o) === objectKey(ref));
+  const context = {
+    fieldManager: deps.options.fieldManager,
+    ...(deps.options.installation !== undefined ? { installation: deps.options.installation } : {}),
+    policy: state.policy,
+    remediate: true,
+    now: new Date(),
+  };
+  const evaluation = evaluateObject(clusterState, desired, live, context);
+
+  let why: string | undefined;
+  if (state.revision !== item.revision) {
+    why = `the git revision changed since it was shown (${item.revision.slice(0, 12)} -> ${state.revision.slice(0, 12)})`;
+  } else if ((live?.resourceVersion ?? '') !== item.resourceVersion) {
+    why = `the live object changed since it was shown (resourceVersion ${item.resourceVersion || 'none'} -> ${live?.resourceVersion || 'none'})`;
+  } else if (!evaluation || evaluation.drift.status === 'in-sync') {
+    why = 'the object is in sync now';
+  }
+  if (why) {
+    const outcome = stale(deps, item, by, why);
+    // Queue the change as it stands now, so the approver can look again.
+    if (evaluation && evaluation.drift.status !== 'in-sync' && evaluation.decision.mode === 'approve') {
+      const entry = await remediateDrift(evaluation, desired, live, clusterState.complete, access, {
+        ...deps.options,
+        remediate: true,
+        dryRun: false,
+      });
+      if (entry.pending && !outcome.ok)
+        return { ...outcome, fresh: store.queueApproval(state.revision, entry, evaluation.drift) };
+    }
+    return outcome;
+  }
+
+  if (!evaluation) return stale(deps, item, by, 'the object is in sync now');
+  // Claim it first (pending -> applying, atomically): a second approver, or the daemon seeing the
+  // object return to sync while this applies, can no longer decide it.
+  if (!store.decideApproval(id, 'applying', by)) {
+    const now = store.approval(id);
+    return { ok: false, reason: `approval ${id} is ${now?.state ?? 'gone'}, not pending` };
+  }
+  const approved = {
+    ...evaluation,
+    decision: {
+      ...evaluation.decision,
+      mode: 'auto' as const,
+      reasons: [...evaluation.decision.reasons, `approved by ${by.actor} via ${by.channel} (${id})`],
+    },
+  };
+  // The claim's intent: a crash from here on leaves it open, and recovery settles the approval.
+  const intent = store.beginIntent({
+    ...ref,
+    revision: state.revision,
+    actor: `${by.actor} (${by.channel})`,
+    approval: id,
+  });
+  const entry = await remediateDrift(approved, desired, live, clusterState.complete, access, {
+    ...deps.options,
+    remediate: true,
+    dryRun: false,
+    journal: claimJournal(store, intent),
+  });
+  entry.intent = intent;
+  store.recordRemediation(state.revision, entry, `${by.actor} (${by.channel})`);
+  if (entry.recreateFailed) deps.metrics?.recreateFailures.inc({ cluster: ref.cluster });
+  const final = entry.error ? 'failed' : 'approved';
+  store.finishApproval(id, final, { ...by, ...(entry.error ? { note: entry.error } : {}) });
+  const approval = store.approval(id) as Approval;
+  return entry.error ? { ok: false, reason: entry.error } : { ok: true, approval, entry };
+}
+
+function stale(deps: ApprovalDeps, item: Approval, by: Approver, why: string): ApprovalOutcome {
+  deps.store.decideApproval(item.id, 'stale', { ...by, note: why });
+  return { ok: false, reason: `approval ${item.id} is stale: ${why}; nothing was applied` };
+}
+
+/** ObjectNow is what a later evaluation found for an object that has pending approvals. */
+export interface ObjectNow {
+  /** drift is the object's drift now; undefined when it is no longer reported (not trueup's, or ignored). */
+  drift?: Drift;
+  /** remediated: the cycle that found the drift also fixed it. */
+  remediated?: boolean;
+}
+
+/**
+ * supersededBecause says why a later evaluation made a pending approval unnecessary (the object is
+ * in sync, or was remediated) or shows a different change (the drift changed), or undefined when
+ * the approval still shows the change as it stands. A new revision alone does not supersede: the
+ * approval is then refused when used, and a fresh one queued for the change as it is.
+ */
+export function supersededBecause(approval: Pick<Approval, 'drift'>, now: ObjectNow): string | undefined {
+  if (now.remediated) return 'superseded: remediated by a later cycle';
+  if (!now.drift) return 'superseded: the object is no longer drifted (not managed, or ignored, now)';
+  if (now.drift.status === 'in-sync') return 'superseded: the object is in sync now';
+  const shown = JSON.stringify([approval.drift.status, approval.drift.changes]);
+  if (JSON.stringify([now.drift.status, now.drift.changes]) !== shown) {
+    const paths = now.drift.changes.map((c) => c.path).join(', ');
+    return `superseded: the drift changed since it was shown (now ${now.drift.status}${paths ? `: ${paths}` : ''})`;
+  }
+  return undefined;
+}
+
+/** supersedeApprovals marks stale the pending approvals a later evaluation superseded; returns them. */
+export function supersedeApprovals(
+  store: AuditStore,
+  pending: readonly Approval[],
+  now: (approval: Approval) => ObjectNow,
+  by: Approver,
+): Approval[] {
+  return pending.filter((a) => {
+    const note = supersededBecause(a, now(a));
+    return note !== undefined && store.decideApproval(a.id, 'stale', { ...by, note });
+  });
+}
+
+/** supersedeObject supersedes the pending approvals of one object (cluster, objectKey) given its drift now. */
+export function supersedeObject(
+  store: AuditStore,
+  cluster: string,
+  key: string,
+  drift: Drift | undefined,
+  by: Approver,
+): Approval[] {
+  const [kind, namespace, name] = key.split('/') as [ObjectRef['kind'], string, string];
+  const pending = store.pendingApprovals({ cluster, kind, namespace, name });
+  return pending.length ? supersedeApprovals(store, pending, () => (drift ? { drift } : {}), by) : [];
+}
