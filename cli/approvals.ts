@@ -11,7 +11,7 @@ import { UsageError } from './errors.ts';
 import { clusterAccessFactory } from './fleet-run.ts';
 import { resolveInstallation } from './installation.ts';
 import type { ApprovalListOptions, ApproveOptions, RejectOptions } from './options.ts';
-import { desiredStateBuilder, openGitSource } from './repo-source.ts';
+import { loadRepoState } from './repo-source.ts';
 
 /** listApprovalsCommand lists pending approvals (or all with --all). */
 export async function listApprovalsCommand(options: ApprovalListOptions): Promise<number> {
@@ -54,16 +54,10 @@ export async function approveCommand(id: string, options: ApproveOptions): Promi
   const store = openAuditStore(options.stateDir);
   const access = clusterAccessFactory(options);
   try {
-    const source = openGitSource(options);
-    const build = await desiredStateBuilder(options);
     const outcome = await approveApproval(
       {
         store,
-        loadState: async () => {
-          const synced = await source.sync();
-          if (!synced.snapshot) throw new UsageError(synced.error?.message ?? `cannot read ${source.repo}`);
-          return build(synced.snapshot);
-        },
+        loadState: async () => (await loadRepoState(options)).state,
         access,
         options: {
           ...defaultCycleOptions(),

@@ -6,7 +6,7 @@ import { type Explanation, explainDecision } from '../policies/explain.ts';
 import { formatRepoError, objectKey } from '../reconciler/core/model.ts';
 import { UsageError } from './errors.ts';
 import type { ExplainOptions } from './options.ts';
-import { desiredStateBuilder, openGitSource } from './repo-source.ts';
+import { loadRepoState } from './repo-source.ts';
 
 /** explainCommand runs `trueup explain`. */
 export async function explainCommand(target: string, options: ExplainOptions): Promise<number> {
@@ -19,10 +19,7 @@ export async function explainCommand(target: string, options: ExplainOptions): P
   }
   const now = options.at ? new Date(options.at) : new Date();
   if (Number.isNaN(now.getTime())) throw new UsageError(`--at: not a time: ${options.at}`);
-  const source = openGitSource(options);
-  const synced = await source.sync();
-  if (!synced.snapshot) throw new UsageError(synced.error?.message ?? `cannot read ${source.repo}`);
-  const state = await (await desiredStateBuilder())(synced.snapshot);
+  const { state } = await loadRepoState(options);
   const clusterState = state.clusters.find((c) => c.cluster.name === cluster);
   if (!clusterState)
     throw new UsageError(

@@ -9,7 +9,7 @@ import { contextOf, type FleetCluster } from '../reconciler/repo/fleet-config.ts
 import type { FleetState } from '../reconciler/repo/fleet-state.ts';
 import { UsageError } from './errors.ts';
 import type { RunOptions } from './options.ts';
-import { desiredStateBuilder, openGitSource } from './repo-source.ts';
+import { loadRepoState } from './repo-source.ts';
 
 /** FleetRun is a loaded fleet: desired state at a revision, and access to its clusters. */
 export interface FleetRun {
@@ -69,10 +69,7 @@ export function clusterAccessFactory(
 
 /** loadFleetRun fetches the repo and prepares cluster access; a repo that cannot be read throws. */
 export async function loadFleetRun(options: RunOptions): Promise<FleetRun> {
-  const source = openGitSource(options);
-  const synced = await source.sync();
-  if (!synced.snapshot) throw new UsageError(synced.error?.message ?? `cannot read ${source.repo}`);
-  const state = await (await desiredStateBuilder(options))(synced.snapshot);
+  const { source, state } = await loadRepoState(options);
   const names = state.fleet?.clusters.map((c) => c.name) ?? [];
   const unknown = (options.cluster ?? []).filter((c) => !names.includes(c));
   if (unknown.length > 0) {

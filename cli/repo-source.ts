@@ -42,3 +42,28 @@ export async function desiredStateBuilder(
   const namespaces = options.namespaces ?? [];
   return async (snapshot) => scopeToNamespaces(await buildFleetState(snapshot, decrypt), namespaces);
 }
+
+/** RepoState is the fleet repo read once: its git source (for blame) and the fleet state of its revision. */
+export interface RepoState {
+  source: GitSource;
+  state: FleetState;
+}
+
+/**
+ * loadRepoState is the command line's one repo → state path: sync the repo (a repo that cannot be
+ * read is a usage error), then build the fleet state with SOPS decrypted and --namespaces applied.
+ */
+export async function loadRepoState(
+  options: Pick<RunOptions, 'repo' | 'branch' | 'revision' | 'cacheDir' | 'namespaces'>,
+): Promise<RepoState> {
+  const source = openGitSource(options);
+  const build = await desiredStateBuilder(options);
+  return { source, state: await build(await snapshotOf(source)) };
+}
+
+/** snapshotOf syncs the source and returns its snapshot; a repo that cannot be read is a usage error. */
+export async function snapshotOf(source: GitSource): Promise<RepoSnapshot> {
+  const synced = await source.sync();
+  if (!synced.snapshot) throw new UsageError(synced.error?.message ?? `cannot read ${source.repo}`);
+  return synced.snapshot;
+}

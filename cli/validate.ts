@@ -9,10 +9,9 @@
 import { type Conflict, formatRepoError, type RepoError } from '../reconciler/core/model.ts';
 import type { DesiredState } from '../reconciler/repo/desired-state.ts';
 import { addConflictCommits, blameOnce } from '../reconciler/repo/provenance.ts';
-import { UsageError } from './errors.ts';
 import type { ValidateOptions } from './options.ts';
 import { renderConflictsText } from './render.ts';
-import { desiredStateBuilder, openGitSource } from './repo-source.ts';
+import { loadRepoState } from './repo-source.ts';
 
 /** ValidateExit is validate's exit status: valid, conflicts only, or errors (conflicts or not). */
 export const ValidateExit = { valid: 0, conflicts: 1, errors: 2 } as const;
@@ -32,11 +31,8 @@ export interface ValidateJson {
 
 /** validateCommand runs `trueup validate`. */
 export async function validateCommand(options: ValidateOptions): Promise<number> {
-  const source = openGitSource(options);
-  const synced = await source.sync();
-  if (!synced.snapshot) throw new UsageError(synced.error?.message ?? `cannot read ${source.repo}`);
   // The fleet state's errors include every policy file error, with file:line.
-  const state = await (await desiredStateBuilder())(synced.snapshot);
+  const { source, state } = await loadRepoState(options);
   const errors = state.errors;
   await addConflictCommits(
     state.conflicts,
