@@ -5,8 +5,8 @@
  * resync, a burst of edits) goes out as one digest per cluster and destination, a lone notice as
  * its own message (a held change with its buttons). An incident is posted once and everything after
  * (diagnosis with its validated fix, alerts joining, resolution) goes into its thread. Delivery is
- * ordered per destination (outbox.ts); on shutdown what cannot be sent in time is kept for the next
- * start.
+ * ordered per destination (outbox.ts) and posted by delivery.ts; on shutdown what cannot be sent in
+ * time is kept for the next start.
  */
 import type { Logger } from 'pino';
 import type { IncidentDesk } from '../../diagnose/desk.ts';
@@ -15,8 +15,9 @@ import { type ObjectRef, refKey } from '../../reconciler/core/model.ts';
 import type { Scrub } from '../../reconciler/core/secret-guard.ts';
 import type { Daemon, DaemonEvent } from '../../reconciler/daemon/daemon.ts';
 import type { AuditStore } from '../../reconciler/store/store.ts';
-import { type ChatMessage, type ConsoleLinks, toBlocks } from './blocks.ts';
-import { type IncidentChange, Outbox, type OutboxItem } from './outbox.ts';
+import type { ChatMessage, ConsoleLinks } from './blocks.ts';
+import { ChatDelivery } from './delivery.ts';
+import { type IncidentChange, Outbox } from './outbox.ts';
 import { type DigestItem, renderDigest } from './render-digest.ts';
 import { renderDiagnosis, renderIncidentChange, renderIncidentRoot } from './render-incident.ts';
 import {
@@ -86,14 +87,13 @@ export class ChatNotifier {
   #held = new Set<string>();
   /** #last is the last announced signature per object, so a repeat of the same news stays quiet. */
   #last = new Map<string, string>();
-  /** #announced are incidents whose opening was sent to the webhooks. */
-  #announced = new Set<string>();
 
   constructor(deps: NotifierDeps) {
     this.#deps = deps;
     this.#batch = { ...defaultBatchOptions(), ...deps.batch };
+    const delivery = new ChatDelivery(deps, () => this.#outbox.aborted);
     this.#outbox = new Outbox(
-      (item) => this.#deliver(item),
+      (item) => delivery.deliver(item),
       (err) => deps.log.error({ err: err.message }, 'chat notification failed'),
     );
   }
@@ -260,55 +260,6 @@ export class ChatNotifier {
     }
   }
 
-  async #deliver(item: OutboxItem): Promise<void> {
-    if (item.type === 'incident') return this.#deliverIncident(item);
-    if ('slack' in item.target) {
-      await this.#postSlack(item.target.slack, item.message);
-      return;
-    }
-    const hook = item.target.webhook;
-    await this.#postWebhooks({ mattermost: hook === 'mattermost', teams: hook === 'teams' }, item.message);
-  }
-
-  async #postSlack(channel: string, message: ChatMessage, threadTs?: string) {
-    const { slack, threads, interactive, log } = this.#deps;
-    if (!slack) return undefined;
-    try {
-      const posted = await slack.postMessage({
-        channel,
-        text: message.text,
-        blocks: toBlocks(message, interactive),
-        ...(threadTs ? { thread_ts: threadTs } : {}),
-      });
-      if (message.approval)
-        threads.saveApprovalMessage(message.approval, {
-          ...posted,
-          ...(threadTs ? { threadTs } : {}),
-          message,
-        });
-      return posted;
-    } catch (err) {
-      // Cut off by the shutdown: the outbox keeps the item for the next start.
-      if (this.#outbox.aborted) throw err;
-      log.warn({ channel, err: (err as Error).message }, 'chat: slack post failed');
-      return undefined;
-    }
-  }
-
-  async #postWebhooks(targets: { mattermost: boolean; teams: boolean }, message: ChatMessage): Promise<void> {
-    const { webhooks, log } = this.#deps;
-    for (const [name, on, post] of [
-      ['mattermost', targets.mattermost, webhooks.mattermost],
-      ['teams', targets.teams, webhooks.teams],
-    ] as const) {
-      if (!on || !post) continue;
-      await post(message).catch((err) => {
-        if (this.#outbox.aborted) throw err;
-        log.warn({ target: name, err: (err as Error).message }, 'chat: webhook post failed');
-      });
-    }
-  }
-
   /** #onIncident renders the incident's news now and queues it behind the incident's earlier news. */
   #onIncident(incident: Incident, change: IncidentChange): void {
     const { routes, clusterLabel, links, scrub } = this.#deps;
@@ -339,32 +290,5 @@ export class ChatNotifier {
       root: scrub(renderIncidentRoot(incident, links, clusterLabel)),
       ...(reply ? { reply } : {}),
     });
-  }
-
-  async #deliverIncident(item: Extract<OutboxItem, { type: 'incident' }>): Promise<void> {
-    const { threads, slack } = this.#deps;
-    const { incident, change, targets, root, reply } = item;
-    for (const channel of slack ? targets.slack : []) {
-      let thread = threads.incidentThread(incident, channel);
-      if (!thread) {
-        // Posted once: whatever the first news about the incident is, the thread starts with it.
-        const posted = await this.#postSlack(channel, root);
-        if (!posted) continue;
-        thread = { ...posted, message: root };
-        threads.saveIncidentThread(incident, thread, channel);
-      }
-      if (!reply) continue;
-      await this.#postSlack(thread.channel, reply, thread.ts);
-      if (change === 'resolved')
-        await slack
-          ?.update({ channel: thread.channel, ts: thread.ts, text: root.text, blocks: toBlocks(root) })
-          .catch(() => {});
-    }
-    // Webhooks have no threads: each step is its own message, titled with the incident; the
-    // opening one once.
-    if (!reply && this.#announced.has(incident)) return;
-    this.#announced.add(incident);
-    const standalone = reply ? { ...reply, title: reply.title ?? `Incident ${incident}: ${change}` } : root;
-    await this.#postWebhooks(targets, standalone);
   }
 }
