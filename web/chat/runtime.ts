@@ -10,16 +10,16 @@ import type { Daemon } from '../../reconciler/daemon/daemon.ts';
 import type { AuditStore } from '../../reconciler/store/store.ts';
 import type { ApprovalDeps } from '../../reconciler/sync/approvals.ts';
 import { GroupCache } from './access.ts';
-import { consoleLinks } from './blocks.ts';
+import { type ConsoleLinks, consoleLinks } from './blocks.ts';
 import { type ChatSetup, isAllowedResponseUrl } from './config.ts';
 import { coreApprovalPath, type DeciderDeps } from './decisions.ts';
 import type { CommandContext } from './handlers.ts';
-import { defaultRetryOptions } from './http.ts';
+import { defaultRetryOptions, type RetryOptions } from './http.ts';
 import { postMattermost } from './mattermost.ts';
 import { ChatNotifier } from './notifier.ts';
 import { type ResponseBody, respondTo, SlackClient } from './slack-client.ts';
 import { postTeams } from './teams.ts';
-import { openThreadStore } from './threads.ts';
+import { openThreadStore, type ThreadStore } from './threads.ts';
 
 /** ChatCore is what chat reads and acts through: the daemon, the stores, the core approval path. */
 export interface ChatCore {
@@ -53,41 +53,56 @@ function scrubFor(core: ChatCore, setup: ChatSetup): Scrub {
   );
 }
 
-/** startChatRuntime builds the runtime and starts the notifier. */
-export function startChatRuntime(setup: ChatSetup, core: ChatCore): ChatRuntime {
-  const { settings, log } = setup;
-  const threads = openThreadStore(setup.stateDir);
-  // Aborted at shutdown, once the flush deadline has passed: every wait and call in flight ends.
-  const shutdown = new AbortController();
-  const scrub = scrubFor(core, setup);
-  const { botToken, apiUrl } = settings.slack ?? {};
+/** ChatParts are the pieces built once that the decider, the notifier and the routes share. */
+interface ChatParts {
+  threads: ThreadStore;
+  slack: SlackClient | undefined;
+  scrub: Scrub;
+  links: ConsoleLinks;
+  interactive: boolean;
+  retry: RetryOptions;
+}
+
+/** slackClientFor is the Web API client when a bot token is set; its retries end at shutdown. */
+function slackClientFor(setup: ChatSetup, scrub: Scrub, signal: AbortSignal): SlackClient | undefined {
+  const { botToken, apiUrl } = setup.settings.slack ?? {};
   const interval = setup.perChannelIntervalMs;
-  const slack = botToken
+  return botToken
     ? new SlackClient({
         token: botToken,
         apiUrl,
         scrub,
-        retry: { signal: shutdown.signal },
+        retry: { signal },
         ...(interval !== undefined ? { perChannelIntervalMs: interval } : {}),
       })
     : undefined;
-  const retry = { ...defaultRetryOptions(), signal: shutdown.signal };
-  const links = consoleLinks(settings.consoleUrl);
-  const interactive = Boolean(settings.slack?.signingSecret);
+}
+
+/** deciderFor wires chat decisions to the core approval path (none without one). */
+function deciderFor(setup: ChatSetup, core: ChatCore, parts: ChatParts): DeciderDeps | undefined {
+  const { threads, slack, interactive, links } = parts;
   const groups = new GroupCache((g) => (slack ? slack.usergroupMembers(g) : Promise.resolve([])));
-  const decider: DeciderDeps | undefined = core.approvals && {
-    path: coreApprovalPath(core.approvals),
-    store: core.store,
-    approvers: settings.approvers,
-    clusterLabels: (name) => core.daemon.status().clusters.find((c) => c.name === name)?.labels ?? {},
-    groupMembers: (g) => groups.members(g),
-    threads,
-    ...(slack ? { slack } : {}),
-    interactive,
-    links,
-    log,
-    ...(core.onDecided ? { onDecided: core.onDecided } : {}),
-  };
+  return (
+    core.approvals && {
+      path: coreApprovalPath(core.approvals),
+      store: core.store,
+      approvers: setup.settings.approvers,
+      clusterLabels: (name) => core.daemon.status().clusters.find((c) => c.name === name)?.labels ?? {},
+      groupMembers: (g) => groups.members(g),
+      threads,
+      ...(slack ? { slack } : {}),
+      interactive,
+      links,
+      log: setup.log,
+      ...(core.onDecided ? { onDecided: core.onDecided } : {}),
+    }
+  );
+}
+
+/** startNotifier builds the notifier over the daemon, the desk and the configured sinks, and starts it. */
+function startNotifier(setup: ChatSetup, core: ChatCore, parts: ChatParts): ChatNotifier {
+  const { settings } = setup;
+  const { threads, slack, scrub, links, interactive, retry } = parts;
   const mattermostUrl = settings.mattermost?.webhookUrl;
   const teamsUrl = settings.teams?.webhookUrl;
   const notifier = new ChatNotifier({
@@ -105,10 +120,27 @@ export function startChatRuntime(setup: ChatSetup, core: ChatCore): ChatRuntime 
     links,
     clusterLabel: setup.clusterLabel,
     scrub,
-    log,
+    log: setup.log,
     ...(setup.batch ? { batch: setup.batch } : {}),
   });
   notifier.start();
+  return notifier;
+}
+
+/** startChatRuntime builds the runtime and starts the notifier. */
+export function startChatRuntime(setup: ChatSetup, core: ChatCore): ChatRuntime {
+  const { settings, log } = setup;
+  const threads = openThreadStore(setup.stateDir);
+  // Aborted at shutdown, once the flush deadline has passed: every wait and call in flight ends.
+  const shutdown = new AbortController();
+  const scrub = scrubFor(core, setup);
+  const slack = slackClientFor(setup, scrub, shutdown.signal);
+  const retry = { ...defaultRetryOptions(), signal: shutdown.signal };
+  const links = consoleLinks(settings.consoleUrl);
+  const interactive = Boolean(settings.slack?.signingSecret);
+  const parts: ChatParts = { threads, slack, scrub, links, interactive, retry };
+  const decider = deciderFor(setup, core, parts);
+  const notifier = startNotifier(setup, core, parts);
 
   const background = new Set<Promise<void>>();
   return {
