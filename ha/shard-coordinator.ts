@@ -22,7 +22,7 @@ import {
   releasedSpec,
 } from './lease.ts';
 import type { LeaseApi } from './lease-api.ts';
-import { clusterLeaseName, liveReplicas, planShards, replicaLeaseName } from './shards.ts';
+import { clusterLeaseName, goneReplicas, liveReplicas, planShards, replicaLeaseName } from './shards.ts';
 
 /** ShardDeps configure a ShardCoordinator. */
 export interface ShardDeps {
@@ -51,6 +51,41 @@ export interface ShardView {
 }
 
 const roleLabel = 'trueup.io/lease-role';
+
+/**
+ * clusterHolders gives, per fleet cluster, who holds its Lease as read: undefined when the Lease is
+ * missing, released or expired by this replica's observation (free to take).
+ */
+function clusterHolders(
+  clusters: string[],
+  byName: Map<string, LeaseRecord>,
+  observed: Map<string, Observation>,
+  at: { base: string; now: number; durationSeconds: number },
+): Record<string, string | undefined> {
+  const holders: Record<string, string | undefined> = {};
+  for (const c of clusters) {
+    const lease = byName.get(clusterLeaseName(at.base, c));
+    const seen = lease && observed.get(lease.name);
+    holders[c] = lease && !isFree(lease, seen, at.now, at.durationSeconds) ? lease.holder : undefined;
+  }
+  return holders;
+}
+
+/** shardView is the status API's view after a round (owned is filled in when read). */
+function shardView(
+  identity: string,
+  clusters: string[],
+  replicas: string[],
+  holders: Record<string, string | undefined>,
+  share: number,
+): ShardView {
+  return {
+    owned: [],
+    share,
+    replicas: [...new Set([...replicas, identity])].sort(),
+    owners: Object.fromEntries(clusters.map((c) => [c, holders[c] ?? null])),
+  };
+}
 
 /** ShardCoordinator runs the sharding loop for one replica. */
 export class ShardCoordinator {
@@ -152,23 +187,15 @@ export class ShardCoordinator {
     const replicas = liveReplicas(beats, now, durationSeconds);
     await this.#collect(beats, now);
     const clusters = this.#deps.clusters();
-    const holders: Record<string, string | undefined> = {};
+    const holders = clusterHolders(clusters, byName, this.#observed, { base, now, durationSeconds });
     for (const c of clusters) {
-      const lease = byName.get(clusterLeaseName(base, c));
-      const observed = lease && this.#observed.get(lease.name);
-      holders[c] = lease && !isFree(lease, observed, now, durationSeconds) ? lease.holder : undefined;
+      const holder = byName.get(clusterLeaseName(base, c))?.holder;
       // Someone else holds a Lease we thought ours: it lapsed and was taken.
-      if (this.#renewedAt.has(c) && lease?.holder !== identity)
-        this.#lose(c, `taken by ${lease?.holder ?? 'nobody'}`);
+      if (this.#renewedAt.has(c) && holder !== identity) this.#lose(c, `taken by ${holder ?? 'nobody'}`);
     }
     const held = [...this.#renewedAt.keys()].filter((c) => this.holds(c));
     const plan = planShards({ identity, clusters, replicas, holders, held });
-    this.#view = {
-      owned: [],
-      share: plan.share,
-      replicas: [...new Set([...replicas, identity])].sort(),
-      owners: Object.fromEntries(clusters.map((c) => [c, holders[c] ?? null])),
-    };
+    this.#view = shardView(identity, clusters, replicas, holders, plan.share);
     for (const c of plan.release) this.#startRelease(c, plan.share);
     const writes = [
       ...plan.keep.filter((c) => isRenewDue(this.#renewedAt.get(c), now, this.#timings)),
@@ -193,10 +220,7 @@ export class ShardCoordinator {
 
   /** #collect deletes heartbeats silent for ten durations: replicas that died (pod names do not come back). */
   async #collect(beats: LeaseRecord[], now: number): Promise<void> {
-    const stale = beats.filter(
-      (b) => b.holder !== this.#deps.identity && (b.renewTime ?? 0) + 10 * this.#timings.durationMs < now,
-    );
-    for (const b of stale) {
+    for (const b of goneReplicas(beats, this.#deps.identity, now, this.#timings.durationMs)) {
       // The precondition makes sure it is the silent record that goes, not one just renewed.
       await this.#deps.api.delete(b.name, b.resourceVersion).catch(() => {});
       this.#deps.log.info(

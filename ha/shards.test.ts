@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   clusterLeaseName,
+  goneReplicas,
   liveReplicas,
   planShards,
   rankClusters,
@@ -110,6 +111,21 @@ describe('liveReplicas', () => {
     ['no duration: the fallback (15 s) counts', { holder: 'a', renewTime: now - 10_000 }, ['a']],
   ])('a heartbeat %s', (_name, beat, live) => {
     expect(liveReplicas([beat], now, 15)).toEqual(live);
+  });
+});
+
+describe('goneReplicas', () => {
+  const now = 1_000_000;
+  const durationMs = 15_000;
+  it.each([
+    // Ten durations and a little more without a renewal: the replica died.
+    ['another replica silent for over ten durations', { holder: 'b', renewTime: now - 150_001 }, true],
+    ['another replica silent for exactly ten durations', { holder: 'b', renewTime: now - 150_000 }, false],
+    // Its own heartbeat is never collected, however stale it looks.
+    ['its own heartbeat, however old', { holder: 'a', renewTime: 0 }, false],
+    ['a record never renewed', { holder: 'b' }, true],
+  ])('%s', (_name, beat, gone) => {
+    expect(goneReplicas([beat], 'a', now, durationMs)).toEqual(gone ? [beat] : []);
   });
 });
 

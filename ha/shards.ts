@@ -90,6 +90,19 @@ export function liveReplicas(beats: ReplicaBeat[], now: number, fallbackSeconds:
   ].sort();
 }
 
+/**
+ * goneReplicas are the other replicas' heartbeats silent for ten durations: replicas that died (pod
+ * names do not come back), whose records may be deleted.
+ */
+export function goneReplicas<T extends ReplicaBeat>(
+  beats: T[],
+  identity: string,
+  now: number,
+  durationMs: number,
+): T[] {
+  return beats.filter((b) => b.holder !== identity && (b.renewTime ?? 0) + 10 * durationMs < now);
+}
+
 /** weight is FNV-1a (32 bit) of identity and cluster: a stable, well-spread preference. */
 function weight(identity: string, cluster: string): number {
   let h = 0x811c9dc5;
