@@ -90,121 +90,163 @@ function introducedFile(c: ConfigEvidence, file: string, commit: string | undefi
   return log.length > 0 && log.length < 5 && log[log.length - 1]?.commit === commit;
 }
 
+/**
+ * isShortlyBefore tells whether a change at t (ms) counts as shortly before an alert that started at
+ * start: within the window before it, or up to a minute after (clocks and scrapes lag).
+ */
+function isShortlyBefore(t: number, start: number): boolean {
+  return Number.isFinite(t) && t <= start + 60_000 && start - t <= recentWindowMs;
+}
+
+/** Suspect is one ConfigMap or Secret under suspicion, with what every cause says about it. */
+interface Suspect {
+  c: ConfigEvidence;
+  /** start is when the alert started (ms). */
+  start: number;
+  ref: string;
+  name: string;
+  workloads: string[];
+  usedBy: string;
+  keys: Set<string> | undefined;
+}
+
+/** causesOf lists what one ConfigMap or Secret may have done to the alert, one candidate per kind of evidence. */
 function causesOf(c: ConfigEvidence, start: number): RankedCause[] {
-  const ref = configRef(c);
-  const name = `${c.kind} ${c.namespace}/${c.name} on ${c.cluster}`;
   const workloads = [...new Set(c.usedBy.map((u) => u.workload))].filter((w) => w !== alertNamed);
-  const usedBy = workloads.length ? `used by ${workloads.join(', ')}` : 'named by the alert';
-  const keys = usedKeys(c);
-  const causes: RankedCause[] = [];
+  const suspect: Suspect = {
+    c,
+    start,
+    ref: configRef(c),
+    name: `${c.kind} ${c.namespace}/${c.name} on ${c.cluster}`,
+    workloads,
+    usedBy: workloads.length ? `used by ${workloads.join(', ')}` : 'named by the alert',
+    keys: usedKeys(c),
+  };
+  return [
+    liveDriftCause(suspect),
+    restoredDriftCause(suspect),
+    failedRemediationCause(suspect),
+    recentCommitCause(suspect),
+    undeclaredCause(suspect),
+  ].filter((cause) => cause !== undefined);
+}
+
+/** liveDriftCause: the object drifts from git now (or is missing); strongest when used and recent. */
+function liveDriftCause({ c, start, ref, name, usedBy, keys }: Suspect): RankedCause | undefined {
   const drift = c.drift;
-  if (drift && drift.status !== 'orphaned') {
-    const paths = drift.changes.map((ch) => ch.path).filter((p) => isUsed(p, keys));
-    const relevant = drift.status === 'missing' || paths.length > 0;
-    const by = drift.driftedBy[0];
-    const at = by?.time ? Date.parse(by.time) : Number.NaN;
-    const before = Number.isFinite(at) && at <= start + 60_000 && start - at <= recentWindowMs;
-    const what =
-      drift.status === 'missing'
-        ? 'is missing from the cluster'
-        : `drifted from git: ${(paths.length ? paths : drift.changes.map((ch) => ch.path)).join(', ')}`;
-    const who = by ? ` (by ${by.manager}${by.time ? ` at ${by.time}` : ''})` : '';
-    causes.push({
-      score: relevant ? (before ? 0.9 : 0.75) : 0.3,
-      summary: `${name} ${what}${who}${before ? ', shortly before the alert' : ''}; ${usedBy}.`,
-      evidence: [ref, ...paths.map((p) => `${ref}#${p}`)],
-      fix: {
-        type: 'revert-drift',
-        target: `${c.cluster}/${c.namespace}/${c.kind}/${c.name}`,
-        description: 'restore the values declared in git (server-side apply after a dry-run)',
-      },
-      risk: 'low',
-    });
-  }
-  if (!drift) {
-    // Drifted shortly before the alert and already put back: pods may still run with the bad value.
-    const recorded = c.drifts.find((d) => {
-      const t = Date.parse(d.time);
-      return (
-        d.status !== 'in-sync' &&
-        d.paths.some((p) => isUsed(p, keys)) &&
-        t <= start + 60_000 &&
-        start - t <= recentWindowMs
-      );
-    });
-    if (recorded) {
-      const paths = recorded.paths.filter((p) => isUsed(p, keys));
-      causes.push({
-        score: 0.5,
-        summary: `${name} drifted from git (${paths.join(', ')}) at ${recorded.time}, before the alert, and is in sync again; ${usedBy}: pods may still run with the drifted value.`,
-        evidence: [ref, `drift:${recorded.id}`],
-        fix: {
-          type: 'manual',
-          steps: [
-            `restart the pods that read it${workloads.length ? ` (${workloads.join(', ')})` : ''} so they read the restored values`,
-          ],
-          description: '',
-        },
-        risk: 'low',
-      });
-    }
-  }
-  for (const r of c.remediations.filter(
-    (r) => r.entry.error && start - Date.parse(r.time) <= recentWindowMs,
-  )) {
-    causes.push({
-      score: 0.7,
-      summary: `remediation of ${name} failed at ${r.time}: ${r.entry.error}`,
-      evidence: [ref, `remediation:${r.id}`],
-      fix: {
-        type: 'manual',
-        steps: [`fix the cause of: ${r.entry.error}`, 'then let trueup remediate again'],
-        description: '',
-      },
-      risk: 'medium',
-    });
-    break;
-  }
-  const recent = Object.entries(c.provenance).filter(([path, o]) => {
-    const t = o.time ? Date.parse(o.time) : Number.NaN;
-    return (
+  if (!drift || drift.status === 'orphaned') return undefined;
+  const paths = drift.changes.map((ch) => ch.path).filter((p) => isUsed(p, keys));
+  const relevant = drift.status === 'missing' || paths.length > 0;
+  const by = drift.driftedBy[0];
+  const before = isShortlyBefore(by?.time ? Date.parse(by.time) : Number.NaN, start);
+  const what =
+    drift.status === 'missing'
+      ? 'is missing from the cluster'
+      : `drifted from git: ${(paths.length ? paths : drift.changes.map((ch) => ch.path)).join(', ')}`;
+  const who = by ? ` (by ${by.manager}${by.time ? ` at ${by.time}` : ''})` : '';
+  return {
+    score: relevant ? (before ? 0.9 : 0.75) : 0.3,
+    summary: `${name} ${what}${who}${before ? ', shortly before the alert' : ''}; ${usedBy}.`,
+    evidence: [ref, ...paths.map((p) => `${ref}#${p}`)],
+    fix: {
+      type: 'revert-drift',
+      target: `${c.cluster}/${c.namespace}/${c.kind}/${c.name}`,
+      description: 'restore the values declared in git (server-side apply after a dry-run)',
+    },
+    risk: 'low',
+  };
+}
+
+/** restoredDriftCause: drifted shortly before the alert and already put back (pods may still run with the bad value). */
+function restoredDriftCause({
+  c,
+  start,
+  ref,
+  name,
+  workloads,
+  usedBy,
+  keys,
+}: Suspect): RankedCause | undefined {
+  if (c.drift) return undefined;
+  const recorded = c.drifts.find(
+    (d) =>
+      d.status !== 'in-sync' &&
+      d.paths.some((p) => isUsed(p, keys)) &&
+      isShortlyBefore(Date.parse(d.time), start),
+  );
+  if (!recorded) return undefined;
+  const paths = recorded.paths.filter((p) => isUsed(p, keys));
+  return {
+    score: 0.5,
+    summary: `${name} drifted from git (${paths.join(', ')}) at ${recorded.time}, before the alert, and is in sync again; ${usedBy}: pods may still run with the drifted value.`,
+    evidence: [ref, `drift:${recorded.id}`],
+    fix: {
+      type: 'manual',
+      steps: [
+        `restart the pods that read it${workloads.length ? ` (${workloads.join(', ')})` : ''} so they read the restored values`,
+      ],
+      description: '',
+    },
+    risk: 'low',
+  };
+}
+
+/** failedRemediationCause: the latest recent remediation of the object that failed. */
+function failedRemediationCause({ c, start, ref, name }: Suspect): RankedCause | undefined {
+  const r = c.remediations.find((r) => r.entry.error && start - Date.parse(r.time) <= recentWindowMs);
+  if (!r) return undefined;
+  return {
+    score: 0.7,
+    summary: `remediation of ${name} failed at ${r.time}: ${r.entry.error}`,
+    evidence: [ref, `remediation:${r.id}`],
+    fix: {
+      type: 'manual',
+      steps: [`fix the cause of: ${r.entry.error}`, 'then let trueup remediate again'],
+      description: '',
+    },
+    risk: 'medium',
+  };
+}
+
+/** recentCommitCause: a commit changed used keys shortly before the alert (not the one that created the file). */
+function recentCommitCause({ c, start, ref, name, usedBy, keys }: Suspect): RankedCause | undefined {
+  const recent = Object.entries(c.provenance).filter(
+    ([path, o]) =>
       isUsed(path, keys) &&
-      Number.isFinite(t) &&
-      t <= start + 60_000 &&
-      start - t <= recentWindowMs &&
-      !introducedFile(c, o.file, o.commit)
-    );
-  });
-  if (recent.length > 0) {
-    const [, origin] = recent[0] as [string, ConfigEvidence['provenance'][string]];
-    causes.push({
-      score: 0.6,
-      summary: `commit ${origin.commit?.slice(0, 12)} (${origin.summary ?? ''}, ${origin.author ?? ''}, ${origin.time}) changed ${recent.map(([p]) => p).join(', ')} of ${name} in ${origin.file} shortly before the alert; ${usedBy}.`,
-      evidence: recent.map(([p, o]) => `${ref}#${p}@${o.commit?.slice(0, 12)}`),
-      fix: {
-        type: 'manual',
-        steps: [
-          `review commit ${origin.commit?.slice(0, 12)} in ${origin.file}`,
-          'revert it in the fleet repo if it is the cause',
-        ],
-        description: '',
-      },
-      risk: 'medium',
-    });
-  }
+      isShortlyBefore(o.time ? Date.parse(o.time) : Number.NaN, start) &&
+      !introducedFile(c, o.file, o.commit),
+  );
+  if (recent.length === 0) return undefined;
+  const [, origin] = recent[0] as [string, ConfigEvidence['provenance'][string]];
+  return {
+    score: 0.6,
+    summary: `commit ${origin.commit?.slice(0, 12)} (${origin.summary ?? ''}, ${origin.author ?? ''}, ${origin.time}) changed ${recent.map(([p]) => p).join(', ')} of ${name} in ${origin.file} shortly before the alert; ${usedBy}.`,
+    evidence: recent.map(([p, o]) => `${ref}#${p}@${o.commit?.slice(0, 12)}`),
+    fix: {
+      type: 'manual',
+      steps: [
+        `review commit ${origin.commit?.slice(0, 12)} in ${origin.file}`,
+        'revert it in the fleet repo if it is the cause',
+      ],
+      description: '',
+    },
+    risk: 'medium',
+  };
+}
+
+/** undeclaredCause: a workload needs the object (not optionally), it does not exist and git does not declare it. */
+function undeclaredCause({ c, ref, name, usedBy }: Suspect): RankedCause | undefined {
   const optional = c.usedBy.length > 0 && c.usedBy.every((u) => u.optional);
-  if (!c.managed && c.liveError === 'not found' && !optional) {
-    causes.push({
-      score: 0.5,
-      summary: `${name} is ${usedBy} but does not exist, and the fleet repo does not declare it.`,
-      evidence: [ref],
-      fix: {
-        type: 'manual',
-        steps: [`create ${c.kind} ${c.namespace}/${c.name}, or declare it in the fleet repo`],
-        description: '',
-      },
-      risk: 'medium',
-    });
-  }
-  return causes;
+  if (c.managed || c.liveError !== 'not found' || optional) return undefined;
+  return {
+    score: 0.5,
+    summary: `${name} is ${usedBy} but does not exist, and the fleet repo does not declare it.`,
+    evidence: [ref],
+    fix: {
+      type: 'manual',
+      steps: [`create ${c.kind} ${c.namespace}/${c.name}, or declare it in the fleet repo`],
+      description: '',
+    },
+    risk: 'medium',
+  };
 }
