@@ -150,7 +150,7 @@ export function parseTrustProxy(value: string): boolean | string {
 
 /** addServeOptions adds serve's options (also used by demo). */
 export function addServeOptions(command: Command): Command {
-  return addRepoOptions(command)
+  addRepoOptions(command)
     .option('--remediate', 'fix drift automatically (server dry-run first, then server-side apply)')
     .option('--prune', 'delete objects trueup created that the repo no longer declares')
     .option('--replace-immutable', 'delete and re-create drifted immutable objects')
@@ -171,7 +171,18 @@ export function addServeOptions(command: Command): Command {
     .option(
       '--repo-web-url <template>',
       'link provenance to the repo web view, e.g. https://git.example/fleet/blob/{revision}/{file}#L{line}',
-    )
+    );
+  // In this order in --help: the proxy, chat, replicas, retention.
+  addAuthProxyOptions(command);
+  addChatOptions(command);
+  addHaOptions(command);
+  addRetentionOptions(command);
+  return command.option('--log-level <level>', 'pino log level', 'info');
+}
+
+/** addAuthProxyOptions adds serve's options for the authenticating proxy in front of it. */
+function addAuthProxyOptions(command: Command): Command {
+  return command
     .option(
       '--auth-proxy-user-header <name>',
       'trust this header for the user (behind an authenticating proxy only)',
@@ -190,7 +201,15 @@ export function addServeOptions(command: Command): Command {
       'believe X-Forwarded-Proto/-For from these reverse proxies: true, or addresses/CIDRs (comma-separated; uniquelocal = the private ranges)',
       parseTrustProxy,
     )
-    .option('--operators <user-or-group...>', 'proxy users or groups with the operator role (others: viewer)')
+    .option(
+      '--operators <user-or-group...>',
+      'proxy users or groups with the operator role (others: viewer)',
+    );
+}
+
+/** addChatOptions adds serve's chat-ops options (secrets come from the environment). */
+function addChatOptions(command: Command): Command {
+  return command
     .option(
       '--chat-config <file>',
       'chat-ops routing and approvers (YAML or JSON); secrets come from SLACK_* env',
@@ -203,7 +222,12 @@ export function addServeOptions(command: Command): Command {
     .option(
       '--chat-approvers <slack-id...>',
       'Slack users (U…) or user groups (S…) who may approve from chat',
-    )
+    );
+}
+
+/** addHaOptions adds serve's options for several replicas: leader election, sharding, the Leases. */
+function addHaOptions(command: Command): Command {
+  return command
     .option(
       '--leader-elect',
       'with several replicas: only the holder of the leader Lease watches and remediates',
@@ -215,7 +239,12 @@ export function addServeOptions(command: Command): Command {
     )
     .option('--lease-namespace <ns>', 'namespace of the Leases (default: $POD_NAMESPACE, else trueup)')
     .option('--lease-name <name>', 'the leader Lease, and the prefix of the sharding Leases', 'trueup')
-    .option('--lease-duration <seconds>', 'how long a Lease lasts without renewal', (v) => Number(v), 15)
+    .option('--lease-duration <seconds>', 'how long a Lease lasts without renewal', (v) => Number(v), 15);
+}
+
+/** addRetentionOptions adds how long serve keeps the audit records and incidents. */
+function addRetentionOptions(command: Command): Command {
+  return command
     .option(
       '--retain-audit-days <days>',
       'delete drifts, remediations and decided approvals older than this (0: keep forever; pending approvals are kept)',
@@ -227,8 +256,7 @@ export function addServeOptions(command: Command): Command {
       'delete incidents (with their evidence) not updated for this long (0: keep forever)',
       (v) => Number(v),
       90,
-    )
-    .option('--log-level <level>', 'pino log level', 'info');
+    );
 }
 
 /** DiagnoseOptions are `trueup diagnose`'s options. */

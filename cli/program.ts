@@ -36,7 +36,14 @@ export function buildProgram(): Command {
       const { configureDigestKey } = await import('./digest-key.ts');
       configureDigestKey(command.opts().stateDir);
     });
+  addFleetCommands(program);
+  addServiceCommands(program);
+  addApprovalCommands(program);
+  return program;
+}
 
+/** addFleetCommands adds the commands that compare the fleet repo with the clusters: diff, validate, reconcile. */
+function addFleetCommands(program: Command): void {
   addRunOptions(program.command('diff'))
     .description('show drift between the fleet repo and the live clusters (exit 0 in sync, 1 drift, 2 error)')
     .option(
@@ -64,6 +71,10 @@ export function buildProgram(): Command {
     .action(async (options) => {
       process.exitCode = await (await import('./fleet-commands.ts')).reconcileCommand(options);
     });
+}
+
+/** addServiceCommands adds the daemon and the commands around it: serve, demo, explain, diagnose. */
+function addServiceCommands(program: Command): void {
   addServeOptions(program.command('serve'))
     .description('run the daemon: watch, detect, remediate, serve health, metrics and the API')
     .action(async (options) => {
@@ -86,6 +97,10 @@ export function buildProgram(): Command {
     .action(async (options) => {
       process.exitCode = await (await import('./diagnose.ts')).diagnoseCommand(options);
     });
+}
+
+/** addApprovalCommands adds the approval queue's commands: approvals list, approve, reject. */
+function addApprovalCommands(program: Command): void {
   const approvals = program.command('approvals').description('changes held for approval');
   addApprovalListOptions(approvals.command('list'))
     .description('list pending approvals (with --all: every approval and what became of it)')
@@ -104,7 +119,6 @@ export function buildProgram(): Command {
     .action(async (id, options) => {
       process.exitCode = await (await import('./approvals.ts')).rejectCommand(id, options);
     });
-  return program;
 }
 
 /** run parses argv, runs the chosen subcommand and returns its exit code. */
