@@ -67,89 +67,115 @@ function parseBody(raw: string, contentType: string): Record<string, unknown> {
   return body;
 }
 
+/** answer records and sends a JSON answer. */
+function answer(record: SlackStubRequest, res: ServerResponse, status: number, body: unknown): void {
+  record.status = status;
+  record.response = body;
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' });
+  res.end(JSON.stringify(body));
+}
+
+/** StubScript is what the Web API answers depend on: the token, scripted failures, the user groups. */
+interface StubScript {
+  token: string;
+  limited: Map<string, { retryAfter: number; times: number }>;
+  failing: Map<string, string>;
+  /** usergroups reads the stub's current user groups (tests replace or fill them). */
+  usergroups: () => Record<string, string[]>;
+  nextTs: () => string;
+}
+
+/** answerApi answers one Web API call as Slack would: rate limit first, then auth, then the method. */
+function answerApi(method: string, record: SlackStubRequest, res: ServerResponse, script: StubScript) {
+  const limit = script.limited.get(method);
+  if (limit && limit.times > 0) {
+    limit.times -= 1;
+    record.status = 429;
+    res.writeHead(429, { 'retry-after': String(limit.retryAfter), 'content-type': 'application/json' });
+    res.end(JSON.stringify({ ok: false, error: 'ratelimited' }));
+    return;
+  }
+  if (record.headers.authorization !== `Bearer ${script.token}`)
+    return answer(record, res, 200, { ok: false, error: 'invalid_auth' });
+  const failure = script.failing.get(method);
+  if (failure) {
+    script.failing.delete(method);
+    return answer(record, res, 200, { ok: false, error: failure });
+  }
+  const body = record.body;
+  if (method === 'chat.postMessage') {
+    if (!body.channel) return answer(record, res, 200, { ok: false, error: 'channel_not_found' });
+    const ts = script.nextTs();
+    return answer(record, res, 200, { ok: true, channel: body.channel, ts, message: { ...body, ts } });
+  }
+  if (method === 'chat.update') {
+    if (!body.channel || !body.ts) return answer(record, res, 200, { ok: false, error: 'message_not_found' });
+    return answer(record, res, 200, { ok: true, channel: body.channel, ts: body.ts, text: body.text });
+  }
+  if (method === 'usergroups.users.list') {
+    const users = script.usergroups()[String(body.usergroup)];
+    if (!users) return answer(record, res, 200, { ok: false, error: 'no_such_subteam' });
+    return answer(record, res, 200, { ok: true, users });
+  }
+  return answer(record, res, 200, { ok: false, error: 'unknown_method' });
+}
+
+/** recordOf is the record of one request, its body parsed (or kept as `unparsed` when it is not). */
+function recordOf(req: IncomingMessage, raw: string): SlackStubRequest {
+  let body: Record<string, unknown>;
+  try {
+    body = parseBody(raw, String(req.headers['content-type'] ?? ''));
+  } catch {
+    body = { unparsed: raw };
+  }
+  return {
+    method: req.method ?? 'GET',
+    path: (req.url ?? '/').split('?')[0] as string,
+    headers: req.headers,
+    body,
+    raw,
+    at: Date.now(),
+    status: 0,
+  };
+}
+
+/** handle records a request and answers it by its path: Web API, response_url or incoming webhook. */
+function handle(
+  req: IncomingMessage,
+  res: ServerResponse,
+  raw: string,
+  requests: SlackStubRequest[],
+  script: StubScript,
+) {
+  const record = recordOf(req, raw);
+  const path = record.path;
+  requests.push(record);
+  if (path.startsWith('/api/')) return answerApi(path.slice('/api/'.length), record, res, script);
+  if (path.startsWith('/response/')) return answer(record, res, 200, { ok: true });
+  if (path.startsWith('/webhook/')) {
+    record.status = 200;
+    res.writeHead(200, { 'content-type': 'text/plain' });
+    res.end(path.endsWith('/teams') ? '1' : 'ok');
+    return;
+  }
+  answer(record, res, 404, { ok: false, error: 'not_found' });
+}
+
 /** startSlackStub starts the stub on a loopback port; token is the bot token it accepts. */
 export async function startSlackStub(token: string): Promise<SlackStub> {
   const requests: SlackStubRequest[] = [];
-  const limited = new Map<string, { retryAfter: number; times: number }>();
-  const failing = new Map<string, string>();
   let seq = 0;
-  const nextTs = () => `${Math.floor(Date.now() / 1000)}.${String(++seq).padStart(6, '0')}`;
-
-  const answer = (record: SlackStubRequest, res: ServerResponse, status: number, body: unknown) => {
-    record.status = status;
-    record.response = body;
-    res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' });
-    res.end(JSON.stringify(body));
+  const script: StubScript = {
+    token,
+    limited: new Map(),
+    failing: new Map(),
+    usergroups: () => stub.usergroups,
+    nextTs: () => `${Math.floor(Date.now() / 1000)}.${String(++seq).padStart(6, '0')}`,
   };
-
-  const api = (method: string, record: SlackStubRequest, res: ServerResponse) => {
-    const limit = limited.get(method);
-    if (limit && limit.times > 0) {
-      limit.times -= 1;
-      record.status = 429;
-      res.writeHead(429, { 'retry-after': String(limit.retryAfter), 'content-type': 'application/json' });
-      res.end(JSON.stringify({ ok: false, error: 'ratelimited' }));
-      return;
-    }
-    if (record.headers.authorization !== `Bearer ${token}`)
-      return answer(record, res, 200, { ok: false, error: 'invalid_auth' });
-    const failure = failing.get(method);
-    if (failure) {
-      failing.delete(method);
-      return answer(record, res, 200, { ok: false, error: failure });
-    }
-    const body = record.body;
-    if (method === 'chat.postMessage') {
-      if (!body.channel) return answer(record, res, 200, { ok: false, error: 'channel_not_found' });
-      const ts = nextTs();
-      return answer(record, res, 200, { ok: true, channel: body.channel, ts, message: { ...body, ts } });
-    }
-    if (method === 'chat.update') {
-      if (!body.channel || !body.ts)
-        return answer(record, res, 200, { ok: false, error: 'message_not_found' });
-      return answer(record, res, 200, { ok: true, channel: body.channel, ts: body.ts, text: body.text });
-    }
-    if (method === 'usergroups.users.list') {
-      const users = stub.usergroups[String(body.usergroup)];
-      if (!users) return answer(record, res, 200, { ok: false, error: 'no_such_subteam' });
-      return answer(record, res, 200, { ok: true, users });
-    }
-    return answer(record, res, 200, { ok: false, error: 'unknown_method' });
-  };
-
-  const handle = (req: IncomingMessage, res: ServerResponse, raw: string) => {
-    const path = (req.url ?? '/').split('?')[0] as string;
-    let body: Record<string, unknown>;
-    try {
-      body = parseBody(raw, String(req.headers['content-type'] ?? ''));
-    } catch {
-      body = { unparsed: raw };
-    }
-    const record: SlackStubRequest = {
-      method: req.method ?? 'GET',
-      path,
-      headers: req.headers,
-      body,
-      raw,
-      at: Date.now(),
-      status: 0,
-    };
-    requests.push(record);
-    if (path.startsWith('/api/')) return api(path.slice('/api/'.length), record, res);
-    if (path.startsWith('/response/')) return answer(record, res, 200, { ok: true });
-    if (path.startsWith('/webhook/')) {
-      record.status = 200;
-      res.writeHead(200, { 'content-type': 'text/plain' });
-      res.end(path.endsWith('/teams') ? '1' : 'ok');
-      return;
-    }
-    answer(record, res, 404, { ok: false, error: 'not_found' });
-  };
-
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => handle(req, res, Buffer.concat(chunks).toString('utf8')));
+    req.on('end', () => handle(req, res, Buffer.concat(chunks).toString('utf8'), requests, script));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -164,10 +190,10 @@ export async function startSlackStub(token: string): Promise<SlackStub> {
     responseUrl: (id = String(Math.random()).slice(2, 10)) => `${url}/response/${id}`,
     webhookUrl: (name) => `${url}/webhook/${name}`,
     rateLimit(method, retryAfterSeconds, times = 1) {
-      limited.set(method, { retryAfter: retryAfterSeconds, times });
+      script.limited.set(method, { retryAfter: retryAfterSeconds, times });
     },
     failNext(method, error) {
-      failing.set(method, error);
+      script.failing.set(method, error);
     },
     usergroups: {},
     async waitFor(what, probe, timeoutMs = 20_000) {
