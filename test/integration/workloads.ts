@@ -6,6 +6,38 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { clientsFor, kubectl } from './kube.ts';
 
+/** ownerReference points at a controlling owner, as its controller would set it. */
+function ownerReference(kind: 'Deployment' | 'ReplicaSet', name: string, owner: KubernetesObject) {
+  return { apiVersion: 'apps/v1', kind, name, uid: owner.metadata?.uid as string, controller: true };
+}
+
+/** crashLoopStatus is the status of a pod whose only container crash-loops (6 restarts, exit 1). */
+function crashLoopStatus() {
+  return {
+    phase: 'Running',
+    containerStatuses: [
+      {
+        name: 'app',
+        image: 'registry.example/app:1',
+        imageID: '',
+        ready: false,
+        restartCount: 6,
+        state: {
+          waiting: { reason: 'CrashLoopBackOff', message: 'back-off 5m0s restarting failed container' },
+        },
+        lastState: {
+          terminated: {
+            reason: 'Error',
+            exitCode: 1,
+            startedAt: '2026-11-23T02:59:00Z',
+            finishedAt: '2026-11-23T02:59:30Z',
+          },
+        },
+      },
+    ],
+  };
+}
+
 /** createCrashingWorkload makes a Deployment → ReplicaSet → Pod (CrashLoopBackOff) using config. */
 export async function createCrashingWorkload(
   context: string,
@@ -26,11 +58,12 @@ export async function createCrashingWorkload(
       },
     ],
   };
+  const spec = { selector: { matchLabels: labels }, template: { metadata: { labels }, spec: podSpec } };
   const deployment = await objects.create({
     apiVersion: 'apps/v1',
     kind: 'Deployment',
     metadata: { name, namespace: ns },
-    spec: { selector: { matchLabels: labels }, template: { metadata: { labels }, spec: podSpec } },
+    spec,
   } as KubernetesObject);
   const rs = await objects.create({
     apiVersion: 'apps/v1',
@@ -39,73 +72,32 @@ export async function createCrashingWorkload(
       name: `${name}-7d9`,
       namespace: ns,
       labels,
-      ownerReferences: [
-        {
-          apiVersion: 'apps/v1',
-          kind: 'Deployment',
-          name,
-          uid: deployment.metadata?.uid as string,
-          controller: true,
-        },
-      ],
+      ownerReferences: [ownerReference('Deployment', name, deployment)],
     },
-    spec: { selector: { matchLabels: labels }, template: { metadata: { labels }, spec: podSpec } },
+    spec,
   } as KubernetesObject);
+  const pod = `${name}-7d9-x1`;
   await core.createNamespacedPod({
     namespace: ns,
     body: {
-      metadata: {
-        name: `${name}-7d9-x1`,
-        labels,
-        ownerReferences: [
-          {
-            apiVersion: 'apps/v1',
-            kind: 'ReplicaSet',
-            name: `${name}-7d9`,
-            uid: rs.metadata?.uid as string,
-            controller: true,
-          },
-        ],
-      },
+      metadata: { name: pod, labels, ownerReferences: [ownerReference('ReplicaSet', `${name}-7d9`, rs)] },
       spec: podSpec,
     },
   });
+  // No kubelet runs on the test fleet: the crash loop is written into the status by hand.
+  const patch = JSON.stringify({ status: crashLoopStatus() });
   await kubectl(context, [
     'patch',
     'pod',
-    `${name}-7d9-x1`,
+    pod,
     '-n',
     ns,
     '--subresource=status',
     '--type=merge',
     '-p',
-    JSON.stringify({
-      status: {
-        phase: 'Running',
-        containerStatuses: [
-          {
-            name: 'app',
-            image: 'registry.example/app:1',
-            imageID: '',
-            ready: false,
-            restartCount: 6,
-            state: {
-              waiting: { reason: 'CrashLoopBackOff', message: 'back-off 5m0s restarting failed container' },
-            },
-            lastState: {
-              terminated: {
-                reason: 'Error',
-                exitCode: 1,
-                startedAt: '2026-11-23T02:59:00Z',
-                finishedAt: '2026-11-23T02:59:30Z',
-              },
-            },
-          },
-        ],
-      },
-    }),
+    patch,
   ]);
-  return `${name}-7d9-x1`;
+  return pod;
 }
 
 /** crashLoopAlert is a webhook body as Alertmanager 0.25 posts it, for one crash-looping pod. */
