@@ -74,79 +74,11 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
 
   try {
     const started = Date.now();
-    const etcdPort = await freePort();
-    const etcdPeerPort = await freePort();
-    const etcdUrl = `http://${loopback}:${etcdPort}`;
-    processes.push(
-      startProcess('etcd', options.binaries.etcd, join(dir, 'etcd.log'), [
-        '--name=default',
-        `--data-dir=${join(dir, 'etcd-data')}`,
-        `--listen-client-urls=${etcdUrl}`,
-        `--advertise-client-urls=${etcdUrl}`,
-        `--listen-peer-urls=http://${loopback}:${etcdPeerPort}`,
-        `--initial-advertise-peer-urls=http://${loopback}:${etcdPeerPort}`,
-        `--initial-cluster=default=http://${loopback}:${etcdPeerPort}`,
-        '--unsafe-no-fsync=true',
-        '--log-level=warn',
-      ]),
-    );
-
-    const token = randomBytes(24).toString('hex');
-    await writeFile(join(dir, 'tokens.csv'), `${token},trueup-admin,trueup-admin,"system:masters"\n`, {
-      mode: 0o600,
-    });
-    const saKey = generateKeyPairSync('rsa', { modulusLength: 2048 });
-    await writeFile(join(dir, 'sa.key'), saKey.privateKey.export({ type: 'pkcs8', format: 'pem' }), {
-      mode: 0o600,
-    });
-    await writeFile(join(dir, 'sa.pub'), saKey.publicKey.export({ type: 'spki', format: 'pem' }));
-
-    const clusters: (FleetCluster & { certDir: string })[] = [];
-    for (const name of names) {
-      const port = await freePort();
-      const certDir = join(dir, name, 'certs');
-      await mkdir(certDir, { recursive: true });
-      const server = `https://${loopback}:${port}`;
-      clusters.push({ name, context: name, server, certDir });
-      processes.push(
-        startProcess(
-          `kube-apiserver ${name}`,
-          options.binaries.kubeApiserver,
-          join(dir, name, 'apiserver.log'),
-          [
-            `--etcd-servers=${etcdUrl}`,
-            `--etcd-prefix=/clusters/${name}`,
-            `--advertise-address=${loopback}`,
-            `--bind-address=${loopback}`,
-            `--secure-port=${port}`,
-            `--cert-dir=${certDir}`,
-            `--token-auth-file=${join(dir, 'tokens.csv')}`,
-            '--authorization-mode=RBAC',
-            `--service-account-issuer=${server}`,
-            `--service-account-key-file=${join(dir, 'sa.pub')}`,
-            `--service-account-signing-key-file=${join(dir, 'sa.key')}`,
-            '--service-cluster-ip-range=10.0.0.0/24',
-            '--allow-privileged=true',
-            // The ServiceAccount admission plugin waits for a token controller that does not run here.
-            '--disable-admission-plugins=ServiceAccount',
-            '--enable-priority-and-fairness=false',
-            '--v=1',
-          ],
-        ),
-      );
-    }
-
-    const timeoutMs = options.readyTimeoutMs ?? 180_000;
-    await waitFor('etcd', timeoutMs, processes, async () => {
-      const res = await fetch(`${etcdUrl}/health`);
-      return res.ok && ((await res.json()) as { health?: string }).health === 'true';
-    });
-    await Promise.all(
-      clusters.map((c) =>
-        waitFor(`kube-apiserver ${c.name}`, timeoutMs, processes, () => isReady(c.server, c.certDir, token)),
-      ),
-    );
-
+    const etcdUrl = await startEtcd(options, dir, processes);
+    const token = await writeCredentials(dir);
+    const clusters: ClusterServer[] = [];
+    for (const name of names) clusters.push(await startApiserver(options, dir, name, etcdUrl, processes));
+    await waitUntilReady(options.readyTimeoutMs ?? 180_000, etcdUrl, clusters, token, processes);
     const kubeconfigPath = join(dir, 'kubeconfig');
     await writeFile(kubeconfigPath, await renderKubeconfig(clusters, token), { mode: 0o600 });
     log(
@@ -169,7 +101,100 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
   }
 }
 
-async function renderKubeconfig(clusters: (FleetCluster & { certDir: string })[], token: string) {
+/** ClusterServer is one started kube-apiserver and the folder of its self-generated certificates. */
+type ClusterServer = FleetCluster & { certDir: string };
+
+/** startEtcd starts the one etcd every cluster keeps its data in (a prefix each); returns its URL. */
+async function startEtcd(options: FleetOptions, dir: string, processes: ManagedProcess[]): Promise<string> {
+  const etcdPort = await freePort();
+  const etcdPeerPort = await freePort();
+  const etcdUrl = `http://${loopback}:${etcdPort}`;
+  processes.push(
+    startProcess('etcd', options.binaries.etcd, join(dir, 'etcd.log'), [
+      '--name=default',
+      `--data-dir=${join(dir, 'etcd-data')}`,
+      `--listen-client-urls=${etcdUrl}`,
+      `--advertise-client-urls=${etcdUrl}`,
+      `--listen-peer-urls=http://${loopback}:${etcdPeerPort}`,
+      `--initial-advertise-peer-urls=http://${loopback}:${etcdPeerPort}`,
+      `--initial-cluster=default=http://${loopback}:${etcdPeerPort}`,
+      '--unsafe-no-fsync=true',
+      '--log-level=warn',
+    ]),
+  );
+  return etcdUrl;
+}
+
+/** writeCredentials writes the admin token file and the ServiceAccount key pair; returns the token. */
+async function writeCredentials(dir: string): Promise<string> {
+  const token = randomBytes(24).toString('hex');
+  await writeFile(join(dir, 'tokens.csv'), `${token},trueup-admin,trueup-admin,"system:masters"\n`, {
+    mode: 0o600,
+  });
+  const saKey = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  await writeFile(join(dir, 'sa.key'), saKey.privateKey.export({ type: 'pkcs8', format: 'pem' }), {
+    mode: 0o600,
+  });
+  await writeFile(join(dir, 'sa.pub'), saKey.publicKey.export({ type: 'spki', format: 'pem' }));
+  return token;
+}
+
+/** startApiserver starts one cluster's kube-apiserver on a free loopback port. */
+async function startApiserver(
+  options: FleetOptions,
+  dir: string,
+  name: string,
+  etcdUrl: string,
+  processes: ManagedProcess[],
+): Promise<ClusterServer> {
+  const port = await freePort();
+  const certDir = join(dir, name, 'certs');
+  await mkdir(certDir, { recursive: true });
+  const server = `https://${loopback}:${port}`;
+  processes.push(
+    startProcess(`kube-apiserver ${name}`, options.binaries.kubeApiserver, join(dir, name, 'apiserver.log'), [
+      `--etcd-servers=${etcdUrl}`,
+      `--etcd-prefix=/clusters/${name}`,
+      `--advertise-address=${loopback}`,
+      `--bind-address=${loopback}`,
+      `--secure-port=${port}`,
+      `--cert-dir=${certDir}`,
+      `--token-auth-file=${join(dir, 'tokens.csv')}`,
+      '--authorization-mode=RBAC',
+      `--service-account-issuer=${server}`,
+      `--service-account-key-file=${join(dir, 'sa.pub')}`,
+      `--service-account-signing-key-file=${join(dir, 'sa.key')}`,
+      '--service-cluster-ip-range=10.0.0.0/24',
+      '--allow-privileged=true',
+      // The ServiceAccount admission plugin waits for a token controller that does not run here.
+      '--disable-admission-plugins=ServiceAccount',
+      '--enable-priority-and-fairness=false',
+      '--v=1',
+    ]),
+  );
+  return { name, context: name, server, certDir };
+}
+
+/** waitUntilReady waits for etcd's /health, then every apiserver's /readyz (a dead process fails at once). */
+async function waitUntilReady(
+  timeoutMs: number,
+  etcdUrl: string,
+  clusters: ClusterServer[],
+  token: string,
+  processes: ManagedProcess[],
+): Promise<void> {
+  await waitFor('etcd', timeoutMs, processes, async () => {
+    const res = await fetch(`${etcdUrl}/health`);
+    return res.ok && ((await res.json()) as { health?: string }).health === 'true';
+  });
+  await Promise.all(
+    clusters.map((c) =>
+      waitFor(`kube-apiserver ${c.name}`, timeoutMs, processes, () => isReady(c.server, c.certDir, token)),
+    ),
+  );
+}
+
+async function renderKubeconfig(clusters: ClusterServer[], token: string) {
   const entries = await Promise.all(
     clusters.map(async (c) => {
       // The apiserver's self-generated apiserver.crt holds the serving certificate and its CA.
