@@ -75,10 +75,11 @@ export async function approveCommand(id: string, options: ApproveOptions): Promi
       );
       return 0;
     }
-    process.stderr.write(`trueup approve: refused: ${outcome.reason}\n`);
+    process.stderr.write(`trueup approve: refused: ${outcome.reason} [${outcome.code}]\n`);
     if (outcome.fresh)
       process.stderr.write(`a fresh approval was queued for the change as it is now: ${outcome.fresh.id}\n`);
-    return /stale|not pending|no approval/.test(outcome.reason) ? 1 : 2;
+    // Refused (not pending, or stale): 1; the approved change failed: 2.
+    return outcome.code === 'TRUEUP_APPROVAL_REFUSED' ? 1 : 2;
   } finally {
     store.close();
     await access.close();

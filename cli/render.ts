@@ -170,6 +170,12 @@ function quote(value: string | undefined): string {
   return value === undefined ? '(none)' : value.startsWith('hmac-sha256:') ? value : JSON.stringify(value);
 }
 
+/** failureMark is a failed entry's catalog code and whether a retry may help, as repo errors show theirs. */
+function failureMark(entry: ChangeSetEntry): string {
+  if (!entry.failure) return '';
+  return ` [${entry.failure.code}${entry.failure.transient ? ', transient' : ''}]`;
+}
+
 /** renderChangesText renders a reconcile's change set. */
 export function renderChangesText(report: CycleReport): string {
   const out: string[] = [];
@@ -177,7 +183,7 @@ export function renderChangesText(report: CycleReport): string {
     for (const c of cluster.changes) {
       const dry = `${c.dryRun ? ` [dry-run ${c.dryRun}]` : ''}${c.approval ? ` [approval ${c.approval}: trueup approve ${c.approval} --as <you>]` : ''}`;
       out.push(
-        `${cluster.name}: ${c.kind} ${c.namespace}/${c.name}: ${c.error ? 'FAILED ' : ''}${c.action}${dry} — ${c.error ?? c.reasons.join('; ')}`,
+        `${cluster.name}: ${c.kind} ${c.namespace}/${c.name}: ${c.error ? 'FAILED ' : ''}${c.action}${dry} — ${c.error ?? c.reasons.join('; ')}${failureMark(c)}`,
       );
     }
   }

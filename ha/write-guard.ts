@@ -5,6 +5,7 @@
  * still apply — so the check sits in the cluster access itself. Server dry-runs and reads pass.
  */
 
+import { statusOf, type TrueupCode } from '../reconciler/core/errors.ts';
 import type { ClusterAccess } from '../reconciler/kube/kube-cluster.ts';
 import type { FleetCluster } from '../reconciler/repo/fleet-config.ts';
 
@@ -16,8 +17,8 @@ export class NotOwnerError extends Error {
   override name = 'NotOwnerError';
   readonly cluster: string;
   /** statusCode and code let the HTTP edge answer 409 TRUEUP_NOT_OWNER when one escapes to it. */
-  readonly statusCode = 409;
-  readonly code = 'TRUEUP_NOT_OWNER';
+  readonly statusCode = statusOf('TRUEUP_NOT_OWNER');
+  readonly code: TrueupCode = 'TRUEUP_NOT_OWNER';
 
   constructor(cluster: string, why: string) {
     super(`cluster ${cluster}: not written: ${why}`);

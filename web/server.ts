@@ -27,6 +27,7 @@ import { registerChat } from './chat/routes.ts';
 import { EventHub, type EventStreamOptions, registerEventRoutes } from './events/routes.ts';
 import { registerIncidentRoutes } from './incidents/routes.ts';
 import { registerObjectRoutes } from './objects/routes.ts';
+import { replyError } from './reply-error.ts';
 
 /** ServerDeps are what the HTTP edge serves. */
 export interface ServerDeps {
@@ -125,10 +126,11 @@ function refuseForeignHosts(app: FastifyInstance): void {
     // In-process requests (inject) have no socket address: nothing a browser could rebind.
     if (localAddress === undefined || localPort === undefined) return;
     if (isOwnHost(req.headers.host, localAddress, localPort)) return;
-    return reply.code(421).send({
-      error: 'TRUEUP_FOREIGN_HOST',
-      message: `this server answers only at the address it listens on (${localAddress}:${localPort}), not ${req.headers.host ?? 'no Host'}`,
-    });
+    return replyError(
+      reply,
+      'TRUEUP_FOREIGN_HOST',
+      `this server answers only at the address it listens on (${localAddress}:${localPort}), not ${req.headers.host ?? 'no Host'}`,
+    );
   });
 }
 

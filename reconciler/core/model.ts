@@ -3,6 +3,7 @@
  * between them, and the errors that carry where they come from. Plain data; no I/O.
  */
 import type { Decision } from './decision.ts';
+import type { TrueupCode } from './errors.ts';
 import type { SecretValue } from './secret-value.ts';
 
 /** ManagedKind is a kind trueup manages. */
@@ -198,26 +199,12 @@ export function hasDrifted(drift: Drift): boolean {
 }
 
 /**
- * RepoErrorCode classifies a repo error (the `TRUEUP_*` catalog for repo content):
- * - `TRUEUP_REPO_YAML`: a file is not valid YAML (syntax, duplicate keys, a parser failure);
- * - `TRUEUP_REPO_YAML_BUDGET`: a document exceeds the parser's budget (aliases: a "YAML bomb");
- * - `TRUEUP_REPO_FILE_TOO_LARGE`: a file is larger than `maxRepoFileBytes` and was not read;
- * - `TRUEUP_REPO_SOPS`: a SOPS-encrypted file cannot be decrypted or verified;
- * - `TRUEUP_REPO_SOPS_METADATA_MISSING`: a file holds sops-encrypted values (`ENC[…]`) but no `sops:`
- *   block (stripped): applying it would write ciphertext;
- * - `TRUEUP_REPO_VARIABLE`: a cluster variable has no value on a cluster;
- * - `TRUEUP_REPO_PATTERN`: a glob or regular expression the repo supplies is refused;
- * - `TRUEUP_REPO_BUILD`: reading one file failed unexpectedly (a bug; the file alone is skipped).
+ * RepoErrorCode classifies a repo error: the `TRUEUP_REPO_*` codes of the error catalog (errors.ts),
+ * e.g. `TRUEUP_REPO_YAML` (not valid YAML), `TRUEUP_REPO_SOPS` (cannot decrypt or verify),
+ * `TRUEUP_REPO_VARIABLE` (a cluster variable has no value), `TRUEUP_REPO_BUILD` (a bug; the file
+ * alone is skipped). All are terminal: the repo has to change.
  */
-export type RepoErrorCode =
-  | 'TRUEUP_REPO_YAML'
-  | 'TRUEUP_REPO_YAML_BUDGET'
-  | 'TRUEUP_REPO_FILE_TOO_LARGE'
-  | 'TRUEUP_REPO_SOPS'
-  | 'TRUEUP_REPO_SOPS_METADATA_MISSING'
-  | 'TRUEUP_REPO_VARIABLE'
-  | 'TRUEUP_REPO_PATTERN'
-  | 'TRUEUP_REPO_BUILD';
+export type RepoErrorCode = Extract<TrueupCode, `TRUEUP_REPO_${string}`>;
 
 /** RepoError is a problem with the repo's content, tied to a file and line where known. */
 export interface RepoError {

@@ -26,6 +26,8 @@ export class KubeError extends Error {
   readonly statusReason?: string;
   /** transient errors may succeed on retry (unreachable, timeout, 429, 5xx). */
   readonly transient: boolean;
+  /** code is the error's catalog code: unavailable (transient) or refused (terminal). */
+  readonly code: 'TRUEUP_KUBE_UNAVAILABLE' | 'TRUEUP_KUBE_REFUSED';
 
   constructor(fields: {
     cluster: string;
@@ -45,6 +47,7 @@ export class KubeError extends Error {
       fields.reason === 'timeout' ||
       fields.status === 429 ||
       (fields.status !== undefined && fields.status >= 500);
+    this.code = this.transient ? 'TRUEUP_KUBE_UNAVAILABLE' : 'TRUEUP_KUBE_REFUSED';
   }
 }
 

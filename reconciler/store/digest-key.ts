@@ -8,6 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import { linkSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { TrueupCode } from '../core/errors.ts';
 import { useDigestKey } from '../core/secret-value.ts';
 
 /** digestKeyEnv names the environment variable that gives the digest key. */
@@ -27,7 +28,7 @@ export interface DigestKey {
 
 /** DigestKeyError is a digest key that cannot be used; code TRUEUP_DIGEST_KEY. */
 export class DigestKeyError extends Error {
-  readonly code = 'TRUEUP_DIGEST_KEY';
+  readonly code: TrueupCode = 'TRUEUP_DIGEST_KEY';
   constructor(message: string) {
     super(`${message} (TRUEUP_DIGEST_KEY)`);
     this.name = 'DigestKeyError';

@@ -36,16 +36,23 @@ export interface Approver {
 /** ApprovalOutcome is what became of an approve or reject request. */
 export type ApprovalOutcome =
   | { ok: true; approval: Approval; entry?: ChangeSetEntry }
-  | { ok: false; reason: string; fresh?: Approval };
+  | { ok: false; reason: string; code: ApprovalRefusal; fresh?: Approval };
+
+/**
+ * ApprovalRefusal codes a refused approve or reject: REFUSED (unknown, no longer pending, or stale)
+ * or FAILED (claimed, but the change failed: the change-set entry's failure says why).
+ */
+export type ApprovalRefusal = 'TRUEUP_APPROVAL_REFUSED' | 'TRUEUP_APPROVAL_FAILED';
 
 /** rejectApproval rejects a pending approval. */
 export function rejectApproval(store: AuditStore, id: string, by: Approver, note?: string): ApprovalOutcome {
   const item = store.approval(id);
-  if (!item) return { ok: false, reason: `no approval ${id}` };
+  if (!item) return { ok: false, reason: `no approval ${id}`, code: 'TRUEUP_APPROVAL_REFUSED' };
   if (!store.decideApproval(id, 'rejected', { ...by, ...(note ? { note } : {}) })) {
     return {
       ok: false,
       reason: `approval ${id} is ${item.state}${item.note ? ` (${item.note})` : ''}, not pending`,
+      code: 'TRUEUP_APPROVAL_REFUSED',
     };
   }
   return { ok: true, approval: store.approval(id) as Approval };
@@ -59,11 +66,12 @@ export async function approveApproval(
 ): Promise<ApprovalOutcome> {
   const { store } = deps;
   const item = store.approval(id);
-  if (!item) return { ok: false, reason: `no approval ${id}` };
+  if (!item) return { ok: false, reason: `no approval ${id}`, code: 'TRUEUP_APPROVAL_REFUSED' };
   if (item.state !== 'pending') {
     return {
       ok: false,
       reason: `approval ${id} is ${item.state}${item.note ? ` (${item.note})` : ''}, not pending`,
+      code: 'TRUEUP_APPROVAL_REFUSED',
     };
   }
   const ref: ObjectRef = {
@@ -115,7 +123,11 @@ export async function approveApproval(
   // object return to sync while this applies, can no longer decide it.
   if (!store.decideApproval(id, 'applying', by)) {
     const now = store.approval(id);
-    return { ok: false, reason: `approval ${id} is ${now?.state ?? 'gone'}, not pending` };
+    return {
+      ok: false,
+      reason: `approval ${id} is ${now?.state ?? 'gone'}, not pending`,
+      code: 'TRUEUP_APPROVAL_REFUSED',
+    };
   }
   const approved = {
     ...evaluation,
@@ -144,12 +156,18 @@ export async function approveApproval(
   const final = entry.error ? 'failed' : 'approved';
   store.finishApproval(id, final, { ...by, ...(entry.error ? { note: entry.error } : {}) });
   const approval = store.approval(id) as Approval;
-  return entry.error ? { ok: false, reason: entry.error } : { ok: true, approval, entry };
+  return entry.error
+    ? { ok: false, reason: entry.error, code: 'TRUEUP_APPROVAL_FAILED' }
+    : { ok: true, approval, entry };
 }
 
 function stale(deps: ApprovalDeps, item: Approval, by: Approver, why: string): ApprovalOutcome {
   deps.store.decideApproval(item.id, 'stale', { ...by, note: why });
-  return { ok: false, reason: `approval ${item.id} is stale: ${why}; nothing was applied` };
+  return {
+    ok: false,
+    reason: `approval ${item.id} is stale: ${why}; nothing was applied`,
+    code: 'TRUEUP_APPROVAL_REFUSED',
+  };
 }
 
 /** ObjectNow is what a later evaluation found for an object that has pending approvals. */

@@ -16,6 +16,7 @@ import { applyLimits } from '../../policies/limits.ts';
 import type { Policy } from '../../policies/policy-file.ts';
 import { applyWaves } from '../../policies/waves.ts';
 import type { Decision } from '../core/decision.ts';
+import { codeOf, type Failure, failureOf, isTransient, type TrueupCode } from '../core/errors.ts';
 import {
   type DesiredObject,
   type Drift,
@@ -79,6 +80,8 @@ export interface ChangeSetEntry extends ObjectRef {
   dryRun?: 'passed' | 'failed';
   /** error says what failed; action is then what was attempted. */
   error?: string;
+  /** failure is the same failure coded from the error catalog: `{code, message, transient}`. */
+  failure?: Failure;
   /**
    * pending is set when the change waits for approval: what it would do, and the live
    * resourceVersion it was planned (and dry-run) against. An approval is bound to both.
@@ -355,6 +358,9 @@ export async function remediateDrift(
   } catch (err) {
     entry.dryRun = 'failed';
     entry.error = `dry-run failed, nothing applied: ${(err as Error).message}`;
+    // A cluster that cannot be reached keeps its own (transient) code; any other refusal is the dry-run's.
+    const code = codeOf(err, 'TRUEUP_DRY_RUN_FAILED');
+    entry.failure = failureOf(isTransient(code) ? code : 'TRUEUP_DRY_RUN_FAILED', entry.error);
     await event(cluster, options, ref, live?.uid, 'Warning', 'RemediationFailed', entry.error);
     return entry;
   }
@@ -394,6 +400,7 @@ export async function remediateDrift(
     );
   } catch (err) {
     entry.error = (err as Error).message;
+    entry.failure = failureOf(codeOf(err, 'TRUEUP_APPLY_FAILED'), entry.error);
     if (err instanceof RecreateFailedError) entry.recreateFailed = true;
     await event(cluster, options, ref, live?.uid, 'Warning', 'RemediationFailed', entry.error);
   }
@@ -409,7 +416,7 @@ const recreateAttempts = 3;
  */
 export class RecreateFailedError extends Error {
   override name = 'RecreateFailedError';
-  readonly code = 'TRUEUP_RECREATE_FAILED';
+  readonly code: TrueupCode = 'TRUEUP_RECREATE_FAILED';
   readonly ref: ObjectRef;
 
   constructor(ref: ObjectRef, attempts: number, cause: Error) {

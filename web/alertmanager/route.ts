@@ -17,6 +17,7 @@ import type { FastifyBaseLogger, FastifyError, FastifyInstance, FastifyReply, Fa
 import type { Logger } from 'pino';
 import { type AlertGroup, parseAlertGroup } from '../../diagnose/alert.ts';
 import { AuthConfigError, MIN_TOKEN_LENGTH } from '../auth/auth.ts';
+import { replyError } from '../reply-error.ts';
 
 /** IntakeResult is what the intake did with a group, or that it is too busy to take it now. */
 export type IntakeResult =
@@ -102,17 +103,18 @@ export function registerAlertmanagerRoute(app: FastifyInstance, deps: Alertmanag
     onRequest: async (req, reply) => {
       if (!auth.allowUnauthenticated && !isWebhookAuthorized(req.headers.authorization, auth)) {
         log.warn({ route: 'alertmanager', status: 401 }, 'alertmanager webhook: unauthorized');
-        return reply
-          .code(401)
-          .header('WWW-Authenticate', challenge)
-          .send(coded('TRUEUP_UNAUTHORIZED', 'missing or wrong webhook credentials'));
+        return replyError(
+          reply.header('WWW-Authenticate', challenge),
+          'TRUEUP_UNAUTHORIZED',
+          'missing or wrong webhook credentials',
+        );
       }
       if (!isJson(req.headers['content-type']))
-        return reply
-          .code(415)
-          .send(
-            coded('TRUEUP_UNSUPPORTED_MEDIA_TYPE', 'the Alertmanager webhook body must be application/json'),
-          );
+        return replyError(
+          reply,
+          'TRUEUP_UNSUPPORTED_MEDIA_TYPE',
+          'the Alertmanager webhook body must be application/json',
+        );
     },
     // Errors raised while reading or parsing the body (too large, bad JSON) land here.
     errorHandler: (error, _req, reply) => replyWithError(error, reply, log),
@@ -126,7 +128,7 @@ function receive(req: FastifyRequest, reply: FastifyReply, intake: AlertIntake, 
     // The reason can quote label names: debug only.
     log.warn({ route: 'alertmanager', status: 400 }, 'alertmanager webhook: invalid alert group');
     log.debug({ route: 'alertmanager', reason: parsed.error }, 'alertmanager webhook: invalid alert group');
-    return reply.code(400).send(coded('TRUEUP_BAD_ALERT', parsed.error));
+    return replyError(reply, 'TRUEUP_BAD_ALERT', parsed.error);
   }
   const { group } = parsed;
   const fields = {
@@ -140,17 +142,16 @@ function receive(req: FastifyRequest, reply: FastifyReply, intake: AlertIntake, 
     result = intake.receive(group);
   } catch (error) {
     log.error({ ...fields, err: error }, 'alertmanager webhook: intake failed');
-    return reply
-      .code(500)
-      .send(coded('TRUEUP_INTAKE_FAILED', 'the alert could not be taken in; retry later'));
+    return replyError(reply, 'TRUEUP_INTAKE_FAILED', 'the alert could not be taken in; retry later');
   }
   if (result.outcome === 'overloaded') {
     const seconds = Math.max(1, Math.ceil(result.retryAfterSeconds));
     log.warn({ ...fields, outcome: result.outcome, retryAfterSeconds: seconds }, 'alertmanager webhook');
-    return reply
-      .code(503)
-      .header('Retry-After', String(seconds))
-      .send(coded('TRUEUP_OVERLOADED', `too many investigations queued; retry in ${seconds} s`));
+    return replyError(
+      reply.header('Retry-After', String(seconds)),
+      'TRUEUP_OVERLOADED',
+      `too many investigations queued; retry in ${seconds} s`,
+    );
   }
   log.info({ ...fields, outcome: result.outcome, incident: result.incident }, 'alertmanager webhook');
   return reply.code(200).send({ incident: result.incident, outcome: result.outcome });
@@ -161,29 +162,23 @@ function replyWithError(error: FastifyError, reply: FastifyReply, log: FastifyBa
   const status = error.statusCode ?? 500;
   if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE' || status === 413) {
     log.warn({ route: 'alertmanager', status: 413 }, 'alertmanager webhook: body too large');
-    return reply
-      .code(413)
-      .send(coded('TRUEUP_ALERT_TOO_LARGE', 'the alert group is larger than the body limit'));
+    return replyError(reply, 'TRUEUP_ALERT_TOO_LARGE', 'the alert group is larger than the body limit');
   }
   if (status === 415)
-    return reply
-      .code(415)
-      .send(coded('TRUEUP_UNSUPPORTED_MEDIA_TYPE', 'the Alertmanager webhook body must be application/json'));
+    return replyError(
+      reply,
+      'TRUEUP_UNSUPPORTED_MEDIA_TYPE',
+      'the Alertmanager webhook body must be application/json',
+    );
   if (status >= 400 && status < 500) {
     log.warn(
       { route: 'alertmanager', status: 400, code: error.code },
       'alertmanager webhook: unreadable body',
     );
-    return reply
-      .code(400)
-      .send(coded('TRUEUP_BAD_ALERT', `the body could not be read as JSON: ${error.message}`));
+    return replyError(reply, 'TRUEUP_BAD_ALERT', `the body could not be read as JSON: ${error.message}`);
   }
   log.error({ route: 'alertmanager', err: error }, 'alertmanager webhook: unexpected error');
-  return reply.code(500).send(coded('TRUEUP_INTERNAL', 'internal error'));
-}
-
-function coded(error: string, message: string): { error: string; message: string } {
-  return { error, message };
+  return replyError(reply, 'TRUEUP_INTERNAL', 'internal error');
 }
 
 function hasCredentials(auth: WebhookAuth): boolean {

@@ -9,6 +9,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { RateLimiter } from '../auth/rate-limit.ts';
+import { replyError } from '../reply-error.ts';
 import type { ServerDeps } from '../server.ts';
 import { Coalescer } from './refresh.ts';
 
@@ -47,8 +48,7 @@ export function registerApi(
   }));
   app.get('/api/v1/history', viewer, async (req, reply) => {
     const query = historyQuery.safeParse(req.query);
-    if (!query.success)
-      return reply.code(400).send({ error: 'TRUEUP_BAD_QUERY', message: z.prettifyError(query.error) });
+    if (!query.success) return replyError(reply, 'TRUEUP_BAD_QUERY', z.prettifyError(query.error));
     const q = {
       ...query.data,
       ...(query.data.since ? { since: new Date(query.data.since).toISOString() } : {}),
@@ -62,10 +62,11 @@ export function registerApi(
   app.post('/api/v1/git/refresh', { config: { access: 'operator-or-webhook' } }, async (req, reply) => {
     const allowed = limiter.take(callerKey(req));
     if (!allowed.ok)
-      return reply.code(429).header('retry-after', String(allowed.retryAfterSeconds)).send({
-        error: 'TRUEUP_RATE_LIMITED',
-        message: 'too many refresh requests; the repo is polled anyway',
-      });
+      return replyError(
+        reply.header('retry-after', String(allowed.retryAfterSeconds)),
+        'TRUEUP_RATE_LIMITED',
+        'too many refresh requests; the repo is polled anyway',
+      );
     const result = await refresh.run();
     return reply.code(result.error ? 502 : 200).send(result);
   });

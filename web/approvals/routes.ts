@@ -7,7 +7,9 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
+import { statusOf } from '../../reconciler/core/errors.ts';
 import { type ApprovalDeps, approveApproval, rejectApproval } from '../../reconciler/sync/approvals.ts';
+import { replyError } from '../reply-error.ts';
 
 const listQuery = z
   .object({
@@ -33,8 +35,7 @@ export function registerApprovalRoutes(
 ): void {
   app.get('/api/v1/approvals', { config: { access: 'viewer' } }, async (req, reply) => {
     const query = listQuery.safeParse(req.query);
-    if (!query.success)
-      return reply.code(400).send({ error: 'TRUEUP_BAD_QUERY', message: z.prettifyError(query.error) });
+    if (!query.success) return replyError(reply, 'TRUEUP_BAD_QUERY', z.prettifyError(query.error));
     const { state, limit } = query.data;
     return { approvals: deps.store.approvals({ ...(state === 'all' ? {} : { state }), limit }) };
   });
@@ -44,8 +45,7 @@ export function registerApprovalRoutes(
       { config: { access: 'operator' } },
       async (req, reply) => {
         const body = decisionBody.safeParse(req.body ?? {});
-        if (!body.success)
-          return reply.code(400).send({ error: 'TRUEUP_BAD_REQUEST', message: z.prettifyError(body.error) });
+        if (!body.success) return replyError(reply, 'TRUEUP_BAD_REQUEST', z.prettifyError(body.error));
         const by = { actor: req.consoleUser?.name ?? 'unknown', channel: 'console' };
         const outcome =
           verb === 'approve'
@@ -54,7 +54,8 @@ export function registerApprovalRoutes(
         const after = deps.store.approval(req.params.id);
         if (after) onDecided({ id: after.id, state: after.state });
         if (!outcome.ok && outcome.fresh) onDecided({ id: outcome.fresh.id, state: outcome.fresh.state });
-        return reply.code(outcome.ok ? 200 : 409).send(outcome);
+        // A refusal answers its code's status (409) with the outcome: the reason, and a fresh approval if one was queued.
+        return reply.code(outcome.ok ? 200 : statusOf(outcome.code)).send(outcome);
       },
     );
   }

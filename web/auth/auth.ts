@@ -11,6 +11,7 @@
  * `off` is for `trueup demo` only: everyone is the operator `demo`.
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { TrueupCode } from '../../reconciler/core/errors.ts';
 import { type ProxyJwtConfig, verifyProxyJwt } from './proxy-jwt.ts';
 
 /** Role is what a user may do: viewers read, operators also approve, reject and remediate. */
@@ -46,7 +47,7 @@ export const MIN_SECRET_LENGTH = 32;
 
 /** AuthConfigError is a configuration the daemon refuses to start with; it never echoes a secret. */
 export class AuthConfigError extends Error {
-  readonly code = 'TRUEUP_AUTH_CONFIG';
+  readonly code: TrueupCode = 'TRUEUP_AUTH_CONFIG';
   override name = 'AuthConfigError';
 }
 

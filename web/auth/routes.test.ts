@@ -87,7 +87,7 @@ describe('console authentication', () => {
     // With the token the request reaches the approval path (no such approval: refused, 409).
     const through = await approve({ 'x-csrf-token': csrf });
     expect(through.statusCode).toBe(409);
-    expect(through.json()).toEqual({ ok: false, reason: 'no approval a1' });
+    expect(through.json()).toEqual({ ok: false, reason: 'no approval a1', code: 'TRUEUP_APPROVAL_REFUSED' });
   });
 
   it('lets a viewer read but not approve', async () => {

@@ -11,6 +11,7 @@ import cookie from '@fastify/cookie';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { isWebhookAuthorized, type WebhookAuth } from '../alertmanager/route.ts';
+import { replyError } from '../reply-error.ts';
 import { type Access, decideAccess, needsCsrf } from './access.ts';
 import {
   type AuthConfig,
@@ -72,13 +73,13 @@ export async function registerAuth(
       ...(user ? { role: user.role, name: user.name } : {}),
       ...(req.webhookCaller ? { webhook: true } : {}),
     });
-    if (!decision.ok)
-      return reply.code(decision.status).send({ error: decision.error, message: decision.message });
+    if (!decision.ok) return replyError(reply, decision.error, decision.message);
     if (needsCsrf(access, req.method, csrf) && !checkCsrf(config, req)) {
-      return reply.code(403).send({
-        error: 'TRUEUP_CSRF',
-        message: 'missing or wrong X-CSRF-Token (get one from GET /api/v1/whoami)',
-      });
+      return replyError(
+        reply,
+        'TRUEUP_CSRF',
+        'missing or wrong X-CSRF-Token (get one from GET /api/v1/whoami)',
+      );
     }
   });
   registerSessionRoutes(
@@ -98,10 +99,11 @@ function registerSessionRoutes(app: FastifyInstance, config: AuthConfig, limiter
   app.post('/api/v1/login', { config: { access: 'public', csrf: false } }, async (req, reply) => {
     const allowed = limiter.take(req.ip);
     if (!allowed.ok)
-      return reply
-        .code(429)
-        .header('retry-after', String(allowed.retryAfterSeconds))
-        .send({ error: 'TRUEUP_RATE_LIMITED', message: 'too many login attempts; try again later' });
+      return replyError(
+        reply.header('retry-after', String(allowed.retryAfterSeconds)),
+        'TRUEUP_RATE_LIMITED',
+        'too many login attempts; try again later',
+      );
     const body = loginBody.safeParse(req.body);
     const token = body.success ? body.data.token : undefined;
     const user = token ? userOfBearer(config, token) : undefined;
@@ -170,8 +172,9 @@ function checkCsrf(config: AuthConfig, req: FastifyRequest): boolean {
 }
 
 function unauthorized(reply: FastifyReply) {
-  return reply.code(401).send({
-    error: 'TRUEUP_UNAUTHORIZED',
-    message: 'log in (POST /api/v1/login) or send Authorization: Bearer <token>',
-  });
+  return replyError(
+    reply,
+    'TRUEUP_UNAUTHORIZED',
+    'log in (POST /api/v1/login) or send Authorization: Bearer <token>',
+  );
 }

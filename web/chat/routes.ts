@@ -9,6 +9,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
+import { replyError } from '../reply-error.ts';
 import { parseCommand } from './command.ts';
 import type { ChatSetup } from './config.ts';
 import { helpReply, runReadCommand } from './handlers.ts';
@@ -63,11 +64,11 @@ function slackVerifier(secret: string, log: Logger) {
     const check = verifySlackSignature(secret, { timestamp, signature }, raw);
     if (!check.ok) {
       log.warn({ path: req.url, reason: check.reason }, 'chat: request refused: bad Slack signature');
-      return reply.code(401).send({ error: 'TRUEUP_BAD_SIGNATURE', message: check.reason });
+      return replyError(reply, 'TRUEUP_BAD_SIGNATURE', check.reason);
     }
     if (!replay.accept(signature as string)) {
       log.warn({ path: req.url }, 'chat: request refused: replayed');
-      return reply.code(401).send({ error: 'TRUEUP_REPLAYED', message: 'this request was already received' });
+      return replyError(reply, 'TRUEUP_REPLAYED', 'this request was already received');
     }
   };
 }
@@ -90,8 +91,7 @@ function registerSlackRoutes(
     { config: { access: 'slack' }, preHandler: verify },
     async (req, reply) => {
       const parsed = parseInteraction(fieldsOf(req).payload);
-      if (parsed.kind === 'invalid')
-        return reply.code(400).send({ error: 'TRUEUP_BAD_REQUEST', message: parsed.error });
+      if (parsed.kind === 'invalid') return replyError(reply, 'TRUEUP_BAD_REQUEST', parsed.error);
       // Acknowledge at once (Slack waits 3 s); the decision runs afterwards.
       if (parsed.kind === 'block_actions') {
         const { decider, respond, responseUrlOk } = runtime;
@@ -113,9 +113,7 @@ function registerMattermostRoute(scope: FastifyInstance, runtime: ChatRuntime, t
   scope.post(CHAT_PATHS.mattermostCommands, { config: { access: 'mattermost' } }, async (req, reply) => {
     const fields = fieldsOf(req);
     if (!isMattermostToken(tokens, fields.token))
-      return reply
-        .code(401)
-        .send({ error: 'TRUEUP_UNAUTHORIZED', message: 'wrong or missing command token' });
+      return replyError(reply, 'TRUEUP_UNAUTHORIZED', 'wrong or missing command token');
     const parsed = parseCommand(fields.text ?? '');
     const answer = !parsed.ok
       ? helpReply(parsed.error)

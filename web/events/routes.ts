@@ -7,6 +7,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { SECURITY_HEADERS } from '../auth/headers.ts';
+import { replyError } from '../reply-error.ts';
 
 /** LiveEvent is one notice on the stream. */
 export interface LiveEvent {
@@ -64,10 +65,11 @@ export function registerEventRoutes(
     const user = req.consoleUser?.name ?? '';
     const mine = perUser.get(user) ?? 0;
     if (mine >= limits.maxStreamsPerUser || open >= limits.maxStreams)
-      return reply.code(429).send({
-        error: 'TRUEUP_TOO_MANY_STREAMS',
-        message: `too many open event streams (at most ${limits.maxStreamsPerUser} per user); close a console tab`,
-      });
+      return replyError(
+        reply,
+        'TRUEUP_TOO_MANY_STREAMS',
+        `too many open event streams (at most ${limits.maxStreamsPerUser} per user); close a console tab`,
+      );
     perUser.set(user, mine + 1);
     open++;
     reply.hijack();

@@ -6,6 +6,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { IncidentStore } from '../../diagnose/incident-store.ts';
+import { replyError } from '../reply-error.ts';
 
 const listQuery = z
   .object({
@@ -18,8 +19,7 @@ const listQuery = z
 export function registerIncidentRoutes(app: FastifyInstance, incidents: IncidentStore): void {
   app.get('/api/v1/incidents', { config: { access: 'viewer' } }, async (req, reply) => {
     const query = listQuery.safeParse(req.query);
-    if (!query.success)
-      return reply.code(400).send({ error: 'TRUEUP_BAD_QUERY', message: z.prettifyError(query.error) });
+    if (!query.success) return replyError(reply, 'TRUEUP_BAD_QUERY', z.prettifyError(query.error));
     return {
       incidents: incidents.incidents(query.data).map(({ evidence: _evidence, ...rest }) => rest),
     };
@@ -29,8 +29,7 @@ export function registerIncidentRoutes(app: FastifyInstance, incidents: Incident
     { config: { access: 'viewer' } },
     async (req, reply) => {
       const incident = incidents.incident(req.params.id);
-      if (!incident)
-        return reply.code(404).send({ error: 'TRUEUP_NOT_FOUND', message: `no incident ${req.params.id}` });
+      if (!incident) return replyError(reply, 'TRUEUP_NOT_FOUND', `no incident ${req.params.id}`);
       return incident;
     },
   );

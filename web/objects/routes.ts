@@ -11,15 +11,14 @@ import type { Daemon } from '../../reconciler/daemon/daemon.ts';
 import type { GitSource } from '../../reconciler/git/git-source.ts';
 import { blameOnce } from '../../reconciler/repo/provenance.ts';
 import type { AuditStore } from '../../reconciler/store/store.ts';
+import { replyError } from '../reply-error.ts';
 
 type Params = { cluster: string; namespace: string; kind: string; name: string };
 const path = '/api/v1/objects/:cluster/:namespace/:kind/:name';
 
 function refOf(params: Params, reply: FastifyReply): ObjectRef | undefined {
   if (params.kind !== 'ConfigMap' && params.kind !== 'Secret') {
-    reply
-      .code(400)
-      .send({ error: 'TRUEUP_BAD_REQUEST', message: `kind must be ConfigMap or Secret, not ${params.kind}` });
+    replyError(reply, 'TRUEUP_BAD_REQUEST', `kind must be ConfigMap or Secret, not ${params.kind}`);
     return undefined;
   }
   return { cluster: params.cluster, kind: params.kind, namespace: params.namespace, name: params.name };
@@ -36,10 +35,11 @@ export function registerObjectRoutes(
     if (!ref) return reply;
     const { evaluation, desired, live } = daemon.evaluation(ref);
     if (!desired && !live && !evaluation)
-      return reply.code(404).send({
-        error: 'TRUEUP_NOT_FOUND',
-        message: `no ${ref.kind} ${ref.namespace}/${ref.name} on ${ref.cluster}`,
-      });
+      return replyError(
+        reply,
+        'TRUEUP_NOT_FOUND',
+        `no ${ref.kind} ${ref.namespace}/${ref.name} on ${ref.cluster}`,
+      );
     const revision = daemon.fleetState()?.revision;
     const provenance: Record<
       string,

@@ -144,6 +144,13 @@ export interface Status {
   repoWebUrl?: string;
 }
 
+/** Failure is a coded failure: a TRUEUP_* code of the error catalog, and whether a retry may help. */
+export interface Failure {
+  code: string;
+  message: string;
+  transient: boolean;
+}
+
 /** ChangeSetEntry is one planned or performed remediation. */
 export interface ChangeSetEntry extends ObjectRef {
   action: string;
@@ -151,6 +158,8 @@ export interface ChangeSetEntry extends ObjectRef {
   decision?: Decision;
   dryRun?: 'passed' | 'failed';
   error?: string;
+  /** failure is error coded from the catalog. */
+  failure?: Failure;
   pending?: { action: string; resourceVersion: string };
   approval?: string;
 }
@@ -211,6 +220,8 @@ export interface History {
 export interface ActionResult {
   ok: boolean;
   reason?: string;
+  /** code is a refusal's TRUEUP_* code (TRUEUP_APPROVAL_REFUSED, TRUEUP_APPROVAL_FAILED). */
+  code?: string;
   approval?: Approval;
   fresh?: Approval;
   entry?: ChangeSetEntry;

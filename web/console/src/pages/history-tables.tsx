@@ -4,7 +4,7 @@
  * by each object's page.
  */
 import type { DriftRecord, History, RemediationRecord } from '../types.ts';
-import { Badge, ObjectLink, RelTime, Sha, TableScroll } from '../ui/bits.tsx';
+import { Badge, ErrorCode, ObjectLink, RelTime, Sha, TableScroll } from '../ui/bits.tsx';
 
 function RemediationRow(props: { record: RemediationRecord }) {
   const { record } = props;
@@ -24,6 +24,7 @@ function RemediationRow(props: { record: RemediationRecord }) {
       <td>{entry.dryRun ? <Badge value={entry.dryRun} /> : <span class="muted">—</span>}</td>
       <td>
         {entry.error ? <span class="error">{entry.error}</span> : entry.reasons.join('; ')}
+        {entry.failure && <ErrorCode code={entry.failure.code} transient={entry.failure.transient} />}
         {entry.decision && <span class="muted"> · policy {entry.decision.mode}</span>}
       </td>
       <td>

@@ -8,7 +8,7 @@ import { useState } from 'preact/hooks';
 import { errorText, postJson } from '../api.ts';
 import { useAnnounce, useSession } from '../context.ts';
 import type { ActionResult, Approval } from '../types.ts';
-import { Badge, List, ObjectLink, RelTime, Sha } from './bits.tsx';
+import { Badge, ErrorCode, List, ObjectLink, RelTime, Sha } from './bits.tsx';
 import { DecisionView, DiffView, type RepoContext } from './diff.tsx';
 
 type Verb = 'approve' | 'reject';
@@ -20,6 +20,8 @@ export interface Refusal {
   id: string;
   verb: string;
   reason: string;
+  /** code is the refusal's TRUEUP_* code. */
+  code?: string;
   fresh?: Approval;
 }
 
@@ -50,6 +52,7 @@ export function Refusals(props: { refusals: Refusal[]; dismiss: (id: string) => 
               {refusal.verb} {refusal.id} refused:
             </strong>{' '}
             {refusal.reason}
+            {refusal.code && <ErrorCode code={refusal.code} />}
           </p>
           {refusal.fresh && (
             <p>
@@ -83,7 +86,13 @@ function useDecide(approval: Approval, onDone?: () => void, onRefused?: (refusal
       const answer = await postJson<ActionResult>(path, note.trim() ? { note: note.trim() } : {});
       setResult(answer);
       if (!answer.ok)
-        onRefused?.({ id: approval.id, verb, reason: answer.reason ?? 'refused', fresh: answer.fresh });
+        onRefused?.({
+          id: approval.id,
+          verb,
+          reason: answer.reason ?? 'refused',
+          ...(answer.code ? { code: answer.code } : {}),
+          fresh: answer.fresh,
+        });
       announce(
         answer.ok
           ? { text: `Approval ${approval.id} ${pastTense[verb]}.`, tone: 'ok' }
@@ -191,6 +200,7 @@ export function ApprovalCard(props: {
         Planned action: <strong>{entry.pending?.action ?? entry.action}</strong> · dry-run:{' '}
         {entry.dryRun ? <Badge value={entry.dryRun} /> : <span class="muted">not run</span>}
         {entry.error && <span class="error"> · {entry.error}</span>}
+        {entry.failure && <ErrorCode code={entry.failure.code} transient={entry.failure.transient} />}
       </p>
       <List items={entry.reasons} />
       {!props.compact && <DecisionView decision={entry.decision ?? approval.drift.decision} />}

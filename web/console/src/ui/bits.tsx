@@ -98,6 +98,20 @@ export function Sha(props: { commit?: string }) {
   );
 }
 
+/**
+ * ErrorCode shows a failure's TRUEUP_* code (the error catalog in the README), and whether trueup
+ * retries it by itself (transient) — the code is what to search for, the message says what happened.
+ */
+export function ErrorCode(props: { code: string; transient?: boolean }) {
+  return (
+    <span class="muted" data-testid="error-code">
+      {' '}
+      [<code>{props.code}</code>
+      {props.transient ? ', transient: retried' : ''}]
+    </span>
+  );
+}
+
 /** Labels shows `key=value` chips. */
 export function Labels(props: { labels: Record<string, string> }) {
   const entries = Object.entries(props.labels);
