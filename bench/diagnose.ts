@@ -55,7 +55,9 @@ import { type Fleet, startFleet } from '../local-fleet/fleet.ts';
 import type { GitSource } from '../reconciler/git/git-source.ts';
 import { buildFleetState } from '../reconciler/repo/fleet-state.ts';
 import { openAuditStore } from '../reconciler/store/store.ts';
+import { approvalProposer } from '../reconciler/sync/approvals.ts';
 import { defaultCycleOptions, reconcileFleet } from '../reconciler/sync/cycle.ts';
+import { cycleObjectReader } from '../reconciler/sync/object-reader.ts';
 import { type StubReply, type StubRequest, startOpenAIStub } from '../test/llm/openai-stub.ts';
 import { ALERTMANAGER_WEBHOOK_PATH, registerAlertmanagerRoute } from '../web/alertmanager/route.ts';
 
@@ -370,17 +372,25 @@ async function stubDeps(delayMs: number): Promise<InvestigationDeps> {
   };
   const store = openAuditStore(':memory:');
   const cycle = { ...defaultCycleOptions(), remediate: true };
+  const objects = cycleObjectReader({
+    state: () => state,
+    live: () => undefined,
+    store,
+    blame: async () => new Map(),
+    context: { fieldManager: 'trueup', remediate: true },
+  });
   return {
     sources: {
-      state: () => state,
-      access: () => undefined,
+      objects,
       reader: (c) => (c === 'prod-eu' ? reader : undefined),
-      store,
-      git: { log: async () => [], blame: async () => new Map() },
-      fieldManager: 'trueup',
-      remediate: true,
+      git: { log: async () => [] },
     },
-    validation: { state: () => state, access: () => undefined, store, options: cycle },
+    validation: {
+      objects,
+      dryRun: () => undefined,
+      approvals: approvalProposer(store),
+      options: cycle,
+    },
     evidence: { clusterLabel: 'cluster', maxSubjects: 10, maxConfigs: 20, maxValueChars: 200 },
     log: silent,
   };

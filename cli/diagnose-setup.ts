@@ -1,21 +1,26 @@
 /**
- * What `serve` and `diagnose` share to investigate alerts: evidence sources over the kubeconfig,
- * the fleet state, the audit store and the git source; the fix-validation gates; the LLM endpoint
- * from the environment.
+ * What `serve` and `diagnose` share to investigate alerts: the read port (the daemon's cache in
+ * serve, a one-shot reader in the CLI), workload readers over the kubeconfig, the git source; the
+ * fix-validation gates (a dry-run-only cluster access, approvals proposed through the approvals
+ * module); the LLM endpoint from the environment.
  */
 import { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { type LlmConfig, llmConfigFromEnv } from '../diagnose/agent.ts';
 import { defaultEvidenceOptions, type EvidenceSources } from '../diagnose/evidence.ts';
+import type { FixDryRun } from '../diagnose/fix-validation.ts';
 import type { InvestigationDeps } from '../diagnose/investigate.ts';
 import { kubeWorkloadReader, type WorkloadReader } from '../diagnose/kube-reader.ts';
 import type { DiagnoseMetrics } from '../diagnose/metrics.ts';
-import type { GitSource } from '../reconciler/git/git-source.ts';
+import { type DaemonCache, daemonObjectReader } from '../reconciler/daemon/object-reader.ts';
+import type { GitSource, LineOrigin } from '../reconciler/git/git-source.ts';
 import { type ClusterAccess, kubeClusterAccess } from '../reconciler/kube/kube-cluster.ts';
 import { contextOf } from '../reconciler/repo/fleet-config.ts';
 import type { FleetState } from '../reconciler/repo/fleet-state.ts';
 import type { AuditStore } from '../reconciler/store/store.ts';
-import { type CycleOptions, defaultCycleOptions } from '../reconciler/sync/cycle.ts';
+import { approvalProposer } from '../reconciler/sync/approvals.ts';
+import { type CycleOptions, defaultCycleOptions, remediateDrift } from '../reconciler/sync/cycle.ts';
+import { cycleObjectReader } from '../reconciler/sync/object-reader.ts';
 import { UsageError } from './errors.ts';
 import type { RunOptions } from './options.ts';
 
@@ -33,13 +38,18 @@ export interface DiagnoseSetup {
   env?: NodeJS.ProcessEnv;
   /** diagnosisApprovals: queue approvals for diagnosed fixes even when cycle.remediate is off. */
   diagnosisApprovals?: boolean;
+  /** daemon, in serve: objects are read from its cache (clusters it does not hold are read live). */
+  daemon?: DaemonCache;
 }
 
 /**
  * cachedGit memoises blame and log per revision and file: a commit never changes, and each
  * investigation would otherwise start a git process per file (the bench's largest cost).
  */
-export function cachedGit(git: Pick<GitSource, 'log' | 'blame'>, max = 500): EvidenceSources['git'] {
+export function cachedGit(
+  git: Pick<GitSource, 'log' | 'blame'>,
+  max = 500,
+): EvidenceSources['git'] & { blame(revision: string, file: string): Promise<Map<number, LineOrigin>> } {
   const cache = new Map<string, Promise<unknown>>();
   const memo = <T>(key: string, load: () => Promise<T>): Promise<T> => {
     let hit = cache.get(key) as Promise<T> | undefined;
@@ -64,6 +74,62 @@ export function cachedGit(git: Pick<GitSource, 'log' | 'blame'>, max = 500): Evi
 
 /** investigationDeps wires evidence, validation and the LLM (if configured) for investigations. */
 export function investigationDeps(setup: DiagnoseSetup): InvestigationDeps {
+  const { access, reader } = clusterEdges(setup);
+  const cycle: CycleOptions = {
+    ...defaultCycleOptions(),
+    fieldManager: setup.options.fieldManager,
+    ...setup.cycle,
+  };
+  const git = cachedGit(setup.git);
+  // The one-shot reader reads an object live and evaluates it as the cycle would; in serve it
+  // answers only for the clusters the daemon's cache does not hold.
+  const oneShot = cycleObjectReader({
+    state: setup.state,
+    live: (name) => {
+      const a = access(name);
+      return a && ((ref) => a.read(ref));
+    },
+    store: setup.store,
+    blame: git.blame,
+    context: {
+      fieldManager: cycle.fieldManager,
+      ...(cycle.installation !== undefined ? { installation: cycle.installation } : {}),
+      remediate: cycle.remediate,
+    },
+  });
+  const objects = setup.daemon
+    ? daemonObjectReader(setup.daemon, { store: setup.store, blame: git.blame, fallback: oneShot })
+    : oneShot;
+  let llm: LlmConfig | undefined;
+  try {
+    llm = llmConfigFromEnv(setup.env ?? process.env);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  return {
+    sources: { objects, reader, git },
+    validation: {
+      objects,
+      dryRun: (name) => {
+        const a = access(name);
+        return a && fixDryRun(a, cycle);
+      },
+      approvals: approvalProposer(setup.store),
+      options: cycle,
+      approvalsWhenDetectOnly: setup.diagnosisApprovals ?? false,
+    },
+    ...(llm ? { llm } : {}),
+    evidence: { ...defaultEvidenceOptions(), clusterLabel: setup.options.clusterLabel ?? 'cluster' },
+    ...(setup.metrics ? { metrics: setup.metrics } : {}),
+    log: setup.log,
+  };
+}
+
+/** clusterEdges are the cluster accesses and workload readers of investigations, one per fleet cluster. */
+function clusterEdges(setup: DiagnoseSetup): {
+  access: (cluster: string) => ClusterAccess | undefined;
+  reader: (cluster: string) => WorkloadReader | undefined;
+} {
   const kubeConfig = new KubeConfig();
   try {
     if (setup.options.kubeconfig) kubeConfig.loadFromFile(setup.options.kubeconfig);
@@ -73,68 +139,60 @@ export function investigationDeps(setup: DiagnoseSetup): InvestigationDeps {
       `cannot load kubeconfig ${setup.options.kubeconfig ?? '(default)'}: ${(err as Error).message}`,
     );
   }
-  const accesses = new Map<string, ClusterAccess>();
-  const readers = new Map<string, WorkloadReader>();
-  const fleetCluster = (name: string) => setup.state()?.fleet?.clusters.find((c) => c.name === name);
   const timeoutMs = setup.options.timeout * 1000;
-  const access = (name: string) => {
-    const cluster = fleetCluster(name);
-    if (!cluster) return undefined;
-    const key = `${name}\0${contextOf(cluster)}`;
-    let a = accesses.get(key);
-    if (!a) {
-      a = kubeClusterAccess(kubeConfig, name, contextOf(cluster), {
+  const pooled = <T>(make: (name: string, context: string) => T) => {
+    const made = new Map<string, T>();
+    return (name: string): T | undefined => {
+      const cluster = setup.state()?.fleet?.clusters.find((c) => c.name === name);
+      if (!cluster) return undefined;
+      const key = `${name}\0${contextOf(cluster)}`;
+      let one = made.get(key);
+      if (!one) {
+        one = make(name, contextOf(cluster));
+        made.set(key, one);
+      }
+      return one;
+    };
+  };
+  return {
+    access: pooled((name, context) =>
+      kubeClusterAccess(kubeConfig, name, context, {
         fieldManager: setup.options.fieldManager,
         timeoutMs,
         ...(setup.options.namespaces ? { namespaces: setup.options.namespaces } : {}),
-      });
-      accesses.set(key, a);
-    }
-    return a;
+      }),
+    ),
+    reader: pooled((name, context) => kubeWorkloadReader(kubeConfig, name, { context, timeoutMs })),
   };
-  const reader = (name: string) => {
-    const cluster = fleetCluster(name);
-    if (!cluster) return undefined;
-    const key = `${name}\0${contextOf(cluster)}`;
-    let r = readers.get(key);
-    if (!r) {
-      r = kubeWorkloadReader(kubeConfig, name, { context: contextOf(cluster), timeoutMs });
-      readers.set(key, r);
-    }
-    return r;
-  };
-  const cycle: CycleOptions = {
-    ...defaultCycleOptions(),
-    fieldManager: setup.options.fieldManager,
-    ...setup.cycle,
-  };
-  const sources: EvidenceSources = {
-    state: setup.state,
-    access,
-    reader,
-    store: setup.store,
-    git: cachedGit(setup.git),
-    fieldManager: setup.options.fieldManager,
-    remediate: cycle.remediate,
-  };
-  let llm: LlmConfig | undefined;
-  try {
-    llm = llmConfigFromEnv(setup.env ?? process.env);
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
+}
+
+/**
+ * fixDryRun is the one cluster capability fix validation gets: plan the remediation and have the
+ * server dry-run it, through an access whose every write is a dry-run and which records no Event.
+ */
+function fixDryRun(access: ClusterAccess, cycle: CycleOptions): FixDryRun {
+  return (evaluation, desired, live, complete) =>
+    remediateDrift(evaluation, desired, live, complete, dryRunOnly(access), {
+      ...cycle,
+      remediate: true,
+      dryRun: true,
+      recordEvents: false,
+    });
+}
+
+/** dryRunOnly wraps a cluster access so that it cannot write: every write is a server dry-run. */
+function dryRunOnly(access: ClusterAccess): ClusterAccess {
   return {
-    sources,
-    validation: {
-      state: setup.state,
-      access,
-      store: setup.store,
-      options: cycle,
-      approvalsWhenDetectOnly: setup.diagnosisApprovals ?? false,
-    },
-    ...(llm ? { llm } : {}),
-    evidence: { ...defaultEvidenceOptions(), clusterLabel: setup.options.clusterLabel ?? 'cluster' },
-    ...(setup.metrics ? { metrics: setup.metrics } : {}),
-    log: setup.log,
+    name: access.name,
+    listObjects: () => access.listObjects(),
+    listKind: (kind) => access.listKind(kind),
+    watchKind: (kind, version, handlers) => access.watchKind(kind, version, handlers),
+    read: (ref) => access.read(ref),
+    apply: (manifest, options) => access.apply(manifest, { ...options, dryRun: true }),
+    validateCreate: (manifest) => access.validateCreate(manifest),
+    removeKeys: (ref, paths, version, options) =>
+      access.removeKeys(ref, paths, version, { ...options, dryRun: true }),
+    delete: (ref, precondition, options) => access.delete(ref, precondition, { ...options, dryRun: true }),
+    recordEvent: async () => {},
   };
 }

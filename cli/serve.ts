@@ -84,6 +84,7 @@ export async function startServe(options: ServeOptions, log?: Logger): Promise<R
   const investigation = investigationDeps({
     options,
     state: () => daemon.fleetState(),
+    daemon,
     store,
     git: source,
     cycle,

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { LiveObject, ObjectRef } from '../reconciler/core/model.ts';
 import { REDACTED, SecretMatcher, secretScrubber } from '../reconciler/core/secret-guard.ts';
-import type { ClusterAccess } from '../reconciler/kube/kube-cluster.ts';
 import { openAuditStore } from '../reconciler/store/store.ts';
+import { cycleObjectReader } from '../reconciler/sync/object-reader.ts';
 import { type EvidenceSources, gatherConfigEvidence } from './evidence.ts';
 
 const canary = 'evidence-canary-Zq8vX2pL';
@@ -11,13 +11,15 @@ const ref: ObjectRef = { cluster: 'c1', kind: 'ConfigMap', namespace: 'shop', na
 function sourcesWith(live: LiveObject): EvidenceSources {
   const matcher = new SecretMatcher([Buffer.from(canary)]);
   return {
-    state: () => undefined,
-    access: () => ({ read: async () => live }) as unknown as ClusterAccess,
+    objects: cycleObjectReader({
+      state: () => undefined,
+      live: () => async () => live,
+      store: openAuditStore(':memory:'),
+      blame: async () => new Map(),
+      context: { fieldManager: 'trueup', remediate: false },
+    }),
     reader: () => undefined,
-    store: openAuditStore(':memory:'),
-    git: { log: async () => [], blame: async () => new Map() },
-    fieldManager: 'trueup',
-    remediate: false,
+    git: { log: async () => [] },
     scrub: secretScrubber(() => matcher),
   };
 }

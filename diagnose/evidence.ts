@@ -3,19 +3,17 @@
  * From the alerts' labels to the workloads they name, the ConfigMaps and Secrets those use, and for
  * each of those: live state (Secrets as key names and digests), the current drift with its
  * attribution and decision, recent recorded drifts and remediations, which file, line and commit
- * set each key, recent commits to those files, and Events. Every read that fails becomes a note:
- * evidence is never silently missing.
+ * set each key, recent commits to those files, and Events. ConfigMaps and Secrets are read through
+ * the read port (reconciler/sync/object-reader.ts): in serve from the daemon's cache, and never more
+ * than once per investigation. Every read that fails becomes a note: evidence is never silently
+ * missing.
  */
 
 import { type DesiredObject, type LiveObject, type ObjectRef, objectKey } from '../reconciler/core/model.ts';
 import type { Scrub } from '../reconciler/core/secret-guard.ts';
 import { digestOf, SecretValue } from '../reconciler/core/secret-value.ts';
 import type { LineOrigin } from '../reconciler/git/git-source.ts';
-import type { ClusterAccess } from '../reconciler/kube/kube-cluster.ts';
-import type { FleetState } from '../reconciler/repo/fleet-state.ts';
-import { addProvenanceCommits } from '../reconciler/repo/provenance.ts';
-import type { AuditStore } from '../reconciler/store/store.ts';
-import { evaluateObject } from '../reconciler/sync/cycle.ts';
+import { driftWithCommits, type ObjectReader } from '../reconciler/sync/object-reader.ts';
 import type { AlertGroup } from './alert.ts';
 import { alertNamed } from './heuristic.ts';
 import type { WorkloadReader } from './kube-reader.ts';
@@ -32,18 +30,16 @@ import { subjectsOf } from './subjects.ts';
 
 /** EvidenceSources are the read-only edges evidence is gathered through. */
 export interface EvidenceSources {
-  /** state is the fleet's current desired state and policy (undefined before the first fetch). */
-  state(): FleetState | undefined;
-  access(cluster: string): ClusterAccess | undefined;
+  /**
+   * objects is the read port for ConfigMaps and Secrets (desired, live, evaluation, provenance,
+   * history, approvals) and the fleet state; nothing in it can write.
+   */
+  objects: ObjectReader;
+  /** reader reads workloads, pods and Events of one cluster (undefined: no access to it). */
   reader(cluster: string): WorkloadReader | undefined;
-  store: AuditStore;
   git: {
     log(path: string, options: { revision?: string; max?: number }): Promise<LineOrigin[]>;
-    blame(revision: string, file: string): Promise<Map<number, LineOrigin>>;
   };
-  fieldManager: string;
-  /** remediate: whether remediation is on, which the policy decision depends on. */
-  remediate: boolean;
   now?: () => Date;
   /** scrub replaces known Secret values in live values before they are cut to size (see secret-guard.ts). */
   scrub?: Scrub;
@@ -70,7 +66,7 @@ export async function gatherEvidence(
   options: EvidenceOptions = defaultEvidenceOptions(),
 ): Promise<EvidenceBundle> {
   const now = sources.now?.() ?? new Date();
-  const state = sources.state();
+  const state = sources.objects.state();
   const fleetClusters = state?.fleet?.clusters.map((c) => c.name) ?? [];
   const found = subjectsOf(group, { clusterLabel: options.clusterLabel, fleetClusters });
   const notes = [...found.notes];
@@ -107,7 +103,7 @@ export async function gatherEvidence(
   if (configTargets.size > targets.length)
     notes.push(`${configTargets.size - targets.length} more ConfigMaps/Secrets not examined`);
   const configs: ConfigEvidence[] = [];
-  for (const t of targets) configs.push(await configEvidence(t.ref, t.usedBy, sources, options, notes, now));
+  for (const t of targets) configs.push(await configEvidence(t.ref, t.usedBy, sources, options, notes));
   return {
     gatheredAt: now.toISOString(),
     ...(state ? { revision: state.revision } : {}),
@@ -126,7 +122,7 @@ export async function gatherConfigEvidence(
   options: EvidenceOptions = defaultEvidenceOptions(),
 ): Promise<ConfigEvidence & { notes: string[] }> {
   const notes: string[] = [];
-  const evidence = await configEvidence(ref, usedBy, sources, options, notes, sources.now?.() ?? new Date());
+  const evidence = await configEvidence(ref, usedBy, sources, options, notes);
   return { ...evidence, notes };
 }
 
@@ -171,11 +167,10 @@ async function configEvidence(
   sources: EvidenceSources,
   options: EvidenceOptions,
   notes: string[],
-  now: Date,
 ): Promise<ConfigEvidence> {
-  const state = sources.state();
-  const clusterState = state?.clusters.find((c) => c.cluster.name === ref.cluster);
-  const desired = clusterState?.objects.find((o) => objectKey(o) === objectKey(ref));
+  const revision = sources.objects.state()?.revision;
+  const view = await sources.objects.object(ref);
+  const { desired, live, evaluation } = view;
   const evidence: ConfigEvidence = {
     ...ref,
     usedBy,
@@ -187,66 +182,57 @@ async function configEvidence(
     events: [],
   };
   const what = `${ref.cluster}/${ref.namespace}/${ref.kind}/${ref.name}`;
-  let live: LiveObject | undefined;
-  const access = sources.access(ref.cluster);
-  try {
-    if (!access) throw new Error(`no access to cluster ${ref.cluster}`);
-    live = await access.read(ref);
-    if (live) evidence.live = liveSummary(live, desired, options.maxValueChars, sources.scrub);
-    else evidence.liveError = 'not found';
-  } catch (err) {
-    evidence.liveError = (err as Error).message;
+  if (live) evidence.live = liveSummary(live, desired, options.maxValueChars, sources.scrub);
+  else if (view.liveError) {
+    evidence.liveError = view.liveError;
     notes.push(`${what}: ${evidence.liveError}`);
+  } else evidence.liveError = 'not found';
+  // One blame per object, shared by the drift's commits and the keys' origins (a copy: the
+  // evaluation and the fleet state it came from are not this evidence's to fill in).
+  const provenance = revision && desired ? await sources.objects.provenance(ref) : {};
+  if (evaluation && evaluation.drift.status !== 'in-sync')
+    evidence.drift = driftWithCommits(evaluation.drift, provenance);
+  const history = sources.objects.history({ ...ref, limit: 10 });
+  evidence.drifts = history.drifts.map((r) => ({
+    id: r.id,
+    time: r.time,
+    revision: r.revision,
+    status: r.drift.status,
+    paths: r.drift.changes.map((c) => c.path),
+  }));
+  evidence.remediations = history.remediations;
+  if (revision && desired) {
+    evidence.provenance = provenance;
+    await addCommits(evidence, provenance, revision, sources, notes);
   }
-  if (state && clusterState && (live || desired) && !evidence.liveError?.startsWith('cluster')) {
-    const evaluation = evaluateObject(clusterState, desired, live, {
-      fieldManager: sources.fieldManager,
-      policy: state.policy,
-      remediate: sources.remediate,
-      now,
-    });
-    if (evaluation && evaluation.drift.status !== 'in-sync') {
-      await addProvenanceCommits([evaluation.drift], (file) => sources.git.blame(state.revision, file));
-      evidence.drift = evaluation.drift;
-    }
-  }
-  const query = { cluster: ref.cluster, namespace: ref.namespace, name: ref.name, limit: 10 };
-  evidence.drifts = sources.store
-    .drifts(query)
-    .filter((r) => r.drift.kind === ref.kind)
-    .map((r) => ({
-      id: r.id,
-      time: r.time,
-      revision: r.revision,
-      status: r.drift.status,
-      paths: r.drift.changes.map((c) => c.path),
-    }));
-  evidence.remediations = sources.store.remediations(query).filter((r) => r.entry.kind === ref.kind);
-  if (state && desired) await addOrigins(evidence, desired.provenance, state.revision, sources, notes);
-  const reader = sources.reader(ref.cluster);
-  if (reader) {
-    evidence.events = await reader
-      .events(ref.namespace, { kind: ref.kind, name: ref.name }, 10)
-      .catch((err: Error) => {
-        notes.push(`${what} events: ${err.message}`);
-        return [];
-      });
-  }
+  evidence.events = await configEvents(ref, sources, notes, what);
   return evidence;
 }
 
-/** addOrigins fills provenance with each key's commit and time, and the files' recent commits. */
-async function addOrigins(
+/** configEvents are the Events about a ConfigMap or Secret (a failed read becomes a note). */
+async function configEvents(
+  ref: ObjectRef,
+  sources: EvidenceSources,
+  notes: string[],
+  what: string,
+): Promise<ConfigEvidence['events']> {
+  const reader = sources.reader(ref.cluster);
+  if (!reader) return [];
+  return reader.events(ref.namespace, { kind: ref.kind, name: ref.name }, 10).catch((err: Error) => {
+    notes.push(`${what} events: ${err.message}`);
+    return [];
+  });
+}
+
+/** addCommits adds the recent commits of the files that set the object's keys. */
+async function addCommits(
   evidence: ConfigEvidence,
-  provenance: Record<string, { file: string; line: number; commit?: string }>,
+  provenance: Record<string, { file: string }>,
   revision: string,
   sources: EvidenceSources,
   notes: string[],
 ): Promise<void> {
-  const files = [...new Set(Object.values(provenance).map((o) => o.file))];
-  const blames = new Map<string, Map<number, LineOrigin>>();
-  for (const file of files) {
-    blames.set(file, await sources.git.blame(revision, file).catch(() => new Map<number, LineOrigin>()));
+  for (const file of new Set(Object.values(provenance).map((o) => o.file))) {
     try {
       for (const c of await sources.git.log(file, { revision, max: 5 })) {
         evidence.commits.push({ commit: c.commit, author: c.author, time: c.time, summary: c.summary, file });
@@ -254,18 +240,6 @@ async function addOrigins(
     } catch (err) {
       notes.push(`git log ${file}: ${(err as Error).message}`);
     }
-  }
-  for (const [path, origin] of Object.entries(provenance)) {
-    const line = blames.get(origin.file)?.get(origin.line);
-    evidence.provenance[path] = {
-      file: origin.file,
-      line: origin.line,
-      ...(line
-        ? { commit: line.commit, time: line.time, author: line.author, summary: line.summary }
-        : origin.commit
-          ? { commit: origin.commit }
-          : {}),
-    };
   }
 }
 

@@ -1,24 +1,44 @@
 /**
  * Fix validation: a proposed fix (from the LLM agent or the offline diagnoser) goes through the same
  * gates as any remediation — the policies decide, then the server dry-runs the change. Nothing is
- * applied here: a validated change that policy holds becomes a pending approval (the same approvals
- * as `trueup approve`); one that policy allows auto is remediated by the reconciler itself.
+ * applied here: a validated change that policy holds is proposed as a pending approval through the
+ * approvals module (the same approvals as `trueup approve`); one that policy allows auto is
+ * remediated by the reconciler itself. It reads through the read port and holds no cluster write:
+ * only the dry-run it is given.
  */
 import { parseAllDocuments } from 'yaml';
-import { type ObjectRef, objectKey } from '../reconciler/core/model.ts';
+import type { DesiredObject, LiveObject, ObjectRef } from '../reconciler/core/model.ts';
 import { redactUrls } from '../reconciler/core/redact.ts';
-import type { ClusterAccess } from '../reconciler/kube/kube-cluster.ts';
-import type { FleetState } from '../reconciler/repo/fleet-state.ts';
-import type { AuditStore } from '../reconciler/store/store.ts';
-import { type CycleOptions, evaluateObject, remediateDrift } from '../reconciler/sync/cycle.ts';
+import type { ApprovalProposer } from '../reconciler/sync/approvals.ts';
+import {
+  type ChangeSetEntry,
+  type CycleOptions,
+  type Evaluation,
+  evaluateObject,
+} from '../reconciler/sync/cycle.ts';
+import type { ObjectReader } from '../reconciler/sync/object-reader.ts';
 import type { Fix, FixValidation } from './model.ts';
 
-/** FixValidationDeps are what validating a fix reads (and the store approvals are queued in). */
+/**
+ * FixDryRun plans the remediation of one evaluated object and has the server dry-run it. It
+ * applies nothing and records nothing: the one cluster capability fix validation has.
+ */
+export type FixDryRun = (
+  evaluation: Evaluation,
+  desired: DesiredObject | undefined,
+  live: LiveObject | undefined,
+  complete: boolean,
+) => Promise<ChangeSetEntry>;
+
+/** FixValidationDeps are what validating a fix reads, the dry-run it may ask for, and where it proposes. */
 export interface FixValidationDeps {
-  state(): FleetState | undefined;
-  access(cluster: string): ClusterAccess | undefined;
-  store: AuditStore;
-  options: CycleOptions;
+  /** objects is the read port: desired, live (read once per investigation) and the fleet state. */
+  objects: ObjectReader;
+  /** dryRun is the server dry-run on one cluster; undefined: no access to that cluster. */
+  dryRun(cluster: string): FixDryRun | undefined;
+  /** approvals is where a validated fix that policy holds is proposed (reconciler/sync/approvals.ts). */
+  approvals: ApprovalProposer;
+  options: Pick<CycleOptions, 'fieldManager' | 'installation' | 'remediate'>;
   /**
    * approvalsWhenDetectOnly lets a deployment without remediation (options.remediate off) queue
    * approvals for diagnosed fixes, which an operator's approval then applies (`serve
@@ -49,7 +69,7 @@ export async function validateFix(fix: Fix, deps: FixValidationDeps): Promise<Fi
     case 'repo-change':
       return validateRepoChange(fix);
     case 'apply-git-revision': {
-      const revision = deps.state()?.revision;
+      const revision = deps.objects.state()?.revision;
       if (!revision || !fix.revision || !revision.startsWith(fix.revision)) {
         return notValidated(
           `trueup applies only the branch's current revision (${revision?.slice(0, 12) ?? 'none yet'}), not ${fix.revision}: change the fleet repo instead`,
@@ -83,22 +103,19 @@ async function validateRevert(target: string, deps: FixValidationDeps): Promise<
   const ref = parseTarget(target);
   if (!ref)
     return notValidated(`target ${JSON.stringify(target)} is not cluster/namespace/ConfigMap|Secret/name`);
-  const state = deps.state();
+  const state = deps.objects.state();
   const clusterState = state?.clusters.find((c) => c.cluster.name === ref.cluster);
   if (!state || !clusterState) return notValidated(`cluster ${ref.cluster} is not in the fleet`);
-  const desired = clusterState.objects.find((o) => objectKey(o) === objectKey(ref));
+  const { desired, live, liveError } = await deps.objects.object(ref);
   if (!desired)
     return notValidated(
       `${target} is not declared in the fleet repo: trueup only restores what git declares`,
     );
-  const access = deps.access(ref.cluster);
-  if (!access) return notValidated(`no access to cluster ${ref.cluster}`);
-  let live: Awaited<ReturnType<ClusterAccess['read']>>;
-  try {
-    live = await access.read(ref);
-  } catch (err) {
-    return notValidated(`cannot read ${target}: ${redactUrls((err as Error).message)}`);
-  }
+  const dryRun = deps.dryRun(ref.cluster);
+  if (!dryRun) return notValidated(`no access to cluster ${ref.cluster}`);
+  if (liveError) return notValidated(`cannot read ${target}: ${redactUrls(liveError)}`);
+  // The gate as remediation would meet it (remediation on), whatever this deployment's switch:
+  // settle says what becomes of a fix where remediation is off.
   const evaluation = evaluateObject(clusterState, desired, live, {
     fieldManager: deps.options.fieldManager,
     ...(deps.options.installation !== undefined ? { installation: deps.options.installation } : {}),
@@ -114,12 +131,7 @@ async function validateRevert(target: string, deps: FixValidationDeps): Promise<
   }
   // Approve: planned and dry-run, returned pending (never applied here). Auto: dry-run only; the
   // reconciler applies auto changes itself.
-  const entry = await remediateDrift(evaluation, desired, live, clusterState.complete, access, {
-    ...deps.options,
-    remediate: true,
-    dryRun: true,
-    recordEvents: false,
-  });
+  const entry = await dryRun(evaluation, desired, live, clusterState.complete);
   if (entry.dryRun !== 'passed') {
     return notValidated(
       entry.error
@@ -136,8 +148,8 @@ async function validateRevert(target: string, deps: FixValidationDeps): Promise<
  */
 function settle(
   decision: { mode: string; reasons: string[] },
-  entry: Parameters<AuditStore['queueApproval']>[1],
-  drift: Parameters<AuditStore['queueApproval']>[2],
+  entry: ChangeSetEntry,
+  drift: Evaluation['drift'],
   revision: string,
   deps: FixValidationDeps,
 ): FixValidation {
@@ -149,7 +161,7 @@ function settle(
   if (decision.mode === 'auto' && deps.options.remediate) {
     return { status: 'validated', reasons: [...passed, 'policy allows auto: trueup remediates it itself'] };
   }
-  const approval = deps.store.queueApproval(revision, entry, drift);
+  const approval = deps.approvals.propose(revision, entry, drift);
   return {
     status: 'validated',
     reasons: [...passed, `waiting for approval ${approval.id}`],

@@ -1,16 +1,19 @@
 /**
  * One investigation: gather the evidence, ask the LLM agent (when one is configured) or fall back
  * to the offline diagnoser, then run the proposed fix through the dry-run and policy gates. The
- * model only proposes: its answer is parsed with a schema, and nothing it says is executed.
+ * model only proposes: its answer is parsed with a schema, and nothing it says is executed. Each
+ * object is read, evaluated and blamed at most once per investigation (readOnce).
  */
 import type { Logger } from 'pino';
-import { secretMatcherOf, secretScrubber } from '../reconciler/core/secret-guard.ts';
+import { type Scrub, secretMatcherOf, secretScrubber } from '../reconciler/core/secret-guard.ts';
+import { readOnce } from '../reconciler/sync/object-reader.ts';
 import { type LlmConfig, llmRedactor, runAgent } from './agent.ts';
 import type { AlertGroup } from './alert.ts';
 import { trimForContext } from './context-budget.ts';
 import { type EvidenceOptions, type EvidenceSources, gatherEvidence } from './evidence.ts';
 import { type FixValidationDeps, validateFix } from './fix-validation.ts';
 import { heuristicAnswer, rankCauses } from './heuristic.ts';
+import type { WorkloadRead, WorkloadReader } from './kube-reader.ts';
 import type { DiagnoseMetrics } from './metrics.ts';
 import type { Diagnosis, EvidenceBundle } from './model.ts';
 import { agentTools } from './tools.ts';
@@ -39,55 +42,23 @@ export interface Investigation {
 export async function investigate(group: AlertGroup, deps: InvestigationDeps): Promise<Investigation> {
   const started = Date.now();
   const now = deps.now?.() ?? new Date();
+  // One read of each object for the whole investigation: evidence, tools and fix validation share it.
+  const objects = readOnce(deps.sources.objects);
   // A second net (the first: Secrets are digests from the moment they are read): a Secret value
   // copied into a ConfigMap, an annotation or a commit message is replaced before the evidence is
   // stored, shown or sent to a model; so is anything a tool returns.
   const scrub = secretScrubber(
-    () => secretMatcherOf(deps.sources.state()),
+    () => secretMatcherOf(objects.state()),
     () => deps.log.warn('a Secret value found in evidence or a tool result was redacted'),
   );
   // Evidence scrubs each value before trimming it too: a cut must not leave part of a value behind.
-  const sources = { ...deps.sources, scrub };
+  const sources = { ...deps.sources, objects, reader: workloadsOnce(deps.sources), scrub };
   const evidence = scrub(await gatherEvidence(group, sources, deps.evidence));
   const gatheredMs = Date.now() - started;
-  let diagnosis: Diagnosis;
-  let fallbackReason = 'no LLM configured (set OPENAI_BASE_URL and/or OPENAI_API_KEY)';
-  if (deps.llm) {
-    const result = await runAgent({
-      config: deps.llm,
-      incident: scrub(incidentMessage(scrub(group), evidence, now, deps.promptChars ?? 24_000)),
-      tools: agentTools(sources, evidence).map((tool) => ({
-        ...tool,
-        run: async (args, context) => scrub(await tool.run(args, context)),
-      })),
-      log: deps.log,
-    });
-    deps.metrics?.llmTokens.inc({ kind: 'prompt' }, result.usage.promptTokens);
-    deps.metrics?.llmTokens.inc({ kind: 'completion' }, result.usage.completionTokens);
-    if (result.usage.costUsd) deps.metrics?.llmCost.inc(result.usage.costUsd);
-    if (result.ok) {
-      diagnosis = {
-        source: 'llm',
-        model: result.model,
-        answer: result.answer,
-        usage: result.usage,
-        durationMs: Date.now() - started,
-      };
-    } else {
-      fallbackReason = `LLM failed: ${result.error}`;
-      deps.log.warn(
-        { err: result.error, usage: result.usage },
-        'LLM diagnosis failed; using the offline diagnoser',
-      );
-      diagnosis = offline(group, evidence, now, fallbackReason, started);
-      diagnosis.usage = result.usage;
-    }
-  } else {
-    diagnosis = offline(group, evidence, now, fallbackReason, started);
-  }
+  const diagnosis = await diagnose(group, evidence, sources, deps, now, started);
   if (diagnosis.answer.fix) {
     try {
-      diagnosis.validation = await validateFix(diagnosis.answer.fix, deps.validation);
+      diagnosis.validation = await validateFix(diagnosis.answer.fix, { ...deps.validation, objects });
     } catch (err) {
       diagnosis.validation = {
         status: 'not-validated',
@@ -109,6 +80,80 @@ export async function investigate(group: AlertGroup, deps: InvestigationDeps): P
     'investigation done',
   );
   return { evidence, diagnosis };
+}
+
+/** diagnose asks the LLM agent (with the read-only tools) when one is configured, else the offline diagnoser. */
+async function diagnose(
+  group: AlertGroup,
+  evidence: EvidenceBundle,
+  sources: EvidenceSources & { scrub: Scrub },
+  deps: InvestigationDeps,
+  now: Date,
+  started: number,
+): Promise<Diagnosis> {
+  if (!deps.llm) return offline(group, evidence, now, noLlmReason, started);
+  const { scrub } = sources;
+  const result = await runAgent({
+    config: deps.llm,
+    incident: scrub(incidentMessage(scrub(group), evidence, now, deps.promptChars ?? 24_000)),
+    tools: agentTools(sources, evidence).map((tool) => ({
+      ...tool,
+      run: async (args, context) => scrub(await tool.run(args, context)),
+    })),
+    log: deps.log,
+  });
+  deps.metrics?.llmTokens.inc({ kind: 'prompt' }, result.usage.promptTokens);
+  deps.metrics?.llmTokens.inc({ kind: 'completion' }, result.usage.completionTokens);
+  if (result.usage.costUsd) deps.metrics?.llmCost.inc(result.usage.costUsd);
+  if (result.ok) {
+    return {
+      source: 'llm',
+      model: result.model,
+      answer: result.answer,
+      usage: result.usage,
+      durationMs: Date.now() - started,
+    };
+  }
+  deps.log.warn(
+    { err: result.error, usage: result.usage },
+    'LLM diagnosis failed; using the offline diagnoser',
+  );
+  const diagnosis = offline(group, evidence, now, `LLM failed: ${result.error}`, started);
+  diagnosis.usage = result.usage;
+  return diagnosis;
+}
+
+/** noLlmReason is why the offline diagnoser answered when no LLM is configured. */
+const noLlmReason = 'no LLM configured (set OPENAI_BASE_URL and/or OPENAI_API_KEY)';
+
+/**
+ * workloadsOnce memoises readWorkload per object for one investigation, as readOnce does for
+ * ConfigMaps and Secrets: the evidence and the get_workload tool share one read.
+ */
+function workloadsOnce(sources: Pick<EvidenceSources, 'reader'>): EvidenceSources['reader'] {
+  const readers = new Map<string, WorkloadReader | undefined>();
+  return (cluster) => {
+    if (readers.has(cluster)) return readers.get(cluster);
+    const reader = sources.reader(cluster);
+    const reads = new Map<string, Promise<WorkloadRead>>();
+    const once: WorkloadReader | undefined = reader && {
+      cluster: reader.cluster,
+      readWorkload: (kind, namespace, name) => {
+        const key = `${kind}/${namespace}/${name}`;
+        let read = reads.get(key);
+        if (!read) {
+          read = reader.readWorkload(kind, namespace, name);
+          reads.set(key, read);
+        }
+        return read;
+      },
+      listPods: (...args) => reader.listPods(...args),
+      ownerWorkloadOf: (...args) => reader.ownerWorkloadOf(...args),
+      events: (...args) => reader.events(...args),
+    };
+    readers.set(cluster, once);
+    return once;
+  };
 }
 
 function offline(

@@ -7,6 +7,8 @@ import Fastify from 'fastify';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openAuditStore } from '../reconciler/store/store.ts';
+import { approvalProposer } from '../reconciler/sync/approvals.ts';
+import { cycleObjectReader } from '../reconciler/sync/object-reader.ts';
 import { type OpenAIStub, type StubStep, startOpenAIStub } from '../test/llm/openai-stub.ts';
 import { consoleLinks } from '../web/chat/blocks.ts';
 import { renderDiagnosis, renderIncident } from '../web/chat/render-incident.ts';
@@ -54,18 +56,22 @@ async function investigateWith(llm: LlmConfig): Promise<{ surfaces: string; fall
   const lines: string[] = [];
   const log = pino({ level: 'debug' }, { write: (line: string) => lines.push(line) });
   const audit = openAuditStore(':memory:');
-  const sources: EvidenceSources = {
+  const objects = cycleObjectReader({
     state: () => undefined,
-    access: () => undefined,
-    reader: () => undefined,
+    live: () => undefined,
     store: audit,
-    git: { log: async () => [], blame: async () => new Map() },
-    fieldManager: 'trueup',
-    remediate: false,
-  };
+    blame: async () => new Map(),
+    context: { fieldManager: 'trueup', remediate: false },
+  });
+  const sources: EvidenceSources = { objects, reader: () => undefined, git: { log: async () => [] } };
   const deps: InvestigationDeps = {
     sources,
-    validation: { state: () => undefined, access: () => undefined, store: audit, options: {} as never },
+    validation: {
+      objects,
+      dryRun: () => undefined,
+      approvals: approvalProposer(audit),
+      options: {} as never,
+    },
     llm,
     evidence: defaultEvidenceOptions(),
     log,

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { LiveObject, ObjectRef } from '../reconciler/core/model.ts';
 import type { FleetState } from '../reconciler/repo/fleet-state.ts';
 import { openAuditStore } from '../reconciler/store/store.ts';
+import { cycleObjectReader } from '../reconciler/sync/object-reader.ts';
 import type { EvidenceSources } from './evidence.ts';
 import type { EvidenceBundle } from './model.ts';
 import { agentTools, readableConfigs } from './tools.ts';
@@ -89,19 +90,18 @@ describe('get_config', () => {
       managedFields: [],
     } as unknown as LiveObject;
     const sources: EvidenceSources = {
-      state: () => state,
-      access: () =>
-        ({
-          read: async (ref: ObjectRef) => {
-            reads.push(ref);
-            return live;
-          },
-        }) as never,
+      objects: cycleObjectReader({
+        state: () => state,
+        live: () => async (ref: ObjectRef) => {
+          reads.push(ref);
+          return live;
+        },
+        store: openAuditStore(':memory:'),
+        blame: async () => new Map(),
+        context: { fieldManager: 'trueup', remediate: false },
+      }),
       reader: () => undefined,
-      store: openAuditStore(':memory:'),
-      git: { log: async () => [], blame: async () => new Map() },
-      fieldManager: 'trueup',
-      remediate: false,
+      git: { log: async () => [] },
     };
     const found = agentTools(sources, evidence).find((t) => t.name === 'get_config');
     if (!found) throw new Error('no get_config');

@@ -1,6 +1,7 @@
 /**
  * The agent's tools: read-only views of the evidence sources (drift, objects, git history, events,
- * pods, remediations), with zod-defined arguments. None of them can change anything, and every
+ * pods, remediations), with zod-defined arguments. ConfigMaps and Secrets come through the read
+ * port, so a tool reads nothing the evidence already read. None of them can change anything, and every
  * object they return shows Secrets as key names and digests only. Targets outside the fleet are
  * refused, so the model cannot use them to look around a cluster at large; get_config reads only
  * the ConfigMaps and Secrets the repo declares or the alert's workloads use, and answers anything
@@ -66,7 +67,7 @@ export function agentTools(
   sources: EvidenceSources,
   evidence?: Pick<EvidenceBundle, 'workloads'>,
 ): AgentTool[] {
-  const fleetClusters = () => sources.state()?.fleet?.clusters.map((c) => c.name) ?? [];
+  const fleetClusters = () => sources.objects.state()?.fleet?.clusters.map((c) => c.name) ?? [];
   const checkCluster = (cluster: string) => {
     if (!fleetClusters().includes(cluster)) throw new Error(`cluster ${cluster} is not in the fleet`);
   };
@@ -86,7 +87,7 @@ export function agentTools(
         const ref = parseTarget(t);
         if (!ref) throw new Error(`not a cluster/namespace/ConfigMap|Secret/name target: ${t}`);
         checkCluster(ref.cluster);
-        const readable = readableConfigs(sources.state(), evidence);
+        const readable = readableConfigs(sources.objects.state(), evidence);
         if (!readable.has(targetOf(ref))) return refusal(t, readable);
         return gatherConfigEvidence(ref, [], sources);
       },
@@ -122,7 +123,7 @@ export function agentTools(
       description: 'Recent commits of the fleet repo touching a file path (newest first).',
       parameters: z.object({ path: z.string(), max: z.number().int().min(1).max(20).default(10) }),
       run: async ({ path, max }) => {
-        const revision = sources.state()?.revision;
+        const revision = sources.objects.state()?.revision;
         return sources.git.log(path, { ...(revision ? { revision } : {}), max });
       },
     }),
@@ -133,7 +134,7 @@ export function agentTools(
       parameters: z.object({ cluster: z.string(), namespace: z.string(), name: z.string() }),
       run: async (q) => {
         checkCluster(q.cluster);
-        return sources.store.remediations({ ...q, limit: 20 });
+        return sources.objects.history({ ...q, limit: 20 }).remediations;
       },
     }),
   ];

@@ -33,6 +33,7 @@ import {
   remediateDrift,
 } from '../sync/cycle.ts';
 import { FlapGuard, otherManager } from '../sync/flap-guard.ts';
+import { driftWithCommits } from '../sync/object-reader.ts';
 import { writeJournal } from '../sync/recovery.ts';
 import { WaveGate } from '../sync/wave-gate.ts';
 import { observeObject } from '../sync/wave-state.ts';
@@ -284,8 +285,16 @@ export class Daemon {
     return () => this.#listeners.delete(listener);
   }
 
-  /** evaluation is an object's current evaluation and desired state, as the daemon sees them. */
-  evaluation(ref: ObjectRef): { evaluation?: Evaluation; desired?: DesiredObject; live?: LiveObject } {
+  /**
+   * evaluation is an object's current evaluation, desired and live state, as the daemon sees them;
+   * cached says the daemon watches its cluster, has listed it and reaches it (live is current).
+   */
+  evaluation(ref: ObjectRef): {
+    evaluation?: Evaluation;
+    desired?: DesiredObject;
+    live?: LiveObject;
+    cached: boolean;
+  } {
     const key = objectKey(ref);
     const rt = this.#clusters.get(ref.cluster);
     const evaluation = rt?.drifts.get(key);
@@ -295,6 +304,7 @@ export class Daemon {
       ...(evaluation ? { evaluation } : {}),
       ...(desired ? { desired } : {}),
       ...(live ? { live } : {}),
+      cached: rt !== undefined && !rt.stopped && rt.reachable && rt.listed.size === 2,
     };
   }
 
@@ -410,8 +420,10 @@ export class Daemon {
 
   /** drifts returns the current drift of every object that is not in sync, with provenance commits. */
   async drifts(): Promise<Drift[]> {
+    // Copies: the commits are filled into this answer, not into the evaluations (or the fleet
+    // state whose origins they share).
     const drifts = [...this.#clusters.values()].flatMap((rt) =>
-      [...rt.drifts.values()].map((e) => e.drift).filter(hasDrifted),
+      [...rt.drifts.values()].map((e) => driftWithCommits(e.drift, {})).filter(hasDrifted),
     );
     const revision = this.#state?.revision;
     if (revision) await addProvenanceCommits(drifts, (file) => this.#deps.source.blame(revision, file));

@@ -221,3 +221,27 @@ export function supersedeObject(
   const pending = store.pendingApprovals({ cluster, kind, namespace, name });
   return pending.length ? supersedeApprovals(store, pending, () => (drift ? { drift } : {}), by) : [];
 }
+
+/** ApprovalProposer queues a change that passed the gates for a human decision, and nothing else. */
+export interface ApprovalProposer {
+  propose(revision: string, entry: ChangeSetEntry, drift: Drift): Approval;
+}
+
+/**
+ * proposeApproval queues a change (planned and dry-run by the caller) as a pending approval, the
+ * same as a held remediation: the same change keeps its id, a different one supersedes the older.
+ * Diagnosis proposes its validated fixes through it; approving one goes through approveApproval.
+ */
+export function proposeApproval(
+  store: Pick<AuditStore, 'queueApproval'>,
+  revision: string,
+  entry: ChangeSetEntry,
+  drift: Drift,
+): Approval {
+  return store.queueApproval(revision, entry, drift);
+}
+
+/** approvalProposer is the ApprovalProposer over an audit store. */
+export function approvalProposer(store: Pick<AuditStore, 'queueApproval'>): ApprovalProposer {
+  return { propose: (revision, entry, drift) => proposeApproval(store, revision, entry, drift) };
+}
