@@ -11,9 +11,11 @@ import type { IncidentDesk } from '../diagnose/desk.ts';
 import type { IncidentStore } from '../diagnose/incident-store.ts';
 import type { Daemon } from '../reconciler/daemon/daemon.ts';
 import type { DaemonMetrics } from '../reconciler/daemon/metrics.ts';
+import { daemonObjectReader } from '../reconciler/daemon/object-reader.ts';
 import type { GitSource } from '../reconciler/git/git-source.ts';
 import type { AuditStore } from '../reconciler/store/store.ts';
 import type { ApprovalDeps } from '../reconciler/sync/approvals.ts';
+import type { ObjectReader } from '../reconciler/sync/object-reader.ts';
 import { type AlertIntake, registerAlertmanagerRoute, type WebhookAuth } from './alertmanager/route.ts';
 import { registerApi } from './api/routes.ts';
 import { registerApprovalRoutes } from './approvals/routes.ts';
@@ -107,7 +109,7 @@ export async function buildServer(deps: ServerDeps, options: ServerOptions = {})
   registerEventRoutes(app, hub, deps.events);
   if (deps.approvals)
     registerApprovalRoutes(app, deps.approvals, (e) => hub.publish({ type: 'approval', data: e }));
-  if (deps.git) registerObjectRoutes(app, { daemon: deps.daemon, store: deps.store, git: deps.git });
+  if (deps.git) registerObjectRoutes(app, { objects: objectReaderOf(deps), daemon: deps.daemon });
   if (deps.incidents) registerIncidentRoutes(app, deps.incidents);
   if (deps.alerts) registerAlertmanagerRoute(app, deps.alerts);
   if (deps.chat)
@@ -117,6 +119,18 @@ export async function buildServer(deps: ServerDeps, options: ServerOptions = {})
     });
   await registerConsole(app, deps.consoleDir ?? defaultConsoleDir);
   return app;
+}
+
+/**
+ * objectReaderOf is the read port the console and chat read objects through: the daemon's cache as
+ * it is (no live read), the audit store, and blame through the git source.
+ */
+export function objectReaderOf(deps: Pick<ServerDeps, 'daemon' | 'store' | 'git'>): ObjectReader {
+  const { git } = deps;
+  return daemonObjectReader(deps.daemon, {
+    store: deps.store,
+    blame: (revision, file) => (git ? git.blame(revision, file) : Promise.resolve(new Map())),
+  });
 }
 
 /** refuseForeignHosts answers only requests whose Host is the address they arrived on (auth off). */
