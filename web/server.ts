@@ -109,12 +109,14 @@ export async function buildServer(deps: ServerDeps, options: ServerOptions = {})
   registerEventRoutes(app, hub, deps.events);
   if (deps.approvals)
     registerApprovalRoutes(app, deps.approvals, (e) => hub.publish({ type: 'approval', data: e }));
-  if (deps.git) registerObjectRoutes(app, { objects: objectReaderOf(deps), daemon: deps.daemon });
+  const objects = objectReaderOf(deps);
+  if (deps.git) registerObjectRoutes(app, { objects, daemon: deps.daemon });
   if (deps.incidents) registerIncidentRoutes(app, deps.incidents);
   if (deps.alerts) registerAlertmanagerRoute(app, deps.alerts);
   if (deps.chat)
     await registerChat(app, deps.chat, {
       ...deps,
+      objects,
       onDecided: (e) => hub.publish({ type: 'approval', data: e }),
     });
   await registerConsole(app, deps.consoleDir ?? defaultConsoleDir);

@@ -1,12 +1,14 @@
 /**
  * What the read-only `/trueup` commands answer, from the daemon's and the stores' read APIs:
- * status, diff, explain, approvals, incident, help. Approve and reject go through decisions.ts.
+ * status, diff, explain, approvals, incident, help; one object (`diff <cluster> <object>`, `explain`)
+ * through the read port (reconciler/sync/object-reader.ts). Approve and reject go through decisions.ts.
  */
 import type { IncidentStore } from '../../diagnose/incident-store.ts';
 import { explainDecision } from '../../policies/explain.ts';
-import { objectKey } from '../../reconciler/core/model.ts';
+import { hasDrifted, type ObjectRef } from '../../reconciler/core/model.ts';
 import type { Daemon } from '../../reconciler/daemon/daemon.ts';
 import type { AuditStore } from '../../reconciler/store/store.ts';
+import { driftWithCommits, type ObjectReader } from '../../reconciler/sync/object-reader.ts';
 import { type ChatMessage, type ConsoleLinks, code, esc } from './blocks.ts';
 import { type ChatCommand, USAGE } from './command.ts';
 import {
@@ -21,7 +23,9 @@ import { renderIncident } from './render-incident.ts';
 
 /** CommandContext is what the read commands read. */
 export interface CommandContext {
-  daemon: Pick<Daemon, 'status' | 'drifts' | 'fleetState'>;
+  daemon: Pick<Daemon, 'status' | 'drifts'>;
+  /** objects is the read port one object is answered from (the daemon's cache). */
+  objects: ObjectReader;
   store: Pick<AuditStore, 'approvals'>;
   incidents?: Pick<IncidentStore, 'incident'>;
   links: ConsoleLinks;
@@ -46,6 +50,48 @@ export function helpReply(error?: string): Reply {
   });
 }
 
+/** diffReply answers `diff`: a cluster's drifted objects, or one object through the read port. */
+async function diffReply(command: Extract<ChatCommand, { verb: 'diff' }>, ctx: CommandContext) {
+  const { daemon, objects, links } = ctx;
+  const status = daemon.status();
+  if (!status.clusters.some((c) => c.name === command.cluster))
+    return unknownCluster(command.cluster, status);
+  if (!command.object) {
+    const drifts = (await daemon.drifts()).filter((d) => d.cluster === command.cluster);
+    return renderDrifts(command.cluster, drifts, links);
+  }
+  const ref = { cluster: command.cluster, ...command.object };
+  const { evaluation } = await objects.object(ref);
+  // One object, one blame, filled into a copy (not the whole fleet's drifts as `status` needs).
+  const drift =
+    evaluation && hasDrifted(evaluation.drift)
+      ? driftWithCommits(evaluation.drift, await objects.provenance(ref))
+      : undefined;
+  return renderDriftDetail(ref, drift, objects.approvals(ref), links);
+}
+
+/** explainReply answers `explain`: the rules in evaluation order and the decision for one object. */
+async function explainReply(ref: ObjectRef, ctx: CommandContext) {
+  const { objects, links } = ctx;
+  const state = objects.state();
+  if (!state) return { text: 'not ready', sections: ['The fleet repo has not been read yet.'] };
+  const clusterState = state.clusters.find((c) => c.cluster.name === ref.cluster);
+  if (!clusterState) return unknownCluster(ref.cluster, ctx.daemon.status());
+  const { desired } = await objects.object(ref);
+  const explanation = explainDecision(
+    state.policy,
+    {
+      cluster: clusterState.cluster,
+      kind: ref.kind,
+      namespace: ref.namespace,
+      name: ref.name,
+      labels: desired?.labels ?? {},
+    },
+    ctx.now?.() ?? new Date(),
+  );
+  return renderExplanation(ref, state.revision, desired !== undefined, explanation, links);
+}
+
 /** runReadCommand answers a read-only command. */
 export async function runReadCommand(
   command: Exclude<ChatCommand, { verb: 'approve' | 'reject' }>,
@@ -61,40 +107,10 @@ export async function runReadCommand(
       const drifts = (await daemon.drifts()).filter((d) => d.cluster === command.cluster);
       return ephemeral(renderStatus(status, links, { name: command.cluster, drifts }));
     }
-    case 'diff': {
-      const status = daemon.status();
-      if (!status.clusters.some((c) => c.name === command.cluster))
-        return ephemeral(unknownCluster(command.cluster, status));
-      const drifts = (await daemon.drifts()).filter((d) => d.cluster === command.cluster);
-      if (!command.object) return ephemeral(renderDrifts(command.cluster, drifts, links));
-      const ref = { cluster: command.cluster, ...command.object };
-      const drift = drifts.find((d) => objectKey(d) === objectKey(ref));
-      const pending = ctx.store
-        .approvals({ cluster: ref.cluster, namespace: ref.namespace, name: ref.name, state: 'pending' })
-        .filter((a) => a.entry.kind === ref.kind);
-      return ephemeral(renderDriftDetail(ref, drift, pending, links));
-    }
-    case 'explain': {
-      const state = daemon.fleetState();
-      if (!state)
-        return ephemeral({ text: 'not ready', sections: ['The fleet repo has not been read yet.'] });
-      const clusterState = state.clusters.find((c) => c.cluster.name === command.ref.cluster);
-      if (!clusterState) return ephemeral(unknownCluster(command.ref.cluster, daemon.status()));
-      const { ref } = command;
-      const desired = clusterState.objects.find((o) => objectKey(o) === objectKey(ref));
-      const explanation = explainDecision(
-        state.policy,
-        {
-          cluster: clusterState.cluster,
-          kind: ref.kind,
-          namespace: ref.namespace,
-          name: ref.name,
-          labels: desired?.labels ?? {},
-        },
-        ctx.now?.() ?? new Date(),
-      );
-      return ephemeral(renderExplanation(ref, state.revision, desired !== undefined, explanation, links));
-    }
+    case 'diff':
+      return ephemeral(await diffReply(command, ctx));
+    case 'explain':
+      return ephemeral(await explainReply(command.ref, ctx));
     case 'approvals':
       return ephemeral(renderApprovals(ctx.store.approvals({ state: 'pending', limit: 200 }), links));
     case 'incident': {

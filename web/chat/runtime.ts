@@ -9,6 +9,7 @@ import { type Scrub, secretMatcherOf, secretScrubber } from '../../reconciler/co
 import type { Daemon } from '../../reconciler/daemon/daemon.ts';
 import type { AuditStore } from '../../reconciler/store/store.ts';
 import type { ApprovalDeps } from '../../reconciler/sync/approvals.ts';
+import type { ObjectReader } from '../../reconciler/sync/object-reader.ts';
 import { GroupCache } from './access.ts';
 import { type ConsoleLinks, consoleLinks } from './blocks.ts';
 import { type ChatSetup, isAllowedResponseUrl } from './config.ts';
@@ -24,6 +25,8 @@ import { openThreadStore, type ThreadStore } from './threads.ts';
 /** ChatCore is what chat reads and acts through: the daemon, the stores, the core approval path. */
 export interface ChatCore {
   daemon: Daemon;
+  /** objects is the read port `diff` and `explain` read one object through. */
+  objects: ObjectReader;
   store: AuditStore;
   approvals?: ApprovalDeps;
   desk?: IncidentDesk;
@@ -148,6 +151,7 @@ export function startChatRuntime(setup: ChatSetup, core: ChatCore): ChatRuntime 
     interactive,
     commands: {
       daemon: core.daemon,
+      objects: core.objects,
       store: core.store,
       ...(core.incidents ? { incidents: core.incidents } : {}),
       links,
