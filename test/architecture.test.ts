@@ -4,6 +4,7 @@
  * - `policies/` imports only `reconciler/core/` (and itself), and no I/O module;
  * - `reconciler/{repo,diff,sync}/` import no Kubernetes client, git, SQLite, HTTP server or LLM SDK;
  * - `reconciler/` imports none of `web/`, `diagnose/`, `cli/`;
+ * - `diagnose/` imports no cluster access from `reconciler/kube/` (only its errors);
  * - nothing but tests and `bench/` imports `test/`; nothing outside `cli/`, `bin/`, tests and `bench/`
  *   imports `cli/`;
  * - `ha/lease.ts` and `ha/shards.ts` (the pure HA decisions) import no I/O module.
@@ -88,6 +89,13 @@ const rules: Rule[] = [
     localAllowed: (t) => !/^(web|diagnose|cli)\//.test(t),
   },
   {
+    // Diagnosis reads through the read port (reconciler/sync/object-reader.ts) and its own
+    // read-only workload reader; a cluster access that could write never reaches it.
+    name: 'diagnose imports no cluster access from reconciler/kube (only its errors)',
+    applies: (f) => f.startsWith('diagnose/') && !isTest(f),
+    localAllowed: (t) => !t.startsWith('reconciler/kube/') || t === 'reconciler/kube/kube-errors.ts',
+  },
+  {
     name: 'only tests and bench import test/',
     applies: (f) => !isTest(f) && !f.startsWith('bench/') && f !== 'vitest.config.ts',
     localAllowed: (t) => !t.startsWith('test/'),
@@ -134,6 +142,7 @@ describe('the folder rules', () => {
       ['policies/x.ts', { local: ['reconciler/sync/plan.ts'], packages: [] }],
       ['reconciler/sync/x.ts', { local: [], packages: ['@kubernetes/client-node'] }],
       ['web/x.ts', { local: ['test/cluster/fleet.ts', 'cli/options.ts'], packages: [] }],
+      ['diagnose/x.ts', { local: ['reconciler/kube/kube-cluster.ts'], packages: [] }],
     ]);
     const all = rules.flatMap((r) => violations(bad, r));
     expect(all).toEqual(
@@ -144,6 +153,7 @@ describe('the folder rules', () => {
         'reconciler/sync/x.ts -> @kubernetes/client-node',
         'web/x.ts -> test/cluster/fleet.ts',
         'web/x.ts -> cli/options.ts',
+        'diagnose/x.ts -> reconciler/kube/kube-cluster.ts',
       ]),
     );
   });
