@@ -4,6 +4,7 @@
  * Exit codes: 0 done, 1 refused (not pending, or stale: a fresh item is queued), 2 error.
  */
 
+import { formatObjectRef } from '../reconciler/core/object-ref.ts';
 import { type Approval, openAuditStore } from '../reconciler/store/store.ts';
 import { approveApproval, rejectApproval } from '../reconciler/sync/approvals.ts';
 import { defaultCycleOptions } from '../reconciler/sync/cycle.ts';
@@ -33,7 +34,7 @@ export async function listApprovalsCommand(options: ApprovalListOptions): Promis
 function renderApproval(a: Approval): string {
   const e = a.entry;
   const lines = [
-    `${a.id}  ${a.state}  ${e.cluster}/${e.namespace}/${e.kind}/${e.name}  ${e.pending?.action ?? e.action}  dry-run ${e.dryRun ?? 'not run'}`,
+    `${a.id}  ${a.state}  ${formatObjectRef(e)}  ${e.pending?.action ?? e.action}  dry-run ${e.dryRun ?? 'not run'}`,
     `    revision ${a.revision.slice(0, 12)}, resourceVersion ${a.resourceVersion || '(absent)'}, queued ${a.created}`,
     ...a.drift.changes.map(
       (c) =>

@@ -3,20 +3,16 @@
  * order, the resulting decision, the windows and the limits. Reads the repo only; no cluster access.
  */
 import { type Explanation, explainDecision } from '../policies/explain.ts';
-import { formatRepoError, objectKey } from '../reconciler/core/model.ts';
+import { formatRepoError, objectKey, parseObjectRef } from '../reconciler/core/model.ts';
 import { UsageError } from './errors.ts';
 import type { ExplainOptions } from './options.ts';
 import { loadRepoState } from './repo-source.ts';
 
 /** explainCommand runs `trueup explain`. */
 export async function explainCommand(target: string, options: ExplainOptions): Promise<number> {
-  const parts = target.split('/');
-  const [cluster, namespace, kind, name] = parts;
-  if (parts.length !== 4 || !cluster || !namespace || !name || (kind !== 'ConfigMap' && kind !== 'Secret')) {
-    throw new UsageError(
-      `expected <cluster>/<namespace>/<kind>/<name> with kind ConfigMap or Secret, got ${target}`,
-    );
-  }
+  const parsed = parseObjectRef(target);
+  if (!parsed.ok) throw new UsageError(parsed.error);
+  const { cluster, namespace, kind, name } = parsed.ref;
   const now = options.at ? new Date(options.at) : new Date();
   if (Number.isNaN(now.getTime())) throw new UsageError(`--at: not a time: ${options.at}`);
   const { state } = await loadRepoState(options);
@@ -25,14 +21,14 @@ export async function explainCommand(target: string, options: ExplainOptions): P
     throw new UsageError(
       `unknown cluster ${cluster}: fleet.yaml has ${state.clusters.map((c) => c.cluster.name).join(', ')}`,
     );
-  const desired = clusterState.objects.find((o) => objectKey(o) === `${kind}/${namespace}/${name}`);
+  const desired = clusterState.objects.find((o) => objectKey(o) === objectKey(parsed.ref));
   const explanation = explainDecision(
     state.policy,
     { cluster: clusterState.cluster, kind, namespace, name, labels: desired?.labels ?? {} },
     now,
     true,
     state.clusters
-      .filter((c) => c.objects.some((o) => objectKey(o) === `${kind}/${namespace}/${name}`))
+      .filter((c) => c.objects.some((o) => objectKey(o) === objectKey(parsed.ref)))
       .map((c) => c.cluster),
   );
   if (options.output === 'json') {

@@ -4,7 +4,7 @@
  * conflicts are shown but never change the exit code.
  */
 
-import { type Conflict, hasDrifted, type ManagedKind, refKey } from '../reconciler/core/model.ts';
+import { type Conflict, formatObjectRef, hasDrifted, parseObjectKey } from '../reconciler/core/model.ts';
 import { addConflictCommits, addProvenanceCommits, blameOnce } from '../reconciler/repo/provenance.ts';
 import { type AuditStore, openAuditStore } from '../reconciler/store/store.ts';
 import { supersedeApprovals } from '../reconciler/sync/approvals.ts';
@@ -53,8 +53,8 @@ async function cycleWith(
 ): Promise<CycleOutcome> {
   // Canary waves measure settle time from the last recorded remediation too (see wave-state.ts).
   const changedAt = (cluster: string, key: string) => {
-    const [kind, namespace, name] = key.split('/') as [ManagedKind, string, string];
-    return store?.remediatedAt({ cluster, kind, namespace, name });
+    const object = parseObjectKey(key);
+    return object ? store?.remediatedAt({ cluster, ...object }) : undefined;
   };
   const report = await reconcileFleet(
     run.state,
@@ -92,7 +92,7 @@ function recordCycle(store: AuditStore, report: CycleReport, dryRun: boolean): v
     for (const drift of cluster.drifts.filter(hasDrifted)) store.recordDrift(report.revision, drift);
     for (const entry of cluster.changes) {
       store.recordRemediation(report.revision, entry, actor());
-      const drift = cluster.drifts.find((d) => refKey(d) === refKey(entry));
+      const drift = cluster.drifts.find((d) => formatObjectRef(d) === formatObjectRef(entry));
       if (entry.pending && drift) entry.approval = store.queueApproval(report.revision, entry, drift).id;
     }
     if (!cluster.reachable) continue;
@@ -105,10 +105,10 @@ function recordCycle(store: AuditStore, report: CycleReport, dryRun: boolean): v
       store,
       pending,
       (a) => {
-        const drift = cluster.drifts.find((d) => refKey(d) === refKey(a.entry));
+        const drift = cluster.drifts.find((d) => formatObjectRef(d) === formatObjectRef(a.entry));
         const remediated = cluster.changes.some(
           (e) =>
-            refKey(e) === refKey(a.entry) &&
+            formatObjectRef(e) === formatObjectRef(a.entry) &&
             !e.error &&
             (e.after !== undefined || (e.action === 'deleted' && !dryRun)),
         );
@@ -125,7 +125,7 @@ function reportRecovered(recovered: Recovered[]): void {
     const { intent } = r;
     const approval = r.approval ? ` (approval ${r.approval.id} is ${r.approval.state} now)` : '';
     process.stderr.write(
-      `trueup: recovered an interrupted write to ${refKey(intent)}: ${r.outcome}: ${r.why}${approval}\n`,
+      `trueup: recovered an interrupted write to ${formatObjectRef(intent)}: ${r.outcome}: ${r.why}${approval}\n`,
     );
   }
 }
@@ -184,7 +184,9 @@ function driftLeft(report: CycleReport, dryRun: boolean): boolean {
   const drifts = report.clusters.flatMap((c) => c.drifts.filter(hasDrifted));
   if (dryRun) return drifts.length > 0;
   const fixed = new Set(
-    report.clusters.flatMap((c) => c.changes.filter((e) => !e.error && applied.has(e.action)).map(refKey)),
+    report.clusters.flatMap((c) =>
+      c.changes.filter((e) => !e.error && applied.has(e.action)).map(formatObjectRef),
+    ),
   );
-  return drifts.some((d) => !fixed.has(refKey(d)));
+  return drifts.some((d) => !fixed.has(formatObjectRef(d)));
 }

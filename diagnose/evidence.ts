@@ -10,6 +10,7 @@
  */
 
 import { type DesiredObject, type LiveObject, type ObjectRef, objectKey } from '../reconciler/core/model.ts';
+import { formatObjectRef } from '../reconciler/core/object-ref.ts';
 import type { Scrub } from '../reconciler/core/secret-guard.ts';
 import { digestOf, SecretValue } from '../reconciler/core/secret-value.ts';
 import type { LineOrigin } from '../reconciler/git/git-source.ts';
@@ -138,7 +139,7 @@ async function workloadEvidence(
     notes.push(evidence.error);
     return evidence;
   }
-  const what = `${subject.cluster}/${subject.namespace}/${subject.kind}/${subject.name}`;
+  const what = formatObjectRef(subject);
   try {
     const workload = await reader.readWorkload(subject.kind as WorkloadKind, subject.namespace, subject.name);
     evidence.found = workload.found;
@@ -181,7 +182,7 @@ async function configEvidence(
     commits: [],
     events: [],
   };
-  const what = `${ref.cluster}/${ref.namespace}/${ref.kind}/${ref.name}`;
+  const what = formatObjectRef(ref);
   if (live) evidence.live = liveSummary(live, desired, options.maxValueChars, sources.scrub);
   else if (view.liveError) {
     evidence.liveError = view.liveError;

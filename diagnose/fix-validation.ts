@@ -7,7 +7,13 @@
  * only the dry-run it is given.
  */
 import { parseAllDocuments } from 'yaml';
-import type { DesiredObject, LiveObject, ObjectRef } from '../reconciler/core/model.ts';
+import {
+  type DesiredObject,
+  type LiveObject,
+  type ObjectRef,
+  objectKey,
+  parseObjectRef,
+} from '../reconciler/core/model.ts';
 import { redactUrls } from '../reconciler/core/redact.ts';
 import type { ApprovalProposer } from '../reconciler/sync/approvals.ts';
 import {
@@ -52,15 +58,6 @@ export interface FixValidationDeps {
 export const detectOnlyReason =
   'remediation is off in this deployment (serve without --remediate): the fix is a proposal and no approval was queued (serve --diagnosis-approvals queues one)';
 
-/** parseTarget reads `cluster/namespace/Kind/name` (Kind ConfigMap or Secret). */
-export function parseTarget(target: string): ObjectRef | undefined {
-  const parts = target.split('/');
-  if (parts.length !== 4 || parts.some((p) => p === '')) return undefined;
-  const [cluster, namespace, kind, name] = parts as [string, string, string, string];
-  if (kind !== 'ConfigMap' && kind !== 'Secret') return undefined;
-  return { cluster, kind, namespace, name };
-}
-
 /** validateFix runs a proposed fix through the policies and the server's dry-run. */
 export async function validateFix(fix: Fix, deps: FixValidationDeps): Promise<FixValidation> {
   switch (fix.type) {
@@ -100,9 +97,10 @@ function validateRepoChange(fix: Extract<Fix, { type: 'repo-change' }>): FixVali
 }
 
 async function validateRevert(target: string, deps: FixValidationDeps): Promise<FixValidation> {
-  const ref = parseTarget(target);
-  if (!ref)
+  const parsed = parseObjectRef(target);
+  if (!parsed.ok)
     return notValidated(`target ${JSON.stringify(target)} is not cluster/namespace/ConfigMap|Secret/name`);
+  const { ref } = parsed;
   const state = deps.objects.state();
   const clusterState = state?.clusters.find((c) => c.cluster.name === ref.cluster);
   if (!state || !clusterState) return notValidated(`cluster ${ref.cluster} is not in the fleet`);

@@ -4,6 +4,8 @@
  * ConfigMap or Secret the alerting workload really uses, and says plainly when it found nothing.
  * Pure.
  */
+
+import { formatObjectRef } from '../reconciler/core/object-ref.ts';
 import type { AlertGroup } from './alert.ts';
 import type { ConfigEvidence, DiagnosisAnswer, EvidenceBundle, Fix } from './model.ts';
 
@@ -66,7 +68,7 @@ export function heuristicAnswer(group: AlertGroup, bundle: EvidenceBundle, now: 
 
 /** configRef is the evidence reference of a ConfigMap or Secret: `config:cluster/ns/Kind/name`. */
 export function configRef(c: { cluster: string; namespace: string; kind: string; name: string }): string {
-  return `config:${c.cluster}/${c.namespace}/${c.kind}/${c.name}`;
+  return `config:${formatObjectRef(c)}`;
 }
 
 /** usedKeys are the data paths the workloads use; undefined means the whole object. */
@@ -150,7 +152,7 @@ function liveDriftCause({ c, start, ref, name, usedBy, keys }: Suspect): RankedC
     evidence: [ref, ...paths.map((p) => `${ref}#${p}`)],
     fix: {
       type: 'revert-drift',
-      target: `${c.cluster}/${c.namespace}/${c.kind}/${c.name}`,
+      target: formatObjectRef(c),
       description: 'restore the values declared in git (server-side apply after a dry-run)',
     },
     risk: 'low',

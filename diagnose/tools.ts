@@ -8,11 +8,10 @@
  * else with a refusal the model can read.
  */
 import { z } from 'zod';
-import type { ObjectRef } from '../reconciler/core/model.ts';
+import { formatObjectRef, parseObjectKey, parseObjectRef } from '../reconciler/core/model.ts';
 import type { FleetState } from '../reconciler/repo/fleet-state.ts';
 import { type AgentTool, defineTool } from './agent.ts';
 import { type EvidenceSources, gatherConfigEvidence } from './evidence.ts';
-import { parseTarget } from './fix-validation.ts';
 import type { EvidenceBundle } from './model.ts';
 import { configReferences } from './references.ts';
 
@@ -28,20 +27,16 @@ export function readableConfigs(
 ): Set<string> {
   const readable = new Set<string>();
   for (const c of state?.clusters ?? []) {
-    for (const o of c.objects) readable.add(targetOf({ ...o, cluster: c.cluster.name }));
+    for (const o of c.objects) readable.add(formatObjectRef({ ...o, cluster: c.cluster.name }));
     for (const key of c.erroredObjects) {
-      const [kind, namespace, name] = key.split('/');
-      readable.add(`${c.cluster.name}/${namespace}/${kind}/${name}`);
+      const object = parseObjectKey(key);
+      if (object) readable.add(formatObjectRef({ ...object, cluster: c.cluster.name }));
     }
   }
   for (const w of evidence?.workloads ?? []) {
-    for (const r of w.references) readable.add(targetOf({ ...r, cluster: w.subject.cluster }));
+    for (const r of w.references) readable.add(formatObjectRef({ ...r, cluster: w.subject.cluster }));
   }
   return readable;
-}
-
-function targetOf(ref: ObjectRef): string {
-  return `${ref.cluster}/${ref.namespace}/${ref.kind}/${ref.name}`;
 }
 
 /** maxListedTargets caps the readable targets a refusal lists. */
@@ -84,11 +79,12 @@ export function agentTools(
         "A ConfigMap or Secret that the fleet repo declares or that the alert's workloads use (others are refused): live content (Secret values as keyed digests), current drift from git with who changed what, the policy decision, recent drift records, remediations, provenance (file, line, commit of each key) and recent commits.",
       parameters: z.object({ target }),
       run: async ({ target: t }) => {
-        const ref = parseTarget(t);
-        if (!ref) throw new Error(`not a cluster/namespace/ConfigMap|Secret/name target: ${t}`);
+        const parsed = parseObjectRef(t);
+        if (!parsed.ok) throw new Error(`not a cluster/namespace/ConfigMap|Secret/name target: ${t}`);
+        const { ref } = parsed;
         checkCluster(ref.cluster);
         const readable = readableConfigs(sources.objects.state(), evidence);
-        if (!readable.has(targetOf(ref))) return refusal(t, readable);
+        if (!readable.has(formatObjectRef(ref))) return refusal(t, readable);
         return gatherConfigEvidence(ref, [], sources);
       },
     }),

@@ -4,28 +4,21 @@
  */
 import type { Decision } from './decision.ts';
 import type { TrueupCode } from './errors.ts';
+import type { ObjectRef } from './object-ref.ts';
+
+// The object names live in object-ref.ts; re-exported here, where the model's readers look for them.
+export {
+  formatObjectRef,
+  isManagedKind,
+  type ManagedKind,
+  type NamespacedRef,
+  type ObjectRef,
+  objectKey,
+  parseObjectKey,
+  parseObjectRef,
+} from './object-ref.ts';
+
 import type { SecretValue } from './secret-value.ts';
-
-/** ManagedKind is a kind trueup manages. */
-export type ManagedKind = 'ConfigMap' | 'Secret';
-
-/** ObjectRef names one managed object on one cluster. */
-export interface ObjectRef {
-  cluster: string;
-  kind: ManagedKind;
-  namespace: string;
-  name: string;
-}
-
-/** refKey is the stable string key of an object on a cluster: `cluster/kind/namespace/name`. */
-export function refKey(ref: ObjectRef): string {
-  return `${ref.cluster}/${ref.kind}/${ref.namespace}/${ref.name}`;
-}
-
-/** objectKey is the cluster-independent key of an object: `kind/namespace/name`. */
-export function objectKey(ref: Omit<ObjectRef, 'cluster'>): string {
-  return `${ref.kind}/${ref.namespace}/${ref.name}`;
-}
 
 /** KeyOrigin is where in the repo a desired key was set (provenance). */
 export interface KeyOrigin {

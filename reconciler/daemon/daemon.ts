@@ -10,12 +10,14 @@ import { type LimitTracker, limitTracker } from '../../policies/limits.ts';
 import {
   type DesiredObject,
   type Drift,
+  formatObjectRef,
   hasDrifted,
   type LiveObject,
+  type NamespacedRef,
   type ObjectRef,
   objectKey,
+  parseObjectKey,
   type RepoError,
-  refKey,
 } from '../core/model.ts';
 import type { RepoSnapshot, SyncResult } from '../git/git-source.ts';
 import { type ClusterAccess, KubeError, type ObjectEvent } from '../kube/kube-cluster.ts';
@@ -328,7 +330,7 @@ export class Daemon {
     const evaluation = rt?.drifts.get(key);
     const state = this.#state?.clusters.find((c) => c.cluster.name === ref.cluster);
     if (!rt || !evaluation || !hasDrifted(evaluation.drift) || !state || !this.#state)
-      return { ok: false, reason: `${refKey(ref)} is not drifted` };
+      return { ok: false, reason: `${formatObjectRef(ref)} is not drifted` };
     if (evaluation.decision.mode !== 'auto') {
       return {
         ok: false,
@@ -599,15 +601,8 @@ export class Daemon {
       (previous?.drift.status ?? 'in-sync') !== (drift?.status ?? 'in-sync') ||
       signature(evaluation) !== signature(previous)
     ) {
-      const [kind, namespace, name] = key.split('/') as [ObjectRef['kind'], string, string];
-      this.#emit({
-        type: 'drift',
-        cluster: rt.cluster.name,
-        kind,
-        namespace,
-        name,
-        status: drift?.status ?? 'in-sync',
-      });
+      const object = parseObjectKey(key) as NamespacedRef;
+      this.#emit({ type: 'drift', cluster: rt.cluster.name, ...object, status: drift?.status ?? 'in-sync' });
     }
     if (!drift || !hasDrifted(drift) || signature(evaluation) === signature(previous)) return;
 

@@ -7,7 +7,7 @@
  * (the drift changed) is marked stale with a note saying so (`supersedeApprovals`).
  */
 
-import { type Drift, type ObjectRef, objectKey } from '../core/model.ts';
+import { type Drift, type ObjectRef, objectKey, parseObjectKey } from '../core/model.ts';
 import type { DaemonMetrics } from '../daemon/metrics.ts';
 import type { ClusterAccess } from '../kube/kube-cluster.ts';
 import type { FleetCluster } from '../repo/fleet-config.ts';
@@ -217,8 +217,8 @@ export function supersedeObject(
   drift: Drift | undefined,
   by: Approver,
 ): Approval[] {
-  const [kind, namespace, name] = key.split('/') as [ObjectRef['kind'], string, string];
-  const pending = store.pendingApprovals({ cluster, kind, namespace, name });
+  const object = parseObjectKey(key);
+  const pending = object ? store.pendingApprovals({ cluster, ...object }) : [];
   return pending.length ? supersedeApprovals(store, pending, () => (drift ? { drift } : {}), by) : [];
 }
 

@@ -4,13 +4,18 @@
  * `incident <id>`, `help`. Pure: text in, a command (or what is wrong with the text) out.
  */
 
-import type { ManagedKind, ObjectRef } from '../../reconciler/core/model.ts';
+import {
+  type NamespacedRef,
+  type ObjectRef,
+  parseNamespacedRef,
+  parseObjectRef,
+} from '../../reconciler/core/object-ref.ts';
 import { APPROVAL_ID, INCIDENT_ID } from '../../reconciler/store/ids.ts';
 
 /** ChatCommand is one parsed `/trueup` command. */
 export type ChatCommand =
   | { verb: 'status'; cluster?: string }
-  | { verb: 'diff'; cluster: string; object?: Omit<ObjectRef, 'cluster'> }
+  | { verb: 'diff'; cluster: string; object?: NamespacedRef }
   | { verb: 'explain'; ref: ObjectRef }
   | { verb: 'approvals' }
   | { verb: 'approve'; id: string }
@@ -36,20 +41,9 @@ const name = /^[A-Za-z0-9][A-Za-z0-9._-]{0,252}$/;
 const approvalId = APPROVAL_ID;
 const incidentId = INCIDENT_ID;
 
-/** kindOf reads a kind as people type it: ConfigMap, configmap, cm, Secret, secret. */
-export function kindOf(text: string): ManagedKind | undefined {
-  const k = text.toLowerCase();
-  if (k === 'configmap' || k === 'cm' || k === 'configmaps') return 'ConfigMap';
-  if (k === 'secret' || k === 'secrets') return 'Secret';
-  return undefined;
-}
-
-function objectOf(text: string): Omit<ObjectRef, 'cluster'> | string {
-  const [namespace, kindText, objectName, ...rest] = text.split('/');
-  const kind = kindOf(kindText ?? '');
-  if (rest.length || !namespace || !objectName || !name.test(namespace) || !name.test(objectName) || !kind)
-    return `expected <namespace>/<kind>/<name> with kind ConfigMap or Secret, got \`${text}\``;
-  return { kind, namespace, name: objectName };
+/** objectError is the usage error for an object text after the cluster. */
+function objectError(text: string): string {
+  return `expected <namespace>/<kind>/<name> with kind ConfigMap or Secret, got \`${text}\``;
 }
 
 /** parseCommand parses the text after `/trueup`. */
@@ -74,17 +68,17 @@ export function parseCommand(text: string): ParsedCommand {
       const cluster = one('a cluster name', name);
       if (typeof cluster !== 'string') return { ok: false, error: cluster.error };
       if (args[1] === undefined) return tooMany(1) ?? { ok: true, command: { verb: 'diff', cluster } };
-      const object = objectOf(args[1]);
-      if (typeof object === 'string') return { ok: false, error: object };
-      return tooMany(2) ?? { ok: true, command: { verb: 'diff', cluster, object } };
+      const object = parseNamespacedRef(args[1], { kindAliases: true });
+      if (!object.ok) return { ok: false, error: objectError(args[1]) };
+      return tooMany(2) ?? { ok: true, command: { verb: 'diff', cluster, object: object.ref } };
     }
     case 'explain': {
-      const [cluster, ...rest] = (args[0] ?? '').split('/');
-      if (!cluster || !name.test(cluster) || rest.length !== 3)
+      const text = args[0] ?? '';
+      const parsed = parseObjectRef(text, { kindAliases: true });
+      if (!parsed.ok && parsed.problem !== 'object')
         return { ok: false, error: '`explain` needs <cluster>/<namespace>/<kind>/<name>' };
-      const object = objectOf(rest.join('/'));
-      if (typeof object === 'string') return { ok: false, error: object };
-      return tooMany(1) ?? { ok: true, command: { verb: 'explain', ref: { cluster, ...object } } };
+      if (!parsed.ok) return { ok: false, error: objectError(text.slice(text.indexOf('/') + 1)) };
+      return tooMany(1) ?? { ok: true, command: { verb: 'explain', ref: parsed.ref } };
     }
     case 'approvals':
       return tooMany(0) ?? { ok: true, command: { verb: 'approvals' } };

@@ -11,7 +11,7 @@
 import type { Logger } from 'pino';
 import type { IncidentDesk } from '../../diagnose/desk.ts';
 import type { Incident } from '../../diagnose/incident.ts';
-import { type ObjectRef, refKey } from '../../reconciler/core/model.ts';
+import { formatObjectRef, type ObjectRef } from '../../reconciler/core/model.ts';
 import type { Scrub } from '../../reconciler/core/secret-guard.ts';
 import type { Daemon, DaemonEvent } from '../../reconciler/daemon/daemon.ts';
 import type { AuditStore } from '../../reconciler/store/store.ts';
@@ -159,7 +159,7 @@ export class ChatNotifier {
   #onDaemonEvent(e: DaemonEvent): void {
     if (e.type === 'status') return;
     const ref: ObjectRef = { cluster: e.cluster, kind: e.kind, namespace: e.namespace, name: e.name };
-    const key = refKey(ref);
+    const key = formatObjectRef(ref);
     const { store, links } = this.#deps;
     const news = (signature: string) => {
       if (this.#last.get(key) === signature) return false;

@@ -7,7 +7,7 @@
  *   POST …/remediate       operator; only where the policy says auto (409 with the reason otherwise)
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import type { ObjectRef } from '../../reconciler/core/model.ts';
+import { isManagedKind, type ObjectRef } from '../../reconciler/core/model.ts';
 import type { Daemon } from '../../reconciler/daemon/daemon.ts';
 import { driftWithCommits, type ObjectReader } from '../../reconciler/sync/object-reader.ts';
 import { replyError } from '../reply-error.ts';
@@ -16,7 +16,7 @@ type Params = { cluster: string; namespace: string; kind: string; name: string }
 const path = '/api/v1/objects/:cluster/:namespace/:kind/:name';
 
 function refOf(params: Params, reply: FastifyReply): ObjectRef | undefined {
-  if (params.kind !== 'ConfigMap' && params.kind !== 'Secret') {
+  if (!isManagedKind(params.kind)) {
     replyError(reply, 'TRUEUP_BAD_REQUEST', `kind must be ConfigMap or Secret, not ${params.kind}`);
     return undefined;
   }

@@ -4,6 +4,7 @@
  * it cites, the proposed fix, and the fix's validation. A validated fix waiting for approval can be
  * approved right here (the same approval as on the Approvals page).
  */
+import { parseObjectRef } from '../../../../reconciler/core/object-ref.ts';
 import { useResource } from '../context.ts';
 import { percent } from '../format.ts';
 import type { Diagnosis, Fix } from '../incident-types.ts';
@@ -14,10 +15,10 @@ import { Badge, List, Sha } from '../ui/bits.tsx';
 import type { RepoContext } from '../ui/diff.tsx';
 
 function Target(props: { target: string }) {
-  const parts = props.target.split('/');
-  if (parts.length !== 4) return <code>{props.target}</code>;
-  const [cluster, namespace, kind, name] = parts as [string, string, string, string];
-  return <a href={objectHref({ cluster, namespace, kind, name })}>{props.target}</a>;
+  // The target is in the one user form; the same parser as the CLI, the API and chat reads it.
+  const parsed = parseObjectRef(props.target);
+  if (!parsed.ok) return <code>{props.target}</code>;
+  return <a href={objectHref(parsed.ref)}>{props.target}</a>;
 }
 
 function FixView(props: { fix?: Fix }) {
