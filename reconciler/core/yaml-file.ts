@@ -13,6 +13,7 @@ import {
   parseAllDocuments,
 } from 'yaml';
 import type { RepoError } from './model.ts';
+import { isManagedKind, objectKey } from './object-ref.ts';
 
 /** maxRepoFileBytes caps a repo file's size (2 MiB: twice what a ConfigMap or Secret can hold, so a SOPS-encrypted Secret near Kubernetes' 1 MiB limit still fits). */
 export const maxRepoFileBytes = 2 * 1024 * 1024;
@@ -160,8 +161,9 @@ export function declaredObjects(text: string, defaultNamespace: string | undefin
       const kind = plainAt(doc.contents, ['kind']);
       const name = plainAt(doc.contents, ['metadata', 'name']);
       const namespace = plainAt(doc.contents, ['metadata', 'namespace']) ?? defaultNamespace;
-      const managed = kind === 'ConfigMap' || kind === 'Secret';
-      return managed && name && namespace ? `${kind}/${namespace}/${name}` : undefined;
+      return kind && isManagedKind(kind) && name && namespace
+        ? objectKey({ kind, namespace, name })
+        : undefined;
     });
     return [...new Set(keys.filter((k): k is string => k !== undefined))];
   } catch {
