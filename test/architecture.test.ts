@@ -7,7 +7,10 @@
  * - `diagnose/` imports no cluster access from `reconciler/kube/` (only its errors);
  * - nothing but tests and `bench/` imports `test/`; nothing outside `cli/`, `bin/`, tests and `bench/`
  *   imports `cli/`;
- * - `ha/lease.ts` and `ha/shards.ts` (the pure HA decisions) import no I/O module.
+ * - `ha/lease.ts` and `ha/shards.ts` (the pure HA decisions) import no I/O module;
+ * - `web/contract/` (the API's JSON shapes) declares types only and imports nothing outside itself;
+ *   the console (`web/console/`) imports nothing of trueup but `web/contract/` and the ObjectRef
+ *   parser (`reconciler/core/object-ref.ts`).
  * Type-only imports count: a layer that names a higher layer's type depends on it.
  */
 import { readdirSync, readFileSync } from 'node:fs';
@@ -26,7 +29,7 @@ function sources(): string[] {
 const isTest = (f: string) => /\.test\.tsx?$/.test(f) || f.startsWith('test/');
 
 /** importsOf lists a file's module specifiers (static, type-only, side-effect and dynamic imports). */
-export function importsOf(text: string): string[] {
+function importsOf(text: string): string[] {
   const specifiers: string[] = [];
   for (const m of text.matchAll(
     /^\s*(?:import|export)\s[^'";]*?from\s+'([^']+)'|^import\s+'([^']+)'|import\('([^']+)'\)/gm,
@@ -111,6 +114,20 @@ const rules: Rule[] = [
     localAllowed: (t) => t.startsWith('ha/') || t.startsWith('reconciler/core/'),
     packageForbidden: io,
   },
+  {
+    // both the server and the browser bundle compile it
+    name: 'web/contract imports nothing outside itself',
+    applies: (f) => f.startsWith('web/contract/') && !isTest(f),
+    localAllowed: (t) => t.startsWith('web/contract/'),
+    packageForbidden: /./,
+  },
+  {
+    // a browser bundle: the API's types, and the one ObjectRef parser (pure, it imports nothing)
+    name: 'the console imports nothing of trueup but web/contract and the ObjectRef parser',
+    applies: (f) => f.startsWith('web/console/') && !isTest(f),
+    localAllowed: (t) =>
+      t.startsWith('web/console/') || t.startsWith('web/contract/') || t === 'reconciler/core/object-ref.ts',
+  },
 ];
 
 /** violations lists every import that breaks a rule, as `file -> import (rule)`. */
@@ -143,6 +160,8 @@ describe('the folder rules', () => {
       ['reconciler/sync/x.ts', { local: [], packages: ['@kubernetes/client-node'] }],
       ['web/x.ts', { local: ['test/cluster/fleet.ts', 'cli/options.ts'], packages: [] }],
       ['diagnose/x.ts', { local: ['reconciler/kube/kube-cluster.ts'], packages: [] }],
+      ['web/contract/x.ts', { local: ['reconciler/core/model.ts'], packages: ['zod'] }],
+      ['web/console/src/x.ts', { local: ['reconciler/core/model.ts', 'web/contract/api.ts'], packages: [] }],
     ]);
     const all = rules.flatMap((r) => violations(bad, r));
     expect(all).toEqual(
@@ -154,8 +173,23 @@ describe('the folder rules', () => {
         'web/x.ts -> test/cluster/fleet.ts',
         'web/x.ts -> cli/options.ts',
         'diagnose/x.ts -> reconciler/kube/kube-cluster.ts',
+        'web/contract/x.ts -> reconciler/core/model.ts',
+        'web/contract/x.ts -> zod',
+        'web/console/src/x.ts -> reconciler/core/model.ts',
       ]),
     );
+    expect(all).not.toContain('web/console/src/x.ts -> web/contract/api.ts');
+  });
+
+  it('keep web/contract type-only (nothing of it reaches the console bundle)', () => {
+    const runtime = [...g.keys()]
+      .filter((f) => f.startsWith('web/contract/') && !isTest(f))
+      .filter((f) =>
+        /^(export\s+(const|let|var|function|class|enum|default)\b|import\s+(?!type\b))/m.test(
+          readFileSync(new URL(f, root), 'utf8'),
+        ),
+      );
+    expect(runtime).toEqual([]);
   });
 
   it('reads type-only, re-export and dynamic imports', () => {

@@ -9,6 +9,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { RateLimiter } from '../auth/rate-limit.ts';
+import type { ApiErrorBody, DriftList, History, Status } from '../contract/api.ts';
 import { replyError } from '../reply-error.ts';
 import type { ServerDeps } from '../server.ts';
 import { Coalescer } from './refresh.ts';
@@ -25,6 +26,9 @@ const historyQuery = z
   })
   .strict();
 
+/** HistoryRoute types the history route's answer (see web/contract/). */
+type HistoryRoute = { Reply: History | ApiErrorBody };
+
 /** ApiOptions tune the API's limits. */
 export interface ApiOptions {
   /** refreshLimiter bounds refresh calls per caller (default: 10 at once, 10 a minute). */
@@ -38,15 +42,15 @@ export function registerApi(
   options: ApiOptions = {},
 ): void {
   const viewer = { config: { access: 'viewer' as const } };
-  app.get('/api/v1/status', viewer, async () => ({
+  app.get<{ Reply: Status }>('/api/v1/status', viewer, async () => ({
     ...daemon.status(),
     ...(repoWebUrl ? { repoWebUrl } : {}),
   }));
-  app.get('/api/v1/drifts', viewer, async () => ({
+  app.get<{ Reply: DriftList }>('/api/v1/drifts', viewer, async () => ({
     revision: daemon.status().revision ?? null,
     drifts: await daemon.drifts(),
   }));
-  app.get('/api/v1/history', viewer, async (req, reply) => {
+  app.get<HistoryRoute>('/api/v1/history', viewer, async (req, reply) => {
     const query = historyQuery.safeParse(req.query);
     if (!query.success) return replyError(reply, 'TRUEUP_BAD_QUERY', z.prettifyError(query.error));
     const q = {

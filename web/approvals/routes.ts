@@ -9,6 +9,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { statusOf } from '../../reconciler/core/errors.ts';
 import { type ApprovalDeps, approveApproval, rejectApproval } from '../../reconciler/sync/approvals.ts';
+import type { ApiErrorBody, ApprovalList, ApprovalOutcome } from '../contract/api.ts';
 import { replyError } from '../reply-error.ts';
 
 const listQuery = z
@@ -24,6 +25,10 @@ const decisionBody = z
   .strict()
   .default({});
 
+// The answers the routes may send (web/contract/ is what the console reads).
+type ListRoute = { Reply: ApprovalList | ApiErrorBody };
+type DecideRoute = { Params: { id: string }; Reply: ApprovalOutcome | ApiErrorBody };
+
 /** ApprovalEvents hears decided approvals (the live event stream). */
 export type ApprovalListener = (event: { id: string; state: string }) => void;
 
@@ -33,14 +38,14 @@ export function registerApprovalRoutes(
   deps: ApprovalDeps,
   onDecided: ApprovalListener,
 ): void {
-  app.get('/api/v1/approvals', { config: { access: 'viewer' } }, async (req, reply) => {
+  app.get<ListRoute>('/api/v1/approvals', { config: { access: 'viewer' } }, async (req, reply) => {
     const query = listQuery.safeParse(req.query);
     if (!query.success) return replyError(reply, 'TRUEUP_BAD_QUERY', z.prettifyError(query.error));
     const { state, limit } = query.data;
     return { approvals: deps.store.approvals({ ...(state === 'all' ? {} : { state }), limit }) };
   });
   for (const verb of ['approve', 'reject'] as const) {
-    app.post<{ Params: { id: string } }>(
+    app.post<DecideRoute>(
       `/api/v1/approvals/:id/${verb}`,
       { config: { access: 'operator' } },
       async (req, reply) => {

@@ -11,6 +11,7 @@ import cookie from '@fastify/cookie';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { isWebhookAuthorized, type WebhookAuth } from '../alertmanager/route.ts';
+import type { ApiErrorBody, LoginAnswer, Whoami } from '../contract/api.ts';
 import { replyError } from '../reply-error.ts';
 import { type Access, decideAccess, needsCsrf } from './access.ts';
 import {
@@ -89,14 +90,17 @@ export async function registerAuth(
   );
 }
 
+// The answer of login (web/contract/ is what the console reads).
+type LoginRoute = { Reply: LoginAnswer | ApiErrorBody };
+
 function registerSessionRoutes(app: FastifyInstance, config: AuthConfig, limiter: RateLimiter): void {
-  app.get('/api/v1/whoami', { config: { access: 'public' } }, async (req) => ({
+  app.get<{ Reply: Whoami }>('/api/v1/whoami', { config: { access: 'public' } }, async (req) => ({
     user: req.consoleUser?.name ?? null,
     role: req.consoleUser?.role ?? null,
     auth: config.mode === 'off' ? 'off' : config.proxy ? 'proxy' : 'token',
     ...(req.credential ? { csrfToken: csrfTokenFor(config, req.credential) } : {}),
   }));
-  app.post('/api/v1/login', { config: { access: 'public', csrf: false } }, async (req, reply) => {
+  app.post<LoginRoute>('/api/v1/login', { config: { access: 'public', csrf: false } }, async (req, reply) => {
     const allowed = limiter.take(req.ip);
     if (!allowed.ok)
       return replyError(

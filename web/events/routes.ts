@@ -7,11 +7,12 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { SECURITY_HEADERS } from '../auth/headers.ts';
+import type { LiveEventType } from '../contract/api.ts';
 import { replyError } from '../reply-error.ts';
 
 /** LiveEvent is one notice on the stream. */
 export interface LiveEvent {
-  type: 'drift' | 'remediation' | 'flap' | 'approval' | 'incident' | 'status';
+  type: LiveEventType;
   data: Record<string, unknown>;
 }
 

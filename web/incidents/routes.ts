@@ -6,6 +6,8 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { IncidentStore } from '../../diagnose/incident-store.ts';
+import type { ApiErrorBody } from '../contract/api.ts';
+import type { Incident, IncidentList } from '../contract/incidents.ts';
 import { replyError } from '../reply-error.ts';
 
 const listQuery = z
@@ -15,22 +17,22 @@ const listQuery = z
   })
   .strict();
 
+// The answers the routes may send (web/contract/ is what the console reads).
+type ListRoute = { Reply: IncidentList | ApiErrorBody };
+type OneRoute = { Params: { id: string }; Reply: Incident | ApiErrorBody };
+
 /** registerIncidentRoutes registers the incident routes. */
 export function registerIncidentRoutes(app: FastifyInstance, incidents: IncidentStore): void {
-  app.get('/api/v1/incidents', { config: { access: 'viewer' } }, async (req, reply) => {
+  app.get<ListRoute>('/api/v1/incidents', { config: { access: 'viewer' } }, async (req, reply) => {
     const query = listQuery.safeParse(req.query);
     if (!query.success) return replyError(reply, 'TRUEUP_BAD_QUERY', z.prettifyError(query.error));
     return {
       incidents: incidents.incidents(query.data).map(({ evidence: _evidence, ...rest }) => rest),
     };
   });
-  app.get<{ Params: { id: string } }>(
-    '/api/v1/incidents/:id',
-    { config: { access: 'viewer' } },
-    async (req, reply) => {
-      const incident = incidents.incident(req.params.id);
-      if (!incident) return replyError(reply, 'TRUEUP_NOT_FOUND', `no incident ${req.params.id}`);
-      return incident;
-    },
-  );
+  app.get<OneRoute>('/api/v1/incidents/:id', { config: { access: 'viewer' } }, async (req, reply) => {
+    const incident = incidents.incident(req.params.id);
+    if (!incident) return replyError(reply, 'TRUEUP_NOT_FOUND', `no incident ${req.params.id}`);
+    return incident;
+  });
 }

@@ -10,10 +10,14 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import { isManagedKind, type ObjectRef } from '../../reconciler/core/model.ts';
 import type { Daemon } from '../../reconciler/daemon/daemon.ts';
 import { driftWithCommits, type ObjectReader } from '../../reconciler/sync/object-reader.ts';
+import type { ApiErrorBody, ObjectDetail, RemediateOutcome } from '../contract/api.ts';
 import { replyError } from '../reply-error.ts';
 
 type Params = { cluster: string; namespace: string; kind: string; name: string };
 const path = '/api/v1/objects/:cluster/:namespace/:kind/:name';
+// The answers the routes may send (web/contract/ is what the console reads).
+type DetailRoute = { Params: Params; Reply: ObjectDetail | ApiErrorBody };
+type RemediateRoute = { Params: Params; Reply: RemediateOutcome | ApiErrorBody };
 
 function refOf(params: Params, reply: FastifyReply): ObjectRef | undefined {
   if (!isManagedKind(params.kind)) {
@@ -31,7 +35,7 @@ export interface ObjectRouteDeps {
 
 /** registerObjectRoutes registers the object routes. */
 export function registerObjectRoutes(app: FastifyInstance, deps: ObjectRouteDeps): void {
-  app.get<{ Params: Params }>(path, { config: { access: 'viewer' } }, async (req, reply) => {
+  app.get<DetailRoute>(path, { config: { access: 'viewer' } }, async (req, reply) => {
     const ref = refOf(req.params, reply);
     if (!ref) return reply;
     const detail = await objectDetail(deps.objects, ref, req.consoleUser?.role === 'operator');
@@ -43,16 +47,12 @@ export function registerObjectRoutes(app: FastifyInstance, deps: ObjectRouteDeps
       );
     return detail;
   });
-  app.post<{ Params: Params }>(
-    `${path}/remediate`,
-    { config: { access: 'operator' } },
-    async (req, reply) => {
-      const ref = refOf(req.params, reply);
-      if (!ref) return reply;
-      const outcome = await deps.daemon.remediateNow(ref);
-      return reply.code(outcome.ok ? 200 : 409).send(outcome);
-    },
-  );
+  app.post<RemediateRoute>(`${path}/remediate`, { config: { access: 'operator' } }, async (req, reply) => {
+    const ref = refOf(req.params, reply);
+    if (!ref) return reply;
+    const outcome = await deps.daemon.remediateNow(ref);
+    return reply.code(outcome.ok ? 200 : 409).send(outcome);
+  });
 }
 
 /** objectDetail is the detail page's answer, or undefined when trueup knows nothing of the object. */

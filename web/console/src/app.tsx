@@ -5,6 +5,7 @@
  */
 import type { ComponentChildren } from 'preact';
 import { useCallback, useEffect, useErrorBoundary, useRef, useState } from 'preact/hooks';
+import type { Status, Whoami } from '../../contract/api.ts';
 import { errorText, getJson, onUnauthorized, postJson, setCsrfToken } from './api.ts';
 import {
   AnnounceContext,
@@ -25,7 +26,6 @@ import { IncidentPage } from './pages/incident.tsx';
 import { IncidentsPage } from './pages/incidents.tsx';
 import { ObjectPage } from './pages/object.tsx';
 import type { Route } from './route.ts';
-import type { Status, Whoami } from './types.ts';
 import { PageTitle } from './ui/bits.tsx';
 import { useRoute } from './use-route.ts';
 

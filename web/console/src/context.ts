@@ -5,8 +5,8 @@
  */
 import { createContext } from 'preact';
 import { useCallback, useContext, useEffect, useState } from 'preact/hooks';
+import type { Whoami } from '../../contract/api.ts';
 import { errorText, getJson } from './api.ts';
-import type { Whoami } from './types.ts';
 
 /** Session is the logged-in user as the pages see it. */
 export interface Session {

@@ -3,7 +3,7 @@
  * template, and the line diff of a drifted value. No DOM, so it is unit-tested under Node.
  */
 import { diffLines } from 'diff/lib/diff/line.js';
-import type { Change, DocumentChange } from './types.ts';
+import type { Change, DocumentChange } from '../../contract/drift.ts';
 
 /** shortSha shortens a commit id to the 7 characters people paste into chat. */
 export function shortSha(commit: string | undefined): string {

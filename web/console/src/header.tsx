@@ -3,9 +3,9 @@
  * logout, and the dark/light toggle. Wraps onto several lines in a narrow window.
  */
 import { useEffect, useState } from 'preact/hooks';
+import type { Whoami } from '../../contract/api.ts';
 import type { LiveState } from './live.ts';
 import type { Page } from './route.ts';
-import type { Whoami } from './types.ts';
 
 const links: { href: string; label: string; pages: Page[] }[] = [
   { href: '#/', label: 'Fleet', pages: ['fleet'] },

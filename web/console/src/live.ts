@@ -5,13 +5,21 @@
  * closes it for good), a new one is opened after a pause.
  */
 import { useEffect, useState } from 'preact/hooks';
+import type { LiveEventType } from '../../contract/api.ts';
 import { apiUrl } from './api.ts';
 
 /** LiveState is what the header's indicator shows. */
 export type LiveState = 'connecting' | 'live' | 'reconnecting' | 'off';
 
-/** eventNames are the SSE event types the server sends (see the API contract). */
-export const eventNames = ['drift', 'remediation', 'flap', 'approval', 'incident', 'status'] as const;
+/** eventNames are the SSE event types the server sends (LiveEventType; live.test.ts checks it is all of them). */
+export const eventNames = [
+  'drift',
+  'remediation',
+  'flap',
+  'approval',
+  'incident',
+  'status',
+] as const satisfies readonly LiveEventType[];
 
 const debounceMs = 200;
 const reopenMs = 5000;

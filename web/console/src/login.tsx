@@ -3,8 +3,8 @@
  * once and never kept by the page; the session cookie is HttpOnly.
  */
 import { useState } from 'preact/hooks';
+import type { Whoami } from '../../contract/api.ts';
 import { errorText, postJson } from './api.ts';
-import type { Whoami } from './types.ts';
 
 /** LoginPage asks for a token; onLogin receives the new session's identity and CSRF token. */
 export function LoginPage(props: { auth: Whoami['auth']; onLogin: (whoami: Whoami) => void }) {

@@ -2,9 +2,11 @@
  * Approvals: remediations held for a human (`#/approvals`, `?state=` for decided ones), each with
  * its change set, dry-run verdict and reasons; operators approve or reject with an optional note.
  */
+
+import type { Status } from '../../../contract/api.ts';
+import type { Approval } from '../../../contract/drift.ts';
 import { useResource } from '../context.ts';
 import { approvalsHref } from '../route.ts';
-import type { Approval, Status } from '../types.ts';
 import { ApprovalCard, Refusals, useRefusals } from '../ui/approval.tsx';
 import { Loadable, PageTitle } from '../ui/bits.tsx';
 import { FilterSelect, Filters } from '../ui/filters.tsx';

@@ -5,11 +5,11 @@
  * approved right here (the same approval as on the Approvals page).
  */
 import { parseObjectRef } from '../../../../reconciler/core/object-ref.ts';
+import type { Approval } from '../../../contract/drift.ts';
+import type { Diagnosis, Fix } from '../../../contract/incidents.ts';
 import { useResource } from '../context.ts';
 import { percent } from '../format.ts';
-import type { Diagnosis, Fix } from '../incident-types.ts';
 import { approvalsHref, objectHref } from '../route.ts';
-import type { Approval } from '../types.ts';
 import { ApprovalCard, Refusals, useRefusals } from '../ui/approval.tsx';
 import { Badge, List, Sha } from '../ui/bits.tsx';
 import type { RepoContext } from '../ui/diff.tsx';

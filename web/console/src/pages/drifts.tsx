@@ -3,9 +3,10 @@
  * (`#/drifts?cluster=&namespace=&status=&kind=`), each row saying what changed, who changed it and
  * what the policy will do; the object link opens the diff.
  */
+
+import type { Drift } from '../../../contract/drift.ts';
 import { useResource } from '../context.ts';
 import { driftsHref } from '../route.ts';
-import type { Drift } from '../types.ts';
 import { Badge, FlapBadge, Loadable, ObjectLink, PageTitle, RelTime, TableScroll } from '../ui/bits.tsx';
 import { FilterSelect, Filters, uniqueSorted } from '../ui/filters.tsx';
 import { navigate } from '../use-route.ts';

@@ -3,7 +3,12 @@
  * name (pods with restarts and waiting reasons, the configs they use, events), each referenced
  * ConfigMap/Secret (drift, commits, who uses it), and notes on what could not be gathered.
  */
-import type { ConfigEvidence, EventSummary, Evidence, WorkloadEvidence } from '../incident-types.ts';
+import type {
+  ConfigEvidence,
+  EventSummary,
+  EvidenceBundle,
+  WorkloadEvidence,
+} from '../../../contract/incidents.ts';
 import { objectHref } from '../route.ts';
 import { Badge, List, ObjectLink, RelTime, Sha, TableScroll } from '../ui/bits.tsx';
 import { DiffView, type RepoContext } from '../ui/diff.tsx';
@@ -174,7 +179,7 @@ function Config(props: { config: ConfigEvidence; repo: RepoContext }) {
 }
 
 /** EvidenceView renders an incident's evidence bundle. */
-export function EvidenceView(props: { evidence: Evidence; repo: RepoContext }) {
+export function EvidenceView(props: { evidence: EvidenceBundle; repo: RepoContext }) {
   const { evidence } = props;
   return (
     <section class="evidence" aria-labelledby="evidence-title">

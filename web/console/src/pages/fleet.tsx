@@ -4,14 +4,16 @@
  * label, namespace and status. The namespace filter narrows the drift counts (the status API has no
  * per-namespace breakdown, so they come from the drift list).
  */
+
+import type { ClusterHealth, ClusterStatus, Status } from '../../../contract/api.ts';
+import type { Drift } from '../../../contract/drift.ts';
 import { useResource } from '../context.ts';
 import { approvalsHref, driftsHref, fleetHref } from '../route.ts';
-import type { ClusterStatus, ClusterSummary, Drift, Status } from '../types.ts';
 import { Badge, Labels, Loadable, PageTitle, RelTime, Sha } from '../ui/bits.tsx';
 import { FilterSelect, Filters, uniqueSorted } from '../ui/filters.tsx';
 import { navigate } from '../use-route.ts';
 
-const statuses: ClusterStatus[] = ['in-sync', 'drifted', 'held', 'errors', 'unreachable'];
+const statuses: ClusterHealth[] = ['in-sync', 'drifted', 'held', 'errors', 'unreachable'];
 
 interface FleetQuery {
   label?: string;
@@ -19,7 +21,7 @@ interface FleetQuery {
   status?: string;
 }
 
-function matches(cluster: ClusterSummary, query: FleetQuery): boolean {
+function matches(cluster: ClusterStatus, query: FleetQuery): boolean {
   if (query.status && cluster.status !== query.status) return false;
   if (query.label) {
     const cut = query.label.indexOf('=');
@@ -31,7 +33,7 @@ function matches(cluster: ClusterSummary, query: FleetQuery): boolean {
 }
 
 function ClusterCard(props: {
-  cluster: ClusterSummary;
+  cluster: ClusterStatus;
   revision?: string;
   drifted: number;
   namespace?: string;
@@ -136,7 +138,7 @@ function FleetView(props: { status: Status; drifts: Drift[]; query: FleetQuery }
   );
   const namespaces = uniqueSorted(drifts.map((drift) => drift.namespace));
   const shown = status.clusters.filter((cluster) => matches(cluster, query));
-  const driftedIn = (cluster: ClusterSummary) =>
+  const driftedIn = (cluster: ClusterStatus) =>
     query.namespace
       ? drifts.filter((d) => d.cluster === cluster.name && d.namespace === query.namespace).length
       : cluster.drifted;

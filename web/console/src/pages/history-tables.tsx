@@ -3,7 +3,8 @@
  * verdict) and drift detections (what changed, who changed it) — newest first. Used by History and
  * by each object's page.
  */
-import type { DriftRecord, History, RemediationRecord } from '../types.ts';
+import type { History } from '../../../contract/api.ts';
+import type { DriftRecord, RemediationRecord } from '../../../contract/drift.ts';
 import { Badge, ErrorCode, ObjectLink, RelTime, Sha, TableScroll } from '../ui/bits.tsx';
 
 function RemediationRow(props: { record: RemediationRecord }) {

@@ -4,10 +4,10 @@
  * is a link; times in the URL are ISO, in the form local.
  */
 import { useState } from 'preact/hooks';
+import type { History } from '../../../contract/api.ts';
 import { useResource } from '../context.ts';
 import { fromLocalInput, toLocalInput } from '../format.ts';
 import { type HistoryQuery, historyHref } from '../route.ts';
-import type { History } from '../types.ts';
 import { Loadable, PageTitle } from '../ui/bits.tsx';
 import { navigate } from '../use-route.ts';
 import { HistoryTables } from './history-tables.tsx';

@@ -3,9 +3,10 @@
  * the evidence behind them. Alert labels and annotations come from whoever can post alerts: they are
  * shown as text; only plain http(s) and console (`#/…`) links become links.
  */
+
+import type { Status } from '../../../contract/api.ts';
+import type { Alert, Incident } from '../../../contract/incidents.ts';
 import { useResource } from '../context.ts';
-import type { Alert, Incident } from '../incident-types.ts';
-import type { Status } from '../types.ts';
 import { Badge, Labels, Loadable, PageTitle, RelTime } from '../ui/bits.tsx';
 import type { RepoContext } from '../ui/diff.tsx';
 import { DiagnosisView } from './diagnosis.tsx';

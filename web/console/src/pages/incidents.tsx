@@ -2,19 +2,20 @@
  * Incidents: alert groups received from Alertmanager (`#/incidents?status=firing|resolved`), with
  * their investigation state and, once diagnosed, the one-line summary. A row opens the incident.
  */
+
+import type { IncidentList, IncidentSummary } from '../../../contract/incidents.ts';
 import { useResource } from '../context.ts';
-import type { Incident } from '../incident-types.ts';
 import { incidentHref } from '../route.ts';
 import { Badge, Loadable, PageTitle, RelTime, TableScroll } from '../ui/bits.tsx';
 import { FilterSelect, Filters } from '../ui/filters.tsx';
 import { navigate } from '../use-route.ts';
 
 /** incidentTitle names an incident by its alert name, else its id. */
-export function incidentTitle(incident: Incident): string {
+export function incidentTitle(incident: IncidentSummary): string {
   return incident.commonLabels.alertname ?? incident.alerts[0]?.labels.alertname ?? incident.id;
 }
 
-function IncidentRow(props: { incident: Incident }) {
+function IncidentRow(props: { incident: IncidentSummary }) {
   const { incident } = props;
   const summary = incident.commonAnnotations.summary ?? incident.commonAnnotations.description ?? '';
   return (
@@ -54,7 +55,7 @@ function IncidentRow(props: { incident: Incident }) {
 /** IncidentsPage lists incidents: `#/incidents`. */
 export function IncidentsPage(props: { query: { status?: string } }) {
   const status = props.query.status;
-  const incidents = useResource<{ incidents: Incident[] }>(
+  const incidents = useResource<IncidentList>(
     status ? `incidents?status=${encodeURIComponent(status)}` : 'incidents',
   );
   return (

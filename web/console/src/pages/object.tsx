@@ -5,10 +5,11 @@
  * every key, and its recent history. Chat messages and alerts link here.
  */
 import { useState } from 'preact/hooks';
+import type { ObjectDetail, RemediateOutcome, Status } from '../../../contract/api.ts';
+import type { ObjectRef } from '../../../contract/drift.ts';
 import { errorText, postJson } from '../api.ts';
 import { useAnnounce, useResource, useSession } from '../context.ts';
 import { historyHref, objectApiPath } from '../route.ts';
-import type { ActionResult, ObjectDetail, ObjectRef, Status } from '../types.ts';
 import { ApprovalCard, Refusals, useRefusals } from '../ui/approval.tsx';
 import { Badge, FlapBadge, Loadable, PageTitle, RelTime, TableScroll } from '../ui/bits.tsx';
 import { DecisionView, DiffView, Provenance, type RepoContext } from '../ui/diff.tsx';
@@ -22,7 +23,7 @@ function Remediate(props: { object: ObjectRef; onDone: () => void }) {
     setStep('busy');
     setRefusal(undefined);
     try {
-      const answer = await postJson<ActionResult>(`${objectApiPath(props.object)}/remediate`, {});
+      const answer = await postJson<RemediateOutcome>(`${objectApiPath(props.object)}/remediate`, {});
       if (answer.ok)
         announce({
           text: `Remediated ${props.object.name}: ${answer.entry?.action ?? 'applied'}.`,

@@ -5,9 +5,10 @@
  * page keeps refusals in Refusals (the server's reason and the fresh approval, when one was queued).
  */
 import { useState } from 'preact/hooks';
+import type { ApprovalOutcome } from '../../../contract/api.ts';
+import type { Approval } from '../../../contract/drift.ts';
 import { errorText, postJson } from '../api.ts';
 import { useAnnounce, useSession } from '../context.ts';
-import type { ActionResult, Approval } from '../types.ts';
 import { Badge, ErrorCode, List, ObjectLink, RelTime, Sha } from './bits.tsx';
 import { DecisionView, DiffView, type RepoContext } from './diff.tsx';
 
@@ -75,15 +76,18 @@ export function Refusals(props: { refusals: Refusal[]; dismiss: (id: string) => 
   );
 }
 
+/** DecideResult is the API's answer, or a request that failed before any answer (network, 5xx). */
+type DecideResult = ApprovalOutcome | { ok: false; reason: string };
+
 function useDecide(approval: Approval, onDone?: () => void, onRefused?: (refusal: Refusal) => void) {
   const announce = useAnnounce();
   const [busy, setBusy] = useState<Verb>();
-  const [result, setResult] = useState<ActionResult>();
+  const [result, setResult] = useState<DecideResult>();
   const decide = async (verb: Verb, note: string) => {
     setBusy(verb);
     try {
       const path = `approvals/${encodeURIComponent(approval.id)}/${verb}`;
-      const answer = await postJson<ActionResult>(path, note.trim() ? { note: note.trim() } : {});
+      const answer = await postJson<ApprovalOutcome>(path, note.trim() ? { note: note.trim() } : {});
       setResult(answer);
       if (!answer.ok)
         onRefused?.({

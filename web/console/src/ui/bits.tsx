@@ -4,10 +4,10 @@
  */
 import type { ComponentChildren } from 'preact';
 import { useContext } from 'preact/hooks';
+import type { Flap } from '../../../contract/drift.ts';
 import { NowContext, type Resource } from '../context.ts';
 import { relativeTime, shortSha } from '../format.ts';
 import { objectHref } from '../route.ts';
-import type { Flap } from '../types.ts';
 
 const tones: Record<string, string> = {
   'in-sync': 'ok',

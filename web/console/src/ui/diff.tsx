@@ -4,8 +4,9 @@
  * value holding a JSON or YAML document lists the paths inside it that differ, the whole value's line
  * diff folded below. Secret values arrive as `hmac-sha256:<12 hex>` digests and are shown exactly as given.
  */
+
+import type { Change, DocumentDiff, Drift, DriftedBy, KeyOrigin } from '../../../contract/drift.ts';
 import { changeLines, type DiffLine, documentChangeLines, repoLink } from '../format.ts';
-import type { Change, DocumentDiff, Drift, DriftedBy, KeyOrigin } from '../types.ts';
 import { Badge, RelTime, Sha } from './bits.tsx';
 
 /** RepoContext is what a provenance link needs: the link template and the current revision. */
