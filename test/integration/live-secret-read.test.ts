@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { describe, expect, inject, it } from 'vitest';
 import type { LiveObject } from '../../reconciler/core/model.ts';
-import { kubeClusterAccess, lastAppliedAnnotation } from '../../reconciler/kube/kube-cluster.ts';
+import { kubeClusterAccess } from '../../reconciler/kube/kube-cluster.ts';
+import { lastAppliedAnnotation } from '../../reconciler/kube/live-object.ts';
 import { clientsFor, eventually, freshNamespace, kubectl } from './kube.ts';
 
 const fleet = inject('fleet');

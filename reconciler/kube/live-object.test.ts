@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { digestOf } from '../core/secret-value.ts';
-import { lastAppliedAnnotation, toLiveObject } from './kube-cluster.ts';
+import { lastAppliedAnnotation, toLiveObject } from './live-object.ts';
 
 const canary = 'client-side-applied-canary-41c7';
 
