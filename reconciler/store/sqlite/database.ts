@@ -1,0 +1,70 @@
+/**
+ * The SQLite database of the audit store (Node's built-in node:sqlite): where it lives, its schema
+ * (created if missing: every table and index is `IF NOT EXISTS`, so an older store opens as it is),
+ * and write transactions.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+
+const schema = `
+CREATE TABLE IF NOT EXISTS drifts (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  time TEXT NOT NULL, revision TEXT NOT NULL,
+  cluster TEXT NOT NULL, kind TEXT NOT NULL, namespace TEXT NOT NULL, name TEXT NOT NULL,
+  status TEXT NOT NULL, record TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS drifts_object ON drifts (cluster, namespace, name, id);
+CREATE TABLE IF NOT EXISTS remediations (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  time TEXT NOT NULL, revision TEXT NOT NULL, actor TEXT NOT NULL,
+  cluster TEXT NOT NULL, kind TEXT NOT NULL, namespace TEXT NOT NULL, name TEXT NOT NULL,
+  action TEXT NOT NULL, dry_run TEXT, error TEXT, before TEXT, after TEXT, record TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS remediations_object ON remediations (cluster, namespace, name, id);
+CREATE TABLE IF NOT EXISTS approvals (
+  id TEXT PRIMARY KEY, seq INTEGER NOT NULL,
+  created TEXT NOT NULL, revision TEXT NOT NULL, resource_version TEXT NOT NULL,
+  cluster TEXT NOT NULL, kind TEXT NOT NULL, namespace TEXT NOT NULL, name TEXT NOT NULL,
+  state TEXT NOT NULL, entry TEXT NOT NULL, drift TEXT NOT NULL,
+  decided_by TEXT, decided_at TEXT, channel TEXT, note TEXT
+);
+CREATE INDEX IF NOT EXISTS approvals_object ON approvals (cluster, kind, namespace, name, state);
+CREATE INDEX IF NOT EXISTS drifts_time ON drifts (time);
+CREATE INDEX IF NOT EXISTS remediations_time ON remediations (time);
+CREATE TABLE IF NOT EXISTS intents (
+  id TEXT PRIMARY KEY, started TEXT NOT NULL, owner TEXT NOT NULL,
+  revision TEXT NOT NULL, actor TEXT NOT NULL,
+  cluster TEXT NOT NULL, kind TEXT NOT NULL, namespace TEXT NOT NULL, name TEXT NOT NULL,
+  approval TEXT, expectation TEXT
+);
+`;
+
+/** openDatabase opens (creating if needed) `trueup.db` in stateDir, or an in-memory one; schema applied. */
+export function openDatabase(stateDir: string | ':memory:'): DatabaseSync {
+  let path = ':memory:';
+  if (stateDir !== ':memory:') {
+    mkdirSync(stateDir, { recursive: true });
+    path = join(stateDir, 'trueup.db');
+  }
+  const db = new DatabaseSync(path);
+  db.exec('PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000;');
+  db.exec(schema);
+  return db;
+}
+
+/**
+ * inTransaction runs `run` in one write transaction (BEGIN IMMEDIATE: another process on the same
+ * file waits instead of reading what this one is about to change); a throw rolls it back.
+ */
+export function inTransaction<T>(db: DatabaseSync, run: () => T): T {
+  db.exec('BEGIN IMMEDIATE');
+  try {
+    const result = run();
+    db.exec('COMMIT');
+    return result;
+  } catch (err) {
+    db.exec('ROLLBACK');
+    throw err;
+  }
+}

@@ -1,0 +1,110 @@
+/**
+ * Drift and remediation records: appended, never changed; read newest first through a RecordQuery.
+ * A remediation completes its write intent in the same transaction as its record.
+ */
+import type { DatabaseSync } from 'node:sqlite';
+import type { Drift } from '../../core/model.ts';
+import type { ChangeSetEntry } from '../../sync/cycle.ts';
+import type { AuditStore, RecordQuery } from '../store.ts';
+import { inTransaction } from './database.ts';
+import { whereOf } from './query.ts';
+
+/** RecordsPart is the part of AuditStore that drift and remediation records serve. */
+export type RecordsPart = Pick<
+  AuditStore,
+  'recordDrift' | 'recordRemediation' | 'drifts' | 'remediations' | 'remediatedAt'
+>;
+
+type Row = Record<string, string | number>;
+
+/** sqliteRecords serves drift and remediation records from db; completeIntent deletes an open intent. */
+export function sqliteRecords(db: DatabaseSync, completeIntent: (id: string) => void): RecordsPart {
+  const insertDrift = db.prepare(
+    'INSERT INTO drifts (time, revision, cluster, kind, namespace, name, status, record) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+  );
+  const insertRemediation = insertRemediationRow(db);
+  const select = (table: 'drifts' | 'remediations', q: RecordQuery) => {
+    // Drift records have no actor: the actor filter is the remediations' own.
+    const actor: [string, string][] =
+      q.actor !== undefined && table === 'remediations' ? [['actor LIKE ?', `%${q.actor}%`]] : [];
+    const w = whereOf(q, actor);
+    return db
+      .prepare(`SELECT * FROM ${table} ${w.sql} ORDER BY id DESC LIMIT ?`)
+      .all(...w.params, q.limit ?? 100) as Row[];
+  };
+  return {
+    recordDrift(revision, drift, time = new Date()) {
+      const r = insertDrift.run(
+        time.toISOString(),
+        revision,
+        drift.cluster,
+        drift.kind,
+        drift.namespace,
+        drift.name,
+        drift.status,
+        JSON.stringify(drift),
+      );
+      return Number(r.lastInsertRowid);
+    },
+    recordRemediation(revision, entry, actor, time = new Date()) {
+      if (!entry.intent) return insertRemediation(revision, entry, actor, time);
+      const intent = entry.intent;
+      // The audit record and the completion of its intent are one: a crash leaves both or neither.
+      return inTransaction(db, () => {
+        const id = insertRemediation(revision, entry, actor, time);
+        completeIntent(intent);
+        return id;
+      });
+    },
+    drifts: (q = {}) =>
+      select('drifts', q).map((row) => ({
+        id: Number(row.id),
+        time: String(row.time),
+        revision: String(row.revision),
+        drift: JSON.parse(String(row.record)) as Drift,
+      })),
+    remediations: (q = {}) =>
+      select('remediations', q).map((row) => ({
+        id: Number(row.id),
+        time: String(row.time),
+        revision: String(row.revision),
+        actor: String(row.actor),
+        entry: JSON.parse(String(row.record)) as ChangeSetEntry,
+      })),
+    remediatedAt(ref) {
+      // Only a confirmed apply records `after`; dry runs, failures and deletes do not.
+      const row = db
+        .prepare(
+          `SELECT time FROM remediations WHERE cluster = ? AND kind = ? AND namespace = ? AND name = ?
+           AND after IS NOT NULL AND error IS NULL ORDER BY id DESC LIMIT 1`,
+        )
+        .get(ref.cluster, ref.kind, ref.namespace, ref.name) as { time: string } | undefined;
+      return row ? new Date(row.time) : undefined;
+    },
+  };
+}
+
+function insertRemediationRow(db: DatabaseSync) {
+  const insert = db.prepare(
+    `INSERT INTO remediations (time, revision, actor, cluster, kind, namespace, name, action, dry_run, error, before, after, record)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  );
+  return (revision: string, entry: ChangeSetEntry, actor: string, time: Date): number => {
+    const r = insert.run(
+      time.toISOString(),
+      revision,
+      actor,
+      entry.cluster,
+      entry.kind,
+      entry.namespace,
+      entry.name,
+      entry.action,
+      entry.dryRun ?? null,
+      entry.error ?? null,
+      entry.before ?? null,
+      entry.after ?? null,
+      JSON.stringify(entry),
+    );
+    return Number(r.lastInsertRowid);
+  };
+}

@@ -1,0 +1,31 @@
+/**
+ * The SQLite backend of AuditStore: one database file, its parts (records, intents, approvals)
+ * composed into the one interface callers see, and retention's batched deletes.
+ */
+import type { AuditStore, PrunableTable } from '../store.ts';
+import { sqliteApprovals } from './approvals.ts';
+import { openDatabase } from './database.ts';
+import { sqliteIntents } from './intents.ts';
+import { sqliteRecords } from './records.ts';
+
+// Retention deletes the oldest rows first, a batch at a time: select them by id through these.
+const pruneSql: Record<PrunableTable, string> = {
+  drifts: 'DELETE FROM drifts WHERE id IN (SELECT id FROM drifts WHERE time < ? ORDER BY time LIMIT ?)',
+  remediations:
+    'DELETE FROM remediations WHERE id IN (SELECT id FROM remediations WHERE time < ? ORDER BY time LIMIT ?)',
+  approvals: `DELETE FROM approvals WHERE id IN (SELECT id FROM approvals WHERE state NOT IN ('pending', 'applying')
+    AND COALESCE(decided_at, created) < ? ORDER BY seq LIMIT ?)`,
+};
+
+/** openSqliteStore opens (creating if needed) the SQLite audit store in stateDir; ':memory:' for tests. */
+export function openSqliteStore(stateDir: string | ':memory:'): AuditStore {
+  const db = openDatabase(stateDir);
+  const { completeIntent, ...intents } = sqliteIntents(db);
+  return {
+    ...sqliteRecords(db, completeIntent),
+    ...intents,
+    ...sqliteApprovals(db),
+    pruneBefore: (table, before, limit) => Number(db.prepare(pruneSql[table]).run(before, limit).changes),
+    close: () => db.close(),
+  };
+}
