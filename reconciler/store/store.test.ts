@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { modifiedDrift } from '../../test/fixtures/store-fixtures.ts';
+import { heldEntry, modifiedDrift } from '../../test/fixtures/store-fixtures.ts';
 import { openAuditStore } from './store.ts';
 
 const drift = modifiedDrift;
@@ -62,6 +62,30 @@ describe('openAuditStore', () => {
     expect(store.drifts({ since: '2026-11-21T00:00:00.000Z' }).map((r) => r.drift.name)).toEqual(['b']);
     expect(store.drifts({ until: '2026-11-21T00:00:00.000Z' }).map((r) => r.drift.name)).toEqual(['a']);
     expect(store.remediations({ since: '2026-11-21T00:00:00.000Z', actor: 'trueup' })).toEqual([]);
+  });
+
+  it('filters history by object kind: a ConfigMap and a Secret of one name are told apart', () => {
+    const store = openAuditStore(':memory:');
+    const secret = { ...drift('a'), kind: 'Secret' as const };
+    store.recordDrift('rev1', drift('a'));
+    store.recordDrift('rev1', secret);
+    const entry = {
+      ...secret,
+      action: 'configured' as const,
+      reasons: [],
+      decision: { mode: 'auto' as const, reasons: [], ruleRefs: [] },
+    };
+    store.recordRemediation('rev1', entry, 'trueup');
+    store.queueApproval('rev1', { ...heldEntry('a'), kind: 'Secret' }, secret);
+    const query = { cluster: 'c1', namespace: 'ns', name: 'a' };
+    expect(store.drifts(query).map((r) => r.drift.kind)).toEqual(['Secret', 'ConfigMap']);
+    expect(store.drifts({ ...query, kind: 'Secret' }).map((r) => r.drift.kind)).toEqual(['Secret']);
+    expect(store.drifts({ ...query, kind: 'ConfigMap' }).map((r) => r.drift.kind)).toEqual(['ConfigMap']);
+    expect(store.remediations({ ...query, kind: 'ConfigMap' })).toEqual([]);
+    expect(store.remediations({ ...query, kind: 'Secret' })).toHaveLength(1);
+    expect(store.approvals({ ...query, kind: 'ConfigMap' })).toEqual([]);
+    expect(store.approvals({ ...query, kind: 'Secret' }).map((a) => a.entry.kind)).toEqual(['Secret']);
+    store.close();
   });
 
   it('tells when an object was last remediated for real: not by a dry run, a failure, or another object', () => {

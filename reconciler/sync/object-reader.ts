@@ -82,27 +82,17 @@ export type RevisionBlame = (revision: string, file: string) => Promise<Map<numb
 /** LiveRead reads one object live (undefined: it does not exist); it cannot write. */
 export type LiveRead = (ref: ObjectRef) => Promise<LiveObject | undefined>;
 
-/** recordsOf answers history and approvals from the audit store, for every ObjectReader. */
+/**
+ * recordsOf answers history and approvals from the audit store, for every ObjectReader. The store
+ * filters by kind, so another kind's records of the same name do not use up the limit.
+ */
 export function recordsOf(store: RecordReader): Pick<ObjectReader, 'history' | 'approvals'> {
-  const ofKind = <T>(kind: ManagedKind | undefined, kindOf: (r: T) => string) =>
-    kind === undefined ? () => true : (r: T) => kindOf(r) === kind;
   return {
-    history({ kind, ...query }) {
-      return {
-        drifts: store.drifts(query).filter(ofKind<DriftRecord>(kind, (r) => r.drift.kind)),
-        remediations: store.remediations(query).filter(ofKind<RemediationRecord>(kind, (r) => r.entry.kind)),
-      };
-    },
+    history: (query) => ({ drifts: store.drifts(query), remediations: store.remediations(query) }),
     approvals(ref, limit) {
-      const query = {
-        cluster: ref.cluster,
-        namespace: ref.namespace,
-        name: ref.name,
-        state: 'pending' as const,
-      };
-      return store
-        .approvals(limit === undefined ? query : { ...query, limit })
-        .filter((a) => a.entry.kind === ref.kind);
+      const { cluster, kind, namespace, name } = ref;
+      const query = { cluster, kind, namespace, name, state: 'pending' as const };
+      return store.approvals(limit === undefined ? query : { ...query, limit });
     },
   };
 }

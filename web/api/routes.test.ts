@@ -65,6 +65,39 @@ describe('the daemon HTTP API', () => {
     });
   });
 
+  it('filters history by kind, and refuses a kind trueup does not manage', async () => {
+    const store = openAuditStore(':memory:');
+    const drift = (kind: 'ConfigMap' | 'Secret') => ({
+      cluster: 'c1',
+      kind,
+      namespace: 'ns',
+      name: 'app',
+      status: 'modified' as const,
+      changes: [],
+      driftedBy: [],
+    });
+    store.recordDrift('rev1', drift('ConfigMap'));
+    store.recordDrift('rev1', drift('Secret'));
+    const app = await buildServer({
+      daemon: daemonWith(true),
+      metrics: createMetrics(),
+      store,
+      auth: authConfigFromEnv({}, undefined, true),
+    });
+    const history = (query: string) => app.inject({ method: 'GET', url: `/api/v1/history?${query}` });
+    const all = await history('cluster=c1&name=app');
+    expect(all.json().drifts.map((r: { drift: { kind: string } }) => r.drift.kind)).toEqual([
+      'Secret',
+      'ConfigMap',
+    ]);
+    const secrets = await history('cluster=c1&name=app&kind=Secret');
+    expect(secrets.statusCode).toBe(200);
+    expect(secrets.json().drifts.map((r: { drift: { kind: string } }) => r.drift.kind)).toEqual(['Secret']);
+    const bad = await history('kind=Deployment');
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json()).toMatchObject({ error: 'TRUEUP_BAD_QUERY', message: expect.stringContaining('kind') });
+  });
+
   it('answers a failed git refresh with 502 and the error', async () => {
     const res = await (await server(true, 'cannot fetch /repo')).inject({
       method: 'POST',

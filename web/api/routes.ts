@@ -2,7 +2,7 @@
  * `/api/v1/...`: the JSON API of the daemon (used by the console, usable by scripts).
  *   GET  /api/v1/status                      viewer: revision, readiness, clusters, repo errors
  *   GET  /api/v1/drifts                      viewer: every object not in sync (the `trueup diff -o json` drift shape)
- *   GET  /api/v1/history?cluster=&namespace=&name=&actor=&since=&until=&limit=   viewer: recorded drifts and remediations
+ *   GET  /api/v1/history?cluster=&kind=&namespace=&name=&actor=&since=&until=&limit=   viewer: recorded drifts and remediations
  *   POST /api/v1/git/refresh                 operator or webhook token: fetch the repo now (push hooks);
  *                                            coalesced (one fetch in flight, one pending) and rate-limited per caller
  */
@@ -17,6 +17,7 @@ import { Coalescer } from './refresh.ts';
 const historyQuery = z
   .object({
     cluster: z.string().optional(),
+    kind: z.enum(['ConfigMap', 'Secret']).optional(),
     namespace: z.string().optional(),
     name: z.string().optional(),
     actor: z.string().optional(),
