@@ -4,7 +4,6 @@
  * fix-validation gates (a dry-run-only cluster access, approvals proposed through the approvals
  * module); the LLM endpoint from the environment.
  */
-import { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { type LlmConfig, llmConfigFromEnv } from '../diagnose/agent.ts';
 import { defaultEvidenceOptions, type EvidenceSources } from '../diagnose/evidence.ts';
@@ -14,14 +13,15 @@ import { kubeWorkloadReader, type WorkloadReader } from '../diagnose/kube-reader
 import type { DiagnoseMetrics } from '../diagnose/metrics.ts';
 import { type DaemonCache, daemonObjectReader } from '../reconciler/daemon/object-reader.ts';
 import type { GitSource, LineOrigin } from '../reconciler/git/git-source.ts';
-import { type ClusterAccess, kubeClusterAccess } from '../reconciler/kube/kube-cluster.ts';
-import { contextOf } from '../reconciler/repo/fleet-config.ts';
+import type { ClusterAccess } from '../reconciler/kube/kube-cluster.ts';
+import { contextOf, type FleetCluster } from '../reconciler/repo/fleet-config.ts';
 import type { FleetState } from '../reconciler/repo/fleet-state.ts';
 import type { AuditStore } from '../reconciler/store/store.ts';
 import { approvalProposer } from '../reconciler/sync/approvals.ts';
 import { type CycleOptions, defaultCycleOptions, remediateDrift } from '../reconciler/sync/cycle.ts';
 import { cycleObjectReader } from '../reconciler/sync/object-reader.ts';
 import { UsageError } from './errors.ts';
+import { clusterAccessFactory, loadKubeConfig } from './fleet-run.ts';
 import type { RunOptions } from './options.ts';
 
 /** DiagnoseSetup are the inputs of investigationDeps. */
@@ -40,6 +40,8 @@ export interface DiagnoseSetup {
   diagnosisApprovals?: boolean;
   /** daemon, in serve: objects are read from its cache (clusters it does not hold are read live). */
   daemon?: DaemonCache;
+  /** access, when given, is the cluster access to use (serve's one guarded pool); else one is made. */
+  access?: (cluster: FleetCluster) => ClusterAccess;
 }
 
 /**
@@ -125,44 +127,36 @@ export function investigationDeps(setup: DiagnoseSetup): InvestigationDeps {
   };
 }
 
-/** clusterEdges are the cluster accesses and workload readers of investigations, one per fleet cluster. */
+/**
+ * clusterEdges are the cluster accesses and workload readers of investigations, one per fleet
+ * cluster. The accesses are setup.access when given (serve's one guarded pool), else a pool of
+ * their own (the one-shot `diagnose`).
+ */
 function clusterEdges(setup: DiagnoseSetup): {
   access: (cluster: string) => ClusterAccess | undefined;
   reader: (cluster: string) => WorkloadReader | undefined;
 } {
-  const kubeConfig = new KubeConfig();
-  try {
-    if (setup.options.kubeconfig) kubeConfig.loadFromFile(setup.options.kubeconfig);
-    else kubeConfig.loadFromDefault();
-  } catch (err) {
-    throw new UsageError(
-      `cannot load kubeconfig ${setup.options.kubeconfig ?? '(default)'}: ${(err as Error).message}`,
-    );
-  }
+  const kubeConfig = loadKubeConfig(setup.options);
+  const clusterAccess = setup.access ?? clusterAccessFactory(setup.options, kubeConfig);
   const timeoutMs = setup.options.timeout * 1000;
-  const pooled = <T>(make: (name: string, context: string) => T) => {
-    const made = new Map<string, T>();
-    return (name: string): T | undefined => {
-      const cluster = setup.state()?.fleet?.clusters.find((c) => c.name === name);
+  const fleetCluster = (name: string) => setup.state()?.fleet?.clusters.find((c) => c.name === name);
+  const readers = new Map<string, WorkloadReader>();
+  return {
+    access: (name) => {
+      const cluster = fleetCluster(name);
+      return cluster && clusterAccess(cluster);
+    },
+    reader: (name) => {
+      const cluster = fleetCluster(name);
       if (!cluster) return undefined;
       const key = `${name}\0${contextOf(cluster)}`;
-      let one = made.get(key);
+      let one = readers.get(key);
       if (!one) {
-        one = make(name, contextOf(cluster));
-        made.set(key, one);
+        one = kubeWorkloadReader(kubeConfig, name, { context: contextOf(cluster), timeoutMs });
+        readers.set(key, one);
       }
       return one;
-    };
-  };
-  return {
-    access: pooled((name, context) =>
-      kubeClusterAccess(kubeConfig, name, context, {
-        fieldManager: setup.options.fieldManager,
-        timeoutMs,
-        ...(setup.options.namespaces ? { namespaces: setup.options.namespaces } : {}),
-      }),
-    ),
-    reader: pooled((name, context) => kubeWorkloadReader(kubeConfig, name, { context, timeoutMs })),
+    },
   };
 }
 

@@ -33,16 +33,8 @@ export type ClusterAccessFactory = ((cluster: FleetCluster) => ClusterAccess) & 
  */
 export function clusterAccessFactory(
   options: Pick<RunOptions, 'kubeconfig' | 'fieldManager' | 'timeout' | 'namespaces'>,
+  kubeConfig: KubeConfig = loadKubeConfig(options),
 ): ClusterAccessFactory {
-  const kubeConfig = new KubeConfig();
-  try {
-    if (options.kubeconfig) kubeConfig.loadFromFile(options.kubeconfig);
-    else kubeConfig.loadFromDefault();
-  } catch (err) {
-    throw new UsageError(
-      `cannot load kubeconfig ${options.kubeconfig ?? '(default)'}: ${(err as Error).message}`,
-    );
-  }
   // One access (one connection pool) per cluster and context: serve asks again for every
   // approval, and close must reach every pool made.
   const made = new Map<string, ClusterAccess>();
@@ -65,6 +57,20 @@ export function clusterAccessFactory(
     await Promise.all(all.map((a) => a.close?.()));
   };
   return Object.assign(access, { close });
+}
+
+/** loadKubeConfig loads --kubeconfig (else the default one); a file that cannot be loaded is a usage error. */
+export function loadKubeConfig(options: Pick<RunOptions, 'kubeconfig'>): KubeConfig {
+  const kubeConfig = new KubeConfig();
+  try {
+    if (options.kubeconfig) kubeConfig.loadFromFile(options.kubeconfig);
+    else kubeConfig.loadFromDefault();
+  } catch (err) {
+    throw new UsageError(
+      `cannot load kubeconfig ${options.kubeconfig ?? '(default)'}: ${(err as Error).message}`,
+    );
+  }
+  return kubeConfig;
 }
 
 /** loadFleetRun fetches the repo and prepares cluster access; a repo that cannot be read throws. */

@@ -10,7 +10,8 @@ import { type IncidentStore, openIncidentStore } from '../diagnose/incident-stor
 import { createDiagnoseMetrics } from '../diagnose/metrics.ts';
 import { redactUrls } from '../reconciler/core/redact.ts';
 import { Daemon } from '../reconciler/daemon/daemon.ts';
-import { createMetrics } from '../reconciler/daemon/metrics.ts';
+import { createMetrics, type DaemonMetrics } from '../reconciler/daemon/metrics.ts';
+import type { GitSource } from '../reconciler/git/git-source.ts';
 import {
   defaultRetentionOptions,
   type Retention,
@@ -18,7 +19,7 @@ import {
   startRetention,
 } from '../reconciler/store/retention.ts';
 import { type AuditStore, openAuditStore, type PrunableTable } from '../reconciler/store/store.ts';
-import { defaultCycleOptions } from '../reconciler/sync/cycle.ts';
+import { type CycleOptions, defaultCycleOptions } from '../reconciler/sync/cycle.ts';
 import { recoverIntents } from '../reconciler/sync/recovery.ts';
 import { webhookAuthFromEnv } from '../web/alertmanager/route.ts';
 import { type AuthConfig, AuthConfigError, authConfigFromEnv } from '../web/auth/auth.ts';
@@ -32,7 +33,8 @@ import { clusterAccessFactory } from './fleet-run.ts';
 import { resolveInstallation } from './installation.ts';
 import type { ServeOptions } from './options.ts';
 import { desiredStateBuilder, openGitSource } from './repo-source.ts';
-import { setupReplicas } from './serve-ha.ts';
+import { type ServeAccess, serveAccess } from './serve-access.ts';
+import { type ReplicaSetup, setupReplicas } from './serve-ha.ts';
 
 /** RunningServer is a started daemon with its HTTP server. */
 export interface RunningServer {
@@ -53,15 +55,73 @@ export async function startServe(options: ServeOptions, log?: Logger): Promise<R
     });
   if (!cron.validate(options.resync))
     throw new UsageError(`--resync: not a valid cron expression: ${options.resync}`);
-  const [host, portText] = splitListen(options.listen);
+  const listen = splitListen(options.listen);
   // Before anything reads a Secret: digests are keyed with this installation's key.
   configureDigestKey(options.stateDir);
+  const core = await openServeCore(options, logger);
+  const { investigation, desk } = diagnosisDesk(options, core, logger);
+  const http = await startHttp(options, core, desk, logger, listen);
+  logger.info(
+    {
+      url: http.url,
+      repo: core.source.repo,
+      remediate: options.remediate ?? false,
+      alertmanagerWebhook: http.webhookOn
+        ? `${http.url}/api/v1/alertmanager`
+        : 'off (set TRUEUP_WEBHOOK_TOKEN)',
+      diagnosis: investigation.llm
+        ? `LLM ${investigation.llm.model} at ${redactUrls(investigation.llm.baseURL)}`
+        : 'offline (heuristic)',
+      chat: http.chat ? describeChat(http.chat.settings) : 'off (set SLACK_SIGNING_SECRET / SLACK_BOT_TOKEN)',
+    },
+    'trueup serve listening',
+  );
+  const loops = await startLoops(options, core, logger);
+  let stopping: Promise<void> | undefined;
+  return {
+    url: http.url,
+    daemon: core.daemon,
+    desk,
+    stop: () => {
+      stopping ??= (async () => {
+        await loops.stop();
+        // A remediation in flight finishes (and is recorded) before the store closes.
+        await core.daemon.drained();
+        await core.replicas.stop();
+        await http.app.close();
+        await desk.idle();
+        await loops.retention.stop();
+        core.incidents.close();
+        core.store.close();
+        // Last: nothing uses a cluster connection any more.
+        await core.access.close();
+        logger.info('trueup serve stopped');
+      })();
+      return stopping;
+    },
+  };
+}
+
+/** ServeCore is what serve opens first: the repo, the stores, the one guarded access pool, the daemon. */
+export interface ServeCore {
+  source: GitSource;
+  store: AuditStore;
+  incidents: IncidentStore;
+  metrics: DaemonMetrics;
+  replicas: ReplicaSetup;
+  access: ServeAccess;
+  cycle: CycleOptions;
+  daemon: Daemon;
+}
+
+/** openServeCore opens the repo and the stores and builds the daemon over the one guarded pool. */
+async function openServeCore(options: ServeOptions, logger: Logger): Promise<ServeCore> {
   const source = openGitSource(options);
   const store = openAuditStore(options.stateDir);
   const metrics = createMetrics();
   // With --leader-elect or --shards, every cluster write first checks that this replica owns it.
   const replicas = setupReplicas(options, logger, metrics.registry);
-  const cycle = {
+  const cycle: CycleOptions = {
     ...defaultCycleOptions(),
     fieldManager: options.fieldManager,
     installation: resolveInstallation({ ...options, create: true }) as string,
@@ -70,10 +130,13 @@ export async function startServe(options: ServeOptions, log?: Logger): Promise<R
     replaceImmutable: options.replaceImmutable ?? false,
     recordEvents: options.events,
   };
+  const buildState = await desiredStateBuilder(options);
+  // One connection pool per cluster for the whole process, handed out guarded to every user.
+  const access = serveAccess(clusterAccessFactory(options), replicas);
   const daemon = new Daemon({
     source,
-    buildState: await desiredStateBuilder(options),
-    access: replicas.guardAccess(clusterAccessFactory(options)),
+    buildState,
+    access: access.guarded,
     store,
     metrics,
     log: logger,
@@ -81,18 +144,37 @@ export async function startServe(options: ServeOptions, log?: Logger): Promise<R
   });
   replicas.attach(daemon);
   const incidents = openIncidentStore(options.stateDir);
+  return { source, store, incidents, metrics, replicas, access, cycle, daemon };
+}
+
+/**
+ * diagnosisDesk wires investigations and their desk. Diagnosis reads from the daemon's cache and
+ * draws its live reads and fix dry-runs from the one guarded pool, not from connections of its own.
+ */
+export function diagnosisDesk(options: ServeOptions, core: ServeCore, logger: Logger) {
   const investigation = investigationDeps({
     options,
-    state: () => daemon.fleetState(),
-    daemon,
-    store,
-    git: source,
-    cycle,
+    state: () => core.daemon.fleetState(),
+    daemon: core.daemon,
+    store: core.store,
+    git: core.source,
+    cycle: core.cycle,
     log: logger.child({ component: 'diagnose' }),
-    metrics: createDiagnoseMetrics(metrics.registry),
+    metrics: createDiagnoseMetrics(core.metrics.registry),
     diagnosisApprovals: options.diagnosisApprovals ?? false,
+    access: core.access.guarded,
   });
-  const desk = new IncidentDesk(incidents, investigation);
+  return { investigation, desk: new IncidentDesk(core.incidents, investigation) };
+}
+
+/** startHttp checks the HTTP credentials and chat settings, builds the server and listens. */
+async function startHttp(
+  options: ServeOptions,
+  core: ServeCore,
+  desk: IncidentDesk,
+  logger: Logger,
+  [host, port]: [string, number],
+) {
   const { auth, consoleAuth } = httpAuthFromEnv(options);
   const webhookOn = Boolean(auth.bearerTokens || auth.basic || auth.allowUnauthenticated);
   if (consoleAuth.mode === 'on' && consoleAuth.tokens.length === 0 && !consoleAuth.proxy)
@@ -109,6 +191,7 @@ export async function startServe(options: ServeOptions, log?: Logger): Promise<R
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
+  const { daemon, store, metrics } = core;
   const app = await buildServer(
     {
       daemon,
@@ -123,43 +206,38 @@ export async function startServe(options: ServeOptions, log?: Logger): Promise<R
           if (!state) throw new Error('the fleet repo has not been read yet');
           return state;
         },
-        access: replicas.guardAccess(clusterAccessFactory(options), { refuseEarly: true }),
-        options: cycle,
+        access: core.access.approvals,
+        options: core.cycle,
         metrics,
       },
-      git: source,
+      git: core.source,
       ...(options.repoWebUrl ? { repoWebUrl: options.repoWebUrl } : {}),
-      incidents,
+      incidents: core.incidents,
       desk,
       ...(webhookOn ? { alerts: { intake: desk, auth } } : {}),
       ...(chat ? { chat } : {}),
     },
     options.trustProxy !== undefined ? { trustProxy: options.trustProxy } : {},
   );
-  await app.listen({ host, port: portText });
+  await app.listen({ host, port });
   const address = app.server.address();
-  const url = `http://${host}:${typeof address === 'object' && address ? address.port : portText}`;
-  logger.info(
-    {
-      url,
-      repo: source.repo,
-      remediate: options.remediate ?? false,
-      alertmanagerWebhook: webhookOn ? `${url}/api/v1/alertmanager` : 'off (set TRUEUP_WEBHOOK_TOKEN)',
-      diagnosis: investigation.llm
-        ? `LLM ${investigation.llm.model} at ${redactUrls(investigation.llm.baseURL)}`
-        : 'offline (heuristic)',
-      chat: chat ? describeChat(chat.settings) : 'off (set SLACK_SIGNING_SECRET / SLACK_BOT_TOKEN)',
-    },
-    'trueup serve listening',
-  );
+  const url = `http://${host}:${typeof address === 'object' && address ? address.port : port}`;
+  return { app, url, webhookOn, chat };
+}
 
-  const retention = startAuditRetention(options, store, incidents, logger);
+/**
+ * startLoops starts retention and the daemon, settles interrupted writes, then starts the Lease
+ * loop, the cron resync and the git poll; stop ends the resync, the poll and the daemon's loop.
+ */
+async function startLoops(options: ServeOptions, core: ServeCore, logger: Logger) {
+  const { daemon } = core;
+  const retention = startAuditRetention(options, core.store, core.incidents, logger);
   await daemon.start();
   // Writes a stopped process left unrecorded are settled from the objects as they are now.
   const recovered = await recoverIntents({
-    store,
+    store: core.store,
     clusters: daemon.fleetState()?.fleet?.clusters ?? [],
-    access: clusterAccessFactory(options),
+    access: core.access.guarded,
   }).catch((err) => {
     logger.error({ err: (err as Error).message }, 'recovering interrupted writes failed');
     return [];
@@ -169,35 +247,19 @@ export async function startServe(options: ServeOptions, log?: Logger): Promise<R
       { ...refOf(r.intent), outcome: r.outcome, approval: r.approval },
       `recovered an interrupted write: ${r.why}`,
     );
-  replicas.start();
+  core.replicas.start();
   const resync = cron.schedule(options.resync, () => {
     daemon.resync().catch((err) => logger.error({ err: (err as Error).message }, 'resync failed'));
   });
   const poll = setInterval(() => {
     daemon.refresh().catch((err) => logger.error({ err: (err as Error).message }, 'git refresh failed'));
   }, options.pollInterval * 1000);
-
-  let stopping: Promise<void> | undefined;
   return {
-    url,
-    daemon,
-    desk,
-    stop: () => {
-      stopping ??= (async () => {
-        clearInterval(poll);
-        await resync.stop();
-        daemon.stop();
-        // A remediation in flight finishes (and is recorded) before the store closes.
-        await daemon.drained();
-        await replicas.stop();
-        await app.close();
-        await desk.idle();
-        await retention.stop();
-        incidents.close();
-        store.close();
-        logger.info('trueup serve stopped');
-      })();
-      return stopping;
+    retention,
+    stop: async () => {
+      clearInterval(poll);
+      await resync.stop();
+      daemon.stop();
     },
   };
 }
