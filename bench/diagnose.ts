@@ -735,7 +735,7 @@ async function setUpScenario(fleet: Fleet, work: string): Promise<Scenario> {
   };
   const run = await loadFleetRun(runOptions);
   const report = await reconcileFleet(run.state, run.access, { ...defaultCycleOptions(), remediate: true });
-  const changes = report.clusters.flatMap((c) => c.changes);
+  const changes = report.clusters.flatMap((c) => c.changeSet);
   const failed = changes.filter((c) => c.error || c.action !== 'created');
   if (changes.length !== 8 || failed.length > 0)
     throw new Error(

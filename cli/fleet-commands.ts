@@ -90,7 +90,7 @@ async function cycleWith(
 function recordCycle(store: AuditStore, report: CycleReport, dryRun: boolean): void {
   for (const cluster of report.clusters) {
     for (const drift of cluster.drifts.filter(hasDrifted)) store.recordDrift(report.revision, drift);
-    for (const entry of cluster.changes) {
+    for (const entry of cluster.changeSet) {
       store.recordRemediation(report.revision, entry, actor());
       const drift = cluster.drifts.find((d) => formatObjectRef(d) === formatObjectRef(entry));
       if (entry.pending && drift) entry.approval = store.queueApproval(report.revision, entry, drift).id;
@@ -106,7 +106,7 @@ function recordCycle(store: AuditStore, report: CycleReport, dryRun: boolean): v
       pending,
       (a) => {
         const drift = cluster.drifts.find((d) => formatObjectRef(d) === formatObjectRef(a.entry));
-        const remediated = cluster.changes.some(
+        const remediated = cluster.changeSet.some(
           (e) =>
             formatObjectRef(e) === formatObjectRef(a.entry) &&
             !e.error &&
@@ -173,7 +173,7 @@ export async function reconcileCommand(options: ReconcileOptions): Promise<numbe
   } else {
     process.stdout.write(renderDiffText(report, conflicts) + renderChangesText(report));
   }
-  if (hasErrors(report) || report.clusters.some((c) => c.changes.some((e) => e.error))) return 2;
+  if (hasErrors(report) || report.clusters.some((c) => c.changeSet.some((e) => e.error))) return 2;
   return driftLeft(report, options.dryRun ?? false) ? 1 : 0;
 }
 
@@ -185,7 +185,7 @@ function driftLeft(report: CycleReport, dryRun: boolean): boolean {
   if (dryRun) return drifts.length > 0;
   const fixed = new Set(
     report.clusters.flatMap((c) =>
-      c.changes.filter((e) => !e.error && applied.has(e.action)).map(formatObjectRef),
+      c.changeSet.filter((e) => !e.error && applied.has(e.action)).map(formatObjectRef),
     ),
   );
   return drifts.some((d) => !fixed.has(formatObjectRef(d)));

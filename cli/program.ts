@@ -101,7 +101,7 @@ function addServiceCommands(program: Command): void {
 
 /** addApprovalCommands adds the approval queue's commands: approvals list, approve, reject. */
 function addApprovalCommands(program: Command): void {
-  const approvals = program.command('approvals').description('changes held for approval');
+  const approvals = program.command('approvals').description('changes pending approval');
   addApprovalListOptions(approvals.command('list'))
     .description('list pending approvals (with --all: every approval and what became of it)')
     .action(async (options) => {
@@ -109,13 +109,13 @@ function addApprovalCommands(program: Command): void {
     });
   addApproveOptions(program.command('approve'))
     .description(
-      'approve a held change: re-checked against the repo and the live object, then dry-run and applied',
+      'approve a pending change: re-checked against the repo and the live object, then dry-run and applied',
     )
     .action(async (id, options) => {
       process.exitCode = await (await import('./approvals.ts')).approveCommand(id, options);
     });
   addRejectOptions(program.command('reject'))
-    .description('reject a held change')
+    .description('reject a pending change')
     .action(async (id, options) => {
       process.exitCode = await (await import('./approvals.ts')).rejectCommand(id, options);
     });

@@ -6,8 +6,8 @@ import { renderDiffText, toDiffJson } from './render.ts';
 const report: CycleReport = {
   revision: 'abc123',
   clusters: [
-    { name: 'prod-eu', reachable: true, drifts: [], changes: [] },
-    { name: 'prod-us', reachable: true, drifts: [], changes: [] },
+    { name: 'prod-eu', reachable: true, drifts: [], changeSet: [] },
+    { name: 'prod-us', reachable: true, drifts: [], changeSet: [] },
   ],
   errors: [],
 };
@@ -87,7 +87,7 @@ describe('diff output for values that hold documents', () => {
         {
           name: 'prod-eu',
           reachable: true,
-          changes: [],
+          changeSet: [],
           drifts: [
             {
               cluster: 'prod-eu',
@@ -174,7 +174,7 @@ describe('diff output for objects held by repo errors', () => {
       {
         name: 'prod-eu',
         reachable: true,
-        changes: [],
+        changeSet: [],
         drifts: [
           {
             cluster: 'prod-eu',

@@ -4,11 +4,11 @@
  */
 import { structuredPatch } from 'diff';
 import {
-  type Change,
   type Conflict,
   type ConflictSource,
   type DocumentDiff,
   type Drift,
+  type FieldChange,
   formatRepoError,
   hasDrifted,
   type RepoError,
@@ -40,15 +40,21 @@ export function toDiffJson(report: CycleReport, conflicts: Conflict[] = []): Dif
   };
 }
 
-/** toReconcileJson is the diff contract plus the change set. */
-export function toReconcileJson(
-  report: CycleReport,
-  conflicts: Conflict[] = [],
-): DiffJson & { changes: ChangeSetEntry[] } {
-  return { ...toDiffJson(report, conflicts), changes: report.clusters.flatMap((c) => c.changes) };
+/** ReconcileJson is the `trueup reconcile -o json` contract: the diff contract plus the change set. */
+export interface ReconcileJson extends DiffJson {
+  /** changeSet is what the cycle did or held back, one entry per drifted object it looked at. */
+  changeSet: ChangeSetEntry[];
+  /** @deprecated changes is changeSet's old name, kept for scripts that read it. */
+  changes: ChangeSetEntry[];
 }
 
-const marks: Record<Change['type'], string> = { changed: '~', added: '+', removed: '-' };
+/** toReconcileJson is the diff contract plus the change set. */
+export function toReconcileJson(report: CycleReport, conflicts: Conflict[] = []): ReconcileJson {
+  const changeSet = report.clusters.flatMap((c) => c.changeSet);
+  return { ...toDiffJson(report, conflicts), changeSet, changes: changeSet };
+}
+
+const marks: Record<FieldChange['type'], string> = { changed: '~', added: '+', removed: '-' };
 
 /** renderDiffText renders the drift report for people, with the repo's conflicts. */
 export function renderDiffText(report: CycleReport, conflicts: Conflict[] = []): string {
@@ -117,7 +123,7 @@ function renderDrift(drift: Drift): string[] {
   }
   if (drift.decision) out.push(`    decision: ${drift.decision.mode} — ${drift.decision.reasons.join('; ')}`);
   for (const change of drift.changes) {
-    out.push(...renderChange(change));
+    out.push(...renderFieldChange(change));
     const by = drift.driftedBy.filter((d) => d.paths.includes(change.path));
     for (const d of by)
       out.push(`        drifted by ${d.manager} (${d.operation}${d.time ? ` at ${d.time}` : ''})`);
@@ -130,7 +136,7 @@ function renderDrift(drift: Drift): string[] {
   return out;
 }
 
-function renderChange(change: Change): string[] {
+function renderFieldChange(change: FieldChange): string[] {
   let head = `    ${marks[change.type]} ${change.path}`;
   const { desired, live } = change;
   if (change.type === 'added') return [`${head}: ${quote(live)} (not in the repo)`];
@@ -180,7 +186,7 @@ function failureMark(entry: ChangeSetEntry): string {
 export function renderChangesText(report: CycleReport): string {
   const out: string[] = [];
   for (const cluster of report.clusters) {
-    for (const c of cluster.changes) {
+    for (const c of cluster.changeSet) {
       const dry = `${c.dryRun ? ` [dry-run ${c.dryRun}]` : ''}${c.approval ? ` [approval ${c.approval}: trueup approve ${c.approval} --as <you>]` : ''}`;
       out.push(
         `${cluster.name}: ${c.kind} ${c.namespace}/${c.name}: ${c.error ? 'FAILED ' : ''}${c.action}${dry} — ${c.error ?? c.reasons.join('; ')}${failureMark(c)}`,

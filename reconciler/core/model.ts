@@ -63,7 +63,7 @@ export interface ConflictSource extends KeyOrigin {
 /**
  * Conflict is one field path of one object on one cluster that two targets (or two files) set to
  * different values. The merge still takes the later one (winner); the conflict makes that visible.
- * Paths are those of Change. Not reported when the winner's target has `overrides: true` or owns
+ * Paths are those of FieldChange. Not reported when the winner's target has `overrides: true` or owns
  * the path (fleet.yaml `owns`).
  */
 export interface Conflict extends ObjectRef {
@@ -138,12 +138,12 @@ export interface DocumentDiff {
 }
 
 /**
- * Change is one drifted field. Paths are `data.<key>`, `binaryData.<key>`, `metadata.labels.<key>`,
+ * FieldChange is one drifted field. Paths are `data.<key>`, `binaryData.<key>`, `metadata.labels.<key>`,
  * `metadata.annotations.<key>`, `type` or `immutable`; Secret values show as `hmac-sha256:<12 hex>`.
  * A changed ConfigMap value that holds a JSON or YAML document also carries `document`: the paths
  * inside it that differ (the field change itself, with both whole values, stays as it is).
  */
-export interface Change {
+export interface FieldChange {
   path: string;
   type: ChangeType;
   desired?: string;
@@ -162,7 +162,7 @@ export interface DriftedBy {
 /** Drift is the comparison of one object's desired and live state on one cluster. */
 export interface Drift extends ObjectRef {
   status: DriftStatus;
-  changes: Change[];
+  changes: FieldChange[];
   driftedBy: DriftedBy[];
   /** provenance of the drifted desired fields (path -> origin). */
   provenance?: Record<string, KeyOrigin>;

@@ -67,9 +67,11 @@ export type ClusterHealth = 'unreachable' | 'errors' | 'held' | 'drifted' | 'in-
 export interface ClusterStatus {
   name: string;
   labels: Record<string, string>;
-  /** status is the one-word summary: unreachable, errors (repo errors for it), held, drifted, in-sync. */
+  /** status is the one-word summary: unreachable, errors (repo errors for it), held (pending approvals), drifted, in-sync. */
   status: ClusterHealth;
-  /** held counts pending approvals. */
+  /** pendingApprovals counts the changes waiting for approval on the cluster. */
+  pendingApprovals: number;
+  /** @deprecated held is pendingApprovals' old name, kept in the status JSON for scripts that read it. */
   held: number;
   reachable: boolean;
   synced: boolean;
@@ -384,13 +386,13 @@ export class Daemon {
     const clusters = [...this.#clusters.values()].map((rt) => {
       const name = rt.cluster.name;
       const drifted = [...rt.drifts.values()].filter((e) => hasDrifted(e.drift)).length;
-      const held = pending.get(name) ?? 0;
+      const pendingApprovals = pending.get(name) ?? 0;
       const repoErrors = this.#repoErrors().some((e) => e.cluster === name || e.cluster === undefined);
       const status: ClusterHealth = !rt.reachable
         ? 'unreachable'
         : repoErrors || rt.error
           ? 'errors'
-          : held > 0
+          : pendingApprovals > 0
             ? 'held'
             : drifted > 0
               ? 'drifted'
@@ -399,7 +401,8 @@ export class Daemon {
         name,
         labels: rt.cluster.labels ?? {},
         status,
-        held,
+        pendingApprovals,
+        held: pendingApprovals,
         reachable: rt.reachable,
         synced: rt.listed.size === 2,
         ...(rt.error ? { error: rt.error } : {}),

@@ -2,7 +2,7 @@
  * Attribution: which field manager (kubectl-edit, kubectl-client-side-apply, helm, …) last wrote
  * each drifted field, read from managedFields. Pure.
  */
-import type { Change, DriftedBy, ManagedFieldsEntry } from '../core/model.ts';
+import type { DriftedBy, FieldChange, ManagedFieldsEntry } from '../core/model.ts';
 
 const prefixes: [string, string[]][] = [
   ['metadata.labels.', ['f:metadata', 'f:labels']],
@@ -40,7 +40,7 @@ export function ownersOf(path: string, entries: ManagedFieldsEntry[]): string[] 
  * field's parent map (the edit that removed it), when there is one.
  */
 export function attributeChanges(
-  changes: Change[],
+  changes: FieldChange[],
   entries: ManagedFieldsEntry[],
   fieldManager: string,
 ): DriftedBy[] {

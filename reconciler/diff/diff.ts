@@ -13,10 +13,10 @@ import type { IgnoreSpec } from '../../policies/engine.ts';
 import { matchesAny } from '../core/glob.ts';
 import { documentIgnoresOf, ignoresField, ignoresPointer } from '../core/ignore-path.ts';
 import type {
-  Change,
   DesiredObject,
   DocumentDiff,
   Drift,
+  FieldChange,
   KeyOrigin,
   LiveObject,
   ObjectRef,
@@ -57,7 +57,7 @@ export function diffObject(
   const ignorePaths = options.ignore?.paths ?? [];
   const sealed = new Set(desired.secretPaths);
   const liveDigests = desired.kind === 'Secret';
-  const all: Change[] = [
+  const all: FieldChange[] = [
     ...compareMaps('data', desired.data, live.data, {
       allKeys: true,
       liveDigests,
@@ -123,8 +123,8 @@ function compareMaps(
     sealed,
     documents,
   }: { allKeys: boolean; liveDigests?: boolean; sealed: Set<string>; documents?: string[] },
-): Change[] {
-  const changes: Change[] = [];
+): FieldChange[] {
+  const changes: FieldChange[] = [];
   const keys = new Set(Object.keys(desired));
   if (allKeys) for (const k of Object.keys(live)) keys.add(k);
   for (const key of [...keys].sort()) {
@@ -201,7 +201,7 @@ export function compareDocuments(
 }
 
 /** withoutIgnored drops ignored paths, and keys added by tolerated field managers. */
-function withoutIgnored(changes: Change[], live: LiveObject, ignore: IgnoreSpec): Change[] {
+function withoutIgnored(changes: FieldChange[], live: LiveObject, ignore: IgnoreSpec): FieldChange[] {
   return changes.filter((c) => {
     if (ignoresField(ignore.paths, c.path)) return false;
     if (c.type !== 'added' || ignore.managers.length === 0) return true;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadPolicy } from '../../policies/policy-file.ts';
 import { ignorePathProblem } from '../core/ignore-path.ts';
-import type { Change, DesiredObject, LiveObject } from '../core/model.ts';
+import type { DesiredObject, FieldChange, LiveObject } from '../core/model.ts';
 import { digestOf, SecretValue } from '../core/secret-value.ts';
 import { defaultPlanOptions, planRemediation } from '../sync/plan.ts';
 import { diffObject } from './diff.ts';
@@ -40,7 +40,7 @@ const bomb = [
 ].join('\n');
 
 // The whole-value field change, as it was before documents were parsed (and still is).
-const whole = (key: string, want: string, have: string): Change => ({
+const whole = (key: string, want: string, have: string): FieldChange => ({
   path: `data.${key}`,
   type: 'changed',
   desired: want,
@@ -48,7 +48,7 @@ const whole = (key: string, want: string, have: string): Change => ({
 });
 
 describe('drift inside ConfigMap values that hold documents', () => {
-  it.each<[string, string, string, string, string[], Change[]]>([
+  it.each<[string, string, string, string, string[], FieldChange[]]>([
     // YAML by suffix: the one path that differs, next to the whole-value change
     [
       'a YAML value reports the nested path that changed',

@@ -44,7 +44,7 @@ export interface Approval {
   revision: string;
   resourceVersion: string;
   state: ApprovalState;
-  /** entry is the held change set entry: drift decision, planned action, dry-run verdict. */
+  /** entry is the pending change-set entry: drift decision, planned action, dry-run verdict. */
   entry: ChangeSetEntry;
   /** drift is what drifted, as shown to the approver. */
   drift: Drift;

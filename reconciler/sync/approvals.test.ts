@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import type { Change, Drift } from '../core/model.ts';
+import type { Drift, FieldChange } from '../core/model.ts';
 import { openAuditStore } from '../store/store.ts';
 import { supersedeApprovals, supersededBecause, supersedeObject } from './approvals.ts';
 import type { ChangeSetEntry } from './cycle.ts';
 
-const drift = (name: string, changes: Change[], status: Drift['status'] = 'modified'): Drift => ({
+const drift = (name: string, changes: FieldChange[], status: Drift['status'] = 'modified'): Drift => ({
   cluster: 'c1',
   kind: 'ConfigMap',
   namespace: 'ns',
@@ -13,8 +13,8 @@ const drift = (name: string, changes: Change[], status: Drift['status'] = 'modif
   changes,
   driftedBy: [],
 });
-const red: Change[] = [{ path: 'data.color', type: 'changed', desired: 'blue', live: 'red' }];
-const green: Change[] = [{ path: 'data.color', type: 'changed', desired: 'blue', live: 'green' }];
+const red: FieldChange[] = [{ path: 'data.color', type: 'changed', desired: 'blue', live: 'red' }];
+const green: FieldChange[] = [{ path: 'data.color', type: 'changed', desired: 'blue', live: 'green' }];
 const held = (d: Drift, resourceVersion = '7'): ChangeSetEntry => ({
   cluster: d.cluster,
   kind: d.kind,

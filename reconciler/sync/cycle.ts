@@ -107,7 +107,8 @@ export interface ClusterReport {
   reachable: boolean;
   error?: string;
   drifts: Drift[];
-  changes: ChangeSetEntry[];
+  /** changeSet is what the cycle did or held back for each drifted object (`changes` in the JSON, deprecated). */
+  changeSet: ChangeSetEntry[];
 }
 
 /** CycleReport is what a reconcile cycle found and did. */
@@ -136,24 +137,24 @@ export async function reconcileFleet(
   const listed = await Promise.all(clusters.map((c) => listCluster(c, access, context)));
   // 2. Canary waves, then blast-radius limits, across the whole cycle (what they hold waits for
   //    approval). An earlier wave drifted in this cycle holds the later ones: it is not settled.
-  const held = listed.flatMap((l) =>
+  const drifted = listed.flatMap((l) =>
     'evaluations' in l ? l.evaluations.filter((e) => e.drift.status !== 'in-sync') : [],
   );
   const readings = cycleReadings(
     state.clusters,
     new Map(listed.flatMap((l) => ('evaluations' in l ? [[l.desired.cluster.name, l] as const] : []))),
   );
-  for (const e of held) {
+  for (const e of drifted) {
     const reading = readings.find((r) => r.cluster.name === e.drift.cluster);
     if (!reading || e.decision.mode !== 'auto' || !e.decision.limits.some((l) => l.waves)) continue;
     const observed = observationsOf(readings, objectKey(e.drift), options.changedAt);
     e.decision = applyWaves(e.decision, reading.cluster, observed, context.now).decision;
   }
   const limited = applyLimits(
-    held.map((e) => ({ cluster: e.drift.cluster, key: objectKey(e.drift), decision: e.decision })),
+    drifted.map((e) => ({ cluster: e.drift.cluster, key: objectKey(e.drift), decision: e.decision })),
     state.clusters.map((c) => c.cluster.name),
   );
-  held.forEach((e, i) => {
+  drifted.forEach((e, i) => {
     e.decision = limited[i] ?? e.decision;
     e.drift.decision = publicDecision(e.decision);
   });
@@ -183,12 +184,12 @@ async function listCluster(
     const live = await cluster.listObjects();
     return { desired, cluster, live, evaluations: evaluateCluster(desired, live, context) };
   } catch (err) {
-    return { name, reachable: false, error: (err as Error).message, drifts: [], changes: [] };
+    return { name, reachable: false, error: (err as Error).message, drifts: [], changeSet: [] };
   }
 }
 
 async function remediateCluster(l: ListedCluster, options: CycleOptions): Promise<ClusterReport> {
-  const changes: ChangeSetEntry[] = [];
+  const changeSet: ChangeSetEntry[] = [];
   if (options.remediate || options.dryRun) {
     const desiredByKey = new Map(l.desired.objects.map((o) => [objectKey(o), o]));
     const liveByKey = new Map(l.live.map((o) => [objectKey(o), o]));
@@ -196,7 +197,7 @@ async function remediateCluster(l: ListedCluster, options: CycleOptions): Promis
     for (const evaluation of l.evaluations) {
       if (evaluation.drift.status === 'in-sync') continue;
       const key = objectKey(evaluation.drift);
-      changes.push(
+      changeSet.push(
         await remediateDrift(
           evaluation,
           desiredByKey.get(key),
@@ -212,7 +213,7 @@ async function remediateCluster(l: ListedCluster, options: CycleOptions): Promis
     name: l.desired.cluster.name,
     reachable: true,
     drifts: l.evaluations.map((e) => e.drift),
-    changes,
+    changeSet,
   };
 }
 

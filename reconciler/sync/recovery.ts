@@ -60,7 +60,7 @@ export interface Recovered {
 export async function recoverIntents(deps: RecoveryDeps): Promise<Recovered[]> {
   const { store } = deps;
   const open = store.openIntents();
-  const held = new Set(open.flatMap((i) => (i.approval && isRunning(i.owner) ? [i.approval] : [])));
+  const claimed = new Set(open.flatMap((i) => (i.approval && isRunning(i.owner) ? [i.approval] : [])));
   const recovered: Recovered[] = [];
   for (const intent of open.filter((i) => !isRunning(i.owner))) {
     recovered.push(await settle(deps, intent));
@@ -68,7 +68,7 @@ export async function recoverIntents(deps: RecoveryDeps): Promise<Recovered[]> {
   // Claimed before intents existed (or between claim and intent): nothing can have been applied
   // that the approval's re-check would not catch, so it goes back to pending.
   for (const a of store.approvals({ state: 'applying', limit: Number.MAX_SAFE_INTEGER })) {
-    if (held.has(a.id) || recovered.some((r) => r.intent.approval === a.id)) continue;
+    if (claimed.has(a.id) || recovered.some((r) => r.intent.approval === a.id)) continue;
     store.releaseApproval(a.id, 'recovered at start: its apply was interrupted before any write');
   }
   return recovered;

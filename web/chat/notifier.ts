@@ -83,8 +83,8 @@ export class ChatNotifier {
   #unsubscribe: (() => void)[] = [];
   #outbox: Outbox;
   #batches = new Map<string, { items: Batched[]; first: number; timer?: NodeJS.Timeout }>();
-  /** #held are approvals already announced by this process (the store remembers across restarts). */
-  #held = new Set<string>();
+  /** #announced are approvals already announced by this process (the store remembers across restarts). */
+  #announced = new Set<string>();
   /** #last is the last announced signature per object, so a repeat of the same news stays quiet. */
   #last = new Map<string, string>();
 
@@ -202,9 +202,9 @@ export class ChatNotifier {
         .approvals({ ...query, state: 'pending' })
         .filter((a) => a.entry.kind === ref.kind);
       for (const approval of pending) {
-        if (this.#held.has(approval.id) || this.#deps.threads.approvalMessages(approval.id).length > 0)
+        if (this.#announced.has(approval.id) || this.#deps.threads.approvalMessages(approval.id).length > 0)
           continue;
-        this.#held.add(approval.id);
+        this.#announced.add(approval.id);
         this.#send(this.#notice('held', ref), ref, renderHeld(approval, links), approval.id);
       }
       return;

@@ -6,8 +6,8 @@
  */
 import type { Explanation } from '../../policies/explain.ts';
 import {
-  type Change,
   type Drift,
+  type FieldChange,
   formatRepoError,
   type ObjectRef,
   type RepoError,
@@ -33,7 +33,7 @@ const healthIcon: Record<ClusterHealth, string> = {
  * changeLine renders one drifted field: what the cluster has and what git says. For a value holding
  * a JSON or YAML document, the paths inside it that differ (the first three).
  */
-export function changeLine(c: Change): string {
+export function changeLine(c: FieldChange): string {
   if (c.type === 'added') return `• ${code(c.path)} added out of band: ${code(c.live ?? '')}`;
   if (c.type === 'removed') return `• ${code(c.path)} removed out of band (git: ${code(c.desired ?? '')})`;
   const inside = c.document?.changes ?? [];
@@ -80,7 +80,7 @@ export function renderStatus(
     );
     const list = listSections(lines, { url: links.drifts(c.name), what: 'drifted objects' });
     return {
-      text: `${c.name}: ${c.status}, ${c.drifted} drifted, ${c.held} held`,
+      text: `${c.name}: ${c.status}, ${c.drifted} drifted, ${c.pendingApprovals} held`,
       title: `Cluster ${c.name}`,
       sections: [
         `${healthIcon[c.status]} *${esc(c.status)}*${c.error ? ` — ${esc(c.error)}` : ''}\n${head}`,
@@ -89,7 +89,7 @@ export function renderStatus(
       facts: [
         { label: 'Objects', value: String(c.objects) },
         { label: 'Drifted', value: String(c.drifted) },
-        { label: 'Held', value: String(c.held) },
+        { label: 'Held', value: String(c.pendingApprovals) },
         {
           label: 'Labels',
           value: esc(
@@ -105,7 +105,7 @@ export function renderStatus(
   }
   const lines = status.clusters.map(
     (c) =>
-      `${healthIcon[c.status]} *${esc(c.name)}* — ${esc(c.status)} · ${c.objects} objects · ${c.drifted} drifted · ${c.held} held${c.error ? ` · ${esc(c.error)}` : ''}`,
+      `${healthIcon[c.status]} *${esc(c.name)}* — ${esc(c.status)} · ${c.objects} objects · ${c.drifted} drifted · ${c.pendingApprovals} held${c.error ? ` · ${esc(c.error)}` : ''}`,
   );
   const list = listSections(lines, { url: links.drifts(), what: 'clusters' }, 30);
   const drifted = status.clusters.reduce((n, c) => n + c.drifted, 0);

@@ -42,8 +42,11 @@ export type ClusterHealth = 'unreachable' | 'errors' | 'held' | 'drifted' | 'in-
 export interface ClusterStatus {
   name: string;
   labels: Record<string, string>;
+  /** status: `held` when changes are pending approval there (the gate held them). */
   status: ClusterHealth;
-  /** held counts pending approvals. */
+  /** pendingApprovals counts the changes waiting for approval on the cluster. */
+  pendingApprovals: number;
+  /** @deprecated held is pendingApprovals' old name, still sent for scripts that read it. */
   held: number;
   reachable: boolean;
   synced: boolean;

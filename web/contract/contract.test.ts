@@ -39,7 +39,7 @@ describe('the API contract', () => {
     expectTypeOf<drift.DocumentFormat>().toEqualTypeOf<model.DocumentFormat>();
     expectTypeOf<drift.DocumentChange>().toEqualTypeOf<model.DocumentChange>();
     expectTypeOf<drift.DocumentDiff>().toEqualTypeOf<model.DocumentDiff>();
-    expectTypeOf<drift.Change>().toEqualTypeOf<model.Change>();
+    expectTypeOf<drift.FieldChange>().toEqualTypeOf<model.FieldChange>();
     expectTypeOf<drift.DriftedBy>().toEqualTypeOf<model.DriftedBy>();
     expectTypeOf<drift.Flap>().toEqualTypeOf<model.Flap>();
     expectTypeOf<drift.RepoErrorCode>().toEqualTypeOf<model.RepoErrorCode>();

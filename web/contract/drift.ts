@@ -57,8 +57,8 @@ export interface DocumentDiff {
   ignored?: number;
 }
 
-/** Change is one drifted field; Secret values show as `hmac-sha256:<12 hex>`. */
-export interface Change {
+/** FieldChange is one drifted field; Secret values show as `hmac-sha256:<12 hex>`. */
+export interface FieldChange {
   path: string;
   type: ChangeType;
   desired?: string;
@@ -115,7 +115,7 @@ export interface RepoError {
 /** Drift is the comparison of one object's desired and live state on one cluster. */
 export interface Drift extends ObjectRef {
   status: DriftStatus;
-  changes: Change[];
+  changes: FieldChange[];
   driftedBy: DriftedBy[];
   provenance?: Record<string, KeyOrigin>;
   decision?: Decision;
@@ -151,7 +151,7 @@ export interface ChangeSetEntry extends ObjectRef {
   intent?: string;
 }
 
-/** ApprovalState is where a pending remediation stands (`applying`: approved, being applied). */
+/** ApprovalState is where a remediation pending approval stands (`applying`: approved, being applied). */
 export type ApprovalState = 'pending' | 'applying' | 'approved' | 'rejected' | 'stale' | 'failed';
 
 /** Approval is a remediation waiting for (or past) a human decision. */

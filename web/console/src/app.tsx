@@ -126,10 +126,10 @@ function useFocusOnNavigate(route: Route): void {
   }, [key]);
 }
 
-function HeldCount(props: { children: (held: number | undefined) => ComponentChildren }) {
+function PendingApprovalsCount(props: { children: (pending: number | undefined) => ComponentChildren }) {
   const status = useResource<Status>('status');
-  const held = status.data?.clusters.reduce((sum, cluster) => sum + cluster.held, 0);
-  return <>{props.children(held)}</>;
+  const pending = status.data?.clusters.reduce((sum, cluster) => sum + cluster.pendingApprovals, 0);
+  return <>{props.children(pending)}</>;
 }
 
 /** App is the whole console. */
@@ -154,13 +154,13 @@ export function App() {
     whoami: whoami ?? { user: null, role: null, auth: 'off' as const },
     canOperate: whoami?.role === 'operator',
   };
-  const header = (held?: number) => (
+  const header = (pendingApprovals?: number) => (
     <Header
       page={route.page}
       whoami={whoami}
       signedIn={signedIn}
       live={live.state}
-      held={held}
+      pendingApprovals={pendingApprovals}
       onLogout={logout}
     />
   );
@@ -169,7 +169,7 @@ export function App() {
       <LiveContext.Provider value={live.tick}>
         <NowContext.Provider value={now}>
           <AnnounceContext.Provider value={setAnnouncement}>
-            {signedIn ? <HeldCount>{header}</HeldCount> : header()}
+            {signedIn ? <PendingApprovalsCount>{header}</PendingApprovalsCount> : header()}
             <div class="action-result-bar">
               <p
                 role="status"

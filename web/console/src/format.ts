@@ -3,7 +3,7 @@
  * template, and the line diff of a drifted value. No DOM, so it is unit-tested under Node.
  */
 import { diffLines } from 'diff/lib/diff/line.js';
-import type { Change, DocumentChange } from '../../contract/drift.ts';
+import type { DocumentChange, FieldChange } from '../../contract/drift.ts';
 
 /** shortSha shortens a commit id to the 7 characters people paste into chat. */
 export function shortSha(commit: string | undefined): string {
@@ -67,7 +67,7 @@ function linesOf(value: string): string[] {
  * only in git (removed out of band) is all `-`, a value only live (added out of band) all `+`, and
  * a changed multi-line value a line diff with the unchanged lines as context.
  */
-export function changeLines(change: Change): DiffLine[] {
+export function changeLines(change: FieldChange): DiffLine[] {
   const desired = change.type === 'added' ? undefined : change.desired;
   const live = change.type === 'removed' ? undefined : change.live;
   if (desired === undefined || live === undefined) {

@@ -70,13 +70,13 @@ function skipToContent(): void {
   document.getElementById('main')?.focus();
 }
 
-/** Header renders the top bar; whoami is undefined until known, held is the pending approvals count. */
+/** Header renders the top bar; whoami is undefined until known, pendingApprovals is their count. */
 export function Header(props: {
   page: Page;
   whoami?: Whoami;
   signedIn: boolean;
   live: LiveState;
-  held?: number;
+  pendingApprovals?: number;
   onLogout: () => void;
 }) {
   const { whoami } = props;
@@ -96,8 +96,8 @@ export function Header(props: {
                 <li key={link.href}>
                   <a href={link.href} aria-current={link.pages.includes(props.page) ? 'page' : undefined}>
                     {link.label}
-                    {link.href === '#/approvals' && props.held ? (
-                      <span class="count"> {props.held}</span>
+                    {link.href === '#/approvals' && props.pendingApprovals ? (
+                      <span class="count"> {props.pendingApprovals}</span>
                     ) : null}
                   </a>
                 </li>

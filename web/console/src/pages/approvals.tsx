@@ -1,5 +1,5 @@
 /**
- * Approvals: remediations held for a human (`#/approvals`, `?state=` for decided ones), each with
+ * Approvals: remediations pending approval by a human (`#/approvals`, `?state=` for decided ones), each with
  * its change set, dry-run verdict and reasons; operators approve or reject with an optional note.
  */
 

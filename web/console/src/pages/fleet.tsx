@@ -1,6 +1,6 @@
 /**
- * Fleet: every cluster at a glance — status (in sync, drifted, held for approval, errors,
- * unreachable), the revision, the last reconcile, drifted and held counts — filterable by cluster
+ * Fleet: every cluster at a glance — status (in sync, drifted, pending approval, errors,
+ * unreachable), the revision, the last reconcile, drifted and pending-approval counts — filterable by cluster
  * label, namespace and status. The namespace filter narrows the drift counts (the status API has no
  * per-namespace breakdown, so they come from the drift list).
  */
@@ -66,8 +66,8 @@ function ClusterCard(props: {
             props.drifted
           )}
         </dd>
-        <dt>Held for approval</dt>
-        <dd>{cluster.held > 0 ? <a href={approvalsHref()}>{cluster.held}</a> : 0}</dd>
+        <dt>Pending approval</dt>
+        <dd>{cluster.pendingApprovals > 0 ? <a href={approvalsHref()}>{cluster.pendingApprovals}</a> : 0}</dd>
         {(cluster.flapping ?? 0) > 0 && (
           <>
             <dt>Flapping</dt>

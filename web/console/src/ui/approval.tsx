@@ -1,5 +1,5 @@
 /**
- * ApprovalCard: one held remediation with its change set, dry-run verdict and reasons, and — for
+ * ApprovalCard: one remediation pending approval with its change-set entry, dry-run verdict and reasons, and — for
  * operators, while it is pending — Approve and Reject with an optional note. A refusal (409: stale,
  * already decided) usually makes the approval leave the pending list on the next refetch, so the
  * page keeps refusals in Refusals (the server's reason and the fresh approval, when one was queued).
@@ -209,7 +209,7 @@ export function ApprovalCard(props: {
       <List items={entry.reasons} />
       {!props.compact && <DecisionView decision={entry.decision ?? approval.drift.decision} />}
       <details open={!props.compact}>
-        <summary>Change set ({approval.drift.changes.length})</summary>
+        <summary>Field changes ({approval.drift.changes.length})</summary>
         <DiffView drift={approval.drift} repo={repo} />
       </details>
       <Decided approval={approval} />

@@ -5,7 +5,7 @@
  * diff folded below. Secret values arrive as `hmac-sha256:<12 hex>` digests and are shown exactly as given.
  */
 
-import type { Change, DocumentDiff, Drift, DriftedBy, KeyOrigin } from '../../../contract/drift.ts';
+import type { DocumentDiff, Drift, DriftedBy, FieldChange, KeyOrigin } from '../../../contract/drift.ts';
 import { changeLines, type DiffLine, documentChangeLines, repoLink } from '../format.ts';
 import { Badge, RelTime, Sha } from './bits.tsx';
 
@@ -39,7 +39,7 @@ function writersOf(path: string, driftedBy: DriftedBy[]): DriftedBy[] {
 }
 
 function ChangeBlock(props: {
-  change: Change;
+  change: FieldChange;
   driftedBy: DriftedBy[];
   origin?: KeyOrigin;
   repo: RepoContext;
