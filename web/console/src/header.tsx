@@ -70,7 +70,7 @@ function skipToContent(): void {
   document.getElementById('main')?.focus();
 }
 
-/** Header renders the top bar; whoami is undefined until known, pendingApprovals is their count. */
+/** Header renders the top bar; whoami is undefined until known, pendingApprovals is how many changes wait for approval. */
 export function Header(props: {
   page: Page;
   whoami?: Whoami;
