@@ -234,7 +234,7 @@ async function reconcileAndRecord(runOptions: RunOptions, store: AuditStore): Pr
   for (const cluster of report.clusters) {
     for (const drift of cluster.drifts.filter((d) => d.status !== 'in-sync'))
       store.recordDrift(report.revision, drift);
-    for (const entry of cluster.changes) {
+    for (const entry of cluster.changeSet) {
       store.recordRemediation(report.revision, entry, 'trueup (eval)');
       const drift = cluster.drifts.find((d) => formatObjectRef(d) === formatObjectRef(entry));
       if (entry.pending && drift) store.queueApproval(report.revision, entry, drift);
