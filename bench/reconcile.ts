@@ -26,7 +26,8 @@ import { startServe } from '../cli/serve.ts';
 import { ensureClusterBinaries } from '../local-fleet/binaries.ts';
 import { type Fleet, startFleet } from '../local-fleet/fleet.ts';
 import type { LiveObject } from '../reconciler/core/model.ts';
-import { defaultCycleOptions, evaluateCluster, reconcileFleet } from '../reconciler/sync/cycle.ts';
+import { defaultCycleOptions, reconcileFleet } from '../reconciler/sync/cycle.ts';
+import { evaluateCluster, evaluationContext } from '../reconciler/sync/evaluate.ts';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
 const trueupBin = join(root, 'bin', 'trueup.js');
@@ -847,7 +848,7 @@ async function inProcessPhase(ctx: BenchContext): Promise<InProcess> {
     liveObjects = lives.reduce((n, l) => n + l.length, 0);
     at = performance.now();
     // The diff step alone: drift and policy decision for every object (what reconcileFleet does after LIST).
-    const context = { fieldManager: 'trueup', policy: state.policy, remediate: false, now: new Date() };
+    const context = evaluationContext(state.policy, { fieldManager: 'trueup', remediate: false }, new Date());
     const evaluated = state.clusters.flatMap((c, i) => evaluateCluster(c, lives[i] ?? [], context));
     t.diff.push(performance.now() - at);
     if (evaluated.length !== ctx.clusters.length * ctx.objects.length)

@@ -18,8 +18,9 @@ import { contextOf, type FleetCluster } from '../reconciler/repo/fleet-config.ts
 import type { FleetState } from '../reconciler/repo/fleet-state.ts';
 import type { AuditStore } from '../reconciler/store/store.ts';
 import { approvalProposer } from '../reconciler/sync/approvals.ts';
-import { type CycleOptions, defaultCycleOptions, remediateDrift } from '../reconciler/sync/cycle.ts';
+import { type CycleOptions, defaultCycleOptions } from '../reconciler/sync/cycle.ts';
 import { cycleObjectReader } from '../reconciler/sync/object-reader.ts';
+import { remediateDrift } from '../reconciler/sync/remediate.ts';
 import { UsageError } from './errors.ts';
 import { clusterAccessFactory, loadKubeConfig } from './fleet-run.ts';
 import type { RunOptions } from './options.ts';
@@ -166,11 +167,13 @@ function clusterEdges(setup: DiagnoseSetup): {
  */
 function fixDryRun(access: ClusterAccess, cycle: CycleOptions): FixDryRun {
   return (evaluation, desired, live, complete) =>
-    remediateDrift(evaluation, desired, live, complete, dryRunOnly(access), {
-      ...cycle,
-      remediate: true,
-      dryRun: true,
-      recordEvents: false,
+    remediateDrift({
+      evaluation,
+      desired,
+      live,
+      complete,
+      cluster: dryRunOnly(access),
+      options: { ...cycle, remediate: true, dryRun: true, recordEvents: false },
     });
 }
 

@@ -9,6 +9,7 @@ import { addConflictCommits, addProvenanceCommits, blameOnce } from '../reconcil
 import { type AuditStore, openAuditStore } from '../reconciler/store/store.ts';
 import { supersedeApprovals } from '../reconciler/sync/approvals.ts';
 import { type CycleReport, defaultCycleOptions, reconcileFleet } from '../reconciler/sync/cycle.ts';
+import { recordOutcome } from '../reconciler/sync/record.ts';
 import { type Recovered, recoverIntents, writeJournal } from '../reconciler/sync/recovery.ts';
 import { type FleetRun, loadFleetRun } from './fleet-run.ts';
 import { resolveInstallation } from './installation.ts';
@@ -91,9 +92,8 @@ function recordCycle(store: AuditStore, report: CycleReport, dryRun: boolean): v
   for (const cluster of report.clusters) {
     for (const drift of cluster.drifts.filter(hasDrifted)) store.recordDrift(report.revision, drift);
     for (const entry of cluster.changeSet) {
-      store.recordRemediation(report.revision, entry, actor());
       const drift = cluster.drifts.find((d) => formatObjectRef(d) === formatObjectRef(entry));
-      if (entry.pending && drift) entry.approval = store.queueApproval(report.revision, entry, drift).id;
+      recordOutcome(store, { revision: report.revision, entry, drift }, { actor: actor() });
     }
     if (!cluster.reachable) continue;
     const pending = store.approvals({

@@ -16,13 +16,10 @@ import {
 } from '../reconciler/core/model.ts';
 import { redactUrls } from '../reconciler/core/redact.ts';
 import type { ApprovalProposer } from '../reconciler/sync/approvals.ts';
-import {
-  type ChangeSetEntry,
-  type CycleOptions,
-  type Evaluation,
-  evaluateObject,
-} from '../reconciler/sync/cycle.ts';
+import type { ChangeSetEntry, CycleOptions } from '../reconciler/sync/cycle.ts';
+import type { Evaluation } from '../reconciler/sync/evaluate.ts';
 import type { ObjectReader } from '../reconciler/sync/object-reader.ts';
+import { evaluateRequested } from '../reconciler/sync/pipeline.ts';
 import type { Fix, FixValidation } from './model.ts';
 
 /**
@@ -114,13 +111,8 @@ async function validateRevert(target: string, deps: FixValidationDeps): Promise<
   if (liveError) return notValidated(`cannot read ${target}: ${redactUrls(liveError)}`);
   // The gate as remediation would meet it (remediation on), whatever this deployment's switch:
   // settle says what becomes of a fix where remediation is off.
-  const evaluation = evaluateObject(clusterState, desired, live, {
-    fieldManager: deps.options.fieldManager,
-    ...(deps.options.installation !== undefined ? { installation: deps.options.installation } : {}),
-    policy: state.policy,
-    remediate: true,
-    now: deps.now?.() ?? new Date(),
-  });
+  const now = deps.now?.() ?? new Date();
+  const evaluation = evaluateRequested(state, clusterState, { desired, live }, deps.options, now);
   if (!evaluation || evaluation.drift.status === 'in-sync')
     return notValidated(`${target} is in sync: nothing to revert`);
   const { decision } = evaluation;

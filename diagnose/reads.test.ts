@@ -10,7 +10,7 @@ import { type DaemonCache, daemonObjectReader } from '../reconciler/daemon/objec
 import { buildFleetState, type FleetState } from '../reconciler/repo/fleet-state.ts';
 import { type AuditStore, openAuditStore } from '../reconciler/store/store.ts';
 import { approvalProposer } from '../reconciler/sync/approvals.ts';
-import { evaluateObject } from '../reconciler/sync/cycle.ts';
+import { evaluateObject } from '../reconciler/sync/evaluate.ts';
 import {
   cycleObjectReader,
   type ObjectReader,

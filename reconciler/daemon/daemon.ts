@@ -26,16 +26,18 @@ import type { FleetState } from '../repo/fleet-state.ts';
 import { addProvenanceCommits, type Blame } from '../repo/provenance.ts';
 import type { AuditStore } from '../store/store.ts';
 import { supersedeObject } from '../sync/approvals.ts';
+import type { ChangeSetEntry } from '../sync/change-set.ts';
 import {
-  type ChangeSetEntry,
-  type CycleOptions,
   type Evaluation,
+  type EvaluationContext,
   evaluateObject,
-  publicDecision,
-  remediateDrift,
-} from '../sync/cycle.ts';
+  evaluationContext,
+} from '../sync/evaluate.ts';
 import { FlapGuard, otherManager } from '../sync/flap-guard.ts';
+import { admitLimit } from '../sync/gate.ts';
 import { driftWithCommits } from '../sync/object-reader.ts';
+import type { CycleOptions } from '../sync/options.ts';
+import { remediateAndRecord } from '../sync/pipeline.ts';
 import { writeJournal } from '../sync/recovery.ts';
 import { WaveGate } from '../sync/wave-gate.ts';
 import { observeObject } from '../sync/wave-state.ts';
@@ -339,22 +341,23 @@ export class Daemon {
         reason: `policy says ${evaluation.decision.mode}, not auto: ${evaluation.decision.reasons.join('; ')}`,
       };
     }
-    const entry = await remediateDrift(
-      evaluation,
-      this.#desiredByKey.get(ref.cluster)?.get(key),
-      rt.live.get(key),
-      state.complete,
-      rt.access,
+    const { revision } = this.#state;
+    const actor = 'trueup (remediate now)';
+    const entry = await remediateAndRecord(
       {
-        ...this.#deps.options,
-        remediate: true,
-        journal: writeJournal(this.#deps.store, {
-          revision: this.#state.revision,
-          actor: 'trueup (remediate now)',
-        }),
+        evaluation,
+        desired: this.#desiredByKey.get(ref.cluster)?.get(key),
+        live: rt.live.get(key),
+        complete: state.complete,
+        cluster: rt.access,
+        options: {
+          ...this.#deps.options,
+          remediate: true,
+          journal: writeJournal(this.#deps.store, { revision, actor }),
+        },
       },
+      { store: this.#deps.store, revision, actor },
     );
-    this.#deps.store.recordRemediation(this.#state.revision, entry, 'trueup (remediate now)');
     if (entry.recreateFailed) this.#deps.metrics.recreateFailures.inc({ cluster: ref.cluster });
     this.#emit({
       type: 'remediation',
@@ -564,24 +567,13 @@ export class Daemon {
     if (rt.stopped) return;
     const state = this.#state?.clusters.find((c) => c.cluster.name === rt.cluster.name);
     if (!state || !this.#state) return;
-    const { fieldManager, installation, remediate, dryRun } = this.#deps.options;
     const desired = this.#desiredByKey.get(rt.cluster.name)?.get(key);
-    const context = {
-      fieldManager,
-      ...(installation !== undefined ? { installation } : {}),
-      policy: this.#state.policy,
-      remediate: remediate || dryRun,
-      now: new Date(),
-    };
+    const context = evaluationContext(this.#state.policy, this.#deps.options, new Date());
     const evaluation = evaluateObject(state, desired, rt.live.get(key), context);
     if (evaluation && this.#waves.gates(evaluation)) {
       this.#waves.hold(evaluation, rt.cluster, key, this.#waveObservations(key, context), context.now);
     }
-    if (evaluation && evaluation.drift.status !== 'in-sync' && evaluation.decision.mode === 'auto') {
-      // Limits count changes per cycle; the daemon's cycle runs from one resync to the next.
-      evaluation.decision = this.#limits.admit(rt.cluster.name, key, evaluation.decision);
-      evaluation.drift.decision = publicDecision(evaluation.decision);
-    }
+    if (evaluation) admitLimit(evaluation, this.#limits, rt.cluster.name, key);
     const flap = evaluation && hasDrifted(evaluation.drift) && this.#flaps.flap(rt.cluster.name, key);
     if (flap) evaluation.drift.flap = flap;
     const previous = rt.drifts.get(key);
@@ -642,7 +634,7 @@ export class Daemon {
    * #waveObservations says where the object stands on every cluster, for canary waves. Each cluster
    * is evaluated afresh: a recorded evaluation may predate a new revision that drifts it too.
    */
-  #waveObservations(key: string, context: Parameters<typeof evaluateObject>[3]) {
+  #waveObservations(key: string, context: EvaluationContext) {
     return [...this.#clusters.values()].flatMap((other) => {
       const state = this.#state?.clusters.find((c) => c.cluster.name === other.cluster.name);
       const desired = this.#desiredByKey.get(other.cluster.name)?.get(key);
@@ -731,17 +723,18 @@ export class Daemon {
       if (writes && !this.#flaps.admit(rt.cluster.name, key, evaluation.drift, this.#state.revision))
         continue;
       const desired = this.#desiredByKey.get(rt.cluster.name)?.get(key);
-      const entry: ChangeSetEntry = await remediateDrift(
-        evaluation,
-        desired,
-        rt.live.get(key),
-        state.complete,
-        rt.access,
-        { ...options, journal: writeJournal(store, { revision: this.#state.revision, actor: 'trueup' }) },
+      const { revision } = this.#state;
+      const entry: ChangeSetEntry = await remediateAndRecord(
+        {
+          evaluation,
+          desired,
+          live: rt.live.get(key),
+          complete: state.complete,
+          cluster: rt.access,
+          options: { ...options, journal: writeJournal(store, { revision, actor: 'trueup' }) },
+        },
+        { store, revision, actor: 'trueup' },
       );
-      store.recordRemediation(this.#state.revision, entry, 'trueup');
-      if (entry.pending)
-        entry.approval = store.queueApproval(this.#state.revision, entry, evaluation.drift).id;
       metrics.remediations.inc({ cluster: rt.cluster.name, result: entry.error ? 'failed' : entry.action });
       if (entry.recreateFailed) metrics.recreateFailures.inc({ cluster: rt.cluster.name });
       if (entry.action === 'skipped') metrics.remediationsHeld.inc({ reason: heldReason(entry) });

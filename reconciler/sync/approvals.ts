@@ -7,14 +7,27 @@
  * (the drift changed) is marked stale with a note saying so (`supersedeApprovals`).
  */
 
-import { type Drift, type ObjectRef, objectKey, parseObjectKey } from '../core/model.ts';
+import {
+  type DesiredObject,
+  type Drift,
+  type LiveObject,
+  type ObjectRef,
+  objectKey,
+  parseObjectKey,
+} from '../core/model.ts';
 import type { DaemonMetrics } from '../daemon/metrics.ts';
 import type { ClusterAccess } from '../kube/kube-cluster.ts';
+import type { ClusterDesiredState } from '../repo/desired-state.ts';
 import type { FleetCluster } from '../repo/fleet-config.ts';
 import type { FleetState } from '../repo/fleet-state.ts';
 import type { Approval, AuditStore } from '../store/store.ts';
-import { type ChangeSetEntry, type CycleOptions, evaluateObject, remediateDrift } from './cycle.ts';
+import type { ChangeSetEntry } from './change-set.ts';
+import type { Evaluation } from './evaluate.ts';
+import type { CycleOptions } from './options.ts';
+import { evaluateRequested, remediateAndRecord } from './pipeline.ts';
+import { recordOutcome } from './record.ts';
 import { claimJournal } from './recovery.ts';
+import { remediateDrift } from './remediate.ts';
 
 /** ApprovalDeps are what deciding an approval needs. */
 export interface ApprovalDeps {
@@ -86,79 +99,120 @@ export async function approveApproval(
   const access = deps.access(clusterState.cluster);
   const live = await access.read(ref);
   const desired = clusterState.objects.find((o) => objectKey(o) === objectKey(ref));
-  const context = {
-    fieldManager: deps.options.fieldManager,
-    ...(deps.options.installation !== undefined ? { installation: deps.options.installation } : {}),
-    policy: state.policy,
-    remediate: true,
-    now: new Date(),
-  };
-  const evaluation = evaluateObject(clusterState, desired, live, context);
-
-  let why: string | undefined;
-  if (state.revision !== item.revision) {
-    why = `the git revision changed since it was shown (${item.revision.slice(0, 12)} -> ${state.revision.slice(0, 12)})`;
-  } else if ((live?.resourceVersion ?? '') !== item.resourceVersion) {
-    why = `the live object changed since it was shown (resourceVersion ${item.resourceVersion || 'none'} -> ${live?.resourceVersion || 'none'})`;
-  } else if (!evaluation || evaluation.drift.status === 'in-sync') {
-    why = 'the object is in sync now';
-  }
-  if (why) {
-    const outcome = stale(deps, item, by, why);
-    // Queue the change as it stands now, so the approver can look again.
-    if (evaluation && evaluation.drift.status !== 'in-sync' && evaluation.decision.mode === 'approve') {
-      const entry = await remediateDrift(evaluation, desired, live, clusterState.complete, access, {
-        ...deps.options,
-        remediate: true,
-        dryRun: false,
-      });
-      if (entry.pending && !outcome.ok)
-        return { ...outcome, fresh: store.queueApproval(state.revision, entry, evaluation.drift) };
-    }
-    return outcome;
-  }
-
+  const evaluation = evaluateRequested(state, clusterState, { desired, live }, deps.options, new Date());
+  const now: Standing = { state, clusterState, access, desired, live, evaluation };
+  const why = staleBecause(item, now);
+  if (why) return refuseStale(deps, item, by, why, now);
   if (!evaluation) return stale(deps, item, by, 'the object is in sync now');
+  return applyApproved(deps, item, by, { ...now, evaluation });
+}
+
+/** Standing is an approval's object as it stands now, read and evaluated afresh. */
+interface Standing {
+  state: FleetState;
+  clusterState: ClusterDesiredState;
+  access: ClusterAccess;
+  desired: DesiredObject | undefined;
+  live: LiveObject | undefined;
+  evaluation: Evaluation | undefined;
+}
+
+/** staleBecause says why an approval no longer shows the change as it stands, if it does not. */
+function staleBecause(item: Approval, now: Standing): string | undefined {
+  const { state, live, evaluation } = now;
+  if (state.revision !== item.revision) {
+    return `the git revision changed since it was shown (${item.revision.slice(0, 12)} -> ${state.revision.slice(0, 12)})`;
+  }
+  if ((live?.resourceVersion ?? '') !== item.resourceVersion) {
+    return `the live object changed since it was shown (resourceVersion ${item.resourceVersion || 'none'} -> ${live?.resourceVersion || 'none'})`;
+  }
+  if (!evaluation || evaluation.drift.status === 'in-sync') return 'the object is in sync now';
+  return undefined;
+}
+
+/** refuseStale marks the approval stale and queues the change as it stands now, so the approver can look again. */
+async function refuseStale(
+  deps: ApprovalDeps,
+  item: Approval,
+  by: Approver,
+  why: string,
+  now: Standing,
+): Promise<ApprovalOutcome> {
+  const outcome = stale(deps, item, by, why);
+  const { evaluation } = now;
+  if (!evaluation || evaluation.drift.status === 'in-sync' || evaluation.decision.mode !== 'approve')
+    return outcome;
+  const entry = await remediateDrift({
+    evaluation,
+    desired: now.desired,
+    live: now.live,
+    complete: now.clusterState.complete,
+    cluster: now.access,
+    options: { ...deps.options, remediate: true, dryRun: false },
+  });
+  const fresh = recordOutcome(
+    deps.store,
+    { revision: now.state.revision, entry, drift: evaluation.drift },
+    {},
+  );
+  return fresh && !outcome.ok ? { ...outcome, fresh } : outcome;
+}
+
+/** applyApproved claims the approval, then remediates the change as approved and records it. */
+async function applyApproved(
+  deps: ApprovalDeps,
+  item: Approval,
+  by: Approver,
+  now: Standing & { evaluation: Evaluation },
+): Promise<ApprovalOutcome> {
+  const { store } = deps;
+  const { id } = item;
   // Claim it first (pending -> applying, atomically): a second approver, or the daemon seeing the
   // object return to sync while this applies, can no longer decide it.
   if (!store.decideApproval(id, 'applying', by)) {
-    const now = store.approval(id);
+    const current = store.approval(id);
     return {
       ok: false,
-      reason: `approval ${id} is ${now?.state ?? 'gone'}, not pending`,
+      reason: `approval ${id} is ${current?.state ?? 'gone'}, not pending`,
       code: 'TRUEUP_APPROVAL_REFUSED',
     };
   }
-  const approved = {
-    ...evaluation,
+  // The approved change, not a new evaluation: the drift as shown keeps the decision it was shown with.
+  const { decision } = now.evaluation;
+  const approved: Evaluation = {
+    ...now.evaluation,
     decision: {
-      ...evaluation.decision,
-      mode: 'auto' as const,
-      reasons: [...evaluation.decision.reasons, `approved by ${by.actor} via ${by.channel} (${id})`],
+      ...decision,
+      mode: 'auto',
+      reasons: [...decision.reasons, `approved by ${by.actor} via ${by.channel} (${id})`],
     },
   };
+  const actor = `${by.actor} (${by.channel})`;
+  const { revision } = now.state;
   // The claim's intent: a crash from here on leaves it open, and recovery settles the approval.
-  const intent = store.beginIntent({
-    ...ref,
-    revision: state.revision,
-    actor: `${by.actor} (${by.channel})`,
-    approval: id,
-  });
-  const entry = await remediateDrift(approved, desired, live, clusterState.complete, access, {
-    ...deps.options,
-    remediate: true,
-    dryRun: false,
-    journal: claimJournal(store, intent),
-  });
-  entry.intent = intent;
-  store.recordRemediation(state.revision, entry, `${by.actor} (${by.channel})`);
-  if (entry.recreateFailed) deps.metrics?.recreateFailures.inc({ cluster: ref.cluster });
+  const intent = store.beginIntent({ ...refOf(item.entry), revision, actor, approval: id });
+  const entry = await remediateAndRecord(
+    {
+      evaluation: approved,
+      desired: now.desired,
+      live: now.live,
+      complete: now.clusterState.complete,
+      cluster: now.access,
+      options: { ...deps.options, remediate: true, dryRun: false, journal: claimJournal(store, intent) },
+    },
+    { store, revision, actor, intent },
+  );
+  if (entry.recreateFailed) deps.metrics?.recreateFailures.inc({ cluster: entry.cluster });
   const final = entry.error ? 'failed' : 'approved';
   store.finishApproval(id, final, { ...by, ...(entry.error ? { note: entry.error } : {}) });
   const approval = store.approval(id) as Approval;
   return entry.error
     ? { ok: false, reason: entry.error, code: 'TRUEUP_APPROVAL_FAILED' }
     : { ok: true, approval, entry };
+}
+
+function refOf(ref: ObjectRef): ObjectRef {
+  return { cluster: ref.cluster, kind: ref.kind, namespace: ref.namespace, name: ref.name };
 }
 
 function stale(deps: ApprovalDeps, item: Approval, by: Approver, why: string): ApprovalOutcome {

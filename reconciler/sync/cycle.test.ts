@@ -2,8 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { loadPolicy } from '../../policies/policy-file.ts';
 import type { LiveObject } from '../core/model.ts';
 import { buildDesiredState } from '../repo/desired-state.ts';
-import { evaluateCluster, remediateDrift } from './cycle.ts';
+import { evaluateCluster } from './evaluate.ts';
 import { createdByAnnotation } from './plan.ts';
+import { remediateDrift } from './remediate.ts';
 
 const fleetYaml = `apiVersion: trueup.io/v1alpha1
 kind: Fleet
@@ -97,14 +98,14 @@ describe('objects a broken file declared', () => {
       delete: async (ref: { name: string }) => {
         deletes.push(ref.name);
       },
-    } as unknown as Parameters<typeof remediateDrift>[4];
-    const entry = await remediateDrift(
-      { ...app, decision: { ...app.decision, mode: 'auto', prune: true } },
-      undefined,
-      applied('app'),
-      cluster.complete,
-      access,
-      {
+    } as unknown as Parameters<typeof remediateDrift>[0]['cluster'];
+    const entry = await remediateDrift({
+      evaluation: { ...app, decision: { ...app.decision, mode: 'auto', prune: true } },
+      desired: undefined,
+      live: applied('app'),
+      complete: cluster.complete,
+      cluster: access,
+      options: {
         fieldManager: 'trueup',
         remediate: true,
         dryRun: false,
@@ -112,7 +113,7 @@ describe('objects a broken file declared', () => {
         replaceImmutable: false,
         recordEvents: false,
       },
-    );
+    });
     expect(entry.action).toBe('skipped');
     expect(entry.reasons.join(' ')).toMatch(/held by repo error/);
     expect(deletes).toEqual([]);

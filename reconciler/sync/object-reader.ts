@@ -19,7 +19,7 @@ import type { LineOrigin } from '../git/git-source.ts';
 import type { FleetState } from '../repo/fleet-state.ts';
 import { blameOnce } from '../repo/provenance.ts';
 import type { Approval, AuditStore, DriftRecord, RemediationRecord } from '../store/store.ts';
-import { type Evaluation, evaluateObject } from './cycle.ts';
+import { type Evaluation, evaluateObject, evaluationContext } from './evaluate.ts';
 
 /** ObjectView is one object as trueup sees it now. Shared with its source: read it, never change it. */
 export interface ObjectView {
@@ -181,11 +181,8 @@ async function readAndEvaluate(ref: ObjectRef, deps: CycleReaderDeps): Promise<O
   }
   // An unreachable cluster says nothing about drift; an object not found there is missing.
   if (state && clusterState && (view.live || desired) && !view.liveError?.startsWith('cluster')) {
-    const evaluation = evaluateObject(clusterState, desired, view.live, {
-      ...deps.context,
-      policy: state.policy,
-      now: deps.now?.() ?? new Date(),
-    });
+    const context = evaluationContext(state.policy, deps.context, deps.now?.() ?? new Date());
+    const evaluation = evaluateObject(clusterState, desired, view.live, context);
     if (evaluation) view.evaluation = evaluation;
   }
   return view;

@@ -11,8 +11,9 @@ import type { LiveObject, ObjectRef } from '../core/model.ts';
 import type { ClusterAccess } from '../kube/kube-cluster.ts';
 import type { FleetCluster } from '../repo/fleet-config.ts';
 import { type AuditStore, type Intent, intentOwner } from '../store/store.ts';
-import { type ChangeSetEntry, contentDigest } from './cycle.ts';
+import type { ChangeSetEntry } from './change-set.ts';
 import { type IntentOutcome, outcomeOf, type WriteJournal } from './intents.ts';
+import { contentDigest } from './remediate.ts';
 
 /** writeJournal records intents in the store for writes at one revision by one actor. */
 export function writeJournal(

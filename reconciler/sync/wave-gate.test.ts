@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { PolicyDecision } from '../../policies/engine.ts';
 import type { Drift } from '../core/model.ts';
-import type { Evaluation } from './cycle.ts';
+import type { Evaluation } from './evaluate.ts';
 import { WaveGate } from './wave-gate.ts';
 
 const evaluation = (status: Drift['status']): Evaluation => ({

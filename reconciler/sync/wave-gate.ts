@@ -5,7 +5,7 @@
  * an earlier wave's object turns in sync, and by a timer when only the settle time is left.
  */
 import { applyWaves, type WaveCluster, type WaveObservation } from '../../policies/waves.ts';
-import { type Evaluation, publicDecision } from './cycle.ts';
+import { type Evaluation, setDecision } from './evaluate.ts';
 
 /** WaveGate is the daemon's memory and timers for canary waves. */
 export class WaveGate {
@@ -29,8 +29,7 @@ export class WaveGate {
   /** hold applies the waves to the evaluation's decision and, if only settling holds it, sets a timer. */
   hold(e: Evaluation, cluster: WaveCluster, key: string, observed: WaveObservation[], now: Date): void {
     const { decision, retryAt } = applyWaves(e.decision, cluster, observed, now);
-    e.decision = decision;
-    e.drift.decision = publicDecision(decision);
+    setDecision(e, decision);
     if (!retryAt || this.#stopped) return;
     const id = `${cluster.name}/${key}`;
     clearTimeout(this.#timers.get(id));

@@ -1,0 +1,38 @@
+/** The switches of a run of the sync pipeline (a one-shot cycle, the daemon, an approval). */
+import type { WriteJournal } from './intents.ts';
+
+/** CycleOptions are the switches of one reconcile cycle. */
+export interface CycleOptions {
+  fieldManager: string;
+  /** installation is this installation's id (trueup.io/installation): marks applies, bounds orphans and prune. */
+  installation?: string;
+  /** remediate turns remediation on (the decision may still hold changes back). */
+  remediate: boolean;
+  /** dryRun plans and validates with the server's dry-run but changes nothing. */
+  dryRun: boolean;
+  prune: boolean;
+  replaceImmutable: boolean;
+  /** recordEvents writes Kubernetes Events on remediated and failed objects. */
+  recordEvents: boolean;
+  /** now is the clock policy windows (and canary waves' settle time) are read with. */
+  now?: () => Date;
+  /**
+   * changedAt tells when trueup last remediated an object (e.g. from the audit store), so canary
+   * waves measure settle time from it even when the live object carries no stamp of it.
+   */
+  changedAt?: (cluster: string, key: string) => Date | undefined;
+  /** journal records an intent before each remediation's first write (crash consistency, see intents.ts). */
+  journal?: WriteJournal;
+}
+
+/** defaultCycleOptions: report only, trueup's field manager, nothing unsafe. */
+export function defaultCycleOptions(): CycleOptions {
+  return {
+    fieldManager: 'trueup',
+    remediate: false,
+    dryRun: false,
+    prune: false,
+    replaceImmutable: false,
+    recordEvents: false,
+  };
+}
