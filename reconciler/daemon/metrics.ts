@@ -32,6 +32,17 @@ export function createMetrics(): DaemonMetrics {
   const registers = [registry];
   return {
     registry,
+    ...clusterMetrics(registers),
+    ...remediationMetrics(registers),
+    ...repoMetrics(registers),
+  };
+}
+
+/** clusterMetrics registers the per-cluster figures: drifted objects, reachability, drifts detected, reconcile duration (in the order /metrics has always listed them). */
+function clusterMetrics(
+  registers: Registry[],
+): Pick<DaemonMetrics, 'driftedObjects' | 'clusterReachable' | 'driftsDetected' | 'reconcileDuration'> {
+  return {
     driftedObjects: new Gauge({
       name: 'trueup_drifted_objects',
       help: 'Objects currently drifted, per cluster.',
@@ -57,6 +68,14 @@ export function createMetrics(): DaemonMetrics {
       buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
       registers,
     }),
+  };
+}
+
+/** remediationMetrics registers what remediation did: results, holds, flaps, failed recreates (in the order /metrics has always listed them). */
+function remediationMetrics(
+  registers: Registry[],
+): Pick<DaemonMetrics, 'remediations' | 'remediationsHeld' | 'flapsDetected' | 'recreateFailures'> {
+  return {
     remediations: new Counter({
       name: 'trueup_remediations_total',
       help: 'Remediations by result: created, configured, replaced, deleted, skipped, failed.',
@@ -81,6 +100,17 @@ export function createMetrics(): DaemonMetrics {
       labelNames: ['cluster'],
       registers,
     }),
+  };
+}
+
+/** repoMetrics registers the fleet repo's: fetch errors, the revision in use, repo errors, failed builds, objects its errors hold (in the order /metrics has always listed them). */
+function repoMetrics(
+  registers: Registry[],
+): Pick<
+  DaemonMetrics,
+  'gitFetchErrors' | 'gitRevision' | 'repoErrors' | 'repoBuildFailures' | 'objectsHeld'
+> {
+  return {
     gitFetchErrors: new Counter({
       name: 'trueup_git_fetch_errors_total',
       help: 'Failed fetches of the fleet repo.',

@@ -129,38 +129,7 @@ function planFor(
     return { ref, action: 'skipped', reasons: drift.decision?.reasons ?? ['held by repo errors'] };
   if (decision.mode !== 'auto') return { ref, action: 'skipped', reasons: decision.reasons };
 
-  if (drift.status === 'orphaned' || !desired) {
-    if (!live) return { ref, action: 'unchanged', reasons: ['already gone'] };
-    if (!options.prune)
-      return { ref, action: 'skipped', reasons: ['not in the repo any more; prune is off (--prune)'] };
-    if (live.annotations[createdByAnnotation] === undefined) {
-      return {
-        ref,
-        action: 'skipped',
-        reasons: [`not in the repo any more, but trueup did not create it (no ${createdByAnnotation})`],
-      };
-    }
-    const mark = live.annotations[installationAnnotation];
-    if (options.installation !== undefined && mark !== options.installation) {
-      return {
-        ref,
-        action: 'skipped',
-        reasons: [
-          mark === undefined
-            ? `not in the repo any more, but it carries no installation id (${installationAnnotation}): never pruned`
-            : `not in the repo any more, but another trueup installation (${mark}) applied it`,
-        ],
-      };
-    }
-    if (!options.complete)
-      return { ref, action: 'skipped', reasons: ['not pruned while the repo has errors'] };
-    return {
-      ref,
-      action: 'deleted',
-      reasons: ['not in the repo any more; --prune'],
-      delete: { uid: live.uid, resourceVersion: live.resourceVersion },
-    };
-  }
+  if (drift.status === 'orphaned' || !desired) return planPrune(ref, live, options);
 
   if (!live) {
     return {
@@ -198,6 +167,39 @@ function planFor(
       ? { removeKeys: { paths: extraKeys, resourceVersion: live.resourceVersion } }
       : {}),
     apply: toApplyManifest(desired, createdByTrueup, options.installation),
+  };
+}
+
+/** planPrune plans an object the repo no longer declares: deleted only with prune, and only if it is this installation's own. */
+function planPrune(ref: ObjectRef, live: LiveObject | undefined, options: PlanOptions): Omit<Plan, 'force'> {
+  if (!live) return { ref, action: 'unchanged', reasons: ['already gone'] };
+  if (!options.prune)
+    return { ref, action: 'skipped', reasons: ['not in the repo any more; prune is off (--prune)'] };
+  if (live.annotations[createdByAnnotation] === undefined) {
+    return {
+      ref,
+      action: 'skipped',
+      reasons: [`not in the repo any more, but trueup did not create it (no ${createdByAnnotation})`],
+    };
+  }
+  const mark = live.annotations[installationAnnotation];
+  if (options.installation !== undefined && mark !== options.installation) {
+    return {
+      ref,
+      action: 'skipped',
+      reasons: [
+        mark === undefined
+          ? `not in the repo any more, but it carries no installation id (${installationAnnotation}): never pruned`
+          : `not in the repo any more, but another trueup installation (${mark}) applied it`,
+      ],
+    };
+  }
+  if (!options.complete) return { ref, action: 'skipped', reasons: ['not pruned while the repo has errors'] };
+  return {
+    ref,
+    action: 'deleted',
+    reasons: ['not in the repo any more; --prune'],
+    delete: { uid: live.uid, resourceVersion: live.resourceVersion },
   };
 }
 
