@@ -8,6 +8,7 @@ import { formatObjectRef, hasDrifted, type ObjectRef, objectKey } from '../core/
 import type { ChangeSetEntry } from '../sync/change-set.ts';
 import type { Evaluation } from '../sync/evaluate.ts';
 import { FlapGuard, otherManager } from '../sync/flap-guard.ts';
+import type { CycleOptions } from '../sync/options.ts';
 import { remediateAndRecord } from '../sync/pipeline.ts';
 import { writeJournal } from '../sync/recovery.ts';
 import { type ClusterRuntime, clusterStateOf, type DaemonCore } from './core.ts';
@@ -96,20 +97,11 @@ export class RemediationQueue {
         reason: `policy says ${evaluation.decision.mode}, not auto: ${evaluation.decision.reasons.join('; ')}`,
       };
     }
-    const { store, metrics, options } = core.deps;
-    const { revision } = core.state;
-    const actor = 'trueup (remediate now)';
-    const entry = await remediateAndRecord(
-      {
-        evaluation,
-        desired: core.desiredByKey.get(ref.cluster)?.get(key),
-        live: rt.live.get(key),
-        complete: state.complete,
-        cluster: rt.access,
-        options: { ...options, remediate: true, journal: writeJournal(store, { revision, actor }) },
-      },
-      { store, revision, actor },
-    );
+    const { metrics, options } = core.deps;
+    const entry = await this.#run(rt, key, evaluation, state.complete, 'trueup (remediate now)', {
+      ...options,
+      remediate: true,
+    });
     if (entry.recreateFailed) metrics.recreateFailures.inc({ cluster: ref.cluster });
     core.emit({
       type: 'remediation',
@@ -131,7 +123,7 @@ export class RemediationQueue {
   /** #remediate runs one queued object through remediate and record. */
   async #remediate(rt: ClusterRuntime, key: string): Promise<void> {
     const core = this.#core;
-    const { store, options } = core.deps;
+    const { options } = core.deps;
     const evaluation = rt.drifts.get(key);
     const state = clusterStateOf(core, rt.cluster.name);
     // Re-read the current drift: the object may have been fixed (or changed again) meanwhile.
@@ -140,17 +132,7 @@ export class RemediationQueue {
     const writes = evaluation.decision.mode === 'auto' && !options.dryRun;
     const { revision } = core.state;
     if (writes && !this.#flaps.admit(rt.cluster.name, key, evaluation.drift, revision)) return;
-    const entry = await remediateAndRecord(
-      {
-        evaluation,
-        desired: core.desiredByKey.get(rt.cluster.name)?.get(key),
-        live: rt.live.get(key),
-        complete: state.complete,
-        cluster: rt.access,
-        options: { ...options, journal: writeJournal(store, { revision, actor: 'trueup' }) },
-      },
-      { store, revision, actor: 'trueup' },
-    );
+    const entry = await this.#run(rt, key, evaluation, state.complete, 'trueup', options);
     this.#report(rt, entry);
     if (writes && !entry.error && written.has(entry.action)) this.#recordFix(rt, key, evaluation);
     core.emit({
@@ -162,6 +144,30 @@ export class RemediationQueue {
       action: entry.action,
       ...(entry.error ? { error: entry.error } : {}),
     });
+  }
+
+  /** #run remediates and records one drifted object of a cluster, in the actor's name. */
+  #run(
+    rt: ClusterRuntime,
+    key: string,
+    evaluation: Evaluation,
+    complete: boolean,
+    actor: string,
+    options: CycleOptions,
+  ): Promise<ChangeSetEntry> {
+    const { store } = this.#core.deps;
+    const revision = this.#core.state?.revision ?? '';
+    return remediateAndRecord(
+      {
+        evaluation,
+        desired: this.#core.desiredByKey.get(rt.cluster.name)?.get(key),
+        live: rt.live.get(key),
+        complete,
+        cluster: rt.access,
+        options: { ...options, journal: writeJournal(store, { revision, actor }) },
+      },
+      { store, revision, actor },
+    );
   }
 
   /** #report counts and logs a remediation the queue ran. */
