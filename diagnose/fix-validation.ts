@@ -7,13 +7,7 @@
  * only the dry-run it is given.
  */
 import { parseAllDocuments } from 'yaml';
-import {
-  type DesiredObject,
-  type LiveObject,
-  type ObjectRef,
-  objectKey,
-  parseObjectRef,
-} from '../reconciler/core/model.ts';
+import { type DesiredObject, type LiveObject, parseObjectRef } from '../reconciler/core/model.ts';
 import { redactUrls } from '../reconciler/core/redact.ts';
 import type { ApprovalProposer } from '../reconciler/sync/approvals.ts';
 import type { ChangeSetEntry, CycleOptions } from '../reconciler/sync/cycle.ts';
