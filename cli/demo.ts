@@ -9,9 +9,9 @@ import { cp, mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { ensureClusterBinaries } from '../local-fleet/binaries.ts';
 import { startFleet } from '../local-fleet/fleet.ts';
+import { CoreV1Api, KubeConfig } from '../reconciler/kube/client-node.ts';
 import type { DemoOptions } from './options.ts';
 import { startServe } from './serve.ts';
 

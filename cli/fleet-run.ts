@@ -2,8 +2,9 @@
  * What `diff` and `reconcile` share: fetch the fleet repo, build the desired state (decrypting
  * SOPS Secrets in memory), and connect to the selected clusters through the kubeconfig.
  */
-import { KubeConfig } from '@kubernetes/client-node';
+
 import type { GitSource } from '../reconciler/git/git-source.ts';
+import { KubeConfig } from '../reconciler/kube/client-node.ts';
 import { type ClusterAccess, kubeClusterAccess } from '../reconciler/kube/kube-cluster.ts';
 import { contextOf, type FleetCluster } from '../reconciler/repo/fleet-config.ts';
 import type { FleetState } from '../reconciler/repo/fleet-state.ts';

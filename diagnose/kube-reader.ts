@@ -3,17 +3,8 @@
  * cluster, read-only. It never reads Secrets: which Secrets a workload uses comes from its pod
  * spec. Every call has a timeout; errors are KubeErrors that name the cluster and the object.
  */
-import {
-  AppsV1Api,
-  BatchV1Api,
-  CoreV1Api,
-  type CoreV1Event,
-  KubeConfig,
-  type V1LabelSelector,
-  type V1ObjectMeta,
-  type V1Pod,
-  type V1PodSpec,
-} from '@kubernetes/client-node';
+import type { CoreV1Event, V1LabelSelector, V1ObjectMeta, V1Pod, V1PodSpec } from '@kubernetes/client-node';
+import { AppsV1Api, BatchV1Api, CoreV1Api, KubeConfig } from '../reconciler/kube/client-node.ts';
 import { KubeError, kubeCall } from '../reconciler/kube/kube-errors.ts';
 import type { EventSummary, PodState, WorkloadKind } from './model.ts';
 import { isoTime, podStateOf, podTemplateOf, trimMessage } from './references.ts';

@@ -5,7 +5,8 @@
  * another replica's claim. Errors are KubeErrors naming the lease cluster and the request.
  */
 import { existsSync } from 'node:fs';
-import { CoordinationV1Api, KubeConfig, type V1Lease, V1MicroTime } from '@kubernetes/client-node';
+import type { V1Lease } from '@kubernetes/client-node';
+import { CoordinationV1Api, KubeConfig, V1MicroTime } from '../reconciler/kube/client-node.ts';
 import { KubeError, kubeCall } from '../reconciler/kube/kube-errors.ts';
 import type { LeaseRecord, LeaseSpec } from './lease.ts';
 

@@ -2,10 +2,11 @@
  * The apply verbs: server-side apply as trueup's field manager, and a dry-run create that asks the
  * server whether an object could be created (validation, quota, admission) without creating it.
  */
-import { PatchStrategy, type V1ConfigMap, type V1Secret } from '@kubernetes/client-node';
+import type { V1ConfigMap, V1Secret } from '@kubernetes/client-node';
 import type { LiveObject } from '../core/model.ts';
 import type { ApplyManifest } from '../sync/plan.ts';
 import { dryRunParam, type KubeClient } from './client.ts';
+import { PatchStrategy } from './client-node.ts';
 import { KubeError } from './kube-errors.ts';
 import { toLiveObject } from './live-object.ts';
 

@@ -3,8 +3,9 @@
  * pooled connection, the API clients, the request timeout and the `--namespaces` scope. Every verb
  * (read.ts, list.ts, watch.ts, apply.ts, remove-keys.ts, delete.ts, events.ts) takes a KubeClient.
  */
-import { CoreV1Api, KubeConfig, KubernetesObjectApi, Watch } from '@kubernetes/client-node';
+
 import type { ObjectRef } from '../core/model.ts';
+import { CoreV1Api, KubeConfig, KubernetesObjectApi, Watch } from './client-node.ts';
 import { KubeError, kubeCall } from './kube-errors.ts';
 
 /** KubeClientOptions configures kubeClient (the options of kubeClusterAccess). */

@@ -3,7 +3,7 @@
  * request, says what went wrong (not found, conflict, forbidden, unreachable, timeout…) and whether a
  * retry may help. Shared by the reconciler's and diagnosis's client-node edges.
  */
-import { ApiException } from '@kubernetes/client-node';
+import type { ApiException } from '@kubernetes/client-node';
 
 /** KubeErrorReason classifies a failed request. */
 export type KubeErrorReason =
@@ -91,10 +91,23 @@ const statusReasons: Record<number, KubeErrorReason> = {
   422: 'invalid',
 };
 
+/**
+ * isApiException recognises client-node's ApiException by its shape: the class may come from the
+ * bundle (client-node.ts) or from the package (tests, bench), and this module loads neither.
+ */
+function isApiException(err: unknown): err is ApiException<unknown> {
+  return (
+    err instanceof Error &&
+    typeof (err as { code?: unknown }).code === 'number' &&
+    'body' in err &&
+    'headers' in err
+  );
+}
+
 /** kubeErrorOf turns a client-node failure into a KubeError, naming the request. */
 export function kubeErrorOf(cluster: string, what: string, err: unknown): KubeError {
   if (err instanceof KubeError) return err;
-  if (err instanceof ApiException) {
+  if (isApiException(err)) {
     const status = err.code;
     // Only the Status message is kept: ApiException's own message also carries headers and body.
     let detail = `HTTP ${status}`;

@@ -2,10 +2,11 @@
  * The remove-keys verb: a JSON patch that removes data/binaryData keys, guarded by a `test` of the
  * resourceVersion so that it never acts on an object changed since it was read.
  */
-import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+
 import type { LiveObject, ObjectRef } from '../core/model.ts';
 import { jsonPointer } from '../sync/plan.ts';
 import { describeRef, dryRunParam, type KubeClient } from './client.ts';
+import { PatchStrategy, setHeaderOptions } from './client-node.ts';
 import { KubeError } from './kube-errors.ts';
 import { toLiveObject } from './live-object.ts';
 
