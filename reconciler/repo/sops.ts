@@ -3,7 +3,7 @@
 // fs, no network, no env. The keys come in as AGE-SECRET-KEY-… strings (see sops-keys.ts).
 
 import { createDecipheriv, createHash, type Hash, timingSafeEqual } from 'node:crypto';
-import { armor, Decrypter, identityToRecipient } from 'age-encryption';
+import type { armor as ageArmor, Decrypter } from 'age-encryption';
 import {
   type Document,
   isAlias,
@@ -17,6 +17,9 @@ import {
   type YAMLSeq,
 } from 'yaml';
 import { type BoundedRegex, boundedRegex, RegexBudgetError } from '../core/bounded-regex.ts';
+
+/** AgeArmor is age's armor codec, loaded with age itself (see recoverDataKey). */
+type AgeArmor = typeof ageArmor;
 
 /** SopsErrorCode says why a sops file did not decrypt. */
 export type SopsErrorCode = 'no-key' | 'mac-mismatch' | 'malformed' | 'decrypt-failed';
@@ -290,6 +293,8 @@ async function recoverDataKey(metadata: Metadata, identities: readonly string[])
   if (identities.length === 0) {
     throw new SopsError('no-key', 'no age identity given (set SOPS_AGE_KEY or SOPS_AGE_KEY_FILE)');
   }
+  // age and its post-quantum ciphers (~60 modules) load only for a repo that has sops files.
+  const { armor, Decrypter, identityToRecipient } = await import('age-encryption');
   const decrypter = new Decrypter();
   const ours: string[] = [];
   for (const [i, identity] of identities.entries()) {
@@ -307,7 +312,7 @@ async function recoverDataKey(metadata: Metadata, identities: readonly string[])
   let failure: SopsError | undefined;
   for (const group of metadata.groups) {
     for (const entry of group) {
-      const part = await openAgeEntry(decrypter, entry).catch((err: SopsError) => {
+      const part = await openAgeEntry(armor, decrypter, entry).catch((err: SopsError) => {
         failure ??= err;
       });
       if (part) {
@@ -336,7 +341,11 @@ async function recoverDataKey(metadata: Metadata, identities: readonly string[])
 }
 
 /** openAgeEntry returns the decrypted data key (part), undefined if no identity matches, or throws. */
-async function openAgeEntry(decrypter: Decrypter, entry: AgeEntry): Promise<Uint8Array | undefined> {
+async function openAgeEntry(
+  armor: AgeArmor,
+  decrypter: Decrypter,
+  entry: AgeEntry,
+): Promise<Uint8Array | undefined> {
   let file: Uint8Array;
   try {
     file = armor.decode(entry.enc);
