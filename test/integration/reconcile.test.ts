@@ -4,8 +4,9 @@
  */
 
 import { createHash } from 'node:crypto';
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { parse, stringify } from 'yaml';
@@ -592,5 +593,57 @@ stringData:
     ]);
     const list = await clientsFor(first).core.listNamespacedConfigMap({ namespace: ns });
     expect(list.items.map((i) => i.metadata?.name)).not.toContain('old');
+  });
+
+  it('authenticates with an exec credential plugin from the kubeconfig, and is refused with its bad token', async () => {
+    const { ns, repo, t, args } = await scenario((ns) => ({ 'base/app.yaml': appConfigMap(ns) }));
+    repos.push(repo);
+    const dir = await mkdtemp(join(tmpdir(), 'trueup-exec-auth-'));
+    try {
+      // The plugin answers with the fleet's own token (passed in its env) and notes each call.
+      const calls = join(dir, 'calls');
+      const plugin = join(dir, 'credential.mjs');
+      await writeFile(
+        plugin,
+        `import { appendFileSync } from 'node:fs';
+appendFileSync(${JSON.stringify(calls)}, 'called\\n');
+process.stdout.write(JSON.stringify({ apiVersion: 'client.authentication.k8s.io/v1', kind: 'ExecCredential', status: { token: process.env.FLEET_TOKEN } }));
+`,
+      );
+      const withPlugin = async (token: string) => {
+        const config = parse(await readFile(fleet.kubeconfigPath, 'utf8'));
+        const exec = {
+          apiVersion: 'client.authentication.k8s.io/v1',
+          command: process.execPath,
+          args: [plugin],
+          env: [{ name: 'FLEET_TOKEN', value: token }],
+          interactiveMode: 'Never',
+        };
+        config.users = [{ name: 'exec-user', user: { exec } }];
+        for (const c of config.contexts) c.context.user = 'exec-user';
+        const path = join(dir, `kubeconfig-${token.length}`);
+        await writeFile(path, stringify(config), { mode: 0o600 });
+        return ['--kubeconfig', path, '--cluster', first];
+      };
+      const token = parse(await readFile(fleet.kubeconfigPath, 'utf8')).users[0].user.token as string;
+
+      const rec = await t.json<ReconcileJson>([
+        ...args(['reconcile', '--once', '--remediate']),
+        ...(await withPlugin(token)),
+      ]);
+      expect(rec.body.changes.map((c) => [c.name, c.action, c.dryRun, c.error])).toEqual([
+        ['app', 'created', 'passed', undefined],
+      ]);
+      expect(rec.code).toBe(0);
+      expect(await readFile(calls, 'utf8')).toContain('called');
+      const live = await clientsFor(first).core.readNamespacedConfigMap({ name: 'app', namespace: ns });
+      expect(live.data?.color).toBe('blue');
+
+      // The same plugin handing out a wrong token: the cluster is unreachable (unauthorized), exit 2.
+      const refused = await t.json<DiffJson>([...args(['diff']), ...(await withPlugin('not-the-token'))]);
+      expect(refused.code).toBe(2);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
