@@ -2,6 +2,7 @@
  * The daemon's Prometheus metrics (prom-client), on a registry of their own so tests and several
  * daemons in one process do not collide.
  */
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 /** DaemonMetrics are the metrics the daemon updates. */
@@ -24,6 +25,8 @@ export interface DaemonMetrics {
   repoBuildFailures: Counter;
   /** objectsHeld counts objects whose desired state repo errors make unknown (status unknown), per cluster. */
   objectsHeld: Gauge<'cluster'>;
+  /** eventLoopDelay is the event loop's delay since the previous scrape (p50, p99, max). */
+  eventLoopDelay: Gauge<'quantile'>;
 }
 
 /** createMetrics registers every metric on a new registry. */
@@ -35,6 +38,7 @@ export function createMetrics(): DaemonMetrics {
     ...clusterMetrics(registers),
     ...remediationMetrics(registers),
     ...repoMetrics(registers),
+    eventLoopDelay: eventLoopDelayGauge(registers),
   };
 }
 
@@ -140,4 +144,32 @@ function repoMetrics(
       registers,
     }),
   };
+}
+
+/** eventLoopResolutionMs is the sampling step of the event-loop delay monitor. */
+const eventLoopResolutionMs = 10;
+
+/**
+ * eventLoopDelayGauge reports how late the event loop ran its timers since the previous scrape:
+ * p50, p99 and the worst (quantile 1). A stall there delays every watch event, webhook and probe,
+ * so the worst one is the figure to alert on. The monitor's timer does not keep the process alive.
+ */
+function eventLoopDelayGauge(registers: Registry[]): Gauge<'quantile'> {
+  const monitor = monitorEventLoopDelay({ resolution: eventLoopResolutionMs });
+  monitor.enable();
+  return new Gauge({
+    name: 'trueup_event_loop_delay_seconds',
+    help: 'Event-loop delay since the previous scrape, by quantile (1: the worst stall), in seconds.',
+    labelNames: ['quantile'],
+    registers,
+    collect() {
+      // The monitor's figures include its own sampling step: take it off (never below zero).
+      const seconds = (ns: number) => Math.max(0, ns / 1e9 - eventLoopResolutionMs / 1e3);
+      const count = monitor.count;
+      this.set({ quantile: '0.5' }, count ? seconds(monitor.percentile(50)) : 0);
+      this.set({ quantile: '0.99' }, count ? seconds(monitor.percentile(99)) : 0);
+      this.set({ quantile: '1' }, count ? seconds(monitor.max) : 0);
+      monitor.reset();
+    },
+  });
 }
