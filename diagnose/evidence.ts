@@ -16,7 +16,8 @@ import { digestOf, SecretValue } from '../reconciler/core/secret-value.ts';
 import type { LineOrigin } from '../reconciler/git/git-source.ts';
 import { driftWithCommits, type ObjectReader } from '../reconciler/sync/object-reader.ts';
 import type { AlertGroup } from './alert.ts';
-import { alertNamed } from './heuristic.ts';
+import { alertNamed, inNamespace } from './findings.ts';
+import { activeConfigs, resolveHints } from './hint-evidence.ts';
 import type { WorkloadReader } from './kube-reader.ts';
 import type {
   ConfigEvidence,
@@ -49,6 +50,8 @@ export interface EvidenceSources {
 /** EvidenceOptions bound the gathering. */
 export interface EvidenceOptions {
   clusterLabel: string;
+  /** defaultCluster is the cluster of alerts without a cluster label (unset: every fleet cluster). */
+  defaultCluster?: string;
   maxSubjects: number;
   maxConfigs: number;
   /** maxValueChars trims ConfigMap values shown as live state. */
@@ -69,12 +72,17 @@ export async function gatherEvidence(
   const now = sources.now?.() ?? new Date();
   const state = sources.objects.state();
   const fleetClusters = state?.fleet?.clusters.map((c) => c.name) ?? [];
-  const found = subjectsOf(group, { clusterLabel: options.clusterLabel, fleetClusters });
+  const found = subjectsOf(group, {
+    clusterLabel: options.clusterLabel,
+    fleetClusters,
+    ...(options.defaultCluster !== undefined ? { defaultCluster: options.defaultCluster } : {}),
+  });
   const notes = [...found.notes];
   if (!state) notes.push('the fleet repo has not been read yet: no desired state, drift or provenance');
-  const subjects = found.subjects.slice(0, options.maxSubjects);
-  if (found.subjects.length > subjects.length)
-    notes.push(`${found.subjects.length - subjects.length} more subjects not examined`);
+  // Labels that point at workloads without naming one (service, app, job, container, namespace).
+  const all = uniqueSubjects([...found.subjects, ...(await resolveHints(found.hints, sources, notes))]);
+  const subjects = all.slice(0, options.maxSubjects);
+  if (all.length > subjects.length) notes.push(`${all.length - subjects.length} more subjects not examined`);
 
   const workloads: WorkloadEvidence[] = [];
   const configTargets = new Map<string, { ref: ObjectRef; usedBy: ConfigEvidence['usedBy'] }>();
@@ -99,6 +107,9 @@ export async function gatherEvidence(
     workloads.push(evidence);
     for (const r of evidence.references) addConfig(subject.cluster, `${subject.kind}/${subject.name}`, r);
   }
+  // Nothing narrower than the namespace: its managed configs with recent activity too.
+  for (const ref of await activeConfigs(found.hints, sources, now, options.maxConfigs))
+    if (!configTargets.has(`${ref.cluster}/${objectKey(ref)}`)) addConfig(ref.cluster, inNamespace, ref);
 
   const targets = [...configTargets.values()].slice(0, options.maxConfigs);
   if (configTargets.size > targets.length)
@@ -113,6 +124,16 @@ export async function gatherEvidence(
     configs,
     notes,
   };
+}
+
+/** uniqueSubjects drops repeated subjects (a pod named by one alert, found by another's hint). */
+function uniqueSubjects(subjects: Subject[]): Subject[] {
+  const seen = new Map<string, Subject>();
+  for (const s of subjects) {
+    const key = `${s.cluster}/${s.kind}/${s.namespace}/${s.name}`;
+    if (!seen.has(key)) seen.set(key, s);
+  }
+  return [...seen.values()];
 }
 
 /** gatherConfigEvidence is the evidence of one ConfigMap or Secret (notes say what could not be read). */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Drift } from '../reconciler/core/model.ts';
 import type { AlertGroup } from './alert.ts';
-import { heuristicAnswer, rankCauses } from './heuristic.ts';
+import { heuristicAnswer, orderFindings, rankCauses } from './heuristic.ts';
 import type { ConfigEvidence, EvidenceBundle } from './model.ts';
 
 const alertAt = '2026-11-23T03:00:00Z';
@@ -91,11 +91,11 @@ describe('the offline diagnoser', () => {
   });
 
   it.each([
-    // A drift on a key the workload does not use ranks low.
-    [config('api-config', { drift: drift('data.UNUSED', '2026-11-23T02:58:00Z') }), 0.3],
-    // A drift long after the alert started is not "shortly before" it.
-    [config('api-config', { drift: drift('data.DB_HOST', '2026-11-23T04:00:00Z') }), 0.75],
-    // A failed remediation of a used config.
+    // A drift on a key the workload does not use is below the blame threshold: 0.5 - 0.4 + 0.15.
+    [config('api-config', { drift: drift('data.UNUSED', '2026-11-23T02:58:00Z') }), 0.25],
+    // A drift an hour after the alert started is no cause at all (listed after the alert).
+    [config('api-config', { drift: drift('data.DB_HOST', '2026-11-23T04:00:00Z') }), undefined],
+    // A failed remediation of a used config a minute before: 0.5 + 0.25 + 0.15.
     [
       config('api-config', {
         remediations: [
@@ -117,9 +117,9 @@ describe('the offline diagnoser', () => {
           },
         ],
       }),
-      0.7,
+      0.9,
     ],
-    // A commit that changed a used key an hour before the alert.
+    // A commit that changed a used key an hour before the alert: 0.45 + 0.25 + 0.15.
     [
       config('api-config', {
         provenance: {
@@ -131,9 +131,9 @@ describe('the offline diagnoser', () => {
           },
         },
       }),
-      0.6,
+      0.85,
     ],
-    // Drifted before the alert and remediated since: pods may still hold the bad value.
+    // Drifted before the alert and remediated since, pods may still hold the bad value: 0.3 + 0.25 + 0.15.
     [
       config('api-config', {
         drifts: [
@@ -146,10 +146,10 @@ describe('the offline diagnoser', () => {
           },
         ],
       }),
-      0.5,
+      0.7,
     ],
-    // A used Secret that exists nowhere.
-    [config('api-creds', { kind: 'Secret', managed: false, live: undefined, liveError: 'not found' }), 0.5],
+    // A used Secret that exists nowhere (no time known): 0.5 + 0.25.
+    [config('api-creds', { kind: 'Secret', managed: false, live: undefined, liveError: 'not found' }), 0.75],
   ])('ranks candidate %# with score %s', (c, score) => {
     expect(rankCauses(group, bundle(c), now)[0]?.score).toBe(score);
   });
@@ -179,5 +179,47 @@ describe('the offline diagnoser', () => {
       usedBy: [{ workload: 'Deployment/api', keys: [], via: ['envFrom'], optional: true }],
     });
     expect(rankCauses(group, bundle(optional), now)).toEqual([]);
+  });
+
+  describe('time order', () => {
+    it('never blames a change made after the alert started, and lists it after the alert', () => {
+      // managedFields says 03:00:05, five seconds after startsAt: the old diagnoser blamed it at 0.9.
+      const late = bundle(config('api-config', { drift: drift('data.DB_HOST', '2026-11-23T03:00:05Z') }));
+      expect(rankCauses(group, late, now)).toEqual([]);
+      const answer = heuristicAnswer(group, late, now);
+      expect(answer.fix).toBeUndefined();
+      expect(answer.confidence).toBeLessThan(0.3);
+      expect(answer.rootCause).toContain('After the alert (not causes)');
+      expect(orderFindings(group, late, now).afterAlert[0]).toMatch(
+        /drifted from git: data.DB_HOST .* after the alert started/,
+      );
+    });
+
+    it('counts a change within the grace window after startsAt (clock skew) as before it', () => {
+      const skewed = bundle(config('api-config', { drift: drift('data.DB_HOST', '2026-11-23T03:00:01Z') }));
+      expect(rankCauses(group, skewed, now)[0]?.score).toBe(0.9);
+    });
+
+    it("orders by trueup's own millisecond detection time from the audit store", () => {
+      // A deleted object has no managedFields: only trueup's detection says when it went missing.
+      const missing = (time: string) =>
+        config('api-config', {
+          drift: { ...drift('data.DB_HOST', ''), status: 'missing', changes: [], driftedBy: [] },
+          drifts: [{ id: 9, time, revision: 'abc', status: 'missing', paths: [] }],
+        });
+      expect(rankCauses(group, bundle(missing('2026-11-23T03:00:04.250Z')), now)).toEqual([]);
+      const [cause] = rankCauses(group, bundle(missing('2026-11-23T02:59:59.250Z')), now);
+      expect(cause).toMatchObject({ kind: 'missing', at: '2026-11-23T02:59:59.250Z', score: 1 });
+    });
+
+    it('blames the change before the alert, not the one after it', () => {
+      const before = config('api-flags', {
+        drift: { ...drift('data.DB_HOST', '2026-11-23T02:59:00Z'), name: 'api-flags' },
+      });
+      const after = config('api-config', { drift: drift('data.DB_HOST', '2026-11-23T03:00:09Z') });
+      const answer = heuristicAnswer(group, bundle(after, before), now);
+      expect(answer.fix).toMatchObject({ target: 'c1/pay/ConfigMap/api-flags' });
+      expect(answer.rootCause).toContain('api-config on c1 drifted from git');
+    });
   });
 });

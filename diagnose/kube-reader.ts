@@ -8,6 +8,7 @@ import { AppsV1Api, BatchV1Api, CoreV1Api, KubeConfig } from '../reconciler/kube
 import { KubeError, kubeCall } from '../reconciler/kube/kube-errors.ts';
 import type { EventSummary, PodState, WorkloadKind } from './model.ts';
 import { isoTime, podStateOf, podTemplateOf, trimMessage } from './references.ts';
+import type { WorkloadSummary } from './workload-match.ts';
 
 /** WorkloadRead is what readWorkload found: the pod spec and selector of a controller, or a Pod's state. */
 export interface WorkloadRead {
@@ -34,6 +35,10 @@ export interface WorkloadReader {
     involved: { kind: string; name: string },
     limit?: number,
   ): Promise<EventSummary[]>;
+  /** listWorkloads lists a namespace's Deployments, StatefulSets, DaemonSets and Jobs (for alerts that name no pod). */
+  listWorkloads?(namespace: string): Promise<WorkloadSummary[]>;
+  /** serviceSelector is a Service's selector; undefined when there is no such Service. */
+  serviceSelector?(namespace: string, name: string): Promise<Record<string, string> | undefined>;
 }
 
 /** KubeWorkloadReaderOptions configures kubeWorkloadReader. */
@@ -66,6 +71,7 @@ export function kubeWorkloadReader(
       throw err;
     });
   const read = objectReader(kc);
+  const list = workloadLister(kc, (what, run) => kubeCall(cluster, what, timeoutMs, run));
   const readRaw = (kind: ReadableKind, namespace: string, name: string) =>
     orMissing(`read ${kind} ${namespace}/${name}`, () => read(kind, { namespace, name }));
 
@@ -111,6 +117,56 @@ export function kubeWorkloadReader(
         .slice(0, limit)
         .map((e) => e.summary);
     },
+    listWorkloads: list,
+    async serviceSelector(namespace, name) {
+      const service = await orMissing(`read Service ${namespace}/${name}`, () =>
+        core.readNamespacedService({ namespace, name }),
+      );
+      return service?.spec?.selector;
+    },
+  };
+}
+
+/** Listed is a listed controller: metadata and a pod template. */
+type Listed = {
+  metadata?: V1ObjectMeta;
+  spec?: { template?: { metadata?: V1ObjectMeta; spec?: V1PodSpec } };
+};
+
+/** workloadLister lists a namespace's controllers as WorkloadSummaries (at most 500 of each kind). */
+function workloadLister(
+  kc: KubeConfig,
+  call: <T>(what: string, run: () => Promise<T>) => Promise<T>,
+): (namespace: string) => Promise<WorkloadSummary[]> {
+  const apps = kc.makeApiClient(AppsV1Api);
+  const batch = kc.makeApiClient(BatchV1Api);
+  const summary = (kind: WorkloadSummary['kind'], o: Listed): WorkloadSummary => {
+    const owner = controllerOf(o.metadata);
+    return {
+      kind,
+      name: o.metadata?.name ?? '',
+      podLabels: { ...(o.metadata?.labels ?? {}), ...(o.spec?.template?.metadata?.labels ?? {}) },
+      containers: [
+        ...(o.spec?.template?.spec?.initContainers ?? []),
+        ...(o.spec?.template?.spec?.containers ?? []),
+      ].map((c) => c.name),
+      ...(owner?.kind === 'CronJob' ? { ownedBy: owner.name } : {}),
+    };
+  };
+  return async (namespace) => {
+    const params = { namespace, limit: 500 };
+    const [deployments, statefulSets, daemonSets, jobs] = await Promise.all([
+      call(`list Deployments in ${namespace}`, () => apps.listNamespacedDeployment(params)),
+      call(`list StatefulSets in ${namespace}`, () => apps.listNamespacedStatefulSet(params)),
+      call(`list DaemonSets in ${namespace}`, () => apps.listNamespacedDaemonSet(params)),
+      call(`list Jobs in ${namespace}`, () => batch.listNamespacedJob(params)),
+    ]);
+    return [
+      ...deployments.items.map((o) => summary('Deployment', o)),
+      ...statefulSets.items.map((o) => summary('StatefulSet', o)),
+      ...daemonSets.items.map((o) => summary('DaemonSet', o)),
+      ...jobs.items.map((o) => summary('Job', o)),
+    ];
   };
 }
 

@@ -208,5 +208,10 @@ export interface Diagnosis {
   usage?: Usage;
   /** fallbackReason says why the heuristic answered (no LLM configured, timeout, bad answer…). */
   fallbackReason?: string;
+  /**
+   * afterAlert lists what changed after the alert started (beyond a 1 s grace window for clock
+   * skew), by trueup's own detection time where it has one: never a cause, said so.
+   */
+  afterAlert?: string[];
   durationMs: number;
 }

@@ -71,4 +71,42 @@ describe('subjectsOf', () => {
     const g = group({ k8s_cluster: 'prod-us', namespace: 'pay', pod: 'a' });
     expect(subjectsOf(g, { ...options, clusterLabel: 'k8s_cluster' }).subjects[0]?.cluster).toBe('prod-us');
   });
+
+  it.each<[string, Record<string, string>, string[]]>([
+    // A blackbox alert names a Service.
+    ['service', { cluster: 'prod-eu', namespace: 'pay', service: 'api' }, ['service=api']],
+    // app and the recommended labels as Prometheus writes them.
+    ['app', { cluster: 'prod-eu', namespace: 'pay', app: 'api' }, ['app=api']],
+    [
+      'name',
+      { cluster: 'prod-eu', namespace: 'pay', app_kubernetes_io_name: 'api' },
+      ['app.kubernetes.io/name=api'],
+    ],
+    [
+      'instance',
+      { cluster: 'prod-eu', namespace: 'pay', app_kubernetes_io_instance: 'api-1' },
+      ['app.kubernetes.io/instance=api-1'],
+    ],
+    // A job label: a Job subject and a scrape-job hint.
+    ['job', { cluster: 'prod-eu', namespace: 'pay', job: 'api' }, ['job=api']],
+    // Only a container.
+    ['container', { cluster: 'prod-eu', namespace: 'pay', container: 'api' }, ['container=api']],
+    // Nothing but the namespace.
+    ['namespace', { cluster: 'prod-eu', namespace: 'pay', alertname: 'SLOBurn' }, ['namespace=']],
+    // A pod is named: its container label is no hint.
+    ['pod', { cluster: 'prod-eu', namespace: 'pay', pod: 'a', container: 'api' }, []],
+  ])('turns a %s label into a workload hint', (_, labels, hints) => {
+    const found = subjectsOf(group(labels), options);
+    expect(found.hints.map((h) => `${h.key ?? h.by}=${h.value}`)).toEqual(hints);
+    expect(found.hints.every((h) => h.cluster === 'prod-eu' && h.namespace === 'pay')).toBe(true);
+  });
+
+  it('looks in the default cluster when the alert has no cluster label', () => {
+    const found = subjectsOf(group({ namespace: 'pay', pod: 'a' }), {
+      ...options,
+      defaultCluster: 'prod-us',
+    });
+    expect(found.subjects.map((s) => s.cluster)).toEqual(['prod-us']);
+    expect(found.notes).toEqual(['alert f0 has no cluster label: looked in the default cluster prod-us']);
+  });
 });

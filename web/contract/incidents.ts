@@ -149,6 +149,8 @@ export interface Diagnosis {
   validation?: FixValidation;
   usage?: Usage;
   fallbackReason?: string;
+  /** afterAlert: what changed after the alert started; never a cause. */
+  afterAlert?: string[];
   durationMs: number;
 }
 

@@ -1,0 +1,136 @@
+import { describe, expect, it } from 'vitest';
+import type { RemediationRecord } from '../reconciler/store/store.ts';
+import { findingsOf } from './findings.ts';
+import type { ConfigEvidence } from './model.ts';
+
+const ref = { cluster: 'c1', kind: 'ConfigMap' as const, namespace: 'pay', name: 'api-config' };
+
+function config(fields: Partial<ConfigEvidence> = {}): ConfigEvidence {
+  return {
+    ...ref,
+    usedBy: [{ workload: 'Deployment/api', keys: ['DB_HOST'], via: ['env'] }],
+    managed: true,
+    drifts: [],
+    remediations: [],
+    provenance: {},
+    commits: [],
+    events: [],
+    live: { resourceVersion: '1', data: {}, labels: {} },
+    ...fields,
+  };
+}
+
+function remediation(
+  id: number,
+  time: string,
+  entry: Partial<RemediationRecord['entry']>,
+): RemediationRecord {
+  return {
+    id,
+    time,
+    revision: 'abc1234',
+    actor: 'trueup',
+    entry: {
+      ...ref,
+      action: 'configured',
+      reasons: [],
+      decision: { mode: 'auto', reasons: [], ruleRefs: [] },
+      ...entry,
+    },
+  };
+}
+
+describe('findings', () => {
+  it('tells a change git made and trueup has not rolled out (no other field manager) from an out-of-band drift', () => {
+    const changes = [{ path: 'data.DB_HOST', type: 'changed' as const, desired: 'new', live: 'old' }];
+    const pending = config({ drift: { ...ref, status: 'modified', changes, driftedBy: [] } });
+    expect(findingsOf(pending)).toMatchObject([{ kind: 'pending-rollout', touchesUsedKey: false }]);
+    const edited = config({
+      drift: {
+        ...ref,
+        status: 'modified',
+        changes,
+        driftedBy: [
+          {
+            manager: 'kubectl-edit',
+            operation: 'Update',
+            time: '2026-11-23T02:58:00Z',
+            paths: ['data.DB_HOST'],
+          },
+        ],
+      },
+    });
+    expect(findingsOf(edited)).toMatchObject([
+      {
+        kind: 'live-drift',
+        touchesUsedKey: true,
+        timeSource: 'managedFields',
+        at: Date.parse('2026-11-23T02:58:00Z'),
+      },
+    ]);
+  });
+
+  it('names a failing remediation and when it started failing', () => {
+    const error =
+      'ConfigMap "api-config" is invalid: data: Forbidden: field is immutable when `immutable` is set';
+    const failing = config({
+      remediations: [
+        remediation(12, '2026-11-23T02:59:00.100Z', { error }),
+        remediation(11, '2026-11-23T02:54:00.100Z', { error }),
+        remediation(10, '2026-11-22T10:00:00.000Z', {}),
+      ],
+    });
+    const [f] = findingsOf(failing);
+    expect(f).toMatchObject({
+      kind: 'failed-remediation',
+      at: Date.parse('2026-11-23T02:54:00.100Z'),
+      timeSource: 'audit',
+    });
+    expect(f?.what).toContain('remediation 12');
+    expect(f?.what).toContain('has failed since 2026-11-23T02:54:00.100Z');
+    expect(f?.what).toContain('field is immutable');
+    expect(f?.evidence).toContain('remediation:12');
+  });
+
+  it('names a remediation held for approval, with the approval and the reason', () => {
+    const held = config({
+      remediations: [
+        remediation(5, '2026-11-23T02:50:00.000Z', {
+          action: 'skipped',
+          pending: { action: 'configured', resourceVersion: '7' },
+          approval: 'ap-1',
+          reasons: ['rule prod: mode approve'],
+          decision: { mode: 'approve', reasons: ['rule prod: mode approve'], ruleRefs: [] },
+        }),
+      ],
+    });
+    const [f] = findingsOf(held);
+    expect(f).toMatchObject({ kind: 'held-remediation', timeSource: 'audit' });
+    expect(f?.what).toContain('held (approval ap-1) since 2026-11-23T02:50:00.000Z: rule prod: mode approve');
+  });
+
+  it('names the commit, author, file:line and key of a change trueup rolled out, timed by the rollout', () => {
+    const rolled = config({
+      provenance: {
+        'data.DB_HOST': {
+          file: 'base/api.yaml',
+          line: 7,
+          commit: 'c0ffee00aa11',
+          time: '2026-11-23T02:40:00Z',
+          author: 'Rita Ops',
+          summary: 'api: new database',
+        },
+      },
+      remediations: [{ ...remediation(3, '2026-11-23T02:41:10.500Z', {}), revision: 'c0ffee00aa11' }],
+    });
+    const [f] = findingsOf(rolled);
+    expect(f).toMatchObject({
+      kind: 'commit-rollout',
+      at: Date.parse('2026-11-23T02:41:10.500Z'),
+      timeSource: 'audit',
+    });
+    expect(f?.what).toContain('commit c0ffee00aa11 by Rita Ops ("api: new database"');
+    expect(f?.what).toContain('base/api.yaml:7 (DB_HOST)');
+    expect(f?.what).not.toContain('drift');
+  });
+});
