@@ -29,6 +29,8 @@ import type { RunOptions } from './options.ts';
 export interface DiagnoseSetup {
   options: Pick<RunOptions, 'kubeconfig' | 'fieldManager' | 'timeout' | 'namespaces'> & {
     clusterLabel?: string;
+    /** defaultCluster is the cluster of alerts without a cluster label (`--default-cluster`). */
+    defaultCluster?: string;
   };
   state: () => FleetState | undefined;
   store: AuditStore;
@@ -122,7 +124,11 @@ export function investigationDeps(setup: DiagnoseSetup): InvestigationDeps {
       approvalsWhenDetectOnly: setup.diagnosisApprovals ?? false,
     },
     ...(llm ? { llm } : {}),
-    evidence: { ...defaultEvidenceOptions(), clusterLabel: setup.options.clusterLabel ?? 'cluster' },
+    evidence: {
+      ...defaultEvidenceOptions(),
+      clusterLabel: setup.options.clusterLabel ?? 'cluster',
+      ...(setup.options.defaultCluster ? { defaultCluster: setup.options.defaultCluster } : {}),
+    },
     ...(setup.metrics ? { metrics: setup.metrics } : {}),
     log: setup.log,
   };

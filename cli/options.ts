@@ -99,6 +99,8 @@ export interface ServeOptions extends RunOptions {
   events: boolean;
   /** clusterLabel is the alert label that names the cluster (diagnosis). */
   clusterLabel: string;
+  /** defaultCluster is the cluster of alerts without the cluster label (diagnosis); unset: every cluster. */
+  defaultCluster?: string;
   /** webhookUnauthenticated accepts Alertmanager webhooks without credentials (demo only; no flag). */
   webhookUnauthenticated?: boolean;
   repoWebUrl?: string;
@@ -167,6 +169,10 @@ export function addServeOptions(command: Command): Command {
       '--cluster-label <name>',
       'the alert label that names the cluster (Alertmanager webhook)',
       'cluster',
+    )
+    .option(
+      '--default-cluster <name>',
+      'the cluster of alerts without the cluster label (default: look in every fleet cluster)',
     )
     .option(
       '--repo-web-url <template>',
@@ -263,6 +269,7 @@ function addRetentionOptions(command: Command): Command {
 export interface DiagnoseOptions extends RunOptions, OutputOptions {
   alert: string;
   clusterLabel: string;
+  defaultCluster?: string;
   stateDir: string;
 }
 
@@ -271,6 +278,10 @@ export function addDiagnoseOptions(command: Command): Command {
   return addRepoOptions(command)
     .requiredOption('--alert <file>', 'an Alertmanager webhook payload (JSON); - reads stdin')
     .option('--cluster-label <name>', 'the alert label that names the cluster', 'cluster')
+    .option(
+      '--default-cluster <name>',
+      'the cluster of alerts without the cluster label (default: look in every fleet cluster)',
+    )
     .option('--state-dir <dir>', 'the audit store: drift history, remediations, approvals', './.trueup')
     .option('-o, --output <format>', 'text or json', 'text');
 }

@@ -99,6 +99,7 @@ export const cases: ValuesCase[] = [
       const rules = rulesOf(find(manifests, 'ClusterRole'));
       expect(verbsOn(rules, 'configmaps')).toEqual(['get', 'list', 'watch', 'patch', 'create']);
       expect(verbsOn(rules, 'pods')).toEqual(['get', 'list']);
+      expect(verbsOn(rules, 'services')).toEqual(['get']);
       expect(verbsOn(rules, 'deployments')).toEqual(['get', 'list']);
       expect(rules.some((r) => r.resources?.includes('leases'))).toBe(false);
       expect(deploymentOf(manifests).spec?.strategy?.type).toBe('Recreate');
