@@ -40,6 +40,14 @@ function remediation(
   };
 }
 
+/** gitAhead is the drift of an object git changed and trueup could not (or may not) roll out. */
+const gitAhead = {
+  ...ref,
+  status: 'modified' as const,
+  changes: [{ path: 'data.DB_HOST', type: 'changed' as const, desired: 'new', live: 'old' }],
+  driftedBy: [],
+};
+
 describe('findings', () => {
   it('tells a change git made and trueup has not rolled out (no other field manager) from an out-of-band drift', () => {
     const changes = [{ path: 'data.DB_HOST', type: 'changed' as const, desired: 'new', live: 'old' }];
@@ -74,13 +82,14 @@ describe('findings', () => {
     const error =
       'ConfigMap "api-config" is invalid: data: Forbidden: field is immutable when `immutable` is set';
     const failing = config({
+      drift: gitAhead,
       remediations: [
         remediation(12, '2026-11-23T02:59:00.100Z', { error }),
         remediation(11, '2026-11-23T02:54:00.100Z', { error }),
         remediation(10, '2026-11-22T10:00:00.000Z', {}),
       ],
     });
-    const [f] = findingsOf(failing);
+    const [, f] = findingsOf(failing);
     expect(f).toMatchObject({
       kind: 'failed-remediation',
       at: Date.parse('2026-11-23T02:54:00.100Z'),
@@ -94,6 +103,7 @@ describe('findings', () => {
 
   it('names a remediation held for approval, with the approval and the reason', () => {
     const held = config({
+      drift: gitAhead,
       remediations: [
         remediation(5, '2026-11-23T02:50:00.000Z', {
           action: 'skipped',
@@ -104,9 +114,11 @@ describe('findings', () => {
         }),
       ],
     });
-    const [f] = findingsOf(held);
+    const [, f] = findingsOf(held);
     expect(f).toMatchObject({ kind: 'held-remediation', timeSource: 'audit' });
     expect(f?.what).toContain('held (approval ap-1) since 2026-11-23T02:50:00.000Z: rule prod: mode approve');
+    // In sync since (created by hand, say): the old hold stands between nothing and the pods.
+    expect(findingsOf({ ...held, drift: undefined })).toEqual([]);
   });
 
   it('names the commit, author, file:line and key of a change trueup rolled out, timed by the rollout', () => {

@@ -196,10 +196,12 @@ function streakStart(records: RemediationRecord[], matches: (r: RemediationRecor
 
 const isHeld = (r: RemediationRecord) => Boolean(r.entry.pending) || r.entry.action === 'skipped';
 
-/** remediationFindings: trueup's latest remediations of the object failed, or were held back. */
+/** remediationFindings: trueup's latest remediations of the object failed, or were held back, and it still drifts. */
 function remediationFindings(c: ConfigEvidence): Finding[] {
   const [latest] = c.remediations;
-  if (!latest) return [];
+  // In sync now: whatever failed or was held back then does not stand between git and the pods.
+  const inSync = c.managed && c.live !== undefined && (!c.drift || c.drift.status === 'in-sync');
+  if (!latest || inSync) return [];
   const ref = configRef(c);
   if (latest.entry.error) {
     const since = streakStart(c.remediations, (r) => Boolean(r.entry.error)) ?? latest;

@@ -95,9 +95,10 @@ describe('the offline diagnoser', () => {
     [config('api-config', { drift: drift('data.UNUSED', '2026-11-23T02:58:00Z') }), 0.25],
     // A drift an hour after the alert started is no cause at all (listed after the alert).
     [config('api-config', { drift: drift('data.DB_HOST', '2026-11-23T04:00:00Z') }), undefined],
-    // A failed remediation of a used config a minute before: 0.5 + 0.25 + 0.15.
+    // A failed remediation of a used config a minute before, git still ahead: 0.5 + 0.25 + 0.15.
     [
       config('api-config', {
+        drift: { ...drift('data.DB_HOST', ''), driftedBy: [] },
         remediations: [
           {
             id: 7,
