@@ -370,7 +370,7 @@ async function stubDeps(delayMs: number): Promise<InvestigationDeps> {
     ownerWorkloadOf: async () => undefined,
     events: async () => [],
   };
-  const store = openAuditStore(':memory:');
+  const store = await openAuditStore(':memory:');
   const cycle = { ...defaultCycleOptions(), remediate: true };
   const objects = cycleObjectReader({
     state: () => state,
@@ -452,7 +452,7 @@ async function ingestionRun(
     return run;
   } finally {
     await app.close();
-    store.close();
+    await store.close();
   }
 }
 
@@ -899,7 +899,7 @@ async function timeInvestigations(
 async function investigationPhase(fleet: Fleet, work: string, m: number): Promise<InvestigationPhase> {
   const scenario = await setUpScenario(fleet, work);
   const run = await loadFleetRun(scenario.runOptions);
-  const store = openAuditStore(join(work, 'state'));
+  const store = await openAuditStore(join(work, 'state'));
   const stub = await startOpenAIStub(Array.from({ length: 4 * (m + 2) }, () => llmStep));
   const probe = new Probe();
   try {
@@ -950,7 +950,7 @@ async function investigationPhase(fleet: Fleet, work: string, m: number): Promis
     };
   } finally {
     await stub.close();
-    store.close();
+    await store.close();
   }
 }
 

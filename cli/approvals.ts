@@ -16,9 +16,9 @@ import { loadRepoState } from './repo-source.ts';
 
 /** listApprovalsCommand lists pending approvals (or all with --all). */
 export async function listApprovalsCommand(options: ApprovalListOptions): Promise<number> {
-  const store = openAuditStore(options.stateDir);
+  const store = await openAuditStore(options.stateDir);
   try {
-    const items = store.approvals(options.all ? {} : { state: 'pending' });
+    const items = await store.approvals(options.all ? {} : { state: 'pending' });
     if (options.output === 'json') {
       process.stdout.write(`${JSON.stringify({ approvals: items }, null, 2)}\n`);
       return 0;
@@ -27,7 +27,7 @@ export async function listApprovalsCommand(options: ApprovalListOptions): Promis
     for (const a of items) process.stdout.write(renderApproval(a));
     return 0;
   } finally {
-    store.close();
+    await store.close();
   }
 }
 
@@ -52,7 +52,7 @@ function renderApproval(a: Approval): string {
 /** approveCommand approves one pending change and applies it (dry-run first). */
 export async function approveCommand(id: string, options: ApproveOptions): Promise<number> {
   if (!options.as) throw new UsageError('--as <name> is required: every approval records who approved it');
-  const store = openAuditStore(options.stateDir);
+  const store = await openAuditStore(options.stateDir);
   const access = clusterAccessFactory(options);
   try {
     const outcome = await approveApproval(
@@ -82,7 +82,7 @@ export async function approveCommand(id: string, options: ApproveOptions): Promi
     // Refused (not pending, or stale): 1; the approved change failed: 2.
     return outcome.code === 'TRUEUP_APPROVAL_REFUSED' ? 1 : 2;
   } finally {
-    store.close();
+    await store.close();
     await access.close();
   }
 }
@@ -90,9 +90,9 @@ export async function approveCommand(id: string, options: ApproveOptions): Promi
 /** rejectCommand rejects one pending change. */
 export async function rejectCommand(id: string, options: RejectOptions): Promise<number> {
   if (!options.as) throw new UsageError('--as <name> is required: every rejection records who rejected it');
-  const store = openAuditStore(options.stateDir);
+  const store = await openAuditStore(options.stateDir);
   try {
-    const outcome = rejectApproval(store, id, { actor: options.as, channel: 'cli' }, options.reason);
+    const outcome = await rejectApproval(store, id, { actor: options.as, channel: 'cli' }, options.reason);
     if (outcome.ok) {
       process.stdout.write(`${id} rejected by ${options.as}\n`);
       return 0;
@@ -100,6 +100,6 @@ export async function rejectCommand(id: string, options: RejectOptions): Promise
     process.stderr.write(`trueup reject: refused: ${outcome.reason}\n`);
     return 1;
   } finally {
-    store.close();
+    await store.close();
   }
 }

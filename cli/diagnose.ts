@@ -34,7 +34,7 @@ export async function diagnoseCommand(options: DiagnoseOptions): Promise<number>
     throw new UsageError(`--alert ${options.alert}: not an Alertmanager webhook payload:\n${parsed.error}`);
 
   const run = await loadFleetRun(options);
-  const store = openAuditStore(options.stateDir);
+  const store = await openAuditStore(options.stateDir);
   // Logs go to stderr (warnings only) so stdout stays the result.
   const log = pino({ level: 'warn' }, pino.destination(2));
   try {
@@ -53,7 +53,7 @@ export async function diagnoseCommand(options: DiagnoseOptions): Promise<number>
     );
     return 0;
   } finally {
-    store.close();
+    await store.close();
   }
 }
 

@@ -4,7 +4,7 @@
  * conflicts are shown but never change the exit code.
  */
 
-import { type Conflict, formatObjectRef, hasDrifted, parseObjectKey } from '../reconciler/core/model.ts';
+import { type Conflict, formatObjectRef, hasDrifted } from '../reconciler/core/model.ts';
 import { addConflictCommits, addProvenanceCommits, blameOnce } from '../reconciler/repo/provenance.ts';
 import { type AuditStore, openAuditStore } from '../reconciler/store/store.ts';
 import { supersedeApprovals } from '../reconciler/sync/approvals.ts';
@@ -29,7 +29,7 @@ interface CycleOutcome {
 
 async function runCycle(options: ReconcileOptions): Promise<CycleOutcome> {
   const run = await loadFleetRun(options);
-  const store = options.stateDir ? openAuditStore(options.stateDir) : undefined;
+  const store = options.stateDir ? await openAuditStore(options.stateDir) : undefined;
   const installation = resolveInstallation({ ...options, create: true });
   try {
     // Writes a stopped run left unrecorded are settled first, from the objects as they are now.
@@ -38,10 +38,10 @@ async function runCycle(options: ReconcileOptions): Promise<CycleOutcome> {
         await recoverIntents({ store, clusters: run.state.fleet?.clusters ?? [], access: run.access }),
       );
     const outcome = await cycleWith(run, { ...options, ...(installation ? { installation } : {}) }, store);
-    if (store) recordCycle(store, outcome.report, options.dryRun ?? false);
+    if (store) await recordCycle(store, outcome.report, options.dryRun ?? false);
     return outcome;
   } finally {
-    store?.close();
+    await store?.close();
     // Requests a frozen apiserver never answered would otherwise keep the process alive.
     await run.access.close();
   }
@@ -53,10 +53,10 @@ async function cycleWith(
   store: AuditStore | undefined,
 ): Promise<CycleOutcome> {
   // Canary waves measure settle time from the last recorded remediation too (see wave-state.ts).
-  const changedAt = (cluster: string, key: string) => {
-    const object = parseObjectKey(key);
-    return object ? store?.remediatedAt({ cluster, ...object }) : undefined;
-  };
+  const remediated = new Map<string, Map<string, Date>>();
+  for (const name of run.selected.length ? run.selected : run.state.clusters.map((c) => c.cluster.name))
+    if (store) remediated.set(name, await store.remediatedTimes(name));
+  const changedAt = (cluster: string, key: string) => remediated.get(cluster)?.get(key);
   const report = await reconcileFleet(
     run.state,
     run.access,
@@ -88,20 +88,20 @@ async function cycleWith(
  * pending approvals of the clusters it read that the cycle found unnecessary (in sync, remediated)
  * or different (the drift changed).
  */
-function recordCycle(store: AuditStore, report: CycleReport, dryRun: boolean): void {
+async function recordCycle(store: AuditStore, report: CycleReport, dryRun: boolean): Promise<void> {
   for (const cluster of report.clusters) {
-    for (const drift of cluster.drifts.filter(hasDrifted)) store.recordDrift(report.revision, drift);
+    for (const drift of cluster.drifts.filter(hasDrifted)) await store.recordDrift(report.revision, drift);
     for (const entry of cluster.changeSet) {
       const drift = cluster.drifts.find((d) => formatObjectRef(d) === formatObjectRef(entry));
-      recordOutcome(store, { revision: report.revision, entry, drift }, { actor: actor() });
+      await recordOutcome(store, { revision: report.revision, entry, drift }, { actor: actor() });
     }
     if (!cluster.reachable) continue;
-    const pending = store.approvals({
+    const pending = await store.approvals({
       cluster: cluster.name,
       state: 'pending',
       limit: Number.MAX_SAFE_INTEGER,
     });
-    supersedeApprovals(
+    await supersedeApprovals(
       store,
       pending,
       (a) => {

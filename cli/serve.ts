@@ -92,7 +92,7 @@ export async function startServe(options: ServeOptions, log?: Logger): Promise<R
         await desk.idle();
         await loops.retention.stop();
         core.incidents.close();
-        core.store.close();
+        await core.store.close();
         // Last: nothing uses a cluster connection any more.
         await core.access.close();
         logger.info('trueup serve stopped');
@@ -117,7 +117,7 @@ export interface ServeCore {
 /** openServeCore opens the repo and the stores and builds the daemon over the one guarded pool. */
 async function openServeCore(options: ServeOptions, logger: Logger): Promise<ServeCore> {
   const source = openGitSource(options);
-  const store = openAuditStore(options.stateDir);
+  const store = await openAuditStore(options.stateDir);
   const metrics = createMetrics();
   // With --leader-elect or --shards, every cluster write first checks that this replica owns it.
   const replicas = setupReplicas(options, logger, metrics.registry);

@@ -214,7 +214,7 @@ async function configEvidence(
   const provenance = revision && desired ? await sources.objects.provenance(ref) : {};
   if (evaluation && evaluation.drift.status !== 'in-sync')
     evidence.drift = driftWithCommits(evaluation.drift, provenance);
-  const history = sources.objects.history({ ...ref, limit: 10 });
+  const history = await sources.objects.history({ ...ref, limit: 10 });
   evidence.drifts = history.drifts.map((r) => ({
     id: r.id,
     time: r.time,

@@ -123,20 +123,20 @@ async function validateRevert(target: string, deps: FixValidationDeps): Promise<
         : `nothing to apply (${entry.action}): ${entry.reasons.join('; ')}`,
     );
   }
-  return settle(decision, entry, evaluation.drift, state.revision, deps);
+  return await settle(decision, entry, evaluation.drift, state.revision, deps);
 }
 
 /**
  * settle says what becomes of a fix that passed the gates: a proposal where remediation is off
  * (unless approvalsWhenDetectOnly), the reconciler's own job for auto, else a pending approval.
  */
-function settle(
+async function settle(
   decision: { mode: string; reasons: string[] },
   entry: ChangeSetEntry,
   drift: Evaluation['drift'],
   revision: string,
   deps: FixValidationDeps,
-): FixValidation {
+): Promise<FixValidation> {
   const passed = [...decision.reasons, 'server dry-run passed'];
   // A detect-only deployment writes nothing: not by itself, and not through an approval it queued.
   if (!deps.options.remediate && !deps.approvalsWhenDetectOnly) {
@@ -145,7 +145,7 @@ function settle(
   if (decision.mode === 'auto' && deps.options.remediate) {
     return { status: 'validated', reasons: [...passed, 'policy allows auto: trueup remediates it itself'] };
   }
-  const approval = deps.approvals.propose(revision, entry, drift);
+  const approval = await deps.approvals.propose(revision, entry, drift);
   return {
     status: 'validated',
     reasons: [...passed, `waiting for approval ${approval.id}`],

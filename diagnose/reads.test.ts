@@ -212,7 +212,7 @@ describe('one investigation through the read port', () => {
     expect(JSON.stringify(stub.chatRequests()[1]?.body)).toContain('db.wrong');
     expect(diagnosis.source).toBe('llm');
     expect(diagnosis.validation).toMatchObject({ status: 'validated', approval: expect.any(String) });
-    expect(store.approvals({ state: 'pending' })).toHaveLength(1);
+    expect(await store.approvals({ state: 'pending' })).toHaveLength(1);
     expect(counts.dryRuns).toBe(1);
 
     expect(Object.fromEntries(counts.live)).toEqual({ 'prod/ConfigMap/payments/api-config': 1 });

@@ -130,7 +130,7 @@ export function agentTools(
       parameters: z.object({ cluster: z.string(), namespace: z.string(), name: z.string() }),
       run: async (q) => {
         checkCluster(q.cluster);
-        return sources.objects.history({ ...q, limit: 20 }).remediations;
+        return (await sources.objects.history({ ...q, limit: 20 })).remediations;
       },
     }),
   ];

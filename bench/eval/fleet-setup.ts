@@ -233,11 +233,11 @@ async function reconcileAndRecord(runOptions: RunOptions, store: AuditStore): Pr
   const report = await reconcileFleet(run.state, run.access, { ...defaultCycleOptions(), remediate: true });
   for (const cluster of report.clusters) {
     for (const drift of cluster.drifts.filter((d) => d.status !== 'in-sync'))
-      store.recordDrift(report.revision, drift);
+      await store.recordDrift(report.revision, drift);
     for (const entry of cluster.changeSet) {
-      store.recordRemediation(report.revision, entry, 'trueup (eval)');
+      await store.recordRemediation(report.revision, entry, 'trueup (eval)');
       const drift = cluster.drifts.find((d) => formatObjectRef(d) === formatObjectRef(entry));
-      if (entry.pending && drift) store.queueApproval(report.revision, entry, drift);
+      if (entry.pending && drift) await store.queueApproval(report.revision, entry, drift);
     }
   }
   await run.access.close();

@@ -17,6 +17,7 @@ import type { CycleOptions } from '../sync/options.ts';
 import type { ClusterWatch } from './cluster-watch.ts';
 import type { DaemonMetrics } from './metrics.ts';
 import type { Ownership } from './status.ts';
+import { PendingCounts, StoreWriter } from './store-writer.ts';
 
 /** DaemonDeps are the daemon's edges, passed in. */
 export interface DaemonDeps {
@@ -65,6 +66,10 @@ export interface DaemonCore {
   stopped: boolean;
   /** ownership, with several replicas, limits the clusters watched to those this replica owns. */
   ownership?: Ownership;
+  /** writes orders the store writes of the synchronous evaluation path. */
+  writes: StoreWriter;
+  /** pending caches the pending approvals per cluster that the status shows. */
+  pending: PendingCounts;
   emit(event: DaemonEvent): void;
 }
 
@@ -78,6 +83,8 @@ export function createCore(
     desiredByKey: new Map(),
     clusters: new Map(),
     stopped: false,
+    writes: new StoreWriter(deps.log),
+    pending: new PendingCounts(deps.store),
     emit(event) {
       for (const listener of listeners) {
         try {

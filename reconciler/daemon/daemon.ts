@@ -48,7 +48,13 @@ export class Daemon {
 
   /** start fetches the repo and starts watching; it resolves once the first fetch is done. */
   async start(): Promise<void> {
+    await this.#core.pending.refresh();
     await this.refresh();
+  }
+
+  /** approvalsChanged tells the daemon an approval was queued or decided elsewhere: its held counts are read again. */
+  approvalsChanged(): Promise<void> {
+    return this.#core.pending.refresh();
   }
 
   /** refresh fetches the repo; a new revision rebuilds the desired state and re-evaluates everything. */
@@ -71,8 +77,9 @@ export class Daemon {
   }
 
   /** drained resolves when no remediation is running (after stop, before the store closes). */
-  drained(): Promise<void> {
-    return this.#queue.drained();
+  async drained(): Promise<void> {
+    await this.#queue.drained();
+    await this.#core.writes.idle();
   }
 
   /**

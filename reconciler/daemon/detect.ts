@@ -102,9 +102,11 @@ export class Detector {
     else rt.drifts.delete(key);
     this.#updateGauge(rt);
     // A pending approval this evaluation made unnecessary (in sync) or different is stale now.
-    supersedeObject(this.#core.deps.store, rt.cluster.name, key, evaluation?.drift, {
-      actor: 'trueup',
-      channel: 'serve',
+    const { writes, pending, deps } = this.#core;
+    writes.write('supersede approvals', async () => {
+      const by = { actor: 'trueup', channel: 'serve' };
+      const staled = await supersedeObject(deps.store, rt.cluster.name, key, evaluation?.drift, by);
+      if (staled.length) await pending.refresh();
     });
     if (this.#waves.seen(rt.cluster.name, key, previous, evaluation)) {
       // The object turned in or out of sync here: changes later waves hold for it may go now.
@@ -118,7 +120,7 @@ export class Detector {
     const { store, metrics, log, options } = this.#core.deps;
     const revision = this.#core.state?.revision ?? '';
     const { drift } = evaluation;
-    store.recordDrift(revision, drift);
+    this.#core.writes.write('drift record', () => store.recordDrift(revision, drift));
     metrics.driftsDetected.inc({ cluster: rt.cluster.name });
     log.warn(
       {

@@ -64,9 +64,17 @@ export class RemediationQueue {
     if (rt.stopped) return;
     rt.queue.add(key);
     if (rt.draining) return;
-    rt.draining = this.#drain(rt).finally(() => {
-      rt.draining = undefined;
-    });
+    rt.draining = this.#drain(rt)
+      .catch((err: Error) =>
+        // The store refused a record: the write's intent stays open and recovery settles it.
+        this.#core.deps.log.error(
+          { err: err.message, cluster: rt.cluster.name },
+          'remediation queue stopped',
+        ),
+      )
+      .finally(() => {
+        rt.draining = undefined;
+      });
   }
 
   /**
@@ -133,6 +141,7 @@ export class RemediationQueue {
     const { revision } = core.state;
     if (writes && !this.#flaps.admit(rt.cluster.name, key, evaluation.drift, revision)) return;
     const entry = await this.#run(rt, key, evaluation, state.complete, 'trueup', options);
+    if (entry.approval) await core.pending.refresh();
     this.#report(rt, entry);
     if (writes && !entry.error && written.has(entry.action)) this.#recordFix(rt, key, evaluation);
     core.emit({

@@ -75,7 +75,7 @@ export interface StatusInputs {
 
 /** daemonStatus reports revision, readiness and per-cluster state. */
 export function daemonStatus(core: DaemonCore, inputs: StatusInputs): DaemonStatus {
-  const pending = core.deps.store.pendingCounts();
+  const pending = core.pending.get();
   const clusters = [...core.clusters.values()].map((rt) =>
     clusterStatus(core, rt, pending.get(rt.cluster.name) ?? 0, inputs),
   );

@@ -26,9 +26,9 @@ function queueMany(dir: string, prefix: string, n: number): Promise<string> {
         status: 'modified', changes: [], driftedBy: [] };
       const entry = { ...drift, action: 'skipped', reasons: [], pending: { resourceVersion: '1' },
         decision: { mode: 'approve', reasons: [], ruleRefs: [] } };
-      ids.push(store.queueApproval('rev', entry, drift).id);
+      ids.push((await store.queueApproval('rev', entry, drift)).id);
     }
-    store.close();
+    await store.close();
     process.stdout.write(JSON.stringify(ids));`;
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
@@ -48,7 +48,7 @@ function queueMany(dir: string, prefix: string, n: number): Promise<string> {
 
 describe('approval and incident ids', () => {
   let dir = '';
-  afterEach(() => rm(dir, { recursive: true, force: true }));
+  afterEach(async () => rm(dir, { recursive: true, force: true }));
 
   it.each([
     // new ids: a readable number and a random tag
@@ -67,16 +67,16 @@ describe('approval and incident ids', () => {
     expect(isUniqueId(id)).toBe(unique);
   });
 
-  it('gives two stores (two replicas or installations) different ids for their first approval', () => {
+  it('gives two stores (two replicas or installations) different ids for their first approval', async () => {
     const [one, other] = [openAuditStore(':memory:'), openAuditStore(':memory:')];
     const [drift, entry] = held('app');
-    const a = one.queueApproval('rev', entry, drift);
-    const b = other.queueApproval('rev', entry, drift);
+    const a = await one.queueApproval('rev', entry, drift);
+    const b = await other.queueApproval('rev', entry, drift);
     expect(a.id).toMatch(/^a1-[0-9a-z]{8}$/);
     expect(b.id).toMatch(/^a1-[0-9a-z]{8}$/);
     expect(a.id).not.toBe(b.id);
     // What one store handed out names nothing in the other.
-    expect(other.approval(a.id)).toBeUndefined();
+    expect(await other.approval(a.id)).toBeUndefined();
     expect(newApprovalId(1)).not.toBe(newApprovalId(1));
   });
 
@@ -88,9 +88,9 @@ describe('approval and incident ids', () => {
     expect(ids).toHaveLength(300);
     expect(new Set(ids).size).toBe(300);
     const store = openAuditStore(dir);
-    expect(store.approvals({ state: 'pending', limit: 1000 })).toHaveLength(300);
+    expect(await store.approvals({ state: 'pending', limit: 1000 })).toHaveLength(300);
     // Within the store, the readable numbers are distinct too.
     expect(new Set(ids.map((id) => id.split('-')[0])).size).toBe(300);
-    store.close();
+    await store.close();
   });
 });

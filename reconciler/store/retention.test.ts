@@ -43,15 +43,15 @@ describe('retention', () => {
 
   it('deletes audit rows and decided approvals past their retention, and keeps recent rows and pending approvals', async () => {
     const store = openAuditStore(':memory:');
-    store.recordDrift('rev', drift('old'), daysAgo(40));
-    store.recordDrift('rev', drift('new'), daysAgo(2));
-    store.recordRemediation('rev', { ...entry('old'), action: 'configured' }, 'trueup', daysAgo(31));
-    store.recordRemediation('rev', { ...entry('new'), action: 'configured' }, 'trueup', daysAgo(29));
-    const pendingOld = store.queueApproval('rev', entry('waiting'), drift('waiting'), daysAgo(365));
-    const decidedOld = store.queueApproval('rev', entry('rejected'), drift('rejected'), daysAgo(60));
-    store.decideApproval(decidedOld.id, 'rejected', { actor: 'a', channel: 'cli' }, daysAgo(50));
-    const decidedNew = store.queueApproval('rev', entry('recent'), drift('recent'), daysAgo(60));
-    store.decideApproval(decidedNew.id, 'rejected', { actor: 'a', channel: 'cli' }, daysAgo(1));
+    await store.recordDrift('rev', drift('old'), daysAgo(40));
+    await store.recordDrift('rev', drift('new'), daysAgo(2));
+    await store.recordRemediation('rev', { ...entry('old'), action: 'configured' }, 'trueup', daysAgo(31));
+    await store.recordRemediation('rev', { ...entry('new'), action: 'configured' }, 'trueup', daysAgo(29));
+    const pendingOld = await store.queueApproval('rev', entry('waiting'), drift('waiting'), daysAgo(365));
+    const decidedOld = await store.queueApproval('rev', entry('rejected'), drift('rejected'), daysAgo(60));
+    await store.decideApproval(decidedOld.id, 'rejected', { actor: 'a', channel: 'cli' }, daysAgo(50));
+    const decidedNew = await store.queueApproval('rev', entry('recent'), drift('recent'), daysAgo(60));
+    await store.decideApproval(decidedNew.id, 'rejected', { actor: 'a', channel: 'cli' }, daysAgo(1));
     const incidents = openIncidentStore(':memory:');
     incidents.save(incident('i1-aaaaaaaa', daysAgo(100)));
     incidents.save(incident('i2-bbbbbbbb', daysAgo(10)));
@@ -67,17 +67,17 @@ describe('retention', () => {
     const deleted = await pruneOnce(targets, { batchSize: 500 }, now);
 
     expect(deleted).toEqual({ drifts: 1, remediations: 1, approvals: 1, incidents: 1 });
-    expect(store.drifts().map((d) => d.drift.name)).toEqual(['new']);
-    expect(store.remediations().map((r) => r.entry.name)).toEqual(['new']);
-    expect(store.approval(pendingOld.id)?.state).toBe('pending');
-    expect(store.approval(decidedOld.id)).toBeUndefined();
-    expect(store.approval(decidedNew.id)?.state).toBe('rejected');
+    expect((await store.drifts()).map((d) => d.drift.name)).toEqual(['new']);
+    expect((await store.remediations()).map((r) => r.entry.name)).toEqual(['new']);
+    expect((await store.approval(pendingOld.id))?.state).toBe('pending');
+    expect(await store.approval(decidedOld.id)).toBeUndefined();
+    expect((await store.approval(decidedNew.id))?.state).toBe('rejected');
     expect(incidents.incidents().map((i) => i.id)).toEqual(['i2-bbbbbbbb']);
   });
 
   it('deletes a backlog in batches, yielding to the event loop between them', async () => {
     const store = openAuditStore(':memory:');
-    for (let i = 0; i < 25; i++) store.recordDrift('rev', drift(`d${i}`), daysAgo(40));
+    for (let i = 0; i < 25; i++) await store.recordDrift('rev', drift(`d${i}`), daysAgo(40));
     const batches: number[] = [];
     // Other work queued on the event loop runs before the second batch.
     let otherWorkRan = false;
@@ -88,8 +88,8 @@ describe('retention', () => {
     const target: RetentionTarget = {
       name: 'drifts',
       days: 30,
-      prune: (before, n) => {
-        const done = store.pruneBefore('drifts', before, n);
+      prune: async (before, n) => {
+        const done = await store.pruneBefore('drifts', before, n);
         batches.push(done);
         ranBetween.push(otherWorkRan);
         return done;
@@ -98,18 +98,18 @@ describe('retention', () => {
     await pruneOnce([target], { batchSize: 10 }, now);
     expect(batches).toEqual([10, 10, 5]);
     expect(ranBetween).toEqual([false, true, true]);
-    expect(store.drifts()).toEqual([]);
+    expect(await store.drifts()).toEqual([]);
   });
 
   it('keeps everything with a retention of 0 days', async () => {
     const store = openAuditStore(':memory:');
-    store.recordDrift('rev', drift('ancient'), daysAgo(3000));
+    await store.recordDrift('rev', drift('ancient'), daysAgo(3000));
     const deleted = await pruneOnce(
       [{ name: 'drifts', days: 0, prune: (b, n) => store.pruneBefore('drifts', b, n) }],
       { batchSize: 10 },
       now,
     );
     expect(deleted).toEqual({});
-    expect(store.drifts()).toHaveLength(1);
+    expect(await store.drifts()).toHaveLength(1);
   });
 });

@@ -28,7 +28,7 @@ export interface RetentionTarget {
   name: string;
   days: number;
   /** prune deletes up to limit records older than before (ISO 8601) and says how many it deleted. */
-  prune(before: string, limit: number): number;
+  prune(before: string, limit: number): number | Promise<number>;
 }
 
 /** cutoffOf is the time before which records kept `days` days are deleted; undefined keeps them all. */
@@ -55,7 +55,7 @@ export async function pruneOnce(
     if (!before) continue;
     let total = 0;
     while (!stopped()) {
-      const n = target.prune(before, options.batchSize);
+      const n = await target.prune(before, options.batchSize);
       total += n;
       deleted[target.name] = total;
       if (n < options.batchSize) break;

@@ -9,14 +9,14 @@ const drift = modifiedDrift;
 
 describe('openAuditStore', () => {
   let dir = '';
-  afterEach(() => rm(dir, { recursive: true, force: true }));
+  afterEach(async () => rm(dir, { recursive: true, force: true }));
 
   it('keeps drifts and remediations across a restart, newest first, filtered by object', async () => {
     dir = await mkdtemp(join(tmpdir(), 'trueup-store-'));
     const store = openAuditStore(dir);
-    store.recordDrift('rev1', drift('a'));
-    store.recordDrift('rev1', drift('b'));
-    store.recordRemediation(
+    await store.recordDrift('rev1', drift('a'));
+    await store.recordDrift('rev1', drift('b'));
+    await store.recordRemediation(
       'rev1',
       {
         ...drift('a'),
@@ -29,24 +29,24 @@ describe('openAuditStore', () => {
       },
       'trueup',
     );
-    store.close();
+    await store.close();
 
     const reopened = openAuditStore(dir);
-    expect(reopened.drifts().map((r) => r.drift.name)).toEqual(['b', 'a']);
-    expect(reopened.drifts({ name: 'a' })).toEqual([
+    expect((await reopened.drifts()).map((r) => r.drift.name)).toEqual(['b', 'a']);
+    expect(await reopened.drifts({ name: 'a' })).toEqual([
       expect.objectContaining({ revision: 'rev1', drift: drift('a') }),
     ]);
-    expect(reopened.remediations()).toEqual([
+    expect(await reopened.remediations()).toEqual([
       expect.objectContaining({
         actor: 'trueup',
         entry: expect.objectContaining({ action: 'configured', before: 'sha256:1', after: 'sha256:2' }),
       }),
     ]);
-    expect(reopened.remediations({ cluster: 'other' })).toEqual([]);
-    reopened.close();
+    expect(await reopened.remediations({ cluster: 'other' })).toEqual([]);
+    await reopened.close();
   });
 
-  it('searches history by actor and time', () => {
+  it('searches history by actor and time', async () => {
     const store = openAuditStore(':memory:');
     const entry = {
       ...drift('a'),
@@ -54,41 +54,49 @@ describe('openAuditStore', () => {
       reasons: [],
       decision: { mode: 'auto' as const, reasons: [], ruleRefs: [] },
     };
-    store.recordDrift('rev1', drift('a'), new Date('2026-11-20T10:00:00Z'));
-    store.recordDrift('rev1', drift('b'), new Date('2026-11-22T10:00:00Z'));
-    store.recordRemediation('rev1', entry, 'trueup', new Date('2026-11-20T10:00:01Z'));
-    store.recordRemediation('rev1', entry, 'alice (console)', new Date('2026-11-22T10:00:01Z'));
-    expect(store.remediations({ actor: 'alice' }).map((r) => r.actor)).toEqual(['alice (console)']);
-    expect(store.drifts({ since: '2026-11-21T00:00:00.000Z' }).map((r) => r.drift.name)).toEqual(['b']);
-    expect(store.drifts({ until: '2026-11-21T00:00:00.000Z' }).map((r) => r.drift.name)).toEqual(['a']);
-    expect(store.remediations({ since: '2026-11-21T00:00:00.000Z', actor: 'trueup' })).toEqual([]);
+    await store.recordDrift('rev1', drift('a'), new Date('2026-11-20T10:00:00Z'));
+    await store.recordDrift('rev1', drift('b'), new Date('2026-11-22T10:00:00Z'));
+    await store.recordRemediation('rev1', entry, 'trueup', new Date('2026-11-20T10:00:01Z'));
+    await store.recordRemediation('rev1', entry, 'alice (console)', new Date('2026-11-22T10:00:01Z'));
+    expect((await store.remediations({ actor: 'alice' })).map((r) => r.actor)).toEqual(['alice (console)']);
+    expect((await store.drifts({ since: '2026-11-21T00:00:00.000Z' })).map((r) => r.drift.name)).toEqual([
+      'b',
+    ]);
+    expect((await store.drifts({ until: '2026-11-21T00:00:00.000Z' })).map((r) => r.drift.name)).toEqual([
+      'a',
+    ]);
+    expect(await store.remediations({ since: '2026-11-21T00:00:00.000Z', actor: 'trueup' })).toEqual([]);
   });
 
-  it('filters history by object kind: a ConfigMap and a Secret of one name are told apart', () => {
+  it('filters history by object kind: a ConfigMap and a Secret of one name are told apart', async () => {
     const store = openAuditStore(':memory:');
     const secret = { ...drift('a'), kind: 'Secret' as const };
-    store.recordDrift('rev1', drift('a'));
-    store.recordDrift('rev1', secret);
+    await store.recordDrift('rev1', drift('a'));
+    await store.recordDrift('rev1', secret);
     const entry = {
       ...secret,
       action: 'configured' as const,
       reasons: [],
       decision: { mode: 'auto' as const, reasons: [], ruleRefs: [] },
     };
-    store.recordRemediation('rev1', entry, 'trueup');
-    store.queueApproval('rev1', { ...heldEntry('a'), kind: 'Secret' }, secret);
+    await store.recordRemediation('rev1', entry, 'trueup');
+    await store.queueApproval('rev1', { ...heldEntry('a'), kind: 'Secret' }, secret);
     const query = { cluster: 'c1', namespace: 'ns', name: 'a' };
-    expect(store.drifts(query).map((r) => r.drift.kind)).toEqual(['Secret', 'ConfigMap']);
-    expect(store.drifts({ ...query, kind: 'Secret' }).map((r) => r.drift.kind)).toEqual(['Secret']);
-    expect(store.drifts({ ...query, kind: 'ConfigMap' }).map((r) => r.drift.kind)).toEqual(['ConfigMap']);
-    expect(store.remediations({ ...query, kind: 'ConfigMap' })).toEqual([]);
-    expect(store.remediations({ ...query, kind: 'Secret' })).toHaveLength(1);
-    expect(store.approvals({ ...query, kind: 'ConfigMap' })).toEqual([]);
-    expect(store.approvals({ ...query, kind: 'Secret' }).map((a) => a.entry.kind)).toEqual(['Secret']);
-    store.close();
+    expect((await store.drifts(query)).map((r) => r.drift.kind)).toEqual(['Secret', 'ConfigMap']);
+    expect((await store.drifts({ ...query, kind: 'Secret' })).map((r) => r.drift.kind)).toEqual(['Secret']);
+    expect((await store.drifts({ ...query, kind: 'ConfigMap' })).map((r) => r.drift.kind)).toEqual([
+      'ConfigMap',
+    ]);
+    expect(await store.remediations({ ...query, kind: 'ConfigMap' })).toEqual([]);
+    expect(await store.remediations({ ...query, kind: 'Secret' })).toHaveLength(1);
+    expect(await store.approvals({ ...query, kind: 'ConfigMap' })).toEqual([]);
+    expect((await store.approvals({ ...query, kind: 'Secret' })).map((a) => a.entry.kind)).toEqual([
+      'Secret',
+    ]);
+    await store.close();
   });
 
-  it('tells when an object was last remediated for real: not by a dry run, a failure, or another object', () => {
+  it('tells when an object was last remediated for real: not by a dry run, a failure, or another object', async () => {
     const store = openAuditStore(':memory:');
     const ref = { cluster: 'c1', kind: 'ConfigMap' as const, namespace: 'ns', name: 'a' };
     const entry = (extra: object) => ({
@@ -98,23 +106,39 @@ describe('openAuditStore', () => {
       decision: { mode: 'auto' as const, reasons: [], ruleRefs: [] },
       ...extra,
     });
-    expect(store.remediatedAt(ref)).toBeUndefined();
-    store.recordRemediation('r', entry({ after: 'sha256:1' }), 'trueup', new Date('2026-03-01T10:00:00Z'));
+    expect(await store.remediatedTimes('c1')).toEqual(new Map());
+    await store.recordRemediation(
+      'r',
+      entry({ after: 'sha256:1' }),
+      'trueup',
+      new Date('2026-03-01T10:00:00Z'),
+    );
     // A dry run and a failed apply come later, but changed nothing.
-    store.recordRemediation('r', entry({ dryRun: 'passed' }), 'trueup', new Date('2026-03-01T11:00:00Z'));
-    store.recordRemediation(
+    await store.recordRemediation(
+      'r',
+      entry({ dryRun: 'passed' }),
+      'trueup',
+      new Date('2026-03-01T11:00:00Z'),
+    );
+    await store.recordRemediation(
       'r',
       entry({ after: 'sha256:2', error: 'x' }),
       'trueup',
       new Date('2026-03-01T12:00:00Z'),
     );
-    store.recordRemediation(
+    await store.recordRemediation(
       'r',
       entry({ name: 'b', after: 'sha256:3' }),
       'trueup',
       new Date('2026-03-01T13:00:00Z'),
     );
-    expect(store.remediatedAt(ref)).toEqual(new Date('2026-03-01T10:00:00Z'));
-    store.close();
+    expect(await store.remediatedTimes('c1')).toEqual(
+      new Map([
+        ['ConfigMap/ns/a', new Date('2026-03-01T10:00:00Z')],
+        ['ConfigMap/ns/b', new Date('2026-03-01T13:00:00Z')],
+      ]),
+    );
+    expect(await store.remediatedTimes('c2')).toEqual(new Map());
+    await store.close();
   });
 });

@@ -92,61 +92,68 @@ export interface RecordQuery {
   limit?: number;
 }
 
-/** AuditStore reads and writes the audit trail. */
+/**
+ * AuditStore reads and writes the audit trail. Every call is asynchronous, so a backend may sit
+ * across a network (PostgreSQL) as well as in the process (SQLite); a rejected write was not
+ * recorded.
+ */
 export interface AuditStore {
-  recordDrift(revision: string, drift: Drift, time?: Date): number;
+  recordDrift(revision: string, drift: Drift, time?: Date): Promise<number>;
   /** recordRemediation records a remediation; it completes the entry's intent, if any, in the same transaction. */
-  recordRemediation(revision: string, entry: ChangeSetEntry, actor: string, time?: Date): number;
+  recordRemediation(revision: string, entry: ChangeSetEntry, actor: string, time?: Date): Promise<number>;
   /** beginIntent records, before a write is sent, what it is about to do; returns the intent's id. */
-  beginIntent(intent: NewIntent, time?: Date): string;
+  beginIntent(intent: NewIntent, time?: Date): Promise<string>;
   /** expectIntent sets what an open intent's writes will do (an approval's claim, once planned). */
-  expectIntent(id: string, expectation: WriteExpectation): void;
+  expectIntent(id: string, expectation: WriteExpectation): Promise<void>;
   /** openIntents lists the intents never completed, oldest first. */
-  openIntents(): Intent[];
-  drifts(query?: RecordQuery): DriftRecord[];
-  remediations(query?: RecordQuery): RemediationRecord[];
-  /** remediatedAt is when the object was last changed by a remediation confirmed in sync (not a dry run). */
-  remediatedAt(ref: ObjectRef): Date | undefined;
+  openIntents(): Promise<Intent[]>;
+  drifts(query?: RecordQuery): Promise<DriftRecord[]>;
+  remediations(query?: RecordQuery): Promise<RemediationRecord[]>;
+  /**
+   * remediatedTimes says when each object of one cluster was last changed by a remediation
+   * confirmed in sync (not a dry run), keyed by objectKey (kind/namespace/name).
+   */
+  remediatedTimes(cluster: string): Promise<Map<string, Date>>;
   /**
    * queueApproval records a change waiting for approval. The same change (object, revision,
    * resourceVersion) keeps its id; a different one for the same object makes the older stale.
    */
-  queueApproval(revision: string, entry: ChangeSetEntry, drift: Drift, time?: Date): Approval;
-  approval(id: string): Approval | undefined;
+  queueApproval(revision: string, entry: ChangeSetEntry, drift: Drift, time?: Date): Promise<Approval>;
+  approval(id: string): Promise<Approval | undefined>;
   /** pendingApprovals lists the approvals still pending for one object, oldest first. */
-  pendingApprovals(ref: ObjectRef): Approval[];
+  pendingApprovals(ref: ObjectRef): Promise<Approval[]>;
   /** pendingCounts counts pending approvals per cluster (one query, no records parsed). */
-  pendingCounts(): Map<string, number>;
-  approvals(query?: RecordQuery & { state?: ApprovalState }): Approval[];
+  pendingCounts(): Promise<Map<string, number>>;
+  approvals(query?: RecordQuery & { state?: ApprovalState }): Promise<Approval[]>;
   /** decideApproval moves an approval out of pending; refused (false) unless it is still pending. */
   decideApproval(
     id: string,
     state: Exclude<ApprovalState, 'pending'>,
     by: { actor: string; channel: string; note?: string },
     time?: Date,
-  ): boolean;
+  ): Promise<boolean>;
   /** releaseApproval puts an applying approval back to pending (its apply was interrupted, nothing applied). */
-  releaseApproval(id: string, note: string, time?: Date): boolean;
+  releaseApproval(id: string, note: string, time?: Date): Promise<boolean>;
   /** finishApproval records the outcome of an applying approval (approved or failed). */
   finishApproval(
     id: string,
     state: 'approved' | 'failed',
     by: { actor: string; channel: string; note?: string },
     time?: Date,
-  ): boolean;
+  ): Promise<boolean>;
   /**
    * pruneBefore deletes up to `limit` of the oldest rows of one table older than `before` (ISO 8601):
    * drifts, remediations, or decided approvals (by decision time; pending and applying approvals are
    * never deleted by age). Returns how many it deleted; retention calls it in small batches.
    */
-  pruneBefore(table: PrunableTable, before: string, limit: number): number;
-  close(): void;
+  pruneBefore(table: PrunableTable, before: string, limit: number): Promise<number>;
+  close(): Promise<void>;
 }
 
 /** PrunableTable is an audit table retention deletes from. */
 export type PrunableTable = 'drifts' | 'remediations' | 'approvals';
 
-/** openAuditStore opens (creating if needed) the store in stateDir; ':memory:' for tests. */
+/** openAuditStore opens (creating if needed) the SQLite store in stateDir; ':memory:' for tests. */
 export function openAuditStore(stateDir: string | ':memory:'): AuditStore {
   return openSqliteStore(stateDir);
 }

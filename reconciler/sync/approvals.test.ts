@@ -53,66 +53,73 @@ describe('supersededBecause', () => {
 });
 
 describe('supersedeApprovals', () => {
-  it('marks stale, with the note, only the pending approvals a later evaluation superseded', () => {
+  it('marks stale, with the note, only the pending approvals a later evaluation superseded', async () => {
     const store = openAuditStore(':memory:');
-    const a = store.queueApproval('rev1', held(drift('a', red)), drift('a', red));
-    const b = store.queueApproval('rev1', held(drift('b', red)), drift('b', red));
-    const done = supersedeApprovals(
+    const a = await store.queueApproval('rev1', held(drift('a', red)), drift('a', red));
+    const b = await store.queueApproval('rev1', held(drift('b', red)), drift('b', red));
+    const done = await supersedeApprovals(
       store,
-      store.approvals({ state: 'pending' }),
+      await store.approvals({ state: 'pending' }),
       (x) => ({ drift: x.entry.name === 'a' ? drift('a', [], 'in-sync') : drift('b', red) }),
       by,
     );
     expect(done.map((x) => x.id)).toEqual([a.id]);
-    expect(store.approval(a.id)).toMatchObject({
+    expect(await store.approval(a.id)).toMatchObject({
       state: 'stale',
       decidedBy: 'trueup',
       channel: 'reconcile',
       note: 'superseded: the object is in sync now',
     });
-    expect(store.approval(b.id)?.state).toBe('pending');
+    expect((await store.approval(b.id))?.state).toBe('pending');
     // A stale approval is not superseded twice.
-    expect(supersedeApprovals(store, [a], () => ({}), by)).toEqual([]);
-    store.close();
+    expect(await supersedeApprovals(store, [a], () => ({}), by)).toEqual([]);
+    await store.close();
   });
 
-  it('supersedes one object by cluster and objectKey, and leaves other objects alone', () => {
+  it('supersedes one object by cluster and objectKey, and leaves other objects alone', async () => {
     const store = openAuditStore(':memory:');
-    const a = store.queueApproval('rev1', held(drift('a', red)), drift('a', red));
-    const b = store.queueApproval('rev1', held(drift('b', red)), drift('b', red));
-    expect(store.pendingApprovals({ cluster: 'c1', kind: 'ConfigMap', namespace: 'ns', name: 'a' })).toEqual([
-      expect.objectContaining({ id: a.id }),
-    ]);
-    supersedeObject(store, 'c1', 'ConfigMap/ns/a', drift('a', green), { actor: 'trueup', channel: 'serve' });
-    expect(store.approval(a.id)).toMatchObject({
+    const a = await store.queueApproval('rev1', held(drift('a', red)), drift('a', red));
+    const b = await store.queueApproval('rev1', held(drift('b', red)), drift('b', red));
+    expect(
+      await store.pendingApprovals({ cluster: 'c1', kind: 'ConfigMap', namespace: 'ns', name: 'a' }),
+    ).toEqual([expect.objectContaining({ id: a.id })]);
+    await supersedeObject(store, 'c1', 'ConfigMap/ns/a', drift('a', green), {
+      actor: 'trueup',
+      channel: 'serve',
+    });
+    expect(await store.approval(a.id)).toMatchObject({
       state: 'stale',
       note: expect.stringContaining('drift changed'),
     });
-    expect(store.approval(b.id)?.state).toBe('pending');
-    expect(supersedeObject(store, 'c2', 'ConfigMap/ns/b', undefined, by)).toEqual([]);
-    store.close();
+    expect((await store.approval(b.id))?.state).toBe('pending');
+    expect(await supersedeObject(store, 'c2', 'ConfigMap/ns/b', undefined, by)).toEqual([]);
+    await store.close();
   });
 
-  it('leaves an approval being applied alone: the object returning to sync does not make it stale', () => {
+  it('leaves an approval being applied alone: the object returning to sync does not make it stale', async () => {
     const store = openAuditStore(':memory:');
-    const a = store.queueApproval('rev1', held(drift('a', red)), drift('a', red));
+    const a = await store.queueApproval('rev1', held(drift('a', red)), drift('a', red));
     const alice = { actor: 'alice', channel: 'console' };
-    expect(store.decideApproval(a.id, 'applying', alice)).toBe(true);
+    expect(await store.decideApproval(a.id, 'applying', alice)).toBe(true);
     // A second approver cannot claim it again.
-    expect(store.decideApproval(a.id, 'applying', { actor: 'bob', channel: 'slack' })).toBe(false);
+    expect(await store.decideApproval(a.id, 'applying', { actor: 'bob', channel: 'slack' })).toBe(false);
     // The daemon sees the object in sync while the approval applies.
-    expect(supersedeObject(store, 'c1', 'ConfigMap/ns/a', drift('a', [], 'in-sync'), by)).toEqual([]);
-    expect(store.finishApproval(a.id, 'approved', alice)).toBe(true);
-    expect(store.approval(a.id)).toMatchObject({ state: 'approved', decidedBy: 'alice', channel: 'console' });
-    store.close();
+    expect(await supersedeObject(store, 'c1', 'ConfigMap/ns/a', drift('a', [], 'in-sync'), by)).toEqual([]);
+    expect(await store.finishApproval(a.id, 'approved', alice)).toBe(true);
+    expect(await store.approval(a.id)).toMatchObject({
+      state: 'approved',
+      decidedBy: 'alice',
+      channel: 'console',
+    });
+    await store.close();
   });
 
-  it('counts pending approvals per cluster, leaving decided ones out', () => {
+  it('counts pending approvals per cluster, leaving decided ones out', async () => {
     const store = openAuditStore(':memory:');
-    const a = store.queueApproval('rev1', held(drift('a', red)), drift('a', red));
-    store.queueApproval('rev1', held(drift('b', red)), drift('b', red));
-    store.decideApproval(a.id, 'rejected', by);
-    expect(store.pendingCounts()).toEqual(new Map([['c1', 1]]));
-    store.close();
+    const a = await store.queueApproval('rev1', held(drift('a', red)), drift('a', red));
+    await store.queueApproval('rev1', held(drift('b', red)), drift('b', red));
+    await store.decideApproval(a.id, 'rejected', by);
+    expect(await store.pendingCounts()).toEqual(new Map([['c1', 1]]));
+    await store.close();
   });
 });

@@ -58,17 +58,22 @@ export type ApprovalOutcome =
 export type ApprovalRefusal = 'TRUEUP_APPROVAL_REFUSED' | 'TRUEUP_APPROVAL_FAILED';
 
 /** rejectApproval rejects a pending approval. */
-export function rejectApproval(store: AuditStore, id: string, by: Approver, note?: string): ApprovalOutcome {
-  const item = store.approval(id);
+export async function rejectApproval(
+  store: AuditStore,
+  id: string,
+  by: Approver,
+  note?: string,
+): Promise<ApprovalOutcome> {
+  const item = await store.approval(id);
   if (!item) return { ok: false, reason: `no approval ${id}`, code: 'TRUEUP_APPROVAL_REFUSED' };
-  if (!store.decideApproval(id, 'rejected', { ...by, ...(note ? { note } : {}) })) {
+  if (!(await store.decideApproval(id, 'rejected', { ...by, ...(note ? { note } : {}) }))) {
     return {
       ok: false,
       reason: `approval ${id} is ${item.state}${item.note ? ` (${item.note})` : ''}, not pending`,
       code: 'TRUEUP_APPROVAL_REFUSED',
     };
   }
-  return { ok: true, approval: store.approval(id) as Approval };
+  return { ok: true, approval: (await store.approval(id)) as Approval };
 }
 
 /** approveApproval re-checks that the change is still the one shown, then remediates it. */
@@ -78,7 +83,7 @@ export async function approveApproval(
   by: Approver,
 ): Promise<ApprovalOutcome> {
   const { store } = deps;
-  const item = store.approval(id);
+  const item = await store.approval(id);
   if (!item) return { ok: false, reason: `no approval ${id}`, code: 'TRUEUP_APPROVAL_REFUSED' };
   if (item.state !== 'pending') {
     return {
@@ -95,7 +100,7 @@ export async function approveApproval(
   };
   const state = await deps.loadState();
   const clusterState = state.clusters.find((c) => c.cluster.name === ref.cluster);
-  if (!clusterState) return stale(deps, item, by, `cluster ${ref.cluster} is no longer in the fleet`);
+  if (!clusterState) return await stale(deps, item, by, `cluster ${ref.cluster} is no longer in the fleet`);
   const access = deps.access(clusterState.cluster);
   const live = await access.read(ref);
   const desired = clusterState.objects.find((o) => objectKey(o) === objectKey(ref));
@@ -103,7 +108,7 @@ export async function approveApproval(
   const now: Standing = { state, clusterState, access, desired, live, evaluation };
   const why = staleBecause(item, now);
   if (why) return refuseStale(deps, item, by, why, now);
-  if (!evaluation) return stale(deps, item, by, 'the object is in sync now');
+  if (!evaluation) return await stale(deps, item, by, 'the object is in sync now');
   return applyApproved(deps, item, by, { ...now, evaluation });
 }
 
@@ -138,7 +143,7 @@ async function refuseStale(
   why: string,
   now: Standing,
 ): Promise<ApprovalOutcome> {
-  const outcome = stale(deps, item, by, why);
+  const outcome = await stale(deps, item, by, why);
   const { evaluation } = now;
   if (!evaluation || evaluation.drift.status === 'in-sync' || evaluation.decision.mode !== 'approve')
     return outcome;
@@ -150,7 +155,7 @@ async function refuseStale(
     cluster: now.access,
     options: { ...deps.options, remediate: true, dryRun: false },
   });
-  const fresh = recordOutcome(
+  const fresh = await recordOutcome(
     deps.store,
     { revision: now.state.revision, entry, drift: evaluation.drift },
     {},
@@ -169,8 +174,8 @@ async function applyApproved(
   const { id } = item;
   // Claim it first (pending -> applying, atomically): a second approver, or the daemon seeing the
   // object return to sync while this applies, can no longer decide it.
-  if (!store.decideApproval(id, 'applying', by)) {
-    const current = store.approval(id);
+  if (!(await store.decideApproval(id, 'applying', by))) {
+    const current = await store.approval(id);
     return {
       ok: false,
       reason: `approval ${id} is ${current?.state ?? 'gone'}, not pending`,
@@ -190,7 +195,7 @@ async function applyApproved(
   const actor = `${by.actor} (${by.channel})`;
   const { revision } = now.state;
   // The claim's intent: a crash from here on leaves it open, and recovery settles the approval.
-  const intent = store.beginIntent({ ...refOf(item.entry), revision, actor, approval: id });
+  const intent = await store.beginIntent({ ...refOf(item.entry), revision, actor, approval: id });
   const entry = await remediateAndRecord(
     {
       evaluation: approved,
@@ -204,8 +209,8 @@ async function applyApproved(
   );
   if (entry.recreateFailed) deps.metrics?.recreateFailures.inc({ cluster: entry.cluster });
   const final = entry.error ? 'failed' : 'approved';
-  store.finishApproval(id, final, { ...by, ...(entry.error ? { note: entry.error } : {}) });
-  const approval = store.approval(id) as Approval;
+  await store.finishApproval(id, final, { ...by, ...(entry.error ? { note: entry.error } : {}) });
+  const approval = (await store.approval(id)) as Approval;
   return entry.error
     ? { ok: false, reason: entry.error, code: 'TRUEUP_APPROVAL_FAILED' }
     : { ok: true, approval, entry };
@@ -215,8 +220,13 @@ function refOf(ref: ObjectRef): ObjectRef {
   return { cluster: ref.cluster, kind: ref.kind, namespace: ref.namespace, name: ref.name };
 }
 
-function stale(deps: ApprovalDeps, item: Approval, by: Approver, why: string): ApprovalOutcome {
-  deps.store.decideApproval(item.id, 'stale', { ...by, note: why });
+async function stale(
+  deps: ApprovalDeps,
+  item: Approval,
+  by: Approver,
+  why: string,
+): Promise<ApprovalOutcome> {
+  await deps.store.decideApproval(item.id, 'stale', { ...by, note: why });
   return {
     ok: false,
     reason: `approval ${item.id} is stale: ${why}; nothing was applied`,
@@ -251,34 +261,36 @@ export function supersededBecause(approval: Pick<Approval, 'drift'>, now: Object
 }
 
 /** supersedeApprovals marks stale the pending approvals a later evaluation superseded; returns them. */
-export function supersedeApprovals(
+export async function supersedeApprovals(
   store: AuditStore,
   pending: readonly Approval[],
   now: (approval: Approval) => ObjectNow,
   by: Approver,
-): Approval[] {
-  return pending.filter((a) => {
+): Promise<Approval[]> {
+  const staled: Approval[] = [];
+  for (const a of pending) {
     const note = supersededBecause(a, now(a));
-    return note !== undefined && store.decideApproval(a.id, 'stale', { ...by, note });
-  });
+    if (note !== undefined && (await store.decideApproval(a.id, 'stale', { ...by, note }))) staled.push(a);
+  }
+  return staled;
 }
 
 /** supersedeObject supersedes the pending approvals of one object (cluster, objectKey) given its drift now. */
-export function supersedeObject(
+export async function supersedeObject(
   store: AuditStore,
   cluster: string,
   key: string,
   drift: Drift | undefined,
   by: Approver,
-): Approval[] {
+): Promise<Approval[]> {
   const object = parseObjectKey(key);
-  const pending = object ? store.pendingApprovals({ cluster, ...object }) : [];
-  return pending.length ? supersedeApprovals(store, pending, () => (drift ? { drift } : {}), by) : [];
+  const pending = object ? await store.pendingApprovals({ cluster, ...object }) : [];
+  return pending.length ? await supersedeApprovals(store, pending, () => (drift ? { drift } : {}), by) : [];
 }
 
 /** ApprovalProposer queues a change that passed the gates for a human decision, and nothing else. */
 export interface ApprovalProposer {
-  propose(revision: string, entry: ChangeSetEntry, drift: Drift): Approval;
+  propose(revision: string, entry: ChangeSetEntry, drift: Drift): Promise<Approval>;
 }
 
 /**
@@ -291,7 +303,7 @@ export function proposeApproval(
   revision: string,
   entry: ChangeSetEntry,
   drift: Drift,
-): Approval {
+): Promise<Approval> {
   return store.queueApproval(revision, entry, drift);
 }
 

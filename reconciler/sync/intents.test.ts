@@ -81,7 +81,7 @@ describe('outcomeOf', () => {
     expect(outcomeOf(expectationOf(plan, before), now).outcome).toBe(outcome);
   });
 
-  it('stores key names and a digest, never a Secret value', () => {
+  it('stores key names and a digest, never a Secret value', async () => {
     const secret = {
       ...manifest,
       kind: 'Secret' as const,
@@ -104,17 +104,17 @@ describe('recoverIntents', () => {
     ...(intent ? { intent } : {}),
   });
 
-  it('leaves no intent open once its audit record is written', () => {
+  it('leaves no intent open once its audit record is written', async () => {
     const store = openAuditStore(':memory:');
-    const id = store.beginIntent({ ...ref, revision: 'r1', actor: 'trueup' });
-    expect(store.openIntents().map((i) => i.id)).toEqual([id]);
-    store.recordRemediation('r1', entry(id), 'trueup');
-    expect(store.openIntents()).toEqual([]);
+    const id = await store.beginIntent({ ...ref, revision: 'r1', actor: 'trueup' });
+    expect((await store.openIntents()).map((i) => i.id)).toEqual([id]);
+    await store.recordRemediation('r1', entry(id), 'trueup');
+    expect(await store.openIntents()).toEqual([]);
   });
 
   it("leaves this process's own open intents alone (a write still in flight)", async () => {
     const store = openAuditStore(':memory:');
-    store.beginIntent({
+    await store.beginIntent({
       ...ref,
       revision: 'r1',
       actor: 'trueup',
@@ -122,17 +122,17 @@ describe('recoverIntents', () => {
     });
     const recovered = await recoverIntents({ store, clusters: [], access: () => ({}) as never });
     expect(recovered).toEqual([]);
-    expect(store.openIntents()).toHaveLength(1);
+    expect(await store.openIntents()).toHaveLength(1);
   });
 
   it('puts an approval left applying with no intent back to pending', async () => {
     const store = openAuditStore(':memory:');
     const pending: ChangeSetEntry = { ...entry(), pending: { action: 'configured', resourceVersion: '7' } };
     const drift = { ...ref, status: 'modified' as const, changes: [], driftedBy: [] };
-    const a = store.queueApproval('r1', pending, drift);
-    store.decideApproval(a.id, 'applying', { actor: 'alice', channel: 'cli' });
+    const a = await store.queueApproval('r1', pending, drift);
+    await store.decideApproval(a.id, 'applying', { actor: 'alice', channel: 'cli' });
     await recoverIntents({ store, clusters: [], access: () => ({}) as never });
-    expect(store.approval(a.id)).toMatchObject({
+    expect(await store.approval(a.id)).toMatchObject({
       state: 'pending',
       note: expect.stringContaining('interrupted before any write'),
     });
@@ -141,13 +141,13 @@ describe('recoverIntents', () => {
   it('settles an intent of a process that is gone from the object as it is now', async () => {
     const store = openAuditStore(':memory:');
     // Owned by a process on another host: gone, as far as this one can tell.
-    store.beginIntent({
+    await store.beginIntent({
       ...ref,
       revision: 'r1',
       actor: 'trueup',
       expectation: expectationOf(create, undefined),
     });
-    const row = store.openIntents()[0];
+    const row = (await store.openIntents())[0];
     expect(row).toBeDefined();
     const other = openAuditStoreWithOwner(store, 'elsewhere:1:dead');
     const recovered = await recoverIntents({
@@ -158,8 +158,8 @@ describe('recoverIntents', () => {
     expect(recovered.map((r) => [r.outcome, r.why])).toEqual([
       ['applied', 'the object carries the applied content'],
     ]);
-    expect(store.openIntents()).toEqual([]);
-    expect(store.remediations().map((r) => [r.actor, r.entry.error])).toEqual([
+    expect(await store.openIntents()).toEqual([]);
+    expect((await store.remediations()).map((r) => [r.actor, r.entry.error])).toEqual([
       ['trueup (recovered at start)', undefined],
     ]);
   });
@@ -170,5 +170,5 @@ function openAuditStoreWithOwner(
   store: ReturnType<typeof openAuditStore>,
   owner: string,
 ): ReturnType<typeof openAuditStore> {
-  return { ...store, openIntents: () => store.openIntents().map((i) => ({ ...i, owner })) };
+  return { ...store, openIntents: async () => (await store.openIntents()).map((i) => ({ ...i, owner })) };
 }

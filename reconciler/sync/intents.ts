@@ -42,7 +42,7 @@ export type IntentOutcome = 'applied' | 'not-applied' | 'partial' | 'unknown';
 /** WriteJournal records a remediation's intent before its first write (see store.ts). */
 export interface WriteJournal {
   /** intend records what the writes are about to do; returns the intent id the audit record completes. */
-  intend(ref: ObjectRef, expectation: WriteExpectation): string;
+  intend(ref: ObjectRef, expectation: WriteExpectation): Promise<string>;
 }
 
 /** expectationOf is what a plan's writes will leave on the object, planned against live. */

@@ -68,9 +68,9 @@ export interface ObjectReader {
   /** provenance maps each desired key to its file, line and last commit (a fresh copy each call). */
   provenance(ref: ObjectRef): Promise<Record<string, KeyProvenance>>;
   /** history is the object's recorded drifts and remediations. */
-  history(query: HistoryQuery): ObjectHistory;
+  history(query: HistoryQuery): Promise<ObjectHistory>;
   /** approvals are the object's pending approvals (limit: the store's default when undefined). */
-  approvals(ref: ObjectRef, limit?: number): Approval[];
+  approvals(ref: ObjectRef, limit?: number): Promise<Approval[]>;
 }
 
 /** RecordReader is the part of the audit store a reader reads: no write in it. */
@@ -88,7 +88,10 @@ export type LiveRead = (ref: ObjectRef) => Promise<LiveObject | undefined>;
  */
 export function recordsOf(store: RecordReader): Pick<ObjectReader, 'history' | 'approvals'> {
   return {
-    history: (query) => ({ drifts: store.drifts(query), remediations: store.remediations(query) }),
+    history: async (query) => ({
+      drifts: await store.drifts(query),
+      remediations: await store.remediations(query),
+    }),
     approvals(ref, limit) {
       const { cluster, kind, namespace, name } = ref;
       const query = { cluster, kind, namespace, name, state: 'pending' as const };

@@ -43,6 +43,10 @@ export interface RecordTarget {
 export async function remediateAndRecord(r: Remediation, at: RecordTarget): Promise<ChangeSetEntry> {
   const entry = await remediateDrift(r);
   if (at.intent !== undefined) entry.intent = at.intent;
-  recordOutcome(at.store, { revision: at.revision, entry, drift: r.evaluation.drift }, { actor: at.actor });
+  await recordOutcome(
+    at.store,
+    { revision: at.revision, entry, drift: r.evaluation.drift },
+    { actor: at.actor },
+  );
   return entry;
 }

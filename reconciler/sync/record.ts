@@ -29,15 +29,15 @@ export interface RecordOptions {
  * recordOutcome records an outcome: the remediation (when an actor did it), then the approval it
  * waits for, whose id it notes on the entry. It returns the approval queued, if any.
  */
-export function recordOutcome(
+export async function recordOutcome(
   store: OutcomeStore,
   outcome: Outcome,
   options: RecordOptions,
-): Approval | undefined {
+): Promise<Approval | undefined> {
   const { revision, entry, drift } = outcome;
-  if (options.actor !== undefined) store.recordRemediation(revision, entry, options.actor);
+  if (options.actor !== undefined) await store.recordRemediation(revision, entry, options.actor);
   if (!drift || !entry.pending) return undefined;
-  const approval = store.queueApproval(revision, entry, drift);
+  const approval = await store.queueApproval(revision, entry, drift);
   entry.approval = approval.id;
   return approval;
 }

@@ -30,8 +30,8 @@ export function writeJournal(
 /** claimJournal is the journal of an approval's apply: its claim intent learns what the writes do. */
 export function claimJournal(store: AuditStore, intent: string): WriteJournal {
   return {
-    intend(_ref, expectation) {
-      store.expectIntent(intent, expectation);
+    async intend(_ref, expectation) {
+      await store.expectIntent(intent, expectation);
       return intent;
     },
   };
@@ -60,7 +60,7 @@ export interface Recovered {
  */
 export async function recoverIntents(deps: RecoveryDeps): Promise<Recovered[]> {
   const { store } = deps;
-  const open = store.openIntents();
+  const open = await store.openIntents();
   const claimed = new Set(open.flatMap((i) => (i.approval && isRunning(i.owner) ? [i.approval] : [])));
   const recovered: Recovered[] = [];
   for (const intent of open.filter((i) => !isRunning(i.owner))) {
@@ -68,9 +68,9 @@ export async function recoverIntents(deps: RecoveryDeps): Promise<Recovered[]> {
   }
   // Claimed before intents existed (or between claim and intent): nothing can have been applied
   // that the approval's re-check would not catch, so it goes back to pending.
-  for (const a of store.approvals({ state: 'applying', limit: Number.MAX_SAFE_INTEGER })) {
+  for (const a of await store.approvals({ state: 'applying', limit: Number.MAX_SAFE_INTEGER })) {
     if (claimed.has(a.id) || recovered.some((r) => r.intent.approval === a.id)) continue;
-    store.releaseApproval(a.id, 'recovered at start: its apply was interrupted before any write');
+    await store.releaseApproval(a.id, 'recovered at start: its apply was interrupted before any write');
   }
   return recovered;
 }
@@ -80,17 +80,17 @@ async function settle(deps: RecoveryDeps, intent: Intent): Promise<Recovered> {
   const { outcome, why, live, retry } = await reread(deps, intent);
   if (!retry) {
     const entry = recoveryEntry(intent, outcome, why, live);
-    store.recordRemediation(intent.revision, entry, `${intent.actor} (recovered at start)`);
+    await store.recordRemediation(intent.revision, entry, `${intent.actor} (recovered at start)`);
   }
   const result: Recovered = { intent, outcome, why };
-  if (intent.approval && store.approval(intent.approval)?.state === 'applying') {
+  if (intent.approval && (await store.approval(intent.approval))?.state === 'applying') {
     const note = `recovered at start: interrupted apply ${outcome === 'unknown' ? 'could not be checked' : outcome}: ${why}`;
     const by = { actor: 'trueup', channel: 'recovery', note };
-    if (outcome === 'applied') store.finishApproval(intent.approval, 'approved', by);
-    else if (outcome === 'partial') store.finishApproval(intent.approval, 'failed', by);
+    if (outcome === 'applied') await store.finishApproval(intent.approval, 'approved', by);
+    else if (outcome === 'partial') await store.finishApproval(intent.approval, 'failed', by);
     // Not applied, or not known: pending again; approving re-checks the live object first.
-    else store.releaseApproval(intent.approval, note);
-    const state = store.approval(intent.approval)?.state as 'pending' | 'approved' | 'failed';
+    else await store.releaseApproval(intent.approval, note);
+    const state = (await store.approval(intent.approval))?.state as 'pending' | 'approved' | 'failed';
     result.approval = { id: intent.approval, state };
   }
   return result;

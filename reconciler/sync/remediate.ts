@@ -95,7 +95,7 @@ async function apply(plan: Plan, r: Remediation, entry: ChangeSetEntry): Promise
   const { live, options } = r;
   try {
     // Recorded before the first write: a crash from here on leaves an intent that recovery settles.
-    if (options.journal) entry.intent = options.journal.intend(ref, expectationOf(plan, live));
+    if (options.journal) entry.intent = await options.journal.intend(ref, expectationOf(plan, live));
     await execute(plan, r.cluster, false);
     const after = await r.cluster.read(ref);
     if (plan.action === 'deleted') {

@@ -224,14 +224,14 @@ describe('diagnosis of Alertmanager alerts', () => {
       );
       expect(validation.status).toBe('validated');
       expect(validation.reasons).toContain('server dry-run passed');
-      expect(store.approvals({ state: 'pending' }).length).toBe(queued ? 1 : 0);
+      expect((await store.approvals({ state: 'pending' })).length).toBe(queued ? 1 : 0);
       if (queued) expect(validation.approval).toMatch(/\S/);
       else {
         expect(validation.approval).toBeUndefined();
         expect(validation.reasons).toContain(detectOnlyReason);
       }
     } finally {
-      store.close();
+      await store.close();
     }
   });
 

@@ -107,15 +107,15 @@ describe('two trueup serve processes with --leader-elect', () => {
     // The leader created the object; a kubectl edit is put back once, by the leader only.
     await eventually('app created', async () => ((await color()) === 'blue' ? true : undefined));
     const eventsBefore = await remediatedEvents();
-    const leaderBefore = appliedIn(leader.stateDir, ref()).length;
+    const leaderBefore = (await appliedIn(leader.stateDir, ref())).length;
     await patchColor('red');
     await eventually('restored by the leader', async () => ((await color()) === 'blue' ? true : undefined));
     await eventually('remediation recorded', async () =>
-      appliedIn(leader.stateDir, ref()).length === leaderBefore + 1 ? true : undefined,
+      (await appliedIn(leader.stateDir, ref())).length === leaderBefore + 1 ? true : undefined,
     );
     await new Promise((r) => setTimeout(r, 1500)); // room for a second (wrong) remediation to show
-    expect(appliedIn(leader.stateDir, ref())).toHaveLength(leaderBefore + 1);
-    expect(appliedIn(follower.stateDir, ref())).toHaveLength(0);
+    expect(await appliedIn(leader.stateDir, ref())).toHaveLength(leaderBefore + 1);
+    expect(await appliedIn(follower.stateDir, ref())).toHaveLength(0);
     expect(await remediatedEvents()).toBe(eventsBefore + 1);
 
     // SIGKILL the leader: no release, the Lease must expire. The follower fixes the next drift.
@@ -130,11 +130,11 @@ describe('two trueup serve processes with --leader-elect', () => {
     const tookMs = Date.now() - killedAt;
     expect(tookMs).toBeLessThan((leaseSeconds + 4) * 1000); // lease duration + slack for the list and apply
     await eventually('follower recorded it', async () =>
-      appliedIn(follower.stateDir, ref()).length === 1 ? true : undefined,
+      (await appliedIn(follower.stateDir, ref())).length === 1 ? true : undefined,
     );
     await new Promise((r) => setTimeout(r, 1500));
-    expect(appliedIn(follower.stateDir, ref())).toHaveLength(1);
-    expect(appliedIn(leader.stateDir, ref())).toHaveLength(leaderBefore + 1);
+    expect(await appliedIn(follower.stateDir, ref())).toHaveLength(1);
+    expect(await appliedIn(leader.stateDir, ref())).toHaveLength(leaderBefore + 1);
     expect(await remediatedEvents()).toBe(eventsBefore + 2);
     expect(await lease()).toMatchObject({
       holderIdentity: follower.identity,

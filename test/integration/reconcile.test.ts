@@ -123,11 +123,11 @@ describe('trueup diff and reconcile', () => {
     expect(live.data?.color).toBe('blue');
     // The audit store has the drift and the remediation, with revision and actor.
     const store = openAuditStore(t.stateDir);
-    expect(store.drifts({ cluster: first, namespace: ns })[0]).toMatchObject({
+    expect((await store.drifts({ cluster: first, namespace: ns }))[0]).toMatchObject({
       revision: rec.body.revision,
       drift: { status: 'modified' },
     });
-    expect(store.remediations({ cluster: first, namespace: ns })[0]).toMatchObject({
+    expect((await store.remediations({ cluster: first, namespace: ns }))[0]).toMatchObject({
       actor: expect.stringMatching(/^cli:/),
       entry: {
         action: 'configured',
@@ -136,7 +136,7 @@ describe('trueup diff and reconcile', () => {
         after: expect.stringMatching(/^hmac-sha256:/),
       },
     });
-    store.close();
+    await store.close();
   });
 
   it('treats a key added out of band as drift and removes it on remediation; a removed key and a deleted object are restored', async () => {
@@ -263,10 +263,10 @@ stringData:
     // (whole or cut to 12 hex): digests are keyed, so no one can check a guess against them.
     const store = openAuditStore(t.stateDir);
     const recorded = JSON.stringify([
-      store.drifts({ cluster: first, namespace: ns, limit: 100 }),
-      store.remediations({ cluster: first, namespace: ns, limit: 100 }),
+      await store.drifts({ cluster: first, namespace: ns, limit: 100 }),
+      await store.remediations({ cluster: first, namespace: ns, limit: 100 }),
     ]);
-    store.close();
+    await store.close();
     const all = t.allOutput();
     for (const canary of [canaryDesired, canaryLive]) {
       const plain = createHash('sha256').update(canary).digest('hex');

@@ -98,17 +98,17 @@ export async function startReplica(identity: string, args: string[]): Promise<Re
 }
 
 /** appliedIn lists the changes a replica's audit store says it applied (not held, not failed) to one object. */
-export function appliedIn(
+export async function appliedIn(
   stateDir: string,
   q: { cluster: string; namespace: string; name: string; since?: string },
-): RemediationRecord[] {
-  const store = openAuditStore(stateDir);
+): Promise<RemediationRecord[]> {
+  const store = await openAuditStore(stateDir);
   try {
-    return store
-      .remediations(q)
-      .filter((r) => !['skipped', 'unchanged'].includes(r.entry.action) && !r.entry.error);
+    return (await store.remediations(q)).filter(
+      (r) => !['skipped', 'unchanged'].includes(r.entry.action) && !r.entry.error,
+    );
   } finally {
-    store.close();
+    await store.close();
   }
 }
 

@@ -234,17 +234,17 @@ describe('a write interrupted by SIGKILL', () => {
       clientsFor(first)
         .core.readNamespacedConfigMap({ name: 'app', namespace: ns })
         .then((cm) => cm.data?.color);
-    const stored = () => {
+    const stored = async () => {
       const store = openAuditStore(t.stateDir);
       try {
         return {
-          state: store.approval(id)?.state,
-          note: store.approval(id)?.note,
-          open: store.openIntents().length,
-          remediations: store.remediations({ namespace: ns }).map((r) => [r.actor, r.entry.error]),
+          state: (await store.approval(id))?.state,
+          note: (await store.approval(id))?.note,
+          open: (await store.openIntents()).length,
+          remediations: (await store.remediations({ namespace: ns })).map((r) => [r.actor, r.entry.error]),
         };
       } finally {
-        store.close();
+        await store.close();
       }
     };
     return { id, t, args, approve, color, stored };
@@ -257,13 +257,13 @@ describe('a write interrupted by SIGKILL', () => {
     const crash = await crashingApprove('after-write', approve);
     expect(crash.signal).toBe('SIGKILL');
     expect(await color()).toBe('blue');
-    expect(stored()).toMatchObject({ state: 'applying', open: 1 });
+    expect(await stored()).toMatchObject({ state: 'applying', open: 1 });
 
     const next = await t.trueup(args(['reconcile', '--once']));
     expect(next.stderr).toMatch(
       /recovered an interrupted write to .*\/app: applied: the object carries the applied content \(approval \S+ is approved now\)/,
     );
-    expect(stored()).toMatchObject({
+    expect(await stored()).toMatchObject({
       state: 'approved',
       note: expect.stringContaining('interrupted apply applied'),
       open: 0,
@@ -278,10 +278,10 @@ describe('a write interrupted by SIGKILL', () => {
     const crash = await crashingApprove('before-write', approve);
     expect(crash.signal).toBe('SIGKILL');
     expect(await color()).toBe('red');
-    expect(stored()).toMatchObject({ state: 'applying', open: 1 });
+    expect(await stored()).toMatchObject({ state: 'applying', open: 1 });
 
     await t.trueup(args(['reconcile', '--once']));
-    expect(stored()).toMatchObject({
+    expect(await stored()).toMatchObject({
       state: 'pending',
       open: 0,
       remediations: expect.arrayContaining([

@@ -57,11 +57,11 @@ describe('trueup serve with canary waves', () => {
     try {
       // Wait for the daemon to record what it did: stopping it mid-remediation would cut that short.
       await eventually('remediations recorded', async () => {
-        const done = store.remediations().filter((r) => r.entry.action === 'created');
+        const done = (await store.remediations()).filter((r) => r.entry.action === 'created');
         return done.length === 3 ? done : undefined;
       });
       const approvals = await eventually('approvals superseded', async () => {
-        const all = store.approvals();
+        const all = await store.approvals();
         return all.length > 0 && all.every((a) => a.state === 'stale') ? all : undefined;
       });
       expect(new Set(approvals.map((a) => a.entry.cluster))).toEqual(new Set([c2, c3]));
@@ -70,7 +70,7 @@ describe('trueup serve with canary waves', () => {
       );
       expect(approvals[0]?.entry.decision).toMatchObject({ mode: 'approve', hold: 'wave' });
     } finally {
-      store.close();
+      await store.close();
     }
   });
 });

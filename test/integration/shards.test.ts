@@ -83,8 +83,11 @@ describe('three trueup serve --shards auto replicas over a 6-cluster fleet', () 
       await eventually(`${c} restored`, async () => ((await color(c)) === 'blue' ? true : undefined));
     await new Promise((r) => setTimeout(r, 1500)); // room for a second (wrong) remediation to show
     for (const c of clusters) {
-      const by = replicas.map(
-        (r) => appliedIn(r.stateDir, { cluster: c, namespace: ns, name: 'app', since }).length,
+      const by = await Promise.all(
+        replicas.map(
+          async (r) =>
+            (await appliedIn(r.stateDir, { cluster: c, namespace: ns, name: 'app', since })).length,
+        ),
       );
       expect({ cluster: c, appliedBy: by }).toEqual({
         cluster: c,

@@ -76,8 +76,8 @@ describe('the daemon HTTP API', () => {
       changes: [],
       driftedBy: [],
     });
-    store.recordDrift('rev1', drift('ConfigMap'));
-    store.recordDrift('rev1', drift('Secret'));
+    await store.recordDrift('rev1', drift('ConfigMap'));
+    await store.recordDrift('rev1', drift('Secret'));
     const app = await buildServer({
       daemon: daemonWith(true),
       metrics: createMetrics(),

@@ -60,7 +60,7 @@ export function registerApi(
       ...(query.data.until ? { until: new Date(query.data.until).toISOString() } : {}),
     };
     // An actor search is about remediations: drift records have no actor.
-    return { drifts: q.actor ? [] : store.drifts(q), remediations: store.remediations(q) };
+    return { drifts: q.actor ? [] : await store.drifts(q), remediations: await store.remediations(q) };
   });
   const refresh = new Coalescer(() => daemon.refresh());
   const limiter = options.refreshLimiter ?? new RateLimiter({ capacity: 10, perMinute: 10 });

@@ -42,7 +42,7 @@ export function registerApprovalRoutes(
     const query = listQuery.safeParse(req.query);
     if (!query.success) return replyError(reply, 'TRUEUP_BAD_QUERY', z.prettifyError(query.error));
     const { state, limit } = query.data;
-    return { approvals: deps.store.approvals({ ...(state === 'all' ? {} : { state }), limit }) };
+    return { approvals: await deps.store.approvals({ ...(state === 'all' ? {} : { state }), limit }) };
   });
   for (const verb of ['approve', 'reject'] as const) {
     app.post<DecideRoute>(
@@ -55,8 +55,8 @@ export function registerApprovalRoutes(
         const outcome =
           verb === 'approve'
             ? await approveApproval(deps, req.params.id, by)
-            : rejectApproval(deps.store, req.params.id, by, body.data.note);
-        const after = deps.store.approval(req.params.id);
+            : await rejectApproval(deps.store, req.params.id, by, body.data.note);
+        const after = await deps.store.approval(req.params.id);
         if (after) onDecided({ id: after.id, state: after.state });
         if (!outcome.ok && outcome.fresh) onDecided({ id: outcome.fresh.id, state: outcome.fresh.state });
         // A refusal answers its code's status (409) with the outcome: the reason, and a fresh approval if one was queued.

@@ -33,7 +33,7 @@ describe('console deep links', () => {
 });
 
 describe('Block Kit rendering', () => {
-  it('escapes text from the repo and alerts, so nothing can mention @channel or smuggle a link', () => {
+  it('escapes text from the repo and alerts, so nothing can mention @channel or smuggle a link', async () => {
     expect(esc('<!channel> & <https://evil|click>')).toBe(
       '&lt;!channel&gt; &amp; &lt;https://evil|click&gt;',
     );
@@ -42,8 +42,8 @@ describe('Block Kit rendering', () => {
     expect(JSON.stringify(root)).toContain('&lt;!channel&gt;');
   });
 
-  it('gives a held change Approve and Reject buttons carrying its id, and an Open link', () => {
-    const approval = queueHeld(openAuditStore(':memory:'));
+  it('gives a held change Approve and Reject buttons carrying its id, and an Open link', async () => {
+    const approval = await queueHeld(openAuditStore(':memory:'));
     const blocks = toBlocks(renderHeld(approval, links));
     const [actions] = type(blocks, 'actions') as { elements: Record<string, unknown>[] }[];
     expect(actions?.elements).toEqual([
@@ -64,7 +64,7 @@ describe('Block Kit rendering', () => {
     expect((type(passive, 'actions')[0] as { elements: unknown[] }).elements).toHaveLength(1);
   });
 
-  it('cuts long lists and points at the console for the rest', () => {
+  it('cuts long lists and points at the console for the rest', async () => {
     const lines = Array.from({ length: 25 }, (_, i) => `line ${i}`);
     const { sections, context } = listSections(lines, { url: links.drifts('c1'), what: 'drifted objects' });
     expect(sections.join('\n').split('\n')).toHaveLength(20);
@@ -73,7 +73,7 @@ describe('Block Kit rendering', () => {
     ]);
   });
 
-  it('keeps every section under the 3000-character limit of a section', () => {
+  it('keeps every section under the 3000-character limit of a section', async () => {
     const lines = Array.from({ length: 20 }, () => 'x'.repeat(1000));
     const { sections } = listSections(lines, { what: 'lines' });
     expect(Math.max(...sections.map((s) => s.length))).toBeLessThanOrEqual(2900);
@@ -84,13 +84,13 @@ describe('Block Kit rendering', () => {
     expect(JSON.stringify(blocks)).toContain('more drifted objects not shown');
   });
 
-  it('renders the fleet status with one line per cluster', () => {
+  it('renders the fleet status with one line per cluster', async () => {
     const message = renderStatus(fakeDaemon().daemon.status(), links);
     expect(message.sections.join('\n')).toContain('*prod-eu* — held · 3 objects · 1 drifted · 1 held');
     expect(message.open?.url).toBe('https://trueup.example/#/drifts');
   });
 
-  it('lists repo errors with file:line and code in the status, and an object they hold in diff', () => {
+  it('lists repo errors with file:line and code in the status, and an object they hold in diff', async () => {
     const error = {
       file: 'base/app.yaml',
       line: 4,
@@ -124,7 +124,7 @@ describe('Block Kit rendering', () => {
     );
   });
 
-  it('puts a validated fix held by policy under buttons in the diagnosis reply', () => {
+  it('puts a validated fix held by policy under buttons in the diagnosis reply', async () => {
     const diagnosed = incident({
       investigation: 'done',
       diagnosis: {

@@ -95,7 +95,7 @@ export async function decideFromChat(
   user: ChatUser,
   options: { reason?: string; pressed?: { channel: string; ts: string; threadTs?: string } } = {},
 ): Promise<DecisionResult> {
-  const item = deps.store.approval(id);
+  const item = await deps.store.approval(id);
   if (!item) return { status: 'refused', text: `There is no approval ${esc(id)}.`, line: '' };
   const target = {
     cluster: item.entry.cluster,
@@ -110,7 +110,7 @@ export async function decideFromChat(
   const by: Approver = { actor: `${user.name ?? user.id} (slack ${user.id})`, channel: 'slack' };
   const outcome =
     verb === 'approve' ? await deps.path.approve(id, by) : await deps.path.reject(id, by, options.reason);
-  const after = deps.store.approval(id);
+  const after = await deps.store.approval(id);
   if (after) deps.onDecided?.({ id, state: after.state });
   if (!outcome.ok && outcome.fresh) deps.onDecided?.({ id: outcome.fresh.id, state: outcome.fresh.state });
   deps.log.info({ user: user.id, approval: id, verb, ok: outcome.ok, via: verdict.via }, 'chat decision');

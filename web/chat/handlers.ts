@@ -67,7 +67,7 @@ async function diffReply(command: Extract<ChatCommand, { verb: 'diff' }>, ctx: C
     evaluation && hasDrifted(evaluation.drift)
       ? driftWithCommits(evaluation.drift, await objects.provenance(ref))
       : undefined;
-  return renderDriftDetail(ref, drift, objects.approvals(ref), links);
+  return renderDriftDetail(ref, drift, await objects.approvals(ref), links);
 }
 
 /** explainReply answers `explain`: the rules in evaluation order and the decision for one object. */
@@ -112,7 +112,7 @@ export async function runReadCommand(
     case 'explain':
       return ephemeral(await explainReply(command.ref, ctx));
     case 'approvals':
-      return ephemeral(renderApprovals(ctx.store.approvals({ state: 'pending', limit: 200 }), links));
+      return ephemeral(renderApprovals(await ctx.store.approvals({ state: 'pending', limit: 200 }), links));
     case 'incident': {
       const incident = ctx.incidents?.incident(command.id);
       if (!incident)

@@ -73,7 +73,7 @@ const posts = (channel: string) => stub.calls('chat.postMessage').filter((c) => 
 describe('chat notifications', () => {
   it('posts a held change once per approval, with buttons, to every channel routed to it', async () => {
     const s = setup();
-    const approval = queueHeld(s.store);
+    const approval = await queueHeld(s.store);
     s.emit({ type: 'remediation', ...ref, action: 'skipped' });
     s.emit({ type: 'remediation', ...ref, action: 'skipped' });
     await s.notifier.idle();
@@ -93,7 +93,7 @@ describe('chat notifications', () => {
 
   it('does not post a held change on staging to the prod channel', async () => {
     const s = setup();
-    queueHeld(s.store, 'app', 'stg-1');
+    await queueHeld(s.store, 'app', 'stg-1');
     s.emit({ type: 'remediation', ...ref, cluster: 'stg-1', action: 'skipped' });
     await s.notifier.idle();
     expect(posts('C-PROD')).toHaveLength(0);
@@ -197,7 +197,7 @@ describe('chat notifications', () => {
   it('keeps going when Slack refuses a message', async () => {
     const s = setup();
     stub.failNext('chat.postMessage', 'channel_not_found');
-    queueHeld(s.store);
+    await queueHeld(s.store);
     s.emit({ type: 'remediation', ...ref, action: 'skipped' });
     await s.notifier.idle();
     expect(stub.calls('chat.postMessage').map((c) => c.status)).toEqual([200, 200]);
@@ -221,7 +221,7 @@ describe('chat notifications', () => {
         s.emit({ type: 'remediation', ...ref, cluster, name: `app-${i}`, action: 'created' });
       }
     }
-    queueHeld(s.store, 'held-one');
+    await queueHeld(s.store, 'held-one');
     s.emit({ type: 'remediation', ...ref, name: 'held-one', action: 'skipped' });
     await s.notifier.idle();
     const prod = posts('C-PROD');
@@ -242,7 +242,7 @@ describe('chat notifications', () => {
     const controller = new AbortController();
     const stalled = setup({ threads, slackRetry: { signal: controller.signal } });
     for (const name of ['d', 'e', 'f']) {
-      queueHeld(stalled.store, name, 'stg-1');
+      await queueHeld(stalled.store, name, 'stg-1');
       stalled.emit({ type: 'remediation', ...ref, cluster: 'stg-1', name, action: 'skipped' });
     }
     expect(await stalled.notifier.close(100, () => controller.abort())).toBe(1);

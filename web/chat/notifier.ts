@@ -81,6 +81,7 @@ export class ChatNotifier {
   #deps: NotifierDeps;
   #batch: BatchOptions;
   #unsubscribe: (() => void)[] = [];
+  #events: Promise<void> = Promise.resolve();
   #outbox: Outbox;
   #batches = new Map<string, { items: Batched[]; first: number; timer?: NodeJS.Timeout }>();
   /** #announced are approvals already announced by this process (the store remembers across restarts). */
@@ -104,7 +105,16 @@ export class ChatNotifier {
     if (kept.length)
       this.#deps.log.info({ notifications: kept.length }, 'chat: sending what the last run kept');
     for (const item of kept) this.#outbox.enqueue(item);
-    this.#unsubscribe.push(this.#deps.daemon.onEvent((e) => this.#onDaemonEvent(e)));
+    // One event at a time, in order: reading the store is asynchronous.
+    this.#unsubscribe.push(
+      this.#deps.daemon.onEvent((e) => {
+        this.#events = this.#events
+          .then(() => this.#onDaemonEvent(e))
+          .catch((err: Error) =>
+            this.#deps.log.error({ err: err.message }, 'chat notification not prepared'),
+          );
+      }),
+    );
     if (this.#deps.desk)
       this.#unsubscribe.push(
         this.#deps.desk.onChange((incident, change) => {
@@ -120,6 +130,7 @@ export class ChatNotifier {
 
   /** idle sends the batches now and resolves when every notification has been sent (or has failed). */
   async idle(): Promise<void> {
+    await this.#events;
     do {
       this.#flushAll();
       await this.#outbox.idle();
@@ -133,6 +144,7 @@ export class ChatNotifier {
    */
   async close(deadlineMs: number, abort: () => void): Promise<number> {
     this.stop();
+    await this.#events;
     this.#flushAll();
     const left = await this.#outbox.drain(deadlineMs, abort);
     if (left.length) {
@@ -156,7 +168,7 @@ export class ChatNotifier {
     };
   }
 
-  #onDaemonEvent(e: DaemonEvent): void {
+  async #onDaemonEvent(e: DaemonEvent): Promise<void> {
     if (e.type === 'status') return;
     const ref: ObjectRef = { cluster: e.cluster, kind: e.kind, namespace: e.namespace, name: e.name };
     const key = formatObjectRef(ref);
@@ -192,15 +204,15 @@ export class ChatNotifier {
     }
     const query = { cluster: ref.cluster, namespace: ref.namespace, name: ref.name, limit: 5 };
     if (e.error) {
-      const record = store.remediations(query).find((r) => r.entry.kind === ref.kind);
+      const record = (await store.remediations(query)).find((r) => r.entry.kind === ref.kind);
       if (record && news(`failed:${e.error}`))
         this.#send(this.#notice('failed', ref), ref, renderFailed(record.entry, links));
       return;
     }
     if (e.action === 'skipped') {
-      const pending = store
-        .approvals({ ...query, state: 'pending' })
-        .filter((a) => a.entry.kind === ref.kind);
+      const pending = (await store.approvals({ ...query, state: 'pending' })).filter(
+        (a) => a.entry.kind === ref.kind,
+      );
       for (const approval of pending) {
         if (this.#announced.has(approval.id) || this.#deps.threads.approvalMessages(approval.id).length > 0)
           continue;
@@ -209,8 +221,8 @@ export class ChatNotifier {
       }
       return;
     }
-    const record = store.remediations(query).find((r) => r.entry.kind === ref.kind);
-    const drift = store.drifts(query).find((r) => r.drift.kind === ref.kind)?.drift;
+    const record = (await store.remediations(query)).find((r) => r.entry.kind === ref.kind);
+    const drift = (await store.drifts(query)).find((r) => r.drift.kind === ref.kind)?.drift;
     if (record && news(`remediated:${record.id}`))
       this.#send(
         this.#notice('remediated', ref),

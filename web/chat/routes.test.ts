@@ -204,7 +204,7 @@ describe('the /trueup slash command', () => {
         return { revision: 'f'.repeat(40), clusters: [], errors: [] } as unknown as FleetState;
       },
     });
-    const approval = queueHeld(store);
+    const approval = await queueHeld(store);
     const started = Date.now();
     const res = await post(app, '/slack/commands', command(`approve ${approval.id}`));
     expect(Date.now() - started).toBeLessThan(1000);
@@ -212,7 +212,7 @@ describe('the /trueup slash command', () => {
       response_type: 'ephemeral',
       text: `:hourglass_flowing_sand: Approving ${approval.id}…`,
     });
-    expect(store.approval(approval.id)?.state).toBe('pending');
+    expect((await store.approval(approval.id))?.state).toBe('pending');
     release();
     // The core path refuses it as stale (the cluster left the fleet), with the reason.
     const [answer] = await stub.waitFor('the answer', (r) =>
@@ -222,7 +222,7 @@ describe('the /trueup slash command', () => {
       response_type: 'ephemeral',
       text: expect.stringContaining('is stale: cluster prod-eu is no longer in the fleet'),
     });
-    expect(store.approval(approval.id)).toMatchObject({
+    expect(await store.approval(approval.id)).toMatchObject({
       state: 'stale',
       decidedBy: 'alice (slack UALICE)',
       channel: 'slack',
@@ -231,7 +231,7 @@ describe('the /trueup slash command', () => {
 
   it('rejects with a reason for everyone to see', async () => {
     const { app, store } = await server();
-    const approval = queueHeld(store);
+    const approval = await queueHeld(store);
     await post(app, '/slack/commands', command(`reject ${approval.id} not during the sale`));
     const [answer] = await stub.waitFor('the answer', (r) =>
       r.some((x) => x.path.startsWith('/response/')) ? stub.responses() : undefined,
@@ -240,12 +240,15 @@ describe('the /trueup slash command', () => {
       response_type: 'in_channel',
       text: expect.stringContaining('Rejected by <@UALICE>: not during the sale'),
     });
-    expect(store.approval(approval.id)).toMatchObject({ state: 'rejected', note: 'not during the sale' });
+    expect(await store.approval(approval.id)).toMatchObject({
+      state: 'rejected',
+      note: 'not during the sale',
+    });
   });
 
   it('refuses a user who is not an approver, and nothing happens', async () => {
     const { app, store, loads } = await server();
-    const approval = queueHeld(store);
+    const approval = await queueHeld(store);
     await post(app, '/slack/commands', command(`approve ${approval.id}`, 'UMALLORY'));
     const [answer] = await stub.waitFor('the answer', (r) =>
       r.some((x) => x.path.startsWith('/response/')) ? stub.responses() : undefined,
@@ -254,7 +257,7 @@ describe('the /trueup slash command', () => {
       response_type: 'ephemeral',
       text: expect.stringContaining('not on the approvers list'),
     });
-    expect(store.approval(approval.id)?.state).toBe('pending');
+    expect((await store.approval(approval.id))?.state).toBe('pending');
     expect(loads()).toBe(0);
   });
 });
@@ -262,7 +265,7 @@ describe('the /trueup slash command', () => {
 describe('buttons', () => {
   it('acknowledges a press at once, rejects through the core path and updates the message with who did it', async () => {
     const { app, store } = await server();
-    const approval = queueHeld(store);
+    const approval = await queueHeld(store);
     const res = await post(app, '/slack/interactions', interaction('trueup_reject', approval.id, 'UALICE'));
     expect(res.statusCode).toBe(200);
     expect(res.body).toBe('');
@@ -273,7 +276,7 @@ describe('buttons', () => {
     const blocks = JSON.stringify(update?.body.blocks);
     expect(blocks).toContain('Rejected by <@UALICE>');
     expect(blocks).not.toContain('trueup_approve');
-    expect(store.approval(approval.id)).toMatchObject({
+    expect(await store.approval(approval.id)).toMatchObject({
       state: 'rejected',
       decidedBy: 'alice (slack UALICE)',
     });
@@ -283,14 +286,14 @@ describe('buttons', () => {
     const { app, store } = await server();
     // Another replica (its own state dir) held a change and posted its button; this replica holds a
     // different change, the first of its own store too.
-    const elsewhere = queueHeld(openAuditStore(':memory:'), 'other-app');
-    const mine = queueHeld(store);
+    const elsewhere = await queueHeld(openAuditStore(':memory:'), 'other-app');
+    const mine = await queueHeld(store);
     await post(app, '/slack/interactions', interaction('trueup_reject', elsewhere.id, 'UALICE'));
     const [answer] = await stub.waitFor('the answer', (r) =>
       r.some((x) => x.path === '/response/press') ? stub.responses() : undefined,
     );
     expect(answer?.body).toMatchObject({ text: expect.stringContaining(`no approval ${elsewhere.id}`) });
-    expect(store.approval(mine.id)?.state).toBe('pending');
+    expect((await store.approval(mine.id))?.state).toBe('pending');
     expect(stub.calls('chat.update')).toHaveLength(0);
   });
 
@@ -308,7 +311,7 @@ describe('buttons', () => {
       loadState: async () =>
         ({ revision: 'f'.repeat(40), clusters: [], errors: [] }) as unknown as FleetState,
     });
-    const approval = queueHeld(store);
+    const approval = await queueHeld(store);
     await post(app, '/slack/interactions', interaction('trueup_approve', approval.id, 'UALICE'));
     const [update] = await stub.waitFor('the update', (r) =>
       r.some((x) => x.path === '/api/chat.update') ? stub.calls('chat.update') : undefined,
@@ -323,12 +326,12 @@ describe('buttons', () => {
       response_type: 'ephemeral',
       text: expect.stringContaining('is stale'),
     });
-    expect(store.approval(approval.id)?.state).toBe('stale');
+    expect((await store.approval(approval.id))?.state).toBe('stale');
   });
 
   it('tells a user who is not an approver, privately, and changes nothing', async () => {
     const { app, store, loads } = await server();
-    const approval = queueHeld(store);
+    const approval = await queueHeld(store);
     await post(app, '/slack/interactions', interaction('trueup_approve', approval.id, 'UMALLORY'));
     const [answer] = await stub.waitFor('the answer', (r) =>
       r.some((x) => x.path === '/response/press') ? stub.responses() : undefined,
@@ -338,14 +341,14 @@ describe('buttons', () => {
       replace_original: false,
       text: expect.stringContaining('not on the approvers list'),
     });
-    expect(store.approval(approval.id)?.state).toBe('pending');
+    expect((await store.approval(approval.id))?.state).toBe('pending');
     expect(stub.calls('chat.update')).toHaveLength(0);
     expect(loads()).toBe(0);
   });
 
   it('ignores a response_url outside Slack', async () => {
     const { app, store } = await server();
-    const approval = queueHeld(store);
+    const approval = await queueHeld(store);
     const body = interaction('trueup_approve', approval.id, 'UMALLORY').replace(
       encodeURIComponent(stub.url),
       encodeURIComponent('http://169.254.169.254'),
@@ -389,7 +392,7 @@ describe('Mattermost commands', () => {
 
   it('does not approve from Mattermost', async () => {
     const { app, store } = await server();
-    const approval = queueHeld(store);
+    const approval = await queueHeld(store);
     const res = await app.inject({
       method: 'POST',
       url: '/mattermost/commands',
@@ -397,6 +400,6 @@ describe('Mattermost commands', () => {
       headers: form,
     });
     expect(res.json().text).toContain('approve and reject work in Slack, the console or the CLI');
-    expect(store.approval(approval.id)?.state).toBe('pending');
+    expect((await store.approval(approval.id))?.state).toBe('pending');
   });
 });

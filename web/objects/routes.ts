@@ -62,14 +62,14 @@ async function objectDetail(objects: ObjectReader, ref: ObjectRef, operator: boo
   const provenance = await objects.provenance(ref);
   // A copy with the commits: the daemon's evaluation is shared state, not this answer's to fill in.
   const drift = evaluation?.drift && driftWithCommits(evaluation.drift, provenance);
-  const pending = objects.approvals(ref, 50);
+  const pending = await objects.approvals(ref, 50);
   return {
     ref,
     status: drift?.status ?? (evaluation ? 'in-sync' : 'unknown'),
     ...(drift && drift.status !== 'in-sync' ? { drift } : {}),
     provenance,
     approvals: pending,
-    history: objects.history({ ...ref, limit: 50 }),
+    history: await objects.history({ ...ref, limit: 50 }),
     actions: {
       approve: operator && pending.length > 0,
       remediate:

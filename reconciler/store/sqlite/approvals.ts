@@ -30,7 +30,7 @@ export function sqliteApprovals(db: DatabaseSync): ApprovalsPart {
   const pendingOf = db.prepare(
     `SELECT * FROM approvals WHERE cluster = ? AND kind = ? AND namespace = ? AND name = ? AND state = 'pending' ORDER BY seq`,
   );
-  const byId = (id: string) => {
+  const byId = (id: string): Approval | undefined => {
     const row = db.prepare('SELECT * FROM approvals WHERE id = ?').get(id) as Row | undefined;
     return row ? toApproval(row) : undefined;
   };
@@ -48,25 +48,25 @@ export function sqliteApprovals(db: DatabaseSync): ApprovalsPart {
   return {
     // One write transaction: two processes on one store cannot both read the same number or both
     // queue the same change; the id's random tag keeps it unique beyond this store.
-    queueApproval: (revision, entry, drift, time = new Date()) =>
+    queueApproval: async (revision, entry, drift, time = new Date()) =>
       byId(inTransaction(db, () => queueInTransaction(db, revision, entry, drift, time))) as Approval,
-    approval: byId,
-    pendingApprovals: (ref) =>
+    approval: async (id) => byId(id),
+    pendingApprovals: async (ref) =>
       (pendingOf.all(ref.cluster, ref.kind, ref.namespace, ref.name) as Row[]).map(toApproval),
-    pendingCounts() {
+    async pendingCounts() {
       const rows = db
         .prepare("SELECT cluster, COUNT(*) AS n FROM approvals WHERE state = 'pending' GROUP BY cluster")
         .all() as { cluster: string; n: number }[];
       return new Map(rows.map((r) => [r.cluster, Number(r.n)]));
     },
-    approvals(q = {}) {
+    async approvals(q = {}) {
       const w = whereOf(q, q.state ? [['state = ?', q.state]] : []);
       const sql = `SELECT * FROM approvals ${w.sql} ORDER BY seq DESC LIMIT ?`;
       return (db.prepare(sql).all(...w.params, q.limit ?? 100) as Row[]).map(toApproval);
     },
-    decideApproval: (id, state, by, time = new Date()) => fromPending(id, state, by, time),
-    finishApproval: (id, state, by, time = new Date()) => fromApplying(id, state, by, time),
-    releaseApproval(id, note, time = new Date()) {
+    decideApproval: async (id, state, by, time = new Date()) => fromPending(id, state, by, time),
+    finishApproval: async (id, state, by, time = new Date()) => fromApplying(id, state, by, time),
+    async releaseApproval(id, note, time = new Date()) {
       const result = db
         .prepare(
           `UPDATE approvals SET state = 'pending', decided_by = NULL, decided_at = ?, channel = NULL, note = ? WHERE id = ? AND state = 'applying'`,

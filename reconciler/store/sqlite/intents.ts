@@ -20,7 +20,7 @@ export function sqliteIntents(db: DatabaseSync): IntentsPart {
     completeIntent: (id) => {
       complete.run(id);
     },
-    beginIntent(intent, time = new Date()) {
+    async beginIntent(intent, time = new Date()) {
       const id = `i-${randomUUID()}`;
       db.prepare(
         `INSERT INTO intents (id, started, owner, revision, actor, cluster, kind, namespace, name, approval, expectation)
@@ -40,10 +40,10 @@ export function sqliteIntents(db: DatabaseSync): IntentsPart {
       );
       return id;
     },
-    expectIntent(id, expectation) {
+    async expectIntent(id, expectation) {
       db.prepare('UPDATE intents SET expectation = ? WHERE id = ?').run(JSON.stringify(expectation), id);
     },
-    openIntents: () =>
+    openIntents: async () =>
       (db.prepare('SELECT * FROM intents ORDER BY started').all() as Record<string, string | null>[]).map(
         toIntent,
       ),

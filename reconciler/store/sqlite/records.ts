@@ -3,7 +3,8 @@
  * A remediation completes its write intent in the same transaction as its record.
  */
 import type { DatabaseSync } from 'node:sqlite';
-import type { Drift } from '../../core/model.ts';
+import type { Drift, ManagedKind } from '../../core/model.ts';
+import { objectKey } from '../../core/object-ref.ts';
 import type { ChangeSetEntry } from '../../sync/cycle.ts';
 import type { AuditStore, RecordQuery } from '../store.ts';
 import { inTransaction } from './database.ts';
@@ -12,7 +13,7 @@ import { whereOf } from './query.ts';
 /** RecordsPart is the part of AuditStore that drift and remediation records serve. */
 export type RecordsPart = Pick<
   AuditStore,
-  'recordDrift' | 'recordRemediation' | 'drifts' | 'remediations' | 'remediatedAt'
+  'recordDrift' | 'recordRemediation' | 'drifts' | 'remediations' | 'remediatedTimes'
 >;
 
 type Row = Record<string, string | number>;
@@ -33,7 +34,7 @@ export function sqliteRecords(db: DatabaseSync, completeIntent: (id: string) => 
       .all(...w.params, q.limit ?? 100) as Row[];
   };
   return {
-    recordDrift(revision, drift, time = new Date()) {
+    async recordDrift(revision, drift, time = new Date()) {
       const r = insertDrift.run(
         time.toISOString(),
         revision,
@@ -46,7 +47,7 @@ export function sqliteRecords(db: DatabaseSync, completeIntent: (id: string) => 
       );
       return Number(r.lastInsertRowid);
     },
-    recordRemediation(revision, entry, actor, time = new Date()) {
+    async recordRemediation(revision, entry, actor, time = new Date()) {
       if (!entry.intent) return insertRemediation(revision, entry, actor, time);
       const intent = entry.intent;
       // The audit record and the completion of its intent are one: a crash leaves both or neither.
@@ -56,14 +57,14 @@ export function sqliteRecords(db: DatabaseSync, completeIntent: (id: string) => 
         return id;
       });
     },
-    drifts: (q = {}) =>
+    drifts: async (q = {}) =>
       select('drifts', q).map((row) => ({
         id: Number(row.id),
         time: String(row.time),
         revision: String(row.revision),
         drift: JSON.parse(String(row.record)) as Drift,
       })),
-    remediations: (q = {}) =>
+    remediations: async (q = {}) =>
       select('remediations', q).map((row) => ({
         id: Number(row.id),
         time: String(row.time),
@@ -71,17 +72,27 @@ export function sqliteRecords(db: DatabaseSync, completeIntent: (id: string) => 
         actor: String(row.actor),
         entry: JSON.parse(String(row.record)) as ChangeSetEntry,
       })),
-    remediatedAt(ref) {
+    async remediatedTimes(cluster) {
       // Only a confirmed apply records `after`; dry runs, failures and deletes do not.
-      const row = db
+      const rows = db
         .prepare(
-          `SELECT time FROM remediations WHERE cluster = ? AND kind = ? AND namespace = ? AND name = ?
-           AND after IS NOT NULL AND error IS NULL ORDER BY id DESC LIMIT 1`,
+          `SELECT kind, namespace, name, MAX(time) AS time FROM remediations
+           WHERE cluster = ? AND after IS NOT NULL AND error IS NULL GROUP BY kind, namespace, name`,
         )
-        .get(ref.cluster, ref.kind, ref.namespace, ref.name) as { time: string } | undefined;
-      return row ? new Date(row.time) : undefined;
+        .all(cluster) as Row[];
+      return remediatedTimesOf(rows);
     },
   };
+}
+
+/** remediatedTimesOf keys (kind, namespace, name, time) rows by objectKey. */
+export function remediatedTimesOf(rows: Record<string, unknown>[]): Map<string, Date> {
+  return new Map(
+    rows.map((r) => [
+      objectKey({ kind: r.kind as ManagedKind, namespace: String(r.namespace), name: String(r.name) }),
+      new Date(String(r.time)),
+    ]),
+  );
 }
 
 function insertRemediationRow(db: DatabaseSync) {

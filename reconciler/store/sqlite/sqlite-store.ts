@@ -25,7 +25,8 @@ export function openSqliteStore(stateDir: string | ':memory:'): AuditStore {
     ...sqliteRecords(db, completeIntent),
     ...intents,
     ...sqliteApprovals(db),
-    pruneBefore: (table, before, limit) => Number(db.prepare(pruneSql[table]).run(before, limit).changes),
-    close: () => db.close(),
+    pruneBefore: async (table, before, limit) =>
+      Number(db.prepare(pruneSql[table]).run(before, limit).changes),
+    close: async () => db.close(),
   };
 }
