@@ -69,7 +69,7 @@ export async function activeConfigs(
     const desired = state?.clusters.find((c) => c.cluster.name === hint.cluster)?.objects ?? [];
     for (const o of desired.filter((d) => d.namespace === hint.namespace).slice(0, max)) {
       const ref: ObjectRef = { cluster: hint.cluster, kind: o.kind, namespace: o.namespace, name: o.name };
-      const history = sources.objects.history({ ...ref, limit: 5 });
+      const history = await sources.objects.history({ ...ref, limit: 5 });
       const view = await sources.objects.object(ref);
       const drifting = view.evaluation !== undefined && view.evaluation.drift.status !== 'in-sync';
       if (drifting || recent(history.drifts) || recent(history.remediations)) found.push(ref);
