@@ -5,6 +5,7 @@
  * object is read, evaluated and blamed at most once per investigation (readOnce).
  */
 import type { Logger } from 'pino';
+import { parseObjectRef } from '../reconciler/core/object-ref.ts';
 import { type Scrub, secretMatcherOf, secretScrubber } from '../reconciler/core/secret-guard.ts';
 import { readOnce } from '../reconciler/sync/object-reader.ts';
 import { type LlmConfig, llmRedactor, runAgent } from './agent.ts';
@@ -12,7 +13,9 @@ import type { AlertGroup } from './alert.ts';
 import { trimForContext } from './context-budget.ts';
 import { type EvidenceOptions, type EvidenceSources, gatherEvidence } from './evidence.ts';
 import { type FixValidationDeps, validateFix } from './fix-validation.ts';
+import { groundAnswer } from './grounding.ts';
 import { heuristicAnswer, orderFindings } from './heuristic.ts';
+import { findInjections } from './injection.ts';
 import type { WorkloadRead, WorkloadReader } from './kube-reader.ts';
 import type { DiagnoseMetrics } from './metrics.ts';
 import type { Diagnosis, EvidenceBundle } from './model.ts';
@@ -54,6 +57,15 @@ export async function investigate(group: AlertGroup, deps: InvestigationDeps): P
   // Evidence scrubs each value before trimming it too: a cut must not leave part of a value behind.
   const sources = { ...deps.sources, objects, reader: workloadsOnce(deps.sources), scrub };
   const evidence = scrub(await gatherEvidence(group, sources, deps.evidence));
+  // Instruction-like text in the alert or the evidence is data; on-call is told it is there.
+  const injections = findInjections(group, evidence);
+  if (injections.length > 0) {
+    evidence.injections = injections;
+    deps.log.warn(
+      { injections: injections.length },
+      'instruction-like text in the alert or evidence: a possible prompt injection',
+    );
+  }
   const gatheredMs = Date.now() - started;
   const diagnosis = await diagnose(group, evidence, sources, deps, now, started);
   // What changed after the alert started is never a cause: said whoever diagnosed.
@@ -109,13 +121,33 @@ async function diagnose(
   deps.metrics?.llmTokens.inc({ kind: 'completion' }, result.usage.completionTokens);
   if (result.usage.costUsd) deps.metrics?.llmCost.inc(result.usage.costUsd);
   if (result.ok) {
-    return {
-      source: 'llm',
-      model: result.model,
-      answer: result.answer,
-      usage: result.usage,
-      durationMs: Date.now() - started,
-    };
+    const grounding = groundAnswer(result.answer, evidence, {
+      causes: orderFindings(group, evidence, now).causes,
+      isDeclared: (target) => isDeclared(sources.objects, target),
+    });
+    if (grounding.ok)
+      return {
+        source: 'llm',
+        model: result.model,
+        answer: result.answer,
+        usage: result.usage,
+        durationMs: Date.now() - started,
+      };
+    // Not supported by the evidence: the deterministic answer leads, the model's stays below the fold.
+    deps.log.warn(
+      { reasons: grounding.reasons },
+      'LLM answer not supported by the evidence; using the offline diagnoser',
+    );
+    const diagnosis = offline(
+      group,
+      evidence,
+      now,
+      `LLM answer not supported by the evidence: ${grounding.reasons.join('; ')}`,
+      started,
+    );
+    diagnosis.usage = result.usage;
+    diagnosis.unsupported = [{ model: result.model, answer: result.answer, reasons: grounding.reasons }];
+    return diagnosis;
   }
   deps.log.warn(
     { err: result.error, usage: result.usage },
@@ -124,6 +156,17 @@ async function diagnose(
   const diagnosis = offline(group, evidence, now, `LLM failed: ${result.error}`, started);
   diagnosis.usage = result.usage;
   return diagnosis;
+}
+
+/** isDeclared tells whether the fleet repo declares an object (`cluster/namespace/Kind/name`). */
+function isDeclared(objects: EvidenceSources['objects'], target: string): boolean {
+  const parsed = parseObjectRef(target);
+  if (!parsed.ok) return false;
+  const { ref } = parsed;
+  const cluster = objects.state()?.clusters.find((c) => c.cluster.name === ref.cluster);
+  return (cluster?.objects ?? []).some(
+    (o) => o.kind === ref.kind && o.namespace === ref.namespace && o.name === ref.name,
+  );
 }
 
 /** noLlmReason is why the offline diagnoser answered when no LLM is configured. */

@@ -99,6 +99,13 @@ export interface ConfigEvidence extends ObjectRef {
   events: EventSummary[];
 }
 
+/** Injection is instruction-like text found in an alert or the evidence: a possible prompt injection. */
+export interface Injection {
+  /** where it was found, e.g. `alert <fingerprint> annotation description`, `cluster/ns/ConfigMap/name key K`. */
+  where: string;
+  excerpt: string;
+}
+
 /** EvidenceBundle is the deterministic evidence gathered for an incident before any LLM. */
 export interface EvidenceBundle {
   gatheredAt: string;
@@ -108,6 +115,8 @@ export interface EvidenceBundle {
   configs: ConfigEvidence[];
   /** notes say what could not be gathered and why (never silently missing). */
   notes: string[];
+  /** injections flag instruction-like text in the alerts or the evidence (never followed). */
+  injections?: Injection[];
 }
 
 /**
@@ -213,5 +222,17 @@ export interface Diagnosis {
    * skew), by trueup's own detection time where it has one: never a cause, said so.
    */
   afterAlert?: string[];
+  /**
+   * unsupported are model answers not shown as the diagnosis, with why: they cite no evidence in
+   * the bundle, touch objects outside it and the repo, or contradict the deterministic cause.
+   */
+  unsupported?: UnsupportedAnswer[];
   durationMs: number;
+}
+
+/** UnsupportedAnswer is a model's answer kept below the fold, with the reasons it was not shown as the diagnosis. */
+export interface UnsupportedAnswer {
+  model?: string;
+  answer: DiagnosisAnswer;
+  reasons: string[];
 }

@@ -360,8 +360,15 @@ describe('diagnosis of Alertmanager alerts', () => {
       ]);
       const run = await diagnose(stub.url);
       const result = JSON.parse(run.stdout);
-      expect(result.diagnosis.validation.status).toBe('not-validated');
-      expect(result.diagnosis.validation.reasons.join(' ')).toContain('not declared in the fleet repo');
+      // Not the headline: it cites no evidence and touches what neither the evidence nor the repo holds.
+      expect(result.diagnosis.source).toBe('heuristic');
+      expect(result.diagnosis.fallbackReason).toMatch(/^LLM answer not supported by the evidence/);
+      expect(result.diagnosis.unsupported[0].reasons.join(' ')).toContain(
+        'neither in the evidence nor declared by the fleet repo',
+      );
+      expect(result.diagnosis.answer.fix?.target).not.toContain('kube-system');
+      // The annotation's instructions are flagged as a possible prompt injection.
+      expect(result.evidence.injections[0].where).toMatch(/annotation description/);
       await clientsFor(first).core.readNamespace({ name: 'kube-system' });
       const live = await clientsFor(first).core.readNamespacedConfigMap({
         name: 'api-config',

@@ -82,7 +82,21 @@ function diagnosisSections(d: Diagnosis): string[] {
   } else {
     sections.push('_No fix proposed._');
   }
+  if (d.unsupported?.length)
+    sections.push(
+      `_Model answer not shown: ${esc(cut(d.unsupported.map((u) => u.reasons.join('; ')).join(' | '), 600))}_`,
+    );
   return sections;
+}
+
+/** injectionSection flags instruction-like text in the alert or the evidence (never followed). */
+function injectionSection(incident: Incident): string[] {
+  const list = incident.evidence?.injections ?? [];
+  if (list.length === 0) return [];
+  const where = list.map((i) => esc(cut(i.where, 120))).join('; ');
+  return [
+    `:warning: *Possible prompt injection*: instruction-like text in ${where} (treated as data, never followed)`,
+  ];
 }
 
 /** renderDiagnosis is the thread reply with the diagnosis and its validated fix (buttons when held). */
@@ -99,7 +113,7 @@ export function renderDiagnosis(incident: Incident, links: ConsoleLinks): ChatMe
   const approval = d.validation?.approval;
   return {
     text: `Incident ${incident.id}: ${cut(d.answer.summary, 200)}`,
-    sections: diagnosisSections(d),
+    sections: [...injectionSection(incident), ...diagnosisSections(d)],
     ...(approval && !d.validation?.applied ? { approval } : {}),
     ...open(links, incident.id),
   };
@@ -124,6 +138,7 @@ export function renderIncidentChange(incident: Incident, change: 'updated' | 're
 export function renderIncident(incident: Incident, links: ConsoleLinks, clusterLabel: string): ChatMessage {
   const root = renderIncidentRoot(incident, links, clusterLabel);
   const sections = [...root.sections];
+  sections.push(...injectionSection(incident));
   if (incident.diagnosis) sections.push(...diagnosisSections(incident.diagnosis));
   else
     sections.push(

@@ -106,6 +106,14 @@ export interface EvidenceBundle {
   configs: ConfigEvidence[];
   /** notes say what could not be gathered and why. */
   notes: string[];
+  /** injections flag instruction-like text in the alerts or the evidence: possible prompt injections. */
+  injections?: Injection[];
+}
+
+/** Injection is instruction-like text found in an alert or the evidence (never followed). */
+export interface Injection {
+  where: string;
+  excerpt: string;
 }
 
 /** Fix is a proposed fix (`target`: `cluster/namespace/Kind/name`). */
@@ -151,7 +159,16 @@ export interface Diagnosis {
   fallbackReason?: string;
   /** afterAlert: what changed after the alert started; never a cause. */
   afterAlert?: string[];
+  /** unsupported: model answers kept below the fold, with why they are not the diagnosis. */
+  unsupported?: UnsupportedAnswer[];
   durationMs: number;
+}
+
+/** UnsupportedAnswer is a model's answer not shown as the diagnosis, with the reasons. */
+export interface UnsupportedAnswer {
+  model?: string;
+  answer: DiagnosisAnswer;
+  reasons: string[];
 }
 
 /** InvestigationState is where an incident's investigation stands. */

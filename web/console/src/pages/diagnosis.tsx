@@ -152,6 +152,64 @@ export function DiagnosisView(props: { diagnosis: Diagnosis; repo: RepoContext }
       <FixView fix={answer.fix} />
       <Validation validation={diagnosis.validation} repo={props.repo} />
       <Usage diagnosis={diagnosis} />
+      <AfterAlert diagnosis={diagnosis} />
+      <Unsupported diagnosis={diagnosis} />
+    </section>
+  );
+}
+
+/** AfterAlert lists what changed after the alert started: never a cause. */
+function AfterAlert(props: { diagnosis: Diagnosis }) {
+  const list = props.diagnosis.afterAlert ?? [];
+  if (list.length === 0) return null;
+  return (
+    <details>
+      <summary>After the alert ({list.length}): not causes</summary>
+      <ul>
+        {list.map((line) => (
+          <li key={line}>{line}</li>
+        ))}
+      </ul>
+    </details>
+  );
+}
+
+/** Unsupported shows model answers kept below the fold, with why they are not the diagnosis. */
+function Unsupported(props: { diagnosis: Diagnosis }) {
+  const list = props.diagnosis.unsupported ?? [];
+  if (list.length === 0) return null;
+  return (
+    <details data-testid="unsupported">
+      <summary>Unsupported model answer ({list.length}): not shown as the diagnosis</summary>
+      {list.map((u) => (
+        <div key={u.answer.summary}>
+          <p class="summary">{u.answer.summary}</p>
+          <ul>
+            {u.reasons.map((r) => (
+              <li key={r}>{r}</li>
+            ))}
+          </ul>
+        </div>
+      ))}
+    </details>
+  );
+}
+
+/** InjectionWarning flags instruction-like text in the alert or the evidence (never followed). */
+export function InjectionWarning(props: { injections: { where: string; excerpt: string }[] | undefined }) {
+  const list = props.injections ?? [];
+  if (list.length === 0) return null;
+  return (
+    <section class="notice" role="alert" data-testid="injections">
+      <strong>Possible prompt injection:</strong> instruction-like text found (treated as data, never
+      followed)
+      <ul>
+        {list.map((i) => (
+          <li key={i.where}>
+            {i.where}: <code>{i.excerpt}</code>
+          </li>
+        ))}
+      </ul>
     </section>
   );
 }

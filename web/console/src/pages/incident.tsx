@@ -9,7 +9,7 @@ import type { Alert, Incident } from '../../../contract/incidents.ts';
 import { useResource } from '../context.ts';
 import { Badge, Labels, Loadable, PageTitle, RelTime } from '../ui/bits.tsx';
 import type { RepoContext } from '../ui/diff.tsx';
-import { DiagnosisView } from './diagnosis.tsx';
+import { DiagnosisView, InjectionWarning } from './diagnosis.tsx';
 import { EvidenceView } from './evidence.tsx';
 import { incidentTitle } from './incidents.tsx';
 
@@ -89,6 +89,7 @@ function IncidentView(props: { incident: Incident; repo: RepoContext }) {
       </p>
       {incident.commonAnnotations.summary && <p class="summary">{incident.commonAnnotations.summary}</p>}
       <Investigation incident={incident} />
+      <InjectionWarning injections={incident.evidence?.injections} />
       {incident.diagnosis && <DiagnosisView diagnosis={incident.diagnosis} repo={repo} />}
       <section aria-labelledby="alerts-title">
         <h2 id="alerts-title">Alerts ({incident.alerts.length})</h2>
