@@ -10,10 +10,11 @@ import { objectKey } from '../core/model.ts';
 import type { ClusterAccess } from '../kube/kube-cluster.ts';
 import type { ClusterDesiredState } from '../repo/desired-state.ts';
 import type { FleetState } from '../repo/fleet-state.ts';
-import type { ChangeSetEntry, ClusterReport, CycleReport } from './change-set.ts';
+import { type Limiter, limiter, mapBounded } from './bounded.ts';
+import type { ClusterReport, CycleReport } from './change-set.ts';
 import { type EvaluationContext, evaluateCluster, evaluationContext } from './evaluate.ts';
 import { type ClusterEvaluations, gateCycle } from './gate.ts';
-import type { CycleOptions } from './options.ts';
+import { type CycleOptions, defaultApplyConcurrency } from './options.ts';
 import { remediateDrift } from './remediate.ts';
 
 // Where the CLI, the store, the console and tests have always found the cycle's types.
@@ -35,9 +36,11 @@ export async function reconcileFleet(
   // 2. Gate: canary waves, then blast-radius limits, across the whole cycle.
   const read = listed.filter((l): l is ListedCluster => 'evaluations' in l);
   gateCycle(state.clusters, read, context.now, options.changedAt);
-  // 3. Remediate, clusters in parallel, objects one at a time per cluster.
+  // 3. Remediate, clusters in parallel, objects a few at a time per cluster under one fleet-wide cap.
+  const concurrency = options.concurrency ?? defaultApplyConcurrency;
+  const fleetCap = limiter(concurrency.total);
   const reports = await Promise.all(
-    listed.map((l) => ('evaluations' in l ? remediateCluster(l, options) : l)),
+    listed.map((l) => ('evaluations' in l ? remediateCluster(l, options, fleetCap) : l)),
   );
   return { revision: state.revision, clusters: reports, errors: state.errors };
 }
@@ -62,27 +65,34 @@ async function listCluster(
   }
 }
 
-async function remediateCluster(l: ListedCluster, options: CycleOptions): Promise<ClusterReport> {
-  const changeSet: ChangeSetEntry[] = [];
-  if (options.remediate || options.dryRun) {
-    const desiredByKey = new Map(l.desired.objects.map((o) => [objectKey(o), o]));
-    const liveByKey = new Map(l.live.map((o) => [objectKey(o), o]));
-    // One object at a time per cluster: a remediation must see the result of the previous one.
-    for (const evaluation of l.evaluations) {
-      if (evaluation.drift.status === 'in-sync') continue;
+async function remediateCluster(
+  l: ListedCluster,
+  options: CycleOptions,
+  fleetCap: Limiter,
+): Promise<ClusterReport> {
+  const remediating = options.remediate || options.dryRun;
+  const drifted = remediating ? l.evaluations.filter((e) => e.drift.status !== 'in-sync') : [];
+  const desiredByKey = new Map(l.desired.objects.map((o) => [objectKey(o), o]));
+  const liveByKey = new Map(l.live.map((o) => [objectKey(o), o]));
+  // Each evaluation is a different object (the gate already decided the cycle as a whole), so
+  // they are independent: several run at once; the change set keeps the evaluations' order.
+  const perCluster = (options.concurrency ?? defaultApplyConcurrency).perCluster;
+  const changeSet = await mapBounded(
+    drifted,
+    perCluster,
+    (evaluation) => {
       const key = objectKey(evaluation.drift);
-      const objects = { desired: desiredByKey.get(key), live: liveByKey.get(key) };
-      changeSet.push(
-        await remediateDrift({
-          evaluation,
-          ...objects,
-          complete: l.desired.complete,
-          cluster: l.cluster,
-          options,
-        }),
-      );
-    }
-  }
+      return remediateDrift({
+        evaluation,
+        desired: desiredByKey.get(key),
+        live: liveByKey.get(key),
+        complete: l.desired.complete,
+        cluster: l.cluster,
+        options,
+      });
+    },
+    fleetCap,
+  );
   return {
     name: l.desired.cluster.name,
     reachable: true,

@@ -23,7 +23,22 @@ export interface CycleOptions {
   changedAt?: (cluster: string, key: string) => Date | undefined;
   /** journal records an intent before each remediation's first write (crash consistency, see intents.ts). */
   journal?: WriteJournal;
+  /** concurrency bounds a cycle's remediations in flight (default defaultApplyConcurrency). */
+  concurrency?: ApplyConcurrency;
 }
+
+/** ApplyConcurrency bounds the remediations in flight: per cluster, and over the whole fleet. */
+export interface ApplyConcurrency {
+  perCluster: number;
+  total: number;
+}
+
+/**
+ * defaultApplyConcurrency: 8 objects at once per cluster, 32 over the fleet. Each remediation is
+ * 3-4 short requests (dry-run, apply, read back, event) on the cluster's pooled connections; 8 in
+ * flight keep one apiserver busy without queueing behind its default max-in-flight of 200.
+ */
+export const defaultApplyConcurrency: ApplyConcurrency = { perCluster: 8, total: 32 };
 
 /** defaultCycleOptions: report only, trueup's field manager, nothing unsafe. */
 export function defaultCycleOptions(): CycleOptions {
