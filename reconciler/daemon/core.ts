@@ -53,6 +53,8 @@ export interface ClusterRuntime {
   draining?: Promise<void>;
   /** stopped: this replica gave the cluster up (or the fleet dropped it); nothing more is queued. */
   stopped?: boolean;
+  /** evaluating counts evaluateAll passes: a newer pass (relist, revision) ends an older one at its next slice. */
+  evaluating?: number;
 }
 
 /** DaemonCore is the daemon's shared state. */

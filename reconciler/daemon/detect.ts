@@ -20,6 +20,9 @@ import { observeObject } from '../sync/wave-state.ts';
 import { type ClusterRuntime, clusterStateOf, type DaemonCore } from './core.ts';
 import type { RemediationQueue } from './queue.ts';
 
+/** evaluationSliceMs is how long evaluateAll works before it lets the event loop run. */
+const evaluationSliceMs = 20;
+
 /** Detector evaluates and gates objects as they change, and reports new drift. */
 export class Detector {
   #core: DaemonCore;
@@ -28,6 +31,8 @@ export class Detector {
   #limits: LimitTracker = limitTracker([]);
   /** #waves holds later canary waves back until the earlier ones settle, and looks again when they may go. */
   #waves: WaveGate;
+  /** #batching holds the clusters an evaluateAll pass is going through. */
+  #batching = new Set<ClusterRuntime>();
 
   /** constructor takes the daemon's shared state and the queue new drift goes to. */
   constructor(core: DaemonCore, queue: RemediationQueue) {
@@ -49,15 +54,38 @@ export class Detector {
     this.#waves.stop();
   }
 
-  /** evaluateAll evaluates every object of a listed cluster: desired, live, and those it reported. */
-  evaluateAll(rt: ClusterRuntime): void {
+  /**
+   * evaluateAll evaluates every object of a listed cluster: desired, live, and those it reported.
+   * It works in slices of evaluationSliceMs and yields to the event loop between them, so watch
+   * events, probes and the API are served during a full resync of thousands of objects (a small
+   * cluster is done in the first slice, before evaluateAll returns). A newer pass over the same
+   * cluster ends this one at its next slice; watch events in between are evaluated as they come.
+   */
+  async evaluateAll(rt: ClusterRuntime): Promise<void> {
     if (rt.listed.size < 2) return;
+    const pass = (rt.evaluating ?? 0) + 1;
+    rt.evaluating = pass;
     const keys = new Set([
       ...(this.#core.desiredByKey.get(rt.cluster.name)?.keys() ?? []),
       ...rt.live.keys(),
       ...rt.drifts.keys(),
     ]);
-    for (const key of keys) this.evaluate(rt, key);
+    this.#batching.add(rt);
+    try {
+      let sliceStart = performance.now();
+      for (const key of keys) {
+        if (performance.now() - sliceStart > evaluationSliceMs) {
+          this.#updateGauge(rt);
+          await new Promise((resolve) => setImmediate(resolve));
+          if (rt.evaluating !== pass || rt.stopped || this.#core.stopped) return;
+          sliceStart = performance.now();
+        }
+        this.evaluate(rt, key);
+      }
+    } finally {
+      this.#batching.delete(rt);
+      this.#updateGauge(rt);
+    }
   }
 
   /** evaluate recomputes one object's drift; new drift is recorded and, when allowed, queued for remediation. */
@@ -100,7 +128,8 @@ export class Detector {
   ) {
     if (evaluation) rt.drifts.set(key, evaluation);
     else rt.drifts.delete(key);
-    this.#updateGauge(rt);
+    // Counting is O(objects): during evaluateAll it is done once per slice, not once per object.
+    if (!this.#batching.has(rt)) this.#updateGauge(rt);
     // A pending approval this evaluation made unnecessary (in sync) or different is stale now.
     const { writes, pending, deps } = this.#core;
     writes.write('supersede approvals', async () => {

@@ -34,7 +34,7 @@ export class ClusterRuntimes {
     for (const [name, cluster] of wanted) {
       const existing = core.clusters.get(name);
       if (existing && JSON.stringify(existing.cluster) === JSON.stringify(cluster)) {
-        if (reevaluate) this.#detector.evaluateAll(existing);
+        if (reevaluate) this.#evaluateAllLater(existing);
       } else {
         if (existing) this.#stop(existing);
         this.#start(cluster);
@@ -54,7 +54,7 @@ export class ClusterRuntimes {
           rt.live = new Map(objects.map((o) => [objectKey(o), o]));
           rt.listed = new Set(['ConfigMap', 'Secret']);
           this.#markReachable(rt);
-          this.#detector.evaluateAll(rt);
+          await this.#detector.evaluateAll(rt);
           // A full resync retries every drift still left, e.g. after a failed remediation.
           if (options.remediate)
             for (const [key, e] of rt.drifts) if (hasDrifted(e.drift)) this.#queue.enqueue(rt, key);
@@ -70,6 +70,13 @@ export class ClusterRuntimes {
   /** stopWatching ends every watch. */
   stopWatching(): void {
     for (const rt of this.#core.clusters.values()) rt.watch.stop();
+  }
+
+  /** #evaluateAllLater starts an evaluateAll pass that is not awaited; its failure is logged. */
+  #evaluateAllLater(rt: ClusterRuntime): void {
+    this.#detector.evaluateAll(rt).catch((err: Error) => {
+      this.#core.deps.log.error({ cluster: rt.cluster.name, err: err.message }, 'evaluation failed');
+    });
   }
 
   #stop(rt: ClusterRuntime): void {
@@ -112,7 +119,7 @@ export class ClusterRuntimes {
         rt.listed.add(kind);
         this.#markReachable(rt);
         log.debug({ kind, objects: objects.length }, 'listed');
-        this.#detector.evaluateAll(rt);
+        this.#evaluateAllLater(rt);
       },
       onChange: (type, object) => {
         const key = objectKey(object);
