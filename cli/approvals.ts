@@ -5,7 +5,7 @@
  */
 
 import { formatObjectRef } from '../reconciler/core/object-ref.ts';
-import { type Approval, openAuditStore } from '../reconciler/store/store.ts';
+import { type Approval, openStore } from '../reconciler/store/store.ts';
 import { approveApproval, rejectApproval } from '../reconciler/sync/approvals.ts';
 import { defaultCycleOptions } from '../reconciler/sync/cycle.ts';
 import { UsageError } from './errors.ts';
@@ -16,7 +16,7 @@ import { loadRepoState } from './repo-source.ts';
 
 /** listApprovalsCommand lists pending approvals (or all with --all). */
 export async function listApprovalsCommand(options: ApprovalListOptions): Promise<number> {
-  const store = await openAuditStore(options.stateDir);
+  const store = await openStore(options);
   try {
     const items = await store.approvals(options.all ? {} : { state: 'pending' });
     if (options.output === 'json') {
@@ -52,7 +52,7 @@ function renderApproval(a: Approval): string {
 /** approveCommand approves one pending change and applies it (dry-run first). */
 export async function approveCommand(id: string, options: ApproveOptions): Promise<number> {
   if (!options.as) throw new UsageError('--as <name> is required: every approval records who approved it');
-  const store = await openAuditStore(options.stateDir);
+  const store = await openStore(options);
   const access = clusterAccessFactory(options);
   try {
     const outcome = await approveApproval(
@@ -90,7 +90,7 @@ export async function approveCommand(id: string, options: ApproveOptions): Promi
 /** rejectCommand rejects one pending change. */
 export async function rejectCommand(id: string, options: RejectOptions): Promise<number> {
   if (!options.as) throw new UsageError('--as <name> is required: every rejection records who rejected it');
-  const store = await openAuditStore(options.stateDir);
+  const store = await openStore(options);
   try {
     const outcome = await rejectApproval(store, id, { actor: options.as, channel: 'cli' }, options.reason);
     if (outcome.ok) {

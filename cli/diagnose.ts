@@ -9,7 +9,7 @@ import { readFile } from 'node:fs/promises';
 import { pino } from 'pino';
 import { parseAlertGroup } from '../diagnose/alert.ts';
 import { type Investigation, investigate } from '../diagnose/investigate.ts';
-import { openAuditStore } from '../reconciler/store/store.ts';
+import { openStore } from '../reconciler/store/store.ts';
 import { investigationDeps } from './diagnose-setup.ts';
 import { UsageError } from './errors.ts';
 import { loadFleetRun } from './fleet-run.ts';
@@ -34,7 +34,7 @@ export async function diagnoseCommand(options: DiagnoseOptions): Promise<number>
     throw new UsageError(`--alert ${options.alert}: not an Alertmanager webhook payload:\n${parsed.error}`);
 
   const run = await loadFleetRun(options);
-  const store = await openAuditStore(options.stateDir);
+  const store = await openStore(options);
   // Logs go to stderr (warnings only) so stdout stays the result.
   const log = pino({ level: 'warn' }, pino.destination(2));
   try {

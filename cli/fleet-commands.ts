@@ -6,7 +6,7 @@
 
 import { type Conflict, formatObjectRef, hasDrifted } from '../reconciler/core/model.ts';
 import { addConflictCommits, addProvenanceCommits, blameOnce } from '../reconciler/repo/provenance.ts';
-import { type AuditStore, openAuditStore } from '../reconciler/store/store.ts';
+import { type AuditStore, openStore } from '../reconciler/store/store.ts';
 import { supersedeApprovals } from '../reconciler/sync/approvals.ts';
 import { type CycleReport, defaultCycleOptions, reconcileFleet } from '../reconciler/sync/cycle.ts';
 import { recordOutcome } from '../reconciler/sync/record.ts';
@@ -29,7 +29,7 @@ interface CycleOutcome {
 
 async function runCycle(options: ReconcileOptions): Promise<CycleOutcome> {
   const run = await loadFleetRun(options);
-  const store = options.stateDir ? await openAuditStore(options.stateDir) : undefined;
+  const store = options.stateDir ? await openStore({ ...options, stateDir: options.stateDir }) : undefined;
   const installation = resolveInstallation({ ...options, create: true });
   try {
     // Writes a stopped run left unrecorded are settled first, from the objects as they are now.

@@ -33,6 +33,8 @@ export interface ReconcileOptions extends RunOptions, OutputOptions {
   prune?: boolean;
   replaceImmutable?: boolean;
   stateDir?: string;
+  /** store is the PostgreSQL audit store's URL (--store; default $TRUEUP_DATABASE_URL, else SQLite in stateDir). */
+  store?: string;
 }
 
 /** addSourceOptions adds the options that choose the fleet repo and its revision. */
@@ -93,6 +95,8 @@ export interface ServeOptions extends RunOptions {
   replaceImmutable?: boolean;
   listen: string;
   stateDir: string;
+  /** store is the PostgreSQL audit store's URL (--store; default $TRUEUP_DATABASE_URL, else SQLite in stateDir). */
+  store?: string;
   resync: string;
   pollInterval: number;
   logLevel: string;
@@ -162,6 +166,7 @@ export function addServeOptions(command: Command): Command {
     )
     .option('--listen <host:port>', 'HTTP address for health, metrics and the API', '127.0.0.1:8080')
     .option('--state-dir <dir>', 'where the audit store lives', './.trueup')
+    .option('--store <url>', storeHelp)
     .option('--resync <cron>', 'full resync schedule (node-cron syntax)', '*/5 * * * *')
     .option('--poll-interval <seconds>', 'how often to fetch the repo', (v) => Number(v), 30)
     .option('--no-events', 'do not record Kubernetes Events on objects')
@@ -271,6 +276,7 @@ export interface DiagnoseOptions extends RunOptions, OutputOptions {
   clusterLabel: string;
   defaultCluster?: string;
   stateDir: string;
+  store?: string;
 }
 
 /** addDiagnoseOptions adds diagnose's options. */
@@ -283,6 +289,7 @@ export function addDiagnoseOptions(command: Command): Command {
       'the cluster of alerts without the cluster label (default: look in every fleet cluster)',
     )
     .option('--state-dir <dir>', 'the audit store: drift history, remediations, approvals', './.trueup')
+    .option('--store <url>', storeHelp)
     .option('-o, --output <format>', 'text or json', 'text');
 }
 
@@ -323,6 +330,7 @@ export function addExplainOptions(command: Command): Command {
 /** ApprovalListOptions are `trueup approvals list`'s options. */
 export interface ApprovalListOptions extends OutputOptions {
   stateDir: string;
+  store?: string;
   all?: boolean;
 }
 
@@ -330,21 +338,28 @@ export interface ApprovalListOptions extends OutputOptions {
 export interface ApproveOptions extends RunOptions {
   as?: string;
   stateDir: string;
+  store?: string;
 }
 
 /** RejectOptions are `trueup reject`'s options. */
 export interface RejectOptions {
   as?: string;
   stateDir: string;
+  store?: string;
   reason?: string;
 }
 
 const stateDirHelp = 'where the audit store (and its approvals) lives';
 
+/** storeHelp describes --store, the PostgreSQL audit store replicas share. */
+export const storeHelp =
+  'the audit store in PostgreSQL, shared by replicas: postgres://user@host:5432/db (default: $TRUEUP_DATABASE_URL, which keeps the password off the command line; else SQLite in --state-dir)';
+
 /** addApprovalListOptions adds `approvals list`'s options. */
 export function addApprovalListOptions(command: Command): Command {
   return command
     .option('--state-dir <dir>', stateDirHelp, './.trueup')
+    .option('--store <url>', storeHelp)
     .option('--all', 'include approved, rejected and stale items')
     .option('-o, --output <format>', 'text or json', 'text');
 }
@@ -353,7 +368,8 @@ export function addApprovalListOptions(command: Command): Command {
 export function addApproveOptions(command: Command): Command {
   return addRepoOptions(command.argument('<id>', 'the approval id (trueup approvals list)'))
     .option('--as <name>', 'who approves (recorded in the audit trail)')
-    .option('--state-dir <dir>', stateDirHelp, './.trueup');
+    .option('--state-dir <dir>', stateDirHelp, './.trueup')
+    .option('--store <url>', storeHelp);
 }
 
 /** addRejectOptions adds `reject`'s options. */
@@ -362,5 +378,6 @@ export function addRejectOptions(command: Command): Command {
     .argument('<id>', 'the approval id (trueup approvals list)')
     .option('--as <name>', 'who rejects (recorded in the audit trail)')
     .option('--reason <text>', 'why, for the audit trail')
-    .option('--state-dir <dir>', stateDirHelp, './.trueup');
+    .option('--state-dir <dir>', stateDirHelp, './.trueup')
+    .option('--store <url>', storeHelp);
 }

@@ -16,6 +16,7 @@ import {
   addRunOptions,
   addServeOptions,
   addValidateOptions,
+  storeHelp,
 } from './options.ts';
 import { version } from './version.ts';
 
@@ -68,6 +69,7 @@ function addFleetCommands(program: Command): void {
     .option('--prune', 'delete objects trueup created that the repo no longer declares')
     .option('--replace-immutable', 'delete and re-create drifted immutable objects')
     .option('--state-dir <dir>', 'record drifts and remediations in the audit store here', './.trueup')
+    .option('--store <url>', storeHelp)
     .action(async (options) => {
       process.exitCode = await (await import('./fleet-commands.ts')).reconcileCommand(options);
     });

@@ -18,7 +18,7 @@ import {
   type RetentionTarget,
   startRetention,
 } from '../reconciler/store/retention.ts';
-import { type AuditStore, openAuditStore, type PrunableTable } from '../reconciler/store/store.ts';
+import { type AuditStore, openStore, type PrunableTable } from '../reconciler/store/store.ts';
 import { type CycleOptions, defaultCycleOptions } from '../reconciler/sync/cycle.ts';
 import { recoverIntents } from '../reconciler/sync/recovery.ts';
 import { webhookAuthFromEnv } from '../web/alertmanager/route.ts';
@@ -117,7 +117,7 @@ export interface ServeCore {
 /** openServeCore opens the repo and the stores and builds the daemon over the one guarded pool. */
 async function openServeCore(options: ServeOptions, logger: Logger): Promise<ServeCore> {
   const source = openGitSource(options);
-  const store = await openAuditStore(options.stateDir);
+  const store = await openStore(options);
   const metrics = createMetrics();
   // With --leader-elect or --shards, every cluster write first checks that this replica owns it.
   const replicas = setupReplicas(options, logger, metrics.registry);

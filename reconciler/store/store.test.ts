@@ -1,19 +1,36 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+/**
+ * The audit store's contract: the same tests on every backend (SQLite and PostgreSQL), so callers
+ * can rely on either one alike.
+ */
 import { afterEach, describe, expect, it } from 'vitest';
+import { type StoreLocation, storeBackends } from '../../test/fixtures/store-backends.ts';
 import { heldEntry, modifiedDrift } from '../../test/fixtures/store-fixtures.ts';
-import { openAuditStore } from './store.ts';
+import type { AuditStore } from './store.ts';
 
 const drift = modifiedDrift;
 
-describe('openAuditStore', () => {
-  let dir = '';
-  afterEach(async () => rm(dir, { recursive: true, force: true }));
+describe.each(storeBackends)('the audit store on %s', (_name, backend) => {
+  const locations: StoreLocation[] = [];
+  const opened: AuditStore[] = [];
+  const location = async () => {
+    const l = await backend();
+    locations.push(l);
+    return l;
+  };
+  // A fresh, empty store; closed after the test.
+  const freshStore = async () => {
+    const store = await (await location()).open();
+    opened.push(store);
+    return store;
+  };
+  afterEach(async () => {
+    for (const s of opened.splice(0)) await s.close().catch(() => {});
+    for (const l of locations.splice(0)) await l.remove();
+  });
 
   it('keeps drifts and remediations across a restart, newest first, filtered by object', async () => {
-    dir = await mkdtemp(join(tmpdir(), 'trueup-store-'));
-    const store = openAuditStore(dir);
+    const where = await location();
+    const store = await where.open();
     await store.recordDrift('rev1', drift('a'));
     await store.recordDrift('rev1', drift('b'));
     await store.recordRemediation(
@@ -31,7 +48,7 @@ describe('openAuditStore', () => {
     );
     await store.close();
 
-    const reopened = openAuditStore(dir);
+    const reopened = await where.open();
     expect((await reopened.drifts()).map((r) => r.drift.name)).toEqual(['b', 'a']);
     expect(await reopened.drifts({ name: 'a' })).toEqual([
       expect.objectContaining({ revision: 'rev1', drift: drift('a') }),
@@ -47,7 +64,7 @@ describe('openAuditStore', () => {
   });
 
   it('searches history by actor and time', async () => {
-    const store = openAuditStore(':memory:');
+    const store = await freshStore();
     const entry = {
       ...drift('a'),
       action: 'configured' as const,
@@ -69,7 +86,7 @@ describe('openAuditStore', () => {
   });
 
   it('filters history by object kind: a ConfigMap and a Secret of one name are told apart', async () => {
-    const store = openAuditStore(':memory:');
+    const store = await freshStore();
     const secret = { ...drift('a'), kind: 'Secret' as const };
     await store.recordDrift('rev1', drift('a'));
     await store.recordDrift('rev1', secret);
@@ -97,7 +114,7 @@ describe('openAuditStore', () => {
   });
 
   it('tells when an object was last remediated for real: not by a dry run, a failure, or another object', async () => {
-    const store = openAuditStore(':memory:');
+    const store = await freshStore();
     const ref = { cluster: 'c1', kind: 'ConfigMap' as const, namespace: 'ns', name: 'a' };
     const entry = (extra: object) => ({
       ...ref,
@@ -140,5 +157,57 @@ describe('openAuditStore', () => {
     );
     expect(await store.remediatedTimes('c2')).toEqual(new Map());
     await store.close();
+  });
+
+  it('lets exactly one of two replicas on one store decide an approval, and keeps one approval for a change both queue', async () => {
+    const where = await location();
+    const [a, b] = [await where.open(), await where.open()];
+    opened.push(a, b);
+    const [one, two] = await Promise.all([
+      a.queueApproval('rev1', heldEntry('x'), drift('x')),
+      b.queueApproval('rev1', heldEntry('x'), drift('x')),
+    ]);
+    expect(one.id).toBe(two.id);
+    expect(await b.approvals({ state: 'pending' })).toHaveLength(1);
+    const by = (actor: string) => ({ actor, channel: 'console' });
+    const wins = await Promise.all([
+      a.decideApproval(one.id, 'applying', by('alice')),
+      b.decideApproval(one.id, 'applying', by('bob')),
+    ]);
+    expect(wins.filter(Boolean)).toHaveLength(1);
+    expect((await b.pendingCounts()).get('c1') ?? 0).toBe(0);
+    expect(await a.finishApproval(one.id, 'approved', by('alice'))).toBe(true);
+    expect((await b.approval(one.id))?.state).toBe('approved');
+  });
+
+  it('hands out unique, ordered approval ids and prunes decided approvals and old records by age', async () => {
+    const store = await freshStore();
+    const ids: string[] = [];
+    for (const name of ['p', 'q', 'r'])
+      ids.push((await store.queueApproval('rev', heldEntry(name), drift(name))).id);
+    expect(ids.map((id) => id.split('-')[0])).toEqual(['a1', 'a2', 'a3']);
+    expect(ids.every((id) => /^a\d+-[0-9a-z]{8}$/.test(id))).toBe(true);
+    const old = new Date('2020-01-01T00:00:00Z');
+    await store.decideApproval(ids[0] as string, 'rejected', { actor: 'a', channel: 'cli' }, old);
+    await store.recordDrift('rev', drift('old'), old);
+    await store.recordDrift('rev', drift('new'));
+    const cutoff = '2021-01-01T00:00:00.000Z';
+    expect(await store.pruneBefore('approvals', cutoff, 10)).toBe(1);
+    expect(await store.pruneBefore('drifts', cutoff, 10)).toBe(1);
+    expect((await store.drifts()).map((d) => d.drift.name)).toEqual(['new']);
+    expect((await store.approvals()).map((a) => a.id)).toEqual([ids[2], ids[1]]);
+  });
+
+  it('keeps write intents open until the remediation record completes them', async () => {
+    const store = await freshStore();
+    const ref = { cluster: 'c1', kind: 'ConfigMap' as const, namespace: 'ns', name: 'a' };
+    const id = await store.beginIntent({ ...ref, revision: 'rev', actor: 'trueup' });
+    await store.expectIntent(id, { action: 'configured', after: 'sha256:1' } as never);
+    expect((await store.openIntents()).map((i) => [i.id, i.expectation])).toEqual([
+      [id, { action: 'configured', after: 'sha256:1' }],
+    ]);
+    const entry = { ...heldEntry('a'), action: 'configured' as const, intent: id };
+    await store.recordRemediation('rev', entry, 'trueup');
+    expect(await store.openIntents()).toEqual([]);
   });
 });

@@ -153,6 +153,31 @@ export interface AuditStore {
 /** PrunableTable is an audit table retention deletes from. */
 export type PrunableTable = 'drifts' | 'remediations' | 'approvals';
 
+/** StoreLocation says where the store is: a PostgreSQL URL (shared by replicas), else SQLite in stateDir. */
+export interface StoreLocation {
+  /** store is `postgres://…` / `postgresql://…` (else TRUEUP_DATABASE_URL when set); none: SQLite. */
+  store?: string;
+  stateDir: string | ':memory:';
+}
+
+/**
+ * openStore opens the store a command was given: PostgreSQL for a `postgres://` URL (from --store,
+ * else TRUEUP_DATABASE_URL), else SQLite in stateDir. Errors name the database without its password.
+ */
+export async function openStore(
+  location: StoreLocation,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<AuditStore> {
+  const url = location.store ?? env.TRUEUP_DATABASE_URL;
+  if (url === undefined || url === '') return openAuditStore(location.stateDir);
+  if (!/^postgres(ql)?:\/\//.test(url))
+    throw new Error(
+      '--store: expected a postgres:// or postgresql:// URL (leave it out for SQLite in --state-dir)',
+    );
+  const { openPostgresStore } = await import('./postgres/postgres-store.ts');
+  return openPostgresStore(url);
+}
+
 /** openAuditStore opens (creating if needed) the SQLite store in stateDir; ':memory:' for tests. */
 export function openAuditStore(stateDir: string | ':memory:'): AuditStore {
   return openSqliteStore(stateDir);

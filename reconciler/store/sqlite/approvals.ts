@@ -126,7 +126,8 @@ function queueInTransaction(
   return id;
 }
 
-function toApproval(row: Row): Approval {
+/** toApproval reads an approvals row (both backends store the same columns). */
+export function toApproval(row: Row): Approval {
   return {
     id: row.id as string,
     created: row.created as string,

@@ -1,13 +1,16 @@
 /**
- * The SQLite database of the audit store (Node's built-in node:sqlite): where it lives, its schema
- * (created if missing: every table and index is `IF NOT EXISTS`, so an older store opens as it is),
- * and write transactions.
+ * The SQLite database of the audit store (Node's built-in node:sqlite): where it lives, its
+ * versioned schema (PRAGMA user_version; migration 1 is `IF NOT EXISTS` throughout, so a store from
+ * before versions opens as it is) and write transactions.
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
+import { pendingMigrations } from '../migrations.ts';
 
-const schema = `
+/** sqliteMigrations are the SQLite schema's versions, oldest first (see migrations.ts). */
+export const sqliteMigrations: readonly string[] = [
+  `
 CREATE TABLE IF NOT EXISTS drifts (
   id INTEGER PRIMARY KEY AUTOINCREMENT,
   time TEXT NOT NULL, revision TEXT NOT NULL,
@@ -38,7 +41,8 @@ CREATE TABLE IF NOT EXISTS intents (
   cluster TEXT NOT NULL, kind TEXT NOT NULL, namespace TEXT NOT NULL, name TEXT NOT NULL,
   approval TEXT, expectation TEXT
 );
-`;
+`,
+];
 
 /** openDatabase opens (creating if needed) `trueup.db` in stateDir, or an in-memory one; schema applied. */
 export function openDatabase(stateDir: string | ':memory:'): DatabaseSync {
@@ -49,8 +53,20 @@ export function openDatabase(stateDir: string | ':memory:'): DatabaseSync {
   }
   const db = new DatabaseSync(path);
   db.exec('PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000;');
-  db.exec(schema);
+  migrate(db);
   return db;
+}
+
+/** migrate runs the migrations past the stored version in one write transaction (see migrations.ts). */
+export function migrate(db: DatabaseSync, migrations: readonly string[] = sqliteMigrations): void {
+  inTransaction(db, () => {
+    const found = Number((db.prepare('PRAGMA user_version').get() as { user_version: number }).user_version);
+    const todo = pendingMigrations(migrations, found, 'SQLite');
+    for (const [i, sql] of todo.entries()) {
+      db.exec(sql);
+      db.exec(`PRAGMA user_version = ${found + i + 1}`);
+    }
+  });
 }
 
 /**

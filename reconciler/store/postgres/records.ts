@@ -1,0 +1,174 @@
+/**
+ * Drift and remediation records and write intents on PostgreSQL: the same rows and rules as the
+ * SQLite backend (sqlite/records.ts, sqlite/intents.ts); a remediation completes its intent in the
+ * same transaction as its record.
+ */
+import { randomUUID } from 'node:crypto';
+import type pg from 'pg';
+import type { Drift } from '../../core/model.ts';
+import type { ChangeSetEntry } from '../../sync/cycle.ts';
+import type { WriteExpectation } from '../../sync/intents.ts';
+import { whereOf } from '../sqlite/query.ts';
+import { remediatedTimesOf } from '../sqlite/records.ts';
+import { type AuditStore, type Intent, intentOwner, type RecordQuery } from '../store.ts';
+import { inTransaction, numbered, type Queryable } from './database.ts';
+
+/** PgRecordsPart is the part of AuditStore that records and intents serve. */
+export type PgRecordsPart = Pick<
+  AuditStore,
+  | 'recordDrift'
+  | 'recordRemediation'
+  | 'drifts'
+  | 'remediations'
+  | 'remediatedTimes'
+  | 'beginIntent'
+  | 'expectIntent'
+  | 'openIntents'
+>;
+
+type Row = Record<string, string | null>;
+
+/** pgRecords serves drift and remediation records and write intents from pool. */
+export function pgRecords(pool: pg.Pool): PgRecordsPart {
+  const select = async (table: 'drifts' | 'remediations', q: RecordQuery) => {
+    // Drift records have no actor: the actor filter is the remediations' own.
+    const actor: [string, string][] =
+      q.actor !== undefined && table === 'remediations' ? [['actor LIKE ?', `%${q.actor}%`]] : [];
+    const w = whereOf(q, actor);
+    const sql = numbered(`SELECT * FROM ${table} ${w.sql} ORDER BY id DESC LIMIT ?`);
+    return (await pool.query<Row>(sql, [...w.params, q.limit ?? 100])).rows;
+  };
+  return {
+    async recordDrift(revision, drift, time = new Date()) {
+      const { rows } = await pool.query<{ id: string }>(
+        `INSERT INTO drifts (time, revision, cluster, kind, namespace, name, status, record)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
+        [
+          time.toISOString(),
+          revision,
+          drift.cluster,
+          drift.kind,
+          drift.namespace,
+          drift.name,
+          drift.status,
+          JSON.stringify(drift),
+        ],
+      );
+      return Number(rows[0]?.id);
+    },
+    async recordRemediation(revision, entry, actor, time = new Date()) {
+      const intent = entry.intent;
+      if (!intent) return insertRemediation(pool, revision, entry, actor, time);
+      // The audit record and the completion of its intent are one: a crash leaves both or neither.
+      return inTransaction(pool, async (client) => {
+        const id = await insertRemediation(client, revision, entry, actor, time);
+        await client.query('DELETE FROM intents WHERE id = $1', [intent]);
+        return id;
+      });
+    },
+    drifts: async (q = {}) =>
+      (await select('drifts', q)).map((row) => ({
+        id: Number(row.id),
+        time: String(row.time),
+        revision: String(row.revision),
+        drift: JSON.parse(String(row.record)) as Drift,
+      })),
+    remediations: async (q = {}) =>
+      (await select('remediations', q)).map((row) => ({
+        id: Number(row.id),
+        time: String(row.time),
+        revision: String(row.revision),
+        actor: String(row.actor),
+        entry: JSON.parse(String(row.record)) as ChangeSetEntry,
+      })),
+    async remediatedTimes(cluster) {
+      // Only a confirmed apply records `after`; dry runs, failures and deletes do not.
+      const { rows } = await pool.query(
+        `SELECT kind, namespace, name, MAX(time) AS time FROM remediations
+         WHERE cluster = $1 AND after IS NOT NULL AND error IS NULL GROUP BY kind, namespace, name`,
+        [cluster],
+      );
+      return remediatedTimesOf(rows);
+    },
+    ...pgIntents(pool),
+  };
+}
+
+function pgIntents(pool: pg.Pool): Pick<AuditStore, 'beginIntent' | 'expectIntent' | 'openIntents'> {
+  return {
+    async beginIntent(intent, time = new Date()) {
+      const id = `i-${randomUUID()}`;
+      await pool.query(
+        `INSERT INTO intents (id, started, owner, revision, actor, cluster, kind, namespace, name, approval, expectation)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+        [
+          id,
+          time.toISOString(),
+          intentOwner,
+          intent.revision,
+          intent.actor,
+          intent.cluster,
+          intent.kind,
+          intent.namespace,
+          intent.name,
+          intent.approval ?? null,
+          intent.expectation ? JSON.stringify(intent.expectation) : null,
+        ],
+      );
+      return id;
+    },
+    async expectIntent(id, expectation) {
+      await pool.query('UPDATE intents SET expectation = $1 WHERE id = $2', [
+        JSON.stringify(expectation),
+        id,
+      ]);
+    },
+    openIntents: async () =>
+      (await pool.query<Row>('SELECT * FROM intents ORDER BY started')).rows.map(toIntent),
+  };
+}
+
+async function insertRemediation(
+  db: Queryable,
+  revision: string,
+  entry: ChangeSetEntry,
+  actor: string,
+  time: Date,
+): Promise<number> {
+  const { rows } = await db.query<{ id: string }>(
+    `INSERT INTO remediations (time, revision, actor, cluster, kind, namespace, name, action, dry_run, error, before, after, record)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id`,
+    [
+      time.toISOString(),
+      revision,
+      actor,
+      entry.cluster,
+      entry.kind,
+      entry.namespace,
+      entry.name,
+      entry.action,
+      entry.dryRun ?? null,
+      entry.error ?? null,
+      entry.before ?? null,
+      entry.after ?? null,
+      JSON.stringify(entry),
+    ],
+  );
+  return Number(rows[0]?.id);
+}
+
+function toIntent(row: Row): Intent {
+  return {
+    id: String(row.id),
+    started: String(row.started),
+    owner: String(row.owner),
+    revision: String(row.revision),
+    actor: String(row.actor),
+    cluster: String(row.cluster),
+    kind: row.kind as Intent['kind'],
+    namespace: String(row.namespace),
+    name: String(row.name),
+    ...(row.approval ? { approval: row.approval } : {}),
+    ...(row.expectation ? { expectation: JSON.parse(row.expectation) as WriteExpectation } : {}),
+  };
+}
