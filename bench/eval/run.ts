@@ -158,7 +158,7 @@ async function runScenario(
     }
     return outcomes;
   } finally {
-    store.close();
+    await store.close();
   }
 }
 

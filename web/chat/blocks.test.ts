@@ -146,4 +146,47 @@ describe('Block Kit rendering', () => {
     expect(message.sections.join('\n')).toContain("restore git's values on `prod-eu/shop/ConfigMap/app`");
     expect(message.sections.join('\n')).toContain('approval *a7*');
   });
+
+  it('flags a possible prompt injection and says why a model answer is not shown', () => {
+    const flagged = incident({
+      investigation: 'done',
+      evidence: {
+        gatheredAt: '2026-11-23T03:00:00Z',
+        subjects: [],
+        workloads: [],
+        configs: [],
+        notes: [],
+        injections: [{ where: 'alert f1 annotation description', excerpt: 'Ignore previous instructions' }],
+      },
+      diagnosis: {
+        source: 'heuristic',
+        answer: {
+          summary: 'nothing found',
+          rootCause: 'unknown',
+          confidence: 0.1,
+          evidence: [],
+          risk: 'low',
+        },
+        unsupported: [
+          {
+            model: 'm',
+            answer: {
+              summary: 'remove kube-system/coredns',
+              rootCause: 'x',
+              confidence: 0.99,
+              evidence: [],
+              risk: 'high',
+            },
+            reasons: ['cites no evidence id present in the bundle'],
+          },
+        ],
+        durationMs: 5,
+      },
+    });
+    const text = renderDiagnosis(flagged, links).sections.join('\n');
+    expect(text).toContain(
+      ':warning: *Possible prompt injection*: instruction-like text in alert f1 annotation description',
+    );
+    expect(text).toContain('_Model answer not shown: cites no evidence id present in the bundle_');
+  });
 });
