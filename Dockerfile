@@ -18,6 +18,7 @@ COPY . .
 RUN npm run build:console \
  && npm prune --omit=dev --no-audit --no-fund \
  && find bin cli reconciler policies diagnose web ha local-fleet -name '*.test.ts' -delete \
+ && rm reconciler/kube/build-client-node.ts \
  && rm -rf web/console/src
 
 FROM ${NODE_IMAGE}

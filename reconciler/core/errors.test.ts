@@ -19,12 +19,14 @@ function productSources(): string[] {
 const environmentVariables = new Set([
   'TRUEUP_CACHE_DIR',
   'TRUEUP_CONSOLE_TOKENS',
+  'TRUEUP_DATABASE_URL',
   'TRUEUP_DIGEST_KEY', // also a code: the key's setting and the error about it share the name
   'TRUEUP_GIT_CREDENTIALS',
   'TRUEUP_INSTALLATION',
   'TRUEUP_LLM_MAX_TOOL_CALLS',
   'TRUEUP_LLM_MAX_TOOL_CALLS_PER_STEP',
   'TRUEUP_LLM_MODEL',
+  'TRUEUP_NO_BUNDLE',
   'TRUEUP_PROXY_JWT_KEY',
   'TRUEUP_SESSION_SECRET',
   'TRUEUP_TEST_CRASH',

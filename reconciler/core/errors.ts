@@ -111,6 +111,11 @@ export const errorCatalog = {
     description: 'a console, proxy or webhook credential setting is invalid',
   },
   TRUEUP_DIGEST_KEY: { status: 500, transient: false, description: 'the Secret digest key cannot be used' },
+  TRUEUP_STORE_SCHEMA_TOO_NEW: {
+    status: 500,
+    transient: false,
+    description: 'the store was migrated by a newer trueup: this replica does not start',
+  },
   // Repo content (reported with file:line; the rest of the repo is still reconciled).
   TRUEUP_REPO_YAML: { status: 422, transient: false, description: 'a file is not valid YAML' },
   TRUEUP_REPO_YAML_BUDGET: {

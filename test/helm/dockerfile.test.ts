@@ -24,8 +24,12 @@ const copied = [...dockerfile.matchAll(/^COPY --from=build \/src\/(\S+) /gm)].ma
 const copiedDirs = copied.filter((p) => p !== 'package.json' && p !== 'node_modules');
 
 // Browser code (bundled by vite at build time) and the demo (it needs Go and the test fleet) do not run in the image.
+// The client-node bundler runs at install (npm's prepare) with vite; the Dockerfile deletes it.
 const notInImage = (file: string) =>
-  file.endsWith('.test.ts') || file.startsWith('web/console/') || file === 'cli/demo.ts';
+  file.endsWith('.test.ts') ||
+  file.startsWith('web/console/') ||
+  file === 'cli/demo.ts' ||
+  file === 'reconciler/kube/build-client-node.ts';
 
 async function runtimeFiles(): Promise<string[]> {
   const files: string[] = [];
