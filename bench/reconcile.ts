@@ -19,7 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { CoreV1Api, KubeConfig, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { pino } from 'pino';
-import { stringify } from 'yaml';
+import { parse, stringify } from 'yaml';
 import { clusterAccessFactory } from '../cli/fleet-run.ts';
 import { desiredStateBuilder, openGitSource } from '../cli/repo-source.ts';
 import { startServe } from '../cli/serve.ts';
@@ -468,6 +468,10 @@ async function measureLatency(
 interface DaemonPhase {
   readyMs: number;
   startupLoopDelayMaxMs: number;
+  /** commitToConvergedMs: a commit changing one key of an object on every cluster, refresh hook called, until every cluster has it. */
+  commitToConvergedMs: number;
+  /** commitLoopDelayMaxMs is the worst event-loop stall from that commit to convergence (git fetch, desired state rebuild). */
+  commitLoopDelayMaxMs: number;
   samplingLoopDelayMaxMs: number;
   clientNode: LatencySet;
   kubectl: LatencySet;
@@ -565,10 +569,16 @@ async function daemonPhase(ctx: BenchContext, cmTargets: EditTarget[][]): Promis
       },
       readBack,
     );
+    const samplingLoopDelayMaxMs = loop.max / 1e6;
+    loop.reset();
+    log('git commit -> fleet converged');
+    const commitToConvergedMs = await commitToConverged(ctx, () => server.daemon.refresh());
     return {
       readyMs,
       startupLoopDelayMaxMs,
-      samplingLoopDelayMaxMs: loop.max / 1e6,
+      commitToConvergedMs,
+      samplingLoopDelayMaxMs,
+      commitLoopDelayMaxMs: loop.max / 1e6,
       clientNode,
       kubectl,
       logLines: tap.lines,
@@ -579,6 +589,39 @@ async function daemonPhase(ctx: BenchContext, cmTargets: EditTarget[][]): Promis
     loop.disable();
     await server.stop();
   }
+}
+
+/**
+ * commitToConverged commits a new value for one key of one ConfigMap that targets every cluster,
+ * calls the refresh hook (as a push webhook would) and waits until every cluster serves the value:
+ * the time from the commit to a converged fleet.
+ */
+async function commitToConverged(ctx: BenchContext, refresh: () => Promise<unknown>): Promise<number> {
+  const object = ctx.objects.find((o) => o.kind === 'ConfigMap' && o.editKey) as BenchObject;
+  const key = object.editKey ?? '';
+  const file = join(ctx.repoDir, object.file);
+  const manifest = parse(await readFile(file, 'utf8')) as { data: Record<string, string> };
+  const value = `committed-${Date.now()}`;
+  manifest.data[key] = value;
+  await writeFile(file, stringify(manifest));
+  must(
+    await run('git', ['-C', ctx.repoDir, 'commit', '-q', '-am', 'bench: one key'], { env: gitEnv }),
+    'git commit',
+  );
+  const started = performance.now();
+  await refresh();
+  const pending = new Set(ctx.clusters);
+  while (pending.size) {
+    for (const c of [...pending]) {
+      const cm = await ctx.core(c).readNamespacedConfigMap({ name: object.name, namespace });
+      if (cm.data?.[key] === value) pending.delete(c);
+    }
+    if (performance.now() - started > 300_000)
+      throw new Error(`fleet not converged after 300 s: ${[...pending]}`);
+    if (pending.size) await sleep(20);
+  }
+  object.editValue = value;
+  return performance.now() - started;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1040,6 +1083,7 @@ function printReport(r: Results): void {
   );
   out.push(
     `  daemon start to in sync (list + evaluate ${o.clusters}×${o.objects}): ${ms(d.readyMs)}; worst event-loop stall: ${ms(d.startupLoopDelayMaxMs)} at start, ${ms(d.samplingLoopDelayMaxMs)} while sampling`,
+    `  git commit → fleet converged (one key on every cluster, refresh hook called): ${ms(d.commitToConvergedMs)}; worst event-loop stall meanwhile ${ms(d.commitLoopDelayMaxMs)}`,
   );
   for (const s of [d.clientNode, d.kubectl])
     out.push(
