@@ -252,6 +252,9 @@ export const cases: ValuesCase[] = [
         url: 'git@git.example.com:platform/fleet.git',
         credentials: { existingSecret: 'deploy-key', type: 'ssh' },
       },
+      store: {
+        postgres: { urlSecretRef: { name: 'trueup-postgres', key: 'url' }, tls: { caSecret: 'postgres-ca' } },
+      },
     }),
     check: (manifests, ns) => {
       // One state per pod (SQLite is never shared): a StatefulSet with a claim template, no shared claim.
@@ -269,6 +272,14 @@ export const cases: ValuesCase[] = [
       find(manifests, 'Secret', 'trueup-digest-key');
       expect(envNames(manifests)).toEqual(expect.arrayContaining(['POD_NAME', 'POD_NAMESPACE']));
       expect(envValue(manifests, 'GIT_SSH_COMMAND')).toContain('-o StrictHostKeyChecking=yes');
+      // The replicas share one audit store: its URL only from the Secret, the server's CA mounted.
+      const database = containerOf(manifests).env?.find((e) => e.name === 'TRUEUP_DATABASE_URL');
+      expect(database?.valueFrom?.secretKeyRef).toEqual({ name: 'trueup-postgres', key: 'url' });
+      expect(containerOf(manifests).volumeMounts).toContainEqual({
+        name: 'postgres-ca',
+        mountPath: '/etc/trueup/postgres-ca',
+        readOnly: true,
+      });
       const lease = manifests.find((m) => m.kind === 'Role' && rulesOf(m)[0]?.resources?.includes('leases'));
       expect(lease?.metadata?.namespace).toBe(ns.release);
       expect(rulesOf(lease as Manifest)).toEqual([

@@ -189,6 +189,16 @@ describe('the Helm chart', () => {
       { replicaCount: 3, persistence: { accessModes: ['ReadWriteMany'] } },
       "persistence.accessModes: ReadWriteMany is for a state volume shared between pods, and trueup's SQLite state must not be shared",
     ],
+    [
+      'several replicas without a shared PostgreSQL store',
+      { replicaCount: 2 },
+      'store.postgres.urlSecretRef.name: with replicaCount > 1 the replicas must share one audit store',
+    ],
+    [
+      'a PostgreSQL URL Secret reference with an empty key',
+      { store: { postgres: { urlSecretRef: { name: 'pg', key: '' } } } },
+      "at '/store/postgres/urlSecretRef/key'",
+    ],
   ])('refuses %s with a message naming the value', async (_what, bad, message) => {
     const result = await templateChart(
       { repo: { url: repoUrl }, ...bad },

@@ -18,6 +18,9 @@ values (values.schema.json checks each value on its own).
 {{- if has "ReadWriteMany" $v.persistence.accessModes }}
 {{- fail "persistence.accessModes: ReadWriteMany is for a state volume shared between pods, and trueup's SQLite state must not be shared; with replicaCount > 1 each pod gets its own ReadWriteOnce claim" }}
 {{- end }}
+{{- if not $v.store.postgres.urlSecretRef.name }}
+{{- fail "store.postgres.urlSecretRef.name: with replicaCount > 1 the replicas must share one audit store (approvals, audit trail); name the Secret holding the PostgreSQL URL (SQLite state cannot be shared between pods)" }}
+{{- end }}
 {{- end }}
 {{- if and (not $v.localCluster.enabled) (not $v.remoteClusters) }}
 {{- fail "localCluster.enabled is false and remoteClusters is empty: trueup needs at least one cluster" }}
