@@ -86,9 +86,9 @@ export async function buildServer(deps: ServerDeps, options: ServerOptions = {})
   app.get('/healthz', open, async () => ({ status: 'ok' }));
   app.get('/readyz', open, async (_req, reply) => {
     const status = deps.daemon.status();
-    return reply
-      .code(status.ready ? 200 : 503)
-      .send({ ready: status.ready, revision: status.revision ?? null });
+    // A store that does not answer (PostgreSQL restarting) makes the replica not ready: its writes would fail.
+    const ready = status.ready && (await storeAnswers(deps.store));
+    return reply.code(ready ? 200 : 503).send({ ready, revision: status.revision ?? null });
   });
   app.get('/metrics', open, async (_req, reply) => {
     return reply.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
@@ -204,4 +204,21 @@ async function registerConsole(app: FastifyInstance, dir: string): Promise<void>
         '<!doctype html><title>trueup</title><p>The console is not built. Run <code>npm run build:console</code> (npm install does it), then reload. The API is under <a href="api/v1/status">/api/v1</a>.</p>',
       ),
   );
+}
+
+/** storeAnswers pings the audit store, giving up after 2 s. */
+async function storeAnswers(store: Pick<AuditStore, 'ping'>): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(false), 2000);
+  });
+  const answered = store.ping().then(
+    () => true,
+    () => false,
+  );
+  try {
+    return await Promise.race([answered, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
 }

@@ -17,13 +17,28 @@ export class StoreWriter {
 
   /** write queues one write after those already asked for; `what` names it in the error log. */
   write(what: string, run: () => Promise<unknown>): void {
-    this.#chain = this.#chain.then(async () => {
+    this.#chain = this.#chain.then(() => this.#attempt(what, run));
+  }
+
+  /**
+   * #attempt runs one write, retrying with backoff (0.25 s doubling to 8 s, about a minute in all)
+   * while the store does not answer, e.g. PostgreSQL restarting; then it logs the write as lost.
+   */
+  async #attempt(what: string, run: () => Promise<unknown>): Promise<void> {
+    for (let attempt = 1, delay = 250; ; attempt++, delay = Math.min(delay * 2, 8000)) {
       try {
         await run();
+        return;
       } catch (err) {
-        this.#log.error({ err: (err as Error).message, write: what }, 'audit store write failed');
+        const message = (err as Error).message;
+        if (attempt >= 12) {
+          this.#log.error({ err: message, write: what, attempts: attempt }, 'audit store write failed');
+          return;
+        }
+        this.#log.warn({ err: message, write: what, retryInMs: delay }, 'audit store write failed; retrying');
+        await new Promise((r) => setTimeout(r, delay));
       }
-    });
+    }
   }
 
   /** idle resolves when every write asked for so far is done (or has failed). */

@@ -147,6 +147,8 @@ export interface AuditStore {
    * never deleted by age). Returns how many it deleted; retention calls it in small batches.
    */
   pruneBefore(table: PrunableTable, before: string, limit: number): Promise<number>;
+  /** ping resolves when the store answers (readiness: a PostgreSQL restart makes a replica not ready). */
+  ping(): Promise<void>;
   close(): Promise<void>;
 }
 

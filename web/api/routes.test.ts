@@ -56,6 +56,19 @@ describe('the daemon HTTP API', () => {
     expect(res.json()).toEqual({ ready, revision: 'abc' });
   });
 
+  it('answers /readyz not ready while the audit store does not answer (a PostgreSQL restart)', async () => {
+    const store = openAuditStore(':memory:');
+    const app = await buildServer({
+      daemon: daemonWith(true),
+      metrics: createMetrics(),
+      store: { ...store, ping: () => Promise.reject(new Error('connection refused')) },
+      auth: authConfigFromEnv({}, undefined, true),
+    });
+    const res = await app.inject({ method: 'GET', url: '/readyz' });
+    expect(res.statusCode).toBe(503);
+    expect(res.json()).toEqual({ ready: false, revision: 'abc' });
+  });
+
   it('refuses a bad history query with a readable reason', async () => {
     const res = await (await server()).inject({ method: 'GET', url: '/api/v1/history?limit=0&colour=red' });
     expect(res.statusCode).toBe(400);

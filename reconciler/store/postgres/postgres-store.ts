@@ -25,6 +25,9 @@ export async function openPostgresStore(url: string): Promise<AuditStore> {
     ...pgApprovals(pool),
     pruneBefore: async (table, before, limit) =>
       (await pool.query(pruneSql[table], [before, limit])).rowCount ?? 0,
+    ping: async () => {
+      await pool.query('SELECT 1');
+    },
     close: () => pool.end(),
   };
 }

@@ -27,6 +27,9 @@ export function openSqliteStore(stateDir: string | ':memory:'): AuditStore {
     ...sqliteApprovals(db),
     pruneBefore: async (table, before, limit) =>
       Number(db.prepare(pruneSql[table]).run(before, limit).changes),
+    ping: async () => {
+      db.prepare('SELECT 1').get();
+    },
     close: async () => db.close(),
   };
 }
