@@ -14,6 +14,8 @@ export class Revisions {
   #gitError?: string;
   /** #buildError: the newest revision could not be built (the last good one stays in use). */
   #buildError?: RepoError;
+  /** #builds counts builds started: the build yields to the event loop, so an older one may finish last. */
+  #builds = 0;
 
   /** constructor takes the shared state and what to do once a revision is in use. */
   constructor(core: DaemonCore, onState: (state: FleetState) => void) {
@@ -61,9 +63,13 @@ export class Revisions {
   async #build(snapshot: RepoSnapshot): Promise<void> {
     const { metrics, log } = this.#core.deps;
     let state: FleetState;
+    const build = ++this.#builds;
     try {
       state = await this.#core.deps.buildState(snapshot);
+      // A refresh that started later builds what is newest now: this (older) result is not used.
+      if (build !== this.#builds) return;
     } catch (err) {
+      if (build !== this.#builds) return;
       const kept = this.#core.state?.revision;
       this.#buildError = {
         code: 'TRUEUP_REPO_BUILD',
