@@ -238,6 +238,8 @@ async function startLoops(options: ServeOptions, core: ServeCore, logger: Logger
     store: core.store,
     clusters: daemon.fleetState()?.fleet?.clusters ?? [],
     access: core.access.guarded,
+    // On a store replicas share, another replica's write may be in flight: leave its young intents alone.
+    ...((options.store ?? process.env.TRUEUP_DATABASE_URL) ? { sharedGraceMs: 10 * 60_000 } : {}),
   }).catch((err) => {
     logger.error({ err: (err as Error).message }, 'recovering interrupted writes failed');
     return [];

@@ -125,6 +125,18 @@ describe('recoverIntents', () => {
     expect(await store.openIntents()).toHaveLength(1);
   });
 
+  it("on a shared store, leaves another host's young intent alone (its write may be in flight there) and settles an old one", async () => {
+    const shared = openAuditStore(':memory:');
+    await shared.beginIntent({ ...ref, revision: 'r1', actor: 'trueup' }, new Date('2026-01-01T10:00:00Z'));
+    const store = openAuditStoreWithOwner(shared, 'other-pod:7:abcd1234');
+    const deps = { store, clusters: [], access: () => ({}) as never, sharedGraceMs: 10 * 60_000 };
+    expect(await recoverIntents({ ...deps, now: new Date('2026-01-01T10:05:00Z') })).toEqual([]);
+    expect(await shared.openIntents()).toHaveLength(1);
+    const later = await recoverIntents({ ...deps, now: new Date('2026-01-01T10:11:00Z') });
+    expect(later.map((r) => r.outcome)).toEqual(['not-applied']);
+    expect(await shared.openIntents()).toEqual([]);
+  });
+
   it('puts an approval left applying with no intent back to pending', async () => {
     const store = openAuditStore(':memory:');
     const pending: ChangeSetEntry = { ...entry(), pending: { action: 'configured', resourceVersion: '7' } };

@@ -43,6 +43,12 @@ export interface RecoveryDeps {
   /** clusters are the fleet's clusters (an intent on another one is settled as unknown). */
   clusters: readonly FleetCluster[];
   access: (cluster: FleetCluster) => ClusterAccess;
+  /**
+   * sharedGraceMs, on a store other hosts write to (PostgreSQL): an intent or approval claim of
+   * another host younger than this may still be in flight there, so it is left alone.
+   */
+  sharedGraceMs?: number;
+  now?: Date;
 }
 
 /** Recovered is what recovery found for one interrupted write. */
@@ -61,18 +67,31 @@ export interface Recovered {
 export async function recoverIntents(deps: RecoveryDeps): Promise<Recovered[]> {
   const { store } = deps;
   const open = await store.openIntents();
-  const claimed = new Set(open.flatMap((i) => (i.approval && isRunning(i.owner) ? [i.approval] : [])));
+  const live = (i: Intent) => isRunning(i.owner) || isRecentElsewhere(deps, i.owner, i.started);
+  const claimed = new Set(open.flatMap((i) => (i.approval && live(i) ? [i.approval] : [])));
   const recovered: Recovered[] = [];
-  for (const intent of open.filter((i) => !isRunning(i.owner))) {
+  for (const intent of open.filter((i) => !live(i))) {
     recovered.push(await settle(deps, intent));
   }
   // Claimed before intents existed (or between claim and intent): nothing can have been applied
   // that the approval's re-check would not catch, so it goes back to pending.
   for (const a of await store.approvals({ state: 'applying', limit: Number.MAX_SAFE_INTEGER })) {
     if (claimed.has(a.id) || recovered.some((r) => r.intent.approval === a.id)) continue;
+    // Another replica may have claimed it a moment ago and be about to record its intent.
+    if (deps.sharedGraceMs && isRecent(deps, a.decidedAt ?? a.created)) continue;
     await store.releaseApproval(a.id, 'recovered at start: its apply was interrupted before any write');
   }
   return recovered;
+}
+
+/** isRecentElsewhere: an intent of another host, on a shared store, young enough to be in flight. */
+function isRecentElsewhere(deps: RecoveryDeps, owner: string, started: string): boolean {
+  return deps.sharedGraceMs !== undefined && owner.split(':')[0] !== hostname() && isRecent(deps, started);
+}
+
+function isRecent(deps: RecoveryDeps, time: string): boolean {
+  const now = (deps.now ?? new Date()).getTime();
+  return now - Date.parse(time) < (deps.sharedGraceMs ?? 0);
 }
 
 async function settle(deps: RecoveryDeps, intent: Intent): Promise<Recovered> {
