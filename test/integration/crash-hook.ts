@@ -3,8 +3,10 @@
  * write trueup sends with server-side apply (not a dry-run) kills the process with SIGKILL, before
  * the request leaves (TRUEUP_TEST_CRASH=before-write) or once the apiserver has answered it
  * (after-write). Only the Kubernetes client is touched; everything else runs as in production.
+ * It patches the client trueup really loads (the install-time bundle, else the package) by going
+ * through the same loader.
  */
-import { KubernetesObjectApi } from '@kubernetes/client-node';
+import { KubernetesObjectApi } from '../../reconciler/kube/client-node.ts';
 
 const mode = process.env.TRUEUP_TEST_CRASH;
 const patch = KubernetesObjectApi.prototype.patch;
