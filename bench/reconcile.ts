@@ -714,11 +714,12 @@ async function coldDiffPhase(ctx: BenchContext): Promise<ColdDiff> {
   const moduleLoad: number[] = [];
   for (let r = 0; r < Math.max(3, ctx.options.runs); r++) {
     nodeStart.push(must(await run(process.execPath, ['-e', '0']), 'node -e 0').ms);
-    // What `trueup diff` imports before it does any work: the command line and the diff command.
+    // What `trueup diff` imports before it does any work: the command line and the diff command,
+    // with the compile cache on, as bin/trueup.js has it.
     const load = await run(process.execPath, [
       '--input-type=module',
       '-e',
-      'for (const m of process.argv.slice(1)) await import(m);',
+      "(await import('node:module')).enableCompileCache?.(); for (const m of process.argv.slice(1)) await import(m);",
       new URL('../cli/program.ts', import.meta.url).href,
       new URL('../cli/fleet-commands.ts', import.meta.url).href,
     ]);
