@@ -7,10 +7,17 @@ import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import type { Drift } from '../../core/model.ts';
 import type { ChangeSetEntry } from '../../sync/cycle.ts';
-import type { WriteExpectation } from '../../sync/intents.ts';
+import {
+  intentColumns,
+  intentValues,
+  placeholders,
+  remediationColumns,
+  remediationValues,
+  toIntent,
+} from '../rows.ts';
 import { whereOf } from '../sqlite/query.ts';
 import { remediatedTimesOf } from '../sqlite/records.ts';
-import { type AuditStore, type Intent, intentOwner, type RecordQuery } from '../store.ts';
+import type { AuditStore, RecordQuery } from '../store.ts';
 import { inTransaction, numbered, type Queryable } from './database.ts';
 
 /** PgRecordsPart is the part of AuditStore that records and intents serve. */
@@ -99,21 +106,8 @@ function pgIntents(pool: pg.Pool): Pick<AuditStore, 'beginIntent' | 'expectInten
     async beginIntent(intent, time = new Date()) {
       const id = `i-${randomUUID()}`;
       await pool.query(
-        `INSERT INTO intents (id, started, owner, revision, actor, cluster, kind, namespace, name, approval, expectation)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
-        [
-          id,
-          time.toISOString(),
-          intentOwner,
-          intent.revision,
-          intent.actor,
-          intent.cluster,
-          intent.kind,
-          intent.namespace,
-          intent.name,
-          intent.approval ?? null,
-          intent.expectation ? JSON.stringify(intent.expectation) : null,
-        ],
+        numbered(`INSERT INTO intents (${intentColumns}) VALUES (${placeholders(11)})`),
+        intentValues(id, intent, time),
       );
       return id;
     },
@@ -136,39 +130,8 @@ async function insertRemediation(
   time: Date,
 ): Promise<number> {
   const { rows } = await db.query<{ id: string }>(
-    `INSERT INTO remediations (time, revision, actor, cluster, kind, namespace, name, action, dry_run, error, before, after, record)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id`,
-    [
-      time.toISOString(),
-      revision,
-      actor,
-      entry.cluster,
-      entry.kind,
-      entry.namespace,
-      entry.name,
-      entry.action,
-      entry.dryRun ?? null,
-      entry.error ?? null,
-      entry.before ?? null,
-      entry.after ?? null,
-      JSON.stringify(entry),
-    ],
+    numbered(`INSERT INTO remediations (${remediationColumns}) VALUES (${placeholders(13)}) RETURNING id`),
+    remediationValues(revision, entry, actor, time),
   );
   return Number(rows[0]?.id);
-}
-
-function toIntent(row: Row): Intent {
-  return {
-    id: String(row.id),
-    started: String(row.started),
-    owner: String(row.owner),
-    revision: String(row.revision),
-    actor: String(row.actor),
-    cluster: String(row.cluster),
-    kind: row.kind as Intent['kind'],
-    namespace: String(row.namespace),
-    name: String(row.name),
-    ...(row.approval ? { approval: row.approval } : {}),
-    ...(row.expectation ? { expectation: JSON.parse(row.expectation) as WriteExpectation } : {}),
-  };
 }

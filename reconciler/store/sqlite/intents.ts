@@ -4,8 +4,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { DatabaseSync } from 'node:sqlite';
-import type { WriteExpectation } from '../../sync/intents.ts';
-import { type AuditStore, type Intent, intentOwner } from '../store.ts';
+import { intentColumns, intentValues, placeholders, toIntent } from '../rows.ts';
+import type { AuditStore } from '../store.ts';
 
 /** IntentsPart is the part of AuditStore that intents serve, and completeIntent for the records. */
 export type IntentsPart = Pick<AuditStore, 'beginIntent' | 'expectIntent' | 'openIntents'> & {
@@ -22,21 +22,8 @@ export function sqliteIntents(db: DatabaseSync): IntentsPart {
     },
     async beginIntent(intent, time = new Date()) {
       const id = `i-${randomUUID()}`;
-      db.prepare(
-        `INSERT INTO intents (id, started, owner, revision, actor, cluster, kind, namespace, name, approval, expectation)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      ).run(
-        id,
-        time.toISOString(),
-        intentOwner,
-        intent.revision,
-        intent.actor,
-        intent.cluster,
-        intent.kind,
-        intent.namespace,
-        intent.name,
-        intent.approval ?? null,
-        intent.expectation ? JSON.stringify(intent.expectation) : null,
+      db.prepare(`INSERT INTO intents (${intentColumns}) VALUES (${placeholders(11)})`).run(
+        ...intentValues(id, intent, time),
       );
       return id;
     },
@@ -47,21 +34,5 @@ export function sqliteIntents(db: DatabaseSync): IntentsPart {
       (db.prepare('SELECT * FROM intents ORDER BY started').all() as Record<string, string | null>[]).map(
         toIntent,
       ),
-  };
-}
-
-function toIntent(row: Record<string, string | null>): Intent {
-  return {
-    id: String(row.id),
-    started: String(row.started),
-    owner: String(row.owner),
-    revision: String(row.revision),
-    actor: String(row.actor),
-    cluster: String(row.cluster),
-    kind: row.kind as Intent['kind'],
-    namespace: String(row.namespace),
-    name: String(row.name),
-    ...(row.approval ? { approval: row.approval } : {}),
-    ...(row.expectation ? { expectation: JSON.parse(row.expectation) as WriteExpectation } : {}),
   };
 }

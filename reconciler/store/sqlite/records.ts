@@ -6,6 +6,7 @@ import type { DatabaseSync } from 'node:sqlite';
 import type { Drift, ManagedKind } from '../../core/model.ts';
 import { objectKey } from '../../core/object-ref.ts';
 import type { ChangeSetEntry } from '../../sync/cycle.ts';
+import { placeholders, remediationColumns, remediationValues } from '../rows.ts';
 import type { AuditStore, RecordQuery } from '../store.ts';
 import { inTransaction } from './database.ts';
 import { whereOf } from './query.ts';
@@ -96,26 +97,9 @@ export function remediatedTimesOf(rows: Record<string, unknown>[]): Map<string, 
 }
 
 function insertRemediationRow(db: DatabaseSync) {
-  const insert = db.prepare(
-    `INSERT INTO remediations (time, revision, actor, cluster, kind, namespace, name, action, dry_run, error, before, after, record)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-  );
+  const insert = db.prepare(`INSERT INTO remediations (${remediationColumns}) VALUES (${placeholders(13)})`);
   return (revision: string, entry: ChangeSetEntry, actor: string, time: Date): number => {
-    const r = insert.run(
-      time.toISOString(),
-      revision,
-      actor,
-      entry.cluster,
-      entry.kind,
-      entry.namespace,
-      entry.name,
-      entry.action,
-      entry.dryRun ?? null,
-      entry.error ?? null,
-      entry.before ?? null,
-      entry.after ?? null,
-      JSON.stringify(entry),
-    );
+    const r = insert.run(...remediationValues(revision, entry, actor, time));
     return Number(r.lastInsertRowid);
   };
 }
