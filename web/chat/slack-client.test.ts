@@ -83,22 +83,35 @@ describe('the Slack Web API client', () => {
   });
 
   it('keeps to one message per interval per channel, and does not hold up other channels', async () => {
-    const slack = client({ perChannelIntervalMs: 300 });
-    await Promise.all([
-      slack.postMessage({ channel: 'C1', text: '1' }),
-      slack.postMessage({ channel: 'C1', text: '2' }),
-      slack.postMessage({ channel: 'C1', text: '3' }),
-      slack.postMessage({ channel: 'C2', text: 'other' }),
-    ]);
-    const at = (channel: string) =>
-      stub
-        .calls('chat.postMessage')
-        .filter((c) => c.body.channel === channel)
-        .map((c) => c.at);
-    const [a = 0, b = 0, c = 0] = at('C1');
-    expect(b - a).toBeGreaterThanOrEqual(280);
-    expect(c - b).toBeGreaterThanOrEqual(280);
-    expect((at('C2')[0] ?? 0) - a).toBeLessThan(200);
+    // The client's own waits, not the stub's arrival times: those jitter with the machine's load.
+    const waits: { ms: number; before: string }[] = [];
+    let next = '';
+    const slack = client({
+      perChannelIntervalMs: 300,
+      retry: {
+        sleep: async (ms) => {
+          waits.push({ ms, before: next });
+          await new Promise((resolve) => setTimeout(resolve, ms));
+        },
+      },
+    });
+    const post = (channel: string, text: string) => {
+      next = `${channel}:${text}`;
+      return slack.postMessage({ channel, text });
+    };
+    await Promise.all([post('C1', '1'), post('C1', '2'), post('C1', '3'), post('C2', 'other')]);
+    // The 2nd and 3rd message to C1 wait for their slots (one and two intervals on); C1's 1st and
+    // C2's only message wait for nothing.
+    expect(waits.map((w) => w.before)).toEqual(['C1:2', 'C1:3']);
+    expect(waits[0]?.ms).toBeGreaterThan(290);
+    expect(waits[0]?.ms).toBeLessThanOrEqual(300);
+    expect(waits[1]?.ms).toBeGreaterThan(590);
+    expect(waits[1]?.ms).toBeLessThanOrEqual(600);
+    const texts = stub
+      .calls('chat.postMessage')
+      .filter((c) => c.body.channel === 'C1')
+      .map((c) => c.body.text);
+    expect(texts).toEqual(['1', '2', '3']);
   });
 
   it('reads user group members with a form body', async () => {
