@@ -2,7 +2,7 @@
  * Document drift: the paths that differ inside a ConfigMap value holding a JSON or YAML document
  * (`server.port`, `/server/port`), computed with json-diff-ts. Pure.
  *
- * Which values are documents (one rule, documented in README "Drift"): a key ending in `.json` is
+ * Which values are documents (one rule, documented in docs/drift-and-remediation.md): a key ending in `.json` is
  * parsed as JSON, one ending in `.yaml` / `.yml` as one YAML document, and any other key whose two
  * values both start with `{` or `[` as JSON. Both sides must parse to an object or an array, within
  * the budget below; otherwise the value is compared as text, as any other value. Secret values are

@@ -99,7 +99,7 @@ export function Sha(props: { commit?: string }) {
 }
 
 /**
- * ErrorCode shows a failure's TRUEUP_* code (the error catalog in the README), and whether trueup
+ * ErrorCode shows a failure's TRUEUP_* code (the error catalog in docs/cli.md), and whether trueup
  * retries it by itself (transient) — the code is what to search for, the message says what happened.
  */
 export function ErrorCode(props: { code: string; transient?: boolean }) {
