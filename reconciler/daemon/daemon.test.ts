@@ -98,6 +98,56 @@ describe('Daemon revisions', () => {
     expect(daemon.status().errors).toEqual([]);
   });
 
+  it('keeps the last good revision, and its clusters, when a new revision breaks fleet.yaml, naming the file and line', async () => {
+    const good = {
+      revision: 'd'.repeat(40),
+      files: new Map([
+        ['fleet.yaml', fleetYaml],
+        ['base/app.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: app}\n'],
+      ]),
+    };
+    const broken = {
+      revision: 'e'.repeat(40),
+      files: new Map([
+        ['fleet.yaml', 'apiVersion: trueup.io/v1alpha1\nkind: Fleet\nclusters: [{nme: c1}]\n'],
+      ]),
+    };
+    let snapshot: RepoSnapshot = good;
+    const daemon = new Daemon({
+      source: { sync: async () => ({ snapshot, changed: true }), blame: async () => new Map() },
+      // The fleet is kept (it names c1) but no cluster is watched: the test is about the revision.
+      buildState: async (s) => ({ ...(await buildFleetState(s)), clusters: [] }),
+      access: () => {
+        throw new Error('no cluster in this test');
+      },
+      store: openAuditStore(':memory:'),
+      metrics: createMetrics(),
+      log: pino({ level: 'silent' }),
+      options: defaultCycleOptions(),
+    });
+    await daemon.start();
+    expect(daemon.status().revision).toBe(good.revision);
+
+    snapshot = broken;
+    await daemon.refresh();
+    const status = daemon.status();
+    expect(status.revision).toBe(good.revision);
+    expect(status.errors).toEqual([
+      expect.objectContaining({
+        code: 'TRUEUP_REPO_BUILD',
+        file: 'fleet.yaml',
+        line: 3,
+        message: expect.stringMatching(
+          /^revision eeeeeeeeeeee could not be read \(fleet\.yaml:3: .*still on dddddddddddd/,
+        ),
+      }),
+    ]);
+
+    snapshot = good;
+    await daemon.refresh();
+    expect(daemon.status().errors).toEqual([]);
+  });
+
   it('uses a revision with an alias bomb in one file and reports the file in status and metrics', async () => {
     const bomb =
       'a: &a [x,x,x,x,x,x,x,x,x,x]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: [*b,*b,*b,*b,*b,*b,*b,*b,*b,*b]\n';

@@ -46,6 +46,11 @@ export class Revisions {
     // did not consume its revision, so the next refresh tries it again.
     if (synced.snapshot && synced.snapshot.revision !== this.#core.state?.revision) {
       await this.#build(synced.snapshot);
+    } else if (synced.snapshot && this.#buildError) {
+      // The head is the revision in use again (a broken one was force-pushed away): its error is gone.
+      this.#buildError = undefined;
+      this.#countRepoErrors();
+      this.#core.emit({ type: 'status' });
     }
     return {
       revision: this.#core.state?.revision,
@@ -61,7 +66,6 @@ export class Revisions {
 
   /** #build builds a revision's desired state and uses it; on failure the last good one stays, and the error shows. */
   async #build(snapshot: RepoSnapshot): Promise<void> {
-    const { metrics, log } = this.#core.deps;
     let state: FleetState;
     const build = ++this.#builds;
     try {
@@ -70,22 +74,34 @@ export class Revisions {
       if (build !== this.#builds) return;
     } catch (err) {
       if (build !== this.#builds) return;
-      const kept = this.#core.state?.revision;
-      this.#buildError = {
-        code: 'TRUEUP_REPO_BUILD',
-        message: `revision ${snapshot.revision.slice(0, 12)} could not be read (${(err as Error).message}); ${kept ? `still on ${kept.slice(0, 12)}` : 'no revision in use'}; retried on the next refresh`,
-      };
-      metrics.repoBuildFailures.inc();
-      this.#countRepoErrors();
-      log.error(
-        { revision: snapshot.revision, kept, err: (err as Error).message },
-        'desired state build failed',
-      );
-      this.#core.emit({ type: 'status' });
+      this.#fail(snapshot, (err as Error).message);
+      return;
+    }
+    // A revision whose fleet.yaml cannot be read declares no cluster at all; using it would stop
+    // watching the whole fleet because of one bad file. Keep the last good revision instead, as a
+    // failed build does (at the first start there is none, and its errors show as they are).
+    if (!state.fleet && this.#core.state?.fleet) {
+      const first = state.errors[0];
+      this.#fail(snapshot, first ? describeRepoError(first) : 'fleet.yaml cannot be read', first);
       return;
     }
     this.#buildError = undefined;
     this.#use(state);
+  }
+
+  /** #fail keeps the revision in use and shows why `snapshot` could not be used (retried on the next refresh). */
+  #fail(snapshot: RepoSnapshot, reason: string, where?: RepoError): void {
+    const { metrics, log } = this.#core.deps;
+    const kept = this.#core.state?.revision;
+    this.#buildError = {
+      code: 'TRUEUP_REPO_BUILD',
+      ...(where ? { file: where.file, ...(where.line !== undefined ? { line: where.line } : {}) } : {}),
+      message: `revision ${snapshot.revision.slice(0, 12)} could not be read (${reason}); ${kept ? `still on ${kept.slice(0, 12)}` : 'no revision in use'}; retried on the next refresh`,
+    };
+    metrics.repoBuildFailures.inc();
+    this.#countRepoErrors();
+    log.error({ revision: snapshot.revision, kept, err: reason }, 'desired state build failed');
+    this.#core.emit({ type: 'status' });
   }
 
   #use(state: FleetState): void {
@@ -113,4 +129,9 @@ export class Revisions {
     metrics.repoErrors.reset();
     for (const [code, n] of counts) metrics.repoErrors.set({ code }, n);
   }
+}
+
+/** describeRepoError writes a repo error as `file:line: message`. */
+function describeRepoError(e: RepoError): string {
+  return `${e.file ?? 'repo'}${e.line !== undefined ? `:${e.line}` : ''}: ${e.message}`;
 }
