@@ -9,6 +9,7 @@ import {
   isOwnObject,
   jsonPointer,
   planRemediation,
+  withoutIgnoredPaths,
 } from './plan.ts';
 
 const ref = { cluster: 'c1', kind: 'ConfigMap' as const, namespace: 'ns', name: 'app' };
@@ -232,5 +233,77 @@ describe('installation ids', () => {
     [{ [installationAnnotation]: 'team-b' }, applied, undefined, false],
   ])('isOwnObject(%o, %o, %s) is %s', (annotations, managedFields, installation, own) => {
     expect(isOwnObject({ annotations, managedFields }, 'trueup', installation)).toBe(own);
+  });
+});
+
+describe('withoutIgnoredPaths', () => {
+  const want = (data: Record<string, string>, labels: Record<string, string> = {}): DesiredObject => ({
+    ...desired,
+    data,
+    labels,
+  });
+  const have = (data: Record<string, string>, labels: Record<string, string> = {}): LiveObject => ({
+    ...live,
+    data,
+    labels,
+  });
+  it.each([
+    {
+      case: 'an ignored key whose repo value changed is applied with its live value, so the apply cannot delete it',
+      desired: want({ color: 'blue', tuning: 'new' }),
+      live: have({ color: 'red', tuning: 'old' }),
+      paths: ['data.tuning'],
+      data: { color: 'blue', tuning: 'old' },
+    },
+    {
+      case: 'an ignored key that is not live is left out',
+      desired: want({ color: 'blue', tuning: 'new' }),
+      live: have({ color: 'red' }),
+      paths: ['data.tuning'],
+      data: { color: 'blue' },
+    },
+    {
+      case: 'an ignored key already equal to the repo is applied as it is',
+      desired: want({ tuning: 'same' }),
+      live: have({ tuning: 'same' }),
+      paths: ['data.*'],
+      data: { tuning: 'same' },
+    },
+    {
+      case: 'a key not ignored is applied as the repo has it',
+      desired: want({ color: 'blue' }),
+      live: have({ color: 'red' }),
+      paths: ['data.other'],
+      data: { color: 'blue' },
+    },
+  ])('$case', ({ desired: d, live: l, paths, data }) => {
+    expect(withoutIgnoredPaths(d, l, paths).data).toEqual(data);
+  });
+
+  it('keeps an ignored label at its live value', () => {
+    const out = withoutIgnoredPaths(
+      want({}, { team: 'a', tier: 'gold' }),
+      have({}, { team: 'b', tier: 'silver' }),
+      ['metadata.labels.tier'],
+    );
+    expect(out.labels).toEqual({ team: 'a', tier: 'silver' });
+  });
+
+  it('leaves out an ignored Secret key whose live digest differs (trueup never holds the live value)', () => {
+    const secret: DesiredObject = {
+      ...desired,
+      kind: 'Secret',
+      data: { password: SecretValue.fromString('new-canary-value'), user: SecretValue.fromString('app') },
+    };
+    const out = withoutIgnoredPaths(
+      secret,
+      {
+        ...live,
+        kind: 'Secret',
+        data: { password: 'hmac-sha256:000000000000', user: 'hmac-sha256:000000000000' },
+      },
+      ['data.password'],
+    );
+    expect(Object.keys(out.data)).toEqual(['user']);
   });
 });

@@ -204,11 +204,13 @@ function planPrune(ref: ObjectRef, live: LiveObject | undefined, options: PlanOp
 }
 
 /**
- * withoutIgnoredPaths leaves ignored fields out of what is applied, unless their live value is
- * already the desired one (then applying them changes nothing, and dropping a field trueup owns
- * would make server-side apply delete it). A ConfigMap value that differs only at ignored paths
- * inside its document is applied with its live value: left as it is, and never dropped. A value
- * that differs elsewhere too is applied whole, as the repo has it.
+ * withoutIgnoredPaths keeps what the policy ignores as it is live. An ignored field whose live value
+ * differs is applied with its live value rather than left out: leaving out a field trueup's field
+ * manager owns would make server-side apply delete it (a repo change to an ignored key removed the
+ * key). An ignored field that is not live is left out. A ConfigMap value that differs only at ignored
+ * paths inside its document is applied with its live value too; one that differs elsewhere as well is
+ * applied whole, as the repo has it. Secret values are held only as digests, so an ignored Secret
+ * key whose live value differs can only be left out (trueup cannot send a value it never holds).
  */
 export function withoutIgnoredPaths(
   desired: DesiredObject,
@@ -216,34 +218,41 @@ export function withoutIgnoredPaths(
   ignorePaths: string[],
 ): DesiredObject {
   if (ignorePaths.length === 0) return desired;
-  const keep = <T extends string | SecretValue>(
-    prefix: string,
-    want: Record<string, T>,
-    have: Record<string, string>,
-  ) =>
+  const keepLive = (prefix: string, want: Record<string, string>, have: Record<string, string>) => {
+    const out: Record<string, string> = {};
+    for (const [k, v] of Object.entries(want)) {
+      if (!ignoresField(ignorePaths, `${prefix}.${k}`)) out[k] = v;
+      else if (have[k] !== undefined) out[k] = have[k];
+    }
+    return out;
+  };
+  const keepMatching = (want: Record<string, SecretValue | string>, have: Record<string, string>) =>
     Object.fromEntries(
       Object.entries(want).filter(([k, v]) => {
-        if (!ignoresField(ignorePaths, `${prefix}.${k}`)) return true;
+        if (!ignoresField(ignorePaths, `data.${k}`)) return true;
         const live = have[k];
         if (live === undefined) return false;
-        if (typeof v === 'string') return live === v;
-        return v.matches(live, desired.kind === 'Secret' ? 'digest' : 'text');
+        return typeof v === 'string' ? live === v : v.matches(live, 'digest');
       }),
-    ) as Record<string, T>;
-  const data = keep('data', desired.data, live.data);
+    );
+  let data: DesiredObject['data'];
   if (desired.kind === 'ConfigMap') {
-    for (const [k, v] of Object.entries(data)) {
+    const plain = keepLive('data', desired.data as Record<string, string>, live.data);
+    for (const [k, v] of Object.entries(plain)) {
       const have = live.data[k];
-      if (typeof v !== 'string' || have === undefined || have === v) continue;
-      if (compareDocuments(`data.${k}`, k, v, have, ignorePaths) === 'ignored') data[k] = have;
+      if (have === undefined || have === v) continue;
+      if (compareDocuments(`data.${k}`, k, v, have, ignorePaths) === 'ignored') plain[k] = have;
     }
+    data = plain as DesiredObject['data'];
+  } else {
+    data = keepMatching(desired.data, live.data) as DesiredObject['data'];
   }
   return {
     ...desired,
     data,
-    binaryData: keep('binaryData', desired.binaryData, live.binaryData),
-    labels: keep('metadata.labels', desired.labels, live.labels),
-    annotations: keep('metadata.annotations', desired.annotations, live.annotations),
+    binaryData: keepLive('binaryData', desired.binaryData, live.binaryData),
+    labels: keepLive('metadata.labels', desired.labels, live.labels),
+    annotations: keepLive('metadata.annotations', desired.annotations, live.annotations),
   };
 }
 
