@@ -25,12 +25,22 @@ describe('chat configuration', () => {
     expect(chatSettingsFromEnv({ SLACK_SIGNING_SECRET: '  ' })).toBeUndefined();
   });
 
+  it.each([
+    [{ SLACK_SIGNING_SECRET: 'short-canary' }, /^SLACK_SIGNING_SECRET: at least 16 characters$/],
+    [
+      { MATTERMOST_COMMAND_TOKEN: 'mm-token-0123456789abcd,short-canary' },
+      /^MATTERMOST_COMMAND_TOKEN: each token at least 16 characters$/,
+    ],
+  ])('refuses a guessable chat secret, naming the variable and never the value (%o)', (env, message) => {
+    expect(() => chatSettingsFromEnv(env)).toThrow(message);
+  });
+
   it('reads secrets from the environment and routing and approvers from the file', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'trueup-chat-config-'));
     await writeFile(join(dir, 'chat.yaml'), file);
     const settings = chatSettingsFromEnv(
       {
-        SLACK_SIGNING_SECRET: 'sign',
+        SLACK_SIGNING_SECRET: 'sign-0123456789abcdef',
         SLACK_BOT_TOKEN: 'xoxb-1',
         TEAMS_WEBHOOK_URL: 'https://teams.example/hook',
       },
@@ -38,7 +48,7 @@ describe('chat configuration', () => {
     );
     expect(settings).toMatchObject({
       consoleUrl: 'https://trueup.example',
-      slack: { signingSecret: 'sign', botToken: 'xoxb-1', apiUrl: 'https://slack.com/api' },
+      slack: { signingSecret: 'sign-0123456789abcdef', botToken: 'xoxb-1', apiUrl: 'https://slack.com/api' },
       teams: { webhookUrl: 'https://teams.example/hook' },
       routes: [
         {

@@ -96,6 +96,9 @@ function approversFromFlag(ids: string[] | undefined): Pick<Approvers, 'users' |
   return { users: parsed.data, groups: groups.data };
 }
 
+/** MIN_CHAT_SECRET_LENGTH is the shortest signing secret or command token chat accepts. */
+const MIN_CHAT_SECRET_LENGTH = 16;
+
 const isSet = (v: string | undefined): v is string => v !== undefined && v.trim() !== '';
 
 type Platforms = Pick<ChatSettings, 'slack' | 'mattermost' | 'teams' | 'responseUrlOrigins'>;
@@ -114,12 +117,20 @@ function platformsOf(env: Record<string, string | undefined>): Platforms | undef
   ] as const)
     if (isSet(value) && !httpUrl.safeParse(value.trim()).success)
       throw new ChatConfigError(`${name}: not an http(s) URL`);
+  // A short shared secret can be guessed: Slack's signing secrets are 32 characters and Mattermost's
+  // command tokens 26, so anything under 16 is a mistake. Name the variable, never echo the value.
+  if (isSet(secret) && secret.trim().length < MIN_CHAT_SECRET_LENGTH)
+    throw new ChatConfigError(`SLACK_SIGNING_SECRET: at least ${MIN_CHAT_SECRET_LENGTH} characters`);
   const origins = ['https://hooks.slack.com'];
   if (apiUrl !== DEFAULT_SLACK_API_URL) origins.push(new URL(apiUrl).origin);
   const commandTokens = (mmToken ?? '')
     .split(',')
     .map((t) => t.trim())
     .filter(Boolean);
+  if (commandTokens.some((t) => t.length < MIN_CHAT_SECRET_LENGTH))
+    throw new ChatConfigError(
+      `MATTERMOST_COMMAND_TOKEN: each token at least ${MIN_CHAT_SECRET_LENGTH} characters`,
+    );
   return {
     ...(isSet(secret) || isSet(token)
       ? {
