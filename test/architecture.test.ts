@@ -2,6 +2,7 @@
  * The dependency direction, checked as folder rules (a new file is checked without being listed):
  * - `reconciler/core/` imports nothing of trueup outside itself, and no I/O module;
  * - `policies/` imports only `reconciler/core/` (and itself), and no I/O module;
+ * - `reconciler/audit/` imports only `reconciler/core/` (and itself), and no I/O module;
  * - `reconciler/{repo,diff,sync}/` import no Kubernetes client, git, SQLite, HTTP server or LLM SDK;
  * - `reconciler/` imports none of `web/`, `diagnose/`, `cli/`;
  * - `diagnose/` imports no cluster access from `reconciler/kube/` (only its errors and the client library);
@@ -79,6 +80,12 @@ const rules: Rule[] = [
     name: 'policies imports only reconciler/core and no I/O',
     applies: (f) => f.startsWith('policies/') && !isTest(f),
     localAllowed: (t) => t.startsWith('reconciler/core/') || t.startsWith('policies/'),
+    packageForbidden: io,
+  },
+  {
+    name: 'reconciler/audit imports only reconciler/core and itself, and no I/O',
+    applies: (f) => f.startsWith('reconciler/audit/') && !isTest(f),
+    localAllowed: (t) => t.startsWith('reconciler/core/') || t.startsWith('reconciler/audit/'),
     packageForbidden: io,
   },
   {

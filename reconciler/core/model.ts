@@ -157,6 +157,18 @@ export interface DriftedBy {
   operation: string;
   time?: string;
   paths: string[];
+  /**
+   * user made the write, from the Kubernetes audit log (reconciler/audit); null: no audit event
+   * matched (userReason says why); absent: audit attribution is off for the cluster.
+   */
+  user?: string | null;
+  userReason?: string;
+  groups?: string[];
+  userAgent?: string;
+  sourceIPs?: string[];
+  auditID?: string;
+  /** requestTime is when the apiserver received the write (RFC 3339, UTC). */
+  requestTime?: string;
 }
 
 /** Drift is the comparison of one object's desired and live state on one cluster. */
@@ -164,6 +176,8 @@ export interface Drift extends ObjectRef {
   status: DriftStatus;
   changes: FieldChange[];
   driftedBy: DriftedBy[];
+  /** resourceVersion of the live object the drift was seen on (serve, and diff with audit attribution). */
+  resourceVersion?: string;
   /** provenance of the drifted desired fields (path -> origin). */
   provenance?: Record<string, KeyOrigin>;
   /** decision is what the policy says to do about it, with reasons. */

@@ -1,10 +1,11 @@
 /**
- * Rows both backends write and read the same way: the columns and values of an intent and a
- * remediation, and an intent read back. Each backend only adds its own placeholders and driver.
+ * Rows both backends write and read the same way: the columns and values of an intent, a
+ * remediation and an audit event, and an intent and an audit event read back. Each backend only adds its own placeholders and driver.
  */
+import type { AuditRecord } from '../audit/event.ts';
 import type { ChangeSetEntry } from '../sync/cycle.ts';
 import type { WriteExpectation } from '../sync/intents.ts';
-import { type Intent, intentOwner, type NewIntent } from './store.ts';
+import { type AuditQuery, type Intent, intentOwner, type NewIntent } from './store.ts';
 
 /** SqlValue is a value either driver binds to a placeholder. */
 export type SqlValue = string | number | null;
@@ -78,4 +79,32 @@ export function remediationValues(
     entry.after ?? null,
     JSON.stringify(entry),
   ];
+}
+
+/** auditColumns are the audit_events table's written columns, in the order of auditValues. */
+export const auditColumns = 'time, cluster, kind, namespace, name, audit_id, verb, username, record';
+
+/** auditValues are an audit record's values in the order of auditColumns (time: the request's completion). */
+export function auditValues(record: AuditRecord): SqlValue[] {
+  return [
+    record.stageTime,
+    record.cluster,
+    record.kind,
+    record.namespace,
+    record.name,
+    record.auditID,
+    record.verb,
+    record.user,
+    JSON.stringify(record),
+  ];
+}
+
+/** toAuditRecord reads an audit record back from its row. */
+export function toAuditRecord(row: Record<string, unknown>): AuditRecord {
+  return JSON.parse(String(row.record)) as AuditRecord;
+}
+
+/** auditUserFilter adds the audit table's own filter (user contains) to a RecordQuery's. */
+export function auditUserFilter(q: AuditQuery): [clause: string, param: string][] {
+  return q.user !== undefined ? [['username LIKE ?', `%${q.user}%`]] : [];
 }

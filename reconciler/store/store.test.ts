@@ -5,6 +5,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { type StoreLocation, storeBackends } from '../../test/fixtures/store-backends.ts';
 import { heldEntry, modifiedDrift } from '../../test/fixtures/store-fixtures.ts';
+import type { AuditRecord } from '../audit/event.ts';
 import type { AuditStore } from './store.ts';
 
 const drift = modifiedDrift;
@@ -209,5 +210,46 @@ describe.each(storeBackends)('the audit store on %s', (_name, backend) => {
     const entry = { ...heldEntry('a'), action: 'configured' as const, intent: id };
     await store.recordRemediation('rev', entry, 'trueup');
     expect(await store.openIntents()).toEqual([]);
+  });
+
+  it('keeps each audit event once, newest first, filtered by object and user, and prunes old ones', async () => {
+    const where = await location();
+    const store = await where.open();
+    const record = (auditID: string, name: string, user: string, stageTime: string): AuditRecord => ({
+      cluster: 'c1',
+      kind: 'Secret',
+      namespace: 'ns',
+      name,
+      auditID,
+      verb: 'patch',
+      user,
+      groups: ['dev'],
+      userAgent: 'kubectl/v1.33.0',
+      sourceIPs: ['10.0.0.5'],
+      fieldManager: 'kubectl-patch',
+      requestTime: stageTime,
+      stageTime,
+    });
+    const a = record('id-a', 'db', 'alice', '2020-01-01T00:00:00.000Z');
+    const b = record('id-b', 'db', 'bob', '2026-01-02T00:00:00.000Z');
+    const c = record('id-c', 'other', 'alice', '2026-01-03T00:00:00.000Z');
+    expect(await store.recordAuditEvents([a, b])).toBe(2);
+    // A webhook retry, or a file ingested twice: nothing new.
+    expect(await store.recordAuditEvents([b, c])).toBe(1);
+    expect(await store.recordAuditEvents([])).toBe(0);
+    await store.close();
+
+    const reopened = await where.open();
+    opened.push(reopened);
+    expect((await reopened.auditEvents()).map((r) => r.auditID)).toEqual(['id-c', 'id-b', 'id-a']);
+    expect(
+      await reopened.auditEvents({ cluster: 'c1', kind: 'Secret', namespace: 'ns', name: 'db' }),
+    ).toEqual([b, a]);
+    expect((await reopened.auditEvents({ user: 'ali' })).map((r) => r.auditID)).toEqual(['id-c', 'id-a']);
+    expect(
+      (await reopened.auditEvents({ since: '2026-01-01T00:00:00Z', limit: 1 })).map((r) => r.auditID),
+    ).toEqual(['id-c']);
+    expect(await reopened.pruneBefore('audit_events', '2021-01-01T00:00:00.000Z', 10)).toBe(1);
+    expect((await reopened.auditEvents()).map((r) => r.auditID)).toEqual(['id-c', 'id-b']);
   });
 });

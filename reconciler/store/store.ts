@@ -8,6 +8,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
+import type { AuditRecord } from '../audit/event.ts';
 import type { Drift, ManagedKind, ObjectRef } from '../core/model.ts';
 import type { ChangeSetEntry } from '../sync/cycle.ts';
 import type { WriteExpectation } from '../sync/intents.ts';
@@ -92,6 +93,11 @@ export interface RecordQuery {
   limit?: number;
 }
 
+/** AuditQuery filters audit events by object and time, and by user (contains). */
+export interface AuditQuery extends Omit<RecordQuery, 'actor'> {
+  user?: string;
+}
+
 /**
  * AuditStore reads and writes the audit trail. Every call is asynchronous, so a backend may sit
  * across a network (PostgreSQL) as well as in the process (SQLite); a rejected write was not
@@ -143,17 +149,25 @@ export interface AuditStore {
   ): Promise<boolean>;
   /**
    * pruneBefore deletes up to `limit` of the oldest rows of one table older than `before` (ISO 8601):
-   * drifts, remediations, or decided approvals (by decision time; pending and applying approvals are
+   * drifts, remediations, audit events, or decided approvals (by decision time; pending and applying approvals are
    * never deleted by age). Returns how many it deleted; retention calls it in small batches.
    */
   pruneBefore(table: PrunableTable, before: string, limit: number): Promise<number>;
+  /**
+   * recordAuditEvents keeps audit records (writes of managed objects, reconciler/audit); one already
+   * kept (same cluster and auditID: a webhook retry, a file ingested twice) is left as it is.
+   * Returns how many were new.
+   */
+  recordAuditEvents(records: readonly AuditRecord[]): Promise<number>;
+  /** auditEvents lists kept audit records, newest first (by the request's completion). */
+  auditEvents(query?: AuditQuery): Promise<AuditRecord[]>;
   /** ping resolves when the store answers (readiness: a PostgreSQL restart makes a replica not ready). */
   ping(): Promise<void>;
   close(): Promise<void>;
 }
 
 /** PrunableTable is an audit table retention deletes from. */
-export type PrunableTable = 'drifts' | 'remediations' | 'approvals';
+export type PrunableTable = 'drifts' | 'remediations' | 'approvals' | 'audit_events';
 
 /** StoreLocation says where the store is: a PostgreSQL URL (shared by replicas), else SQLite in stateDir. */
 export interface StoreLocation {

@@ -73,6 +73,18 @@ export interface DriftedBy {
   operation: string;
   time?: string;
   paths: string[];
+  /**
+   * user made the write, from the Kubernetes audit log (reconciler/audit); null: no audit event
+   * matched (userReason says why); absent: audit attribution is off for the cluster.
+   */
+  user?: string | null;
+  userReason?: string;
+  groups?: string[];
+  userAgent?: string;
+  sourceIPs?: string[];
+  auditID?: string;
+  /** requestTime is when the apiserver received the write (RFC 3339, UTC). */
+  requestTime?: string;
 }
 
 /** RemediationMode says what trueup does with a drift: fix it, queue it for a human, report it, or skip it. */
@@ -117,6 +129,8 @@ export interface Drift extends ObjectRef {
   status: DriftStatus;
   changes: FieldChange[];
   driftedBy: DriftedBy[];
+  /** resourceVersion of the live object the drift was seen on (serve, and diff with audit attribution). */
+  resourceVersion?: string;
   provenance?: Record<string, KeyOrigin>;
   decision?: Decision;
   /** heldBy, for status unknown: the repo errors that make the object's desired state unknown. */

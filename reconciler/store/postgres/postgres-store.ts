@@ -5,6 +5,7 @@
  */
 import type { AuditStore, PrunableTable } from '../store.ts';
 import { pgApprovals } from './approvals.ts';
+import { pgAuditEvents } from './audit-events.ts';
 import { openPool } from './database.ts';
 import { pgRecords } from './records.ts';
 
@@ -15,6 +16,8 @@ const pruneSql: Record<PrunableTable, string> = {
     'DELETE FROM remediations WHERE id IN (SELECT id FROM remediations WHERE time < $1 ORDER BY time LIMIT $2)',
   approvals: `DELETE FROM approvals WHERE id IN (SELECT id FROM approvals WHERE state NOT IN ('pending', 'applying')
     AND COALESCE(decided_at, created) < $1 ORDER BY seq LIMIT $2)`,
+  audit_events:
+    'DELETE FROM audit_events WHERE id IN (SELECT id FROM audit_events WHERE time < $1 ORDER BY time LIMIT $2)',
 };
 
 /** openPostgresStore connects to url, migrates its schema and serves the audit store from it. */
@@ -23,6 +26,7 @@ export async function openPostgresStore(url: string): Promise<AuditStore> {
   return {
     ...pgRecords(pool),
     ...pgApprovals(pool),
+    ...pgAuditEvents(pool),
     pruneBefore: async (table, before, limit) =>
       (await pool.query(pruneSql[table], [before, limit])).rowCount ?? 0,
     ping: async () => {

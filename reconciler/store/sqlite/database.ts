@@ -42,6 +42,17 @@ CREATE TABLE IF NOT EXISTS intents (
   approval TEXT, expectation TEXT
 );
 `,
+  // 2: audit events (reconciler/audit), once per cluster and auditID.
+  `
+CREATE TABLE audit_events (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  time TEXT NOT NULL, cluster TEXT NOT NULL, kind TEXT NOT NULL, namespace TEXT NOT NULL, name TEXT NOT NULL,
+  audit_id TEXT NOT NULL, verb TEXT NOT NULL, username TEXT NOT NULL, record TEXT NOT NULL,
+  UNIQUE (cluster, audit_id)
+);
+CREATE INDEX audit_events_object ON audit_events (cluster, namespace, name, time);
+CREATE INDEX audit_events_time ON audit_events (time);
+`,
 ];
 
 /** openDatabase opens (creating if needed) `trueup.db` in stateDir, or an in-memory one; schema applied. */

@@ -1,9 +1,10 @@
 /**
- * The SQLite backend of AuditStore: one database file, its parts (records, intents, approvals)
- * composed into the one interface callers see, and retention's batched deletes.
+ * The SQLite backend of AuditStore: one database file, its parts (records, intents, approvals,
+ * audit events) composed into the one interface callers see, and retention's batched deletes.
  */
 import type { AuditStore, PrunableTable } from '../store.ts';
 import { sqliteApprovals } from './approvals.ts';
+import { sqliteAuditEvents } from './audit-events.ts';
 import { openDatabase } from './database.ts';
 import { sqliteIntents } from './intents.ts';
 import { sqliteRecords } from './records.ts';
@@ -15,6 +16,8 @@ const pruneSql: Record<PrunableTable, string> = {
     'DELETE FROM remediations WHERE id IN (SELECT id FROM remediations WHERE time < ? ORDER BY time LIMIT ?)',
   approvals: `DELETE FROM approvals WHERE id IN (SELECT id FROM approvals WHERE state NOT IN ('pending', 'applying')
     AND COALESCE(decided_at, created) < ? ORDER BY seq LIMIT ?)`,
+  audit_events:
+    'DELETE FROM audit_events WHERE id IN (SELECT id FROM audit_events WHERE time < ? ORDER BY time LIMIT ?)',
 };
 
 /** openSqliteStore opens (creating if needed) the SQLite audit store in stateDir; ':memory:' for tests. */
@@ -25,6 +28,7 @@ export function openSqliteStore(stateDir: string | ':memory:'): AuditStore {
     ...sqliteRecords(db, completeIntent),
     ...intents,
     ...sqliteApprovals(db),
+    ...sqliteAuditEvents(db),
     pruneBefore: async (table, before, limit) =>
       Number(db.prepare(pruneSql[table]).run(before, limit).changes),
     ping: async () => {
