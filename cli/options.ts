@@ -76,6 +76,38 @@ export function addRunOptions(command: Command): Command {
     .option('-o, --output <format>', 'text or json', 'text');
 }
 
+/** addPreviewOptions adds preview's options: the repo, the two revisions, the clusters and the output. */
+export function addPreviewOptions(command: Command): Command {
+  const withRepo = command
+    .requiredOption('--repo <path|url>', 'the fleet repo: a local path or a git URL')
+    .requiredOption(
+      '--base <rev>',
+      'the revision the change is compared with (commit, branch or tag), e.g. main',
+    )
+    .requiredOption('--head <rev|branch>', 'the change to preview (commit, branch or tag)')
+    .option(
+      '--kubeconfig <file>',
+      'kubeconfig with one context per cluster (default: $KUBECONFIG or ~/.kube/config)',
+    );
+  return addCacheDirOption(withRepo)
+    .option('--field-manager <name>', 'server-side apply field manager', 'trueup')
+    .option(
+      '--installation <id>',
+      "this installation's id (default: $TRUEUP_INSTALLATION, else the one in --state-dir)",
+    )
+    .option(
+      '--state-dir <dir>',
+      "the installation's state folder, read for its id and digest key; preview records nothing (default: ./.trueup when there)",
+    )
+    .option('--timeout <seconds>', 'per-request timeout against each cluster', (v) => Number(v), 15)
+    .option('--namespaces <ns...>', 'only these namespaces on every cluster (for namespaced RBAC)')
+    .option('--cluster <name...>', 'only these clusters (repeatable)')
+    .option('--prune', 'preview a reconcile with --prune: objects the head deletes are deleted (dry-run)')
+    .option('--replace-immutable', 'preview a reconcile with --replace-immutable')
+    .option('--max-chars <n>', 'markdown: cap the comment at this many characters', (v) => Number(v), 60_000)
+    .option('-o, --output <format>', 'text, json or markdown (a pull-request comment)', 'text');
+}
+
 /** ValidateOptions are `trueup validate`'s options: the repo only, no cluster access. */
 export interface ValidateOptions
   extends Pick<RunOptions, 'repo' | 'revision' | 'branch' | 'cacheDir'>,

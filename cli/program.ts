@@ -12,6 +12,7 @@ import {
   addDemoOptions,
   addDiagnoseOptions,
   addExplainOptions,
+  addPreviewOptions,
   addRejectOptions,
   addRunOptions,
   addServeOptions,
@@ -60,6 +61,13 @@ function addFleetCommands(program: Command): void {
     )
     .action(async (options) => {
       process.exitCode = await (await import('./validate.ts')).validateCommand(options);
+    });
+  addPreviewOptions(program.command('preview'))
+    .description(
+      'preview what merging a revision does to the fleet: changes per cluster, dry-run, policy decisions (exit 0 no change, 1 changes, 2 errors)',
+    )
+    .action(async (options) => {
+      process.exitCode = await (await import('./preview.ts')).previewCommand(options);
     });
   addRunOptions(program.command('reconcile'))
     .description('compute drift once and, with --remediate, fix it with server-side apply')

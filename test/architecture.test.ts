@@ -3,7 +3,7 @@
  * - `reconciler/core/` imports nothing of trueup outside itself, and no I/O module;
  * - `policies/` imports only `reconciler/core/` (and itself), and no I/O module;
  * - `reconciler/audit/` imports only `reconciler/core/` (and itself), and no I/O module;
- * - `reconciler/{repo,diff,sync}/` import no Kubernetes client, git, SQLite, HTTP server or LLM SDK;
+ * - `reconciler/{repo,diff,sync,preview}/` import no Kubernetes client, git, SQLite, HTTP server or LLM SDK;
  * - `reconciler/` imports none of `web/`, `diagnose/`, `cli/`;
  * - `diagnose/` imports no cluster access from `reconciler/kube/` (only its errors and the client library);
  * - nothing but tests and `bench/` imports `test/`; nothing outside `cli/`, `bin/`, tests and `bench/`
@@ -89,8 +89,8 @@ const rules: Rule[] = [
     packageForbidden: io,
   },
   {
-    name: 'reconciler/{repo,diff,sync} use no Kubernetes client, git, SQLite, HTTP server or LLM SDK',
-    applies: (f) => /^reconciler\/(repo|diff|sync)\//.test(f) && !isTest(f),
+    name: 'reconciler/{repo,diff,sync,preview} use no Kubernetes client, git, SQLite, HTTP server or LLM SDK',
+    applies: (f) => /^reconciler\/(repo|diff|sync|preview)\//.test(f) && !isTest(f),
     packageForbidden: edgeLibraries,
   },
   {

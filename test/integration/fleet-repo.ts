@@ -18,6 +18,8 @@ export interface FleetRepo {
   /** commit writes (or with null deletes) files and commits them; returns the commit SHA. */
   commit(files: Record<string, string | null>, message?: string): Promise<string>;
   remove(): Promise<void>;
+  /** git runs git in the repo (e.g. to make a branch) and returns its output. */
+  git(args: string[]): Promise<string>;
 }
 
 const gitEnv = {
@@ -53,6 +55,7 @@ export async function createFleetRepo(files: Record<string, string>): Promise<Fl
       return git(dir, ['rev-parse', 'HEAD']);
     },
     remove: () => rm(dir, { recursive: true, force: true }),
+    git: (args) => git(dir, args),
   };
   await repo.commit(files, 'initial fleet');
   return repo;
@@ -92,10 +95,10 @@ export class Transcript {
     const command = args[0] === 'approvals' ? `approvals ${args[1]}` : (args[0] ?? '');
     const takes = (options: string[]) => (flag: string, value: string) =>
       options.includes(command) && !args.includes(flag) ? [flag, value] : [];
-    const reads = takes(['diff', 'reconcile', 'approve', 'validate', 'explain']);
-    const touches = takes(['diff', 'reconcile', 'approve']);
-    // diff reads the installation id (and digest key) from the same folder reconcile wrote.
-    const stores = takes(['diff', 'reconcile', 'approve', 'reject', 'approvals list']);
+    const reads = takes(['diff', 'reconcile', 'approve', 'validate', 'explain', 'preview']);
+    const touches = takes(['diff', 'reconcile', 'approve', 'preview']);
+    // diff and preview read the installation id (and digest key) from the same folder reconcile wrote.
+    const stores = takes(['diff', 'reconcile', 'approve', 'reject', 'approvals list', 'preview']);
     const extra = [
       ...touches('--kubeconfig', inject('fleet').kubeconfigPath),
       ...reads('--cache-dir', cacheDir),
