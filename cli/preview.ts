@@ -9,10 +9,12 @@
 
 import { join } from 'node:path';
 import { defaultCacheDir, GitSource, GitSourceError } from '../reconciler/git/git-source.ts';
-import type { PreviewReport } from '../reconciler/preview/model.ts';
+import type { ClusterAccess } from '../reconciler/kube/kube-cluster.ts';
+import type { PreviewReport, PreviewService } from '../reconciler/preview/model.ts';
 import { previewFleet, type Revision } from '../reconciler/preview/preview.ts';
 import { renderPreviewMarkdown } from '../reconciler/preview/render-markdown.ts';
 import { renderPreviewText } from '../reconciler/preview/render-text.ts';
+import type { FleetCluster } from '../reconciler/repo/fleet-config.ts';
 import type { FleetState } from '../reconciler/repo/fleet-state.ts';
 import { UsageError } from './errors.ts';
 import { type ClusterAccessFactory, clusterAccessFactory } from './fleet-run.ts';
@@ -59,11 +61,16 @@ export async function loadRef(
   throw new UsageError(`cannot read ${ref}: ${last?.message ?? 'unknown error'}`);
 }
 
-/** runPreview loads both revisions and previews the head on the live clusters; it writes nothing. */
+/**
+ * runPreview loads both revisions and previews the head on the live clusters; it writes nothing.
+ * Without `access` it opens its own connections and closes them when done (serve passes its pool).
+ */
 export async function runPreview(
   options: Omit<PreviewCommandOptions, 'output'>,
-  access: ClusterAccessFactory = clusterAccessFactory(options),
+  shared?: (cluster: FleetCluster) => ClusterAccess,
 ): Promise<PreviewReport> {
+  const own: ClusterAccessFactory | undefined = shared ? undefined : clusterAccessFactory(options);
+  const access = shared ?? (own as ClusterAccessFactory);
   const base: Revision = { ref: options.base, state: await loadRef(options, options.base) };
   const head: Revision = { ref: options.head, state: await loadRef(options, options.head) };
   const names = head.state.fleet?.clusters.map((c) => c.name) ?? [];
@@ -83,8 +90,55 @@ export async function runPreview(
       now: new Date(),
     });
   } finally {
-    await access.close();
+    await own?.close();
   }
+}
+
+/** PreviewServiceOptions are serve's options a preview uses (its repo, clusters and switches). */
+export type PreviewServiceOptions = Omit<PreviewCommandOptions, 'output' | 'base' | 'head'>;
+
+/**
+ * previewService answers the API's and chat's previews in `serve`: one at a time, on serve's
+ * cluster pool, with serve's switches unless the request sets them; base defaults to the revision
+ * serve has in use. A ref or cluster that names nothing is the request's error, not the server's.
+ */
+export function previewService(
+  options: PreviewServiceOptions,
+  access: (cluster: FleetCluster) => ClusterAccess,
+  revisionInUse: () => string | undefined,
+): PreviewService {
+  let running = false;
+  return async (request) => {
+    if (running)
+      return { ok: false, code: 'TRUEUP_OVERLOADED', message: 'a preview is running; retry in a moment' };
+    const base = request.base ?? revisionInUse();
+    if (!base)
+      return {
+        ok: false,
+        code: 'TRUEUP_BAD_REQUEST',
+        message: 'the fleet repo has not been read yet: give a base',
+      };
+    running = true;
+    try {
+      const report = await runPreview(
+        {
+          ...options,
+          base,
+          head: request.head,
+          ...(request.clusters ? { cluster: request.clusters } : {}),
+          prune: request.prune ?? options.prune ?? false,
+          replaceImmutable: request.replaceImmutable ?? options.replaceImmutable ?? false,
+        },
+        access,
+      );
+      return { ok: true, report };
+    } catch (err) {
+      if (err instanceof UsageError) return { ok: false, code: 'TRUEUP_BAD_REQUEST', message: err.message };
+      throw err;
+    } finally {
+      running = false;
+    }
+  };
 }
 
 /** exitCodeOf maps a preview's outcome: 0 no change, 1 changes, 2 errors. */

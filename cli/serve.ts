@@ -32,6 +32,7 @@ import { UsageError } from './errors.ts';
 import { clusterAccessFactory } from './fleet-run.ts';
 import { resolveInstallation } from './installation.ts';
 import type { ServeOptions } from './options.ts';
+import { previewService } from './preview.ts';
 import { desiredStateBuilder, openGitSource } from './repo-source.ts';
 import { type ServeAccess, serveAccess } from './serve-access.ts';
 import { type ReplicaSetup, setupReplicas } from './serve-ha.ts';
@@ -216,6 +217,7 @@ async function startHttp(
       desk,
       ...(webhookOn ? { alerts: { intake: desk, auth } } : {}),
       ...(chat ? { chat } : {}),
+      preview: previewService(options, core.access.guarded, () => daemon.status().revision),
     },
     options.trustProxy !== undefined ? { trustProxy: options.trustProxy } : {},
   );

@@ -13,6 +13,7 @@ import type { Daemon } from '../reconciler/daemon/daemon.ts';
 import type { DaemonMetrics } from '../reconciler/daemon/metrics.ts';
 import { daemonObjectReader } from '../reconciler/daemon/object-reader.ts';
 import type { GitSource } from '../reconciler/git/git-source.ts';
+import type { PreviewService } from '../reconciler/preview/model.ts';
 import type { AuditStore } from '../reconciler/store/store.ts';
 import type { ApprovalDeps } from '../reconciler/sync/approvals.ts';
 import type { ObjectReader } from '../reconciler/sync/object-reader.ts';
@@ -29,6 +30,7 @@ import { registerChat } from './chat/routes.ts';
 import { EventHub, type EventStreamOptions, registerEventRoutes } from './events/routes.ts';
 import { registerIncidentRoutes } from './incidents/routes.ts';
 import { registerObjectRoutes } from './objects/routes.ts';
+import { registerPreviewRoutes } from './preview/routes.ts';
 import { replyError } from './reply-error.ts';
 
 /** ServerDeps are what the HTTP edge serves. */
@@ -48,6 +50,8 @@ export interface ServerDeps {
   alerts?: { intake: AlertIntake; auth: WebhookAuth };
   /** chat, when configured: Slack/Mattermost commands, buttons and notifications (web/chat). */
   chat?: ChatSetup;
+  /** preview, when given: `POST /api/v1/preview` and chat's `/trueup preview` (cli/preview.ts). */
+  preview?: PreviewService;
   /** repoWebUrl links provenance to the repo's web view: `{revision}`, `{file}`, `{line}` are filled in. */
   repoWebUrl?: string;
   /** events bound the live event streams (defaults: defaultEventStreamOptions). */
@@ -112,6 +116,7 @@ export async function buildServer(deps: ServerDeps, options: ServerOptions = {})
   const objects = objectReaderOf(deps);
   if (deps.git) registerObjectRoutes(app, { objects, daemon: deps.daemon });
   if (deps.incidents) registerIncidentRoutes(app, deps.incidents);
+  if (deps.preview) registerPreviewRoutes(app, deps.preview);
   if (deps.alerts) registerAlertmanagerRoute(app, deps.alerts);
   if (deps.chat)
     await registerChat(app, deps.chat, {

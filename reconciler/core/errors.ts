@@ -102,7 +102,7 @@ export const errorCatalog = {
   TRUEUP_OVERLOADED: {
     status: 503,
     transient: true,
-    description: 'too many investigations queued; retry later',
+    description: 'too much work queued (investigations, previews); retry later',
   },
   // Configuration read at startup.
   TRUEUP_AUTH_CONFIG: {

@@ -127,3 +127,24 @@ export interface PreviewReport {
   /** conflicts are the head's target conflicts the base does not have. */
   conflicts: Conflict[];
 }
+
+/** PreviewRequest asks for a preview of a head (the API's body; base defaults to the revision in use). */
+export interface PreviewRequest {
+  head: string;
+  /** base defaults to the revision `serve` has in use. */
+  base?: string;
+  clusters?: string[];
+  prune?: boolean;
+  replaceImmutable?: boolean;
+}
+
+/**
+ * PreviewResult is a preview, or why it could not be made: a request to fix (a ref that names
+ * nothing, an unknown cluster: `TRUEUP_BAD_REQUEST`) or a preview already running (`TRUEUP_OVERLOADED`).
+ */
+export type PreviewResult =
+  | { ok: true; report: PreviewReport }
+  | { ok: false; code: 'TRUEUP_BAD_REQUEST' | 'TRUEUP_OVERLOADED'; message: string };
+
+/** PreviewService makes previews for the API and chat (wired by `serve`: cli/preview.ts). */
+export type PreviewService = (request: PreviewRequest) => Promise<PreviewResult>;

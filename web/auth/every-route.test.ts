@@ -68,6 +68,7 @@ async function fullServer() {
       intake: { receive: () => ({ outcome: 'opened', incident: 'i1' }) },
       auth: { bearerTokens: [webhook] },
     },
+    preview: async () => ({ ok: false, code: 'TRUEUP_BAD_REQUEST', message: 'no repo here' }),
     chat: {
       settings,
       stateDir: ':memory:',

@@ -13,6 +13,7 @@ import type { errorCatalog, Failure } from '../../reconciler/core/errors.ts';
 import type * as model from '../../reconciler/core/model.ts';
 import type * as daemon from '../../reconciler/daemon/daemon.ts';
 import type { Daemon } from '../../reconciler/daemon/daemon.ts';
+import type * as preview from '../../reconciler/preview/model.ts';
 import type * as store from '../../reconciler/store/store.ts';
 import type * as approvals from '../../reconciler/sync/approvals.ts';
 import type * as cycle from '../../reconciler/sync/cycle.ts';
@@ -22,6 +23,7 @@ import type * as api from './api.ts';
 import type * as drift from './drift.ts';
 import type * as errors from './errors.ts';
 import type * as incidents from './incidents.ts';
+import type * as previewContract from './preview.ts';
 
 describe('the API contract', () => {
   it('knows every code of the error catalog', () => {
@@ -48,6 +50,17 @@ describe('the API contract', () => {
     expectTypeOf<drift.RemediationMode>().toEqualTypeOf<decision.RemediationMode>();
     expectTypeOf<drift.HoldKind>().toEqualTypeOf<decision.HoldKind>();
     expectTypeOf<drift.Decision>().toEqualTypeOf<decision.Decision>();
+  });
+
+  it('describes a preview as reconciler/preview does', () => {
+    expectTypeOf<previewContract.Conflict>().toEqualTypeOf<model.Conflict>();
+    expectTypeOf<previewContract.KeyChange>().toEqualTypeOf<preview.KeyChange>();
+    expectTypeOf<previewContract.ObjectChange>().toEqualTypeOf<preview.ObjectChange>();
+    expectTypeOf<previewContract.PreviewApply>().toEqualTypeOf<preview.PreviewApply>();
+    expectTypeOf<previewContract.LiveDrift>().toEqualTypeOf<preview.LiveDrift>();
+    expectTypeOf<previewContract.ClusterPreview>().toEqualTypeOf<preview.ClusterPreview>();
+    expectTypeOf<previewContract.PreviewReport>().toEqualTypeOf<preview.PreviewReport>();
+    expectTypeOf<previewContract.PreviewRequest>().toEqualTypeOf<preview.PreviewRequest>();
   });
 
   it('describes change sets, approvals and records as the sync pipeline and the store do', () => {
