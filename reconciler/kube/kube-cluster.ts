@@ -6,9 +6,11 @@
  * (live-object.ts), so no live Secret value travels further. Every call has a timeout; errors carry
  * the object and say whether a retry may help.
  */
+
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { LiveObject, ManagedKind, ObjectRef } from '../core/model.ts';
 import type { ApplyManifest } from '../sync/plan.ts';
+import type { ApplyOptions } from './apply.ts';
 import { applyManifest, validateCreate } from './apply.ts';
 import { type KubeClientOptions, kubeClient } from './client.ts';
 import { deleteObject } from './delete.ts';
@@ -36,8 +38,11 @@ export interface ClusterAccess {
   watchKind(kind: ManagedKind, resourceVersion: string, handlers: WatchHandlers): Promise<() => void>;
   /** read reads one object, or undefined when it does not exist. */
   read(ref: ObjectRef): Promise<LiveObject | undefined>;
-  /** apply server-side-applies a manifest as trueup's field manager (force: take over other managers' fields). */
-  apply(manifest: ApplyManifest, options: { dryRun: boolean; force: boolean }): Promise<LiveObject>;
+  /**
+   * apply server-side-applies a manifest as trueup's field manager (force: take over other managers'
+   * fields; keepLive: Secret keys sent with their live values, see ApplyOptions).
+   */
+  apply(manifest: ApplyManifest, options: ApplyOptions): Promise<LiveObject>;
   /**
    * validateCreate asks the server whether creating the manifest as a new object would be accepted
    * (validation, quota, admission policies and webhooks), creating nothing: a dry-run create of

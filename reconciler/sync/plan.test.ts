@@ -307,3 +307,44 @@ describe('withoutIgnoredPaths', () => {
     expect(Object.keys(out.data)).toEqual(['user']);
   });
 });
+
+describe('planRemediation of a Secret with ignored keys', () => {
+  const secretRef = { ...ref, kind: 'Secret' as const };
+  const desiredSecret: DesiredObject = {
+    ...desired,
+    ...secretRef,
+    data: {
+      password: SecretValue.fromString('repo-canary-password'),
+      user: SecretValue.fromString('app'),
+    },
+  };
+  const liveSecret: LiveObject = {
+    ...live,
+    ...secretRef,
+    data: {
+      password: SecretValue.fromString('live-password').digest,
+      user: SecretValue.fromString('old-user').digest,
+    },
+  };
+  const secretDrift: Drift = {
+    ...secretRef,
+    status: 'modified',
+    changes: [{ path: 'data.user', type: 'changed' }],
+    driftedBy: [],
+  };
+  const plan = (ignorePaths: string[], liveObject = liveSecret) =>
+    planRemediation(secretDrift, desiredSecret, liveObject, auto, { ...defaultPlanOptions(), ignorePaths });
+
+  it('lists an ignored key whose live value differs in keepLive, so the apply sends its live value instead of deleting it', () => {
+    const p = plan(['data.password']);
+    expect(p.keepLive).toEqual(['password']);
+    expect(Object.keys(p.apply?.data ?? {})).toEqual(['user']);
+  });
+
+  it('keeps nothing live when no key is ignored, or the ignored key is not live', () => {
+    expect(plan([]).keepLive).toBeUndefined();
+    expect(
+      plan(['data.password'], { ...liveSecret, data: { user: liveSecret.data.user ?? '' } }).keepLive,
+    ).toBeUndefined();
+  });
+});

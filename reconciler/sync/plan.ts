@@ -65,6 +65,11 @@ export interface Plan {
   removeKeys?: { paths: string[]; resourceVersion: string };
   delete?: { uid: string; resourceVersion: string };
   apply?: ApplyManifest;
+  /**
+   * keepLive lists the Secret keys the policy ignores whose live value differs from the repo's: the
+   * apply sends their live values, read right before it (trueup holds only their digests).
+   */
+  keepLive?: string[];
   /** force takes over fields other managers own (server-side apply `force`). */
   force: boolean;
 }
@@ -112,7 +117,20 @@ export function planRemediation(
     decision,
     options,
   );
-  return { ...plan, force: options.force };
+  const keepLive = plan.apply && desired && live ? ignoredSecretKeysToKeep(desired, live, options) : [];
+  return { ...plan, ...(keepLive.length ? { keepLive } : {}), force: options.force };
+}
+
+/** ignoredSecretKeysToKeep lists a Secret's ignored keys that are live with a value other than the repo's. */
+function ignoredSecretKeysToKeep(desired: DesiredObject, live: LiveObject, options: PlanOptions): string[] {
+  if (desired.kind !== 'Secret' || options.ignorePaths.length === 0) return [];
+  return Object.entries(desired.data)
+    .filter(([k, v]) => {
+      const have = live.data[k];
+      if (have === undefined || !ignoresField(options.ignorePaths, `data.${k}`)) return false;
+      return typeof v === 'string' ? have !== v : !v.matches(have, 'digest');
+    })
+    .map(([k]) => k);
 }
 
 function planFor(
@@ -210,7 +228,8 @@ function planPrune(ref: ObjectRef, live: LiveObject | undefined, options: PlanOp
  * key). An ignored field that is not live is left out. A ConfigMap value that differs only at ignored
  * paths inside its document is applied with its live value too; one that differs elsewhere as well is
  * applied whole, as the repo has it. Secret values are held only as digests, so an ignored Secret
- * key whose live value differs can only be left out (trueup cannot send a value it never holds).
+ * key whose live value differs is left out here and listed in the plan's `keepLive`: the apply reads
+ * its live value right before it is sent.
  */
 export function withoutIgnoredPaths(
   desired: DesiredObject,
@@ -218,8 +237,12 @@ export function withoutIgnoredPaths(
   ignorePaths: string[],
 ): DesiredObject {
   if (ignorePaths.length === 0) return desired;
-  const keepLive = (prefix: string, want: Record<string, string>, have: Record<string, string>) => {
-    const out: Record<string, string> = {};
+  const keepLive = <T extends string | SecretValue>(
+    prefix: string,
+    want: Record<string, T>,
+    have: Record<string, string>,
+  ) => {
+    const out: Record<string, T | string> = {};
     for (const [k, v] of Object.entries(want)) {
       if (!ignoresField(ignorePaths, `${prefix}.${k}`)) out[k] = v;
       else if (have[k] !== undefined) out[k] = have[k];
@@ -237,15 +260,16 @@ export function withoutIgnoredPaths(
     );
   let data: DesiredObject['data'];
   if (desired.kind === 'ConfigMap') {
-    const plain = keepLive('data', desired.data as Record<string, string>, live.data);
+    const plain = keepLive('data', desired.data, live.data);
     for (const [k, v] of Object.entries(plain)) {
       const have = live.data[k];
-      if (have === undefined || have === v) continue;
+      // A SOPS-decrypted ConfigMap value (a SecretValue) is not parsed as a document.
+      if (typeof v !== 'string' || have === undefined || have === v) continue;
       if (compareDocuments(`data.${k}`, k, v, have, ignorePaths) === 'ignored') plain[k] = have;
     }
-    data = plain as DesiredObject['data'];
+    data = plain;
   } else {
-    data = keepMatching(desired.data, live.data) as DesiredObject['data'];
+    data = keepMatching(desired.data, live.data);
   }
   return {
     ...desired,

@@ -153,7 +153,11 @@ async function execute(plan: Plan, cluster: ClusterAccess, dryRun: boolean): Pro
   if (!plan.apply) return;
   if (dryRun && plan.delete) return cluster.validateCreate(plan.apply);
   if (dryRun || !plan.delete) {
-    await cluster.apply(plan.apply, { dryRun, force: plan.force });
+    await cluster.apply(plan.apply, {
+      dryRun,
+      force: plan.force,
+      ...(plan.keepLive ? { keepLive: plan.keepLive } : {}),
+    });
     return;
   }
   await recreate(plan, plan.apply, cluster);

@@ -123,6 +123,36 @@ describe('policies', () => {
     expect(live.data).toEqual({ color: 'blue', size: 'XL', 'ca.crt': 'x' });
   });
 
+  it('keeps an ignored key at its live value when the repo changes it, instead of deleting it (ConfigMap and Secret)', async () => {
+    const { ns, repo, t, args } = await setup(
+      () => 'rules:\n  - name: all\n    mode: auto\n    ignore:\n      paths: [data.size, data.password]\n',
+    );
+    const secret = (user: string, password: string) =>
+      `apiVersion: v1\nkind: Secret\nmetadata: {name: db, namespace: ${ns}}\nstringData:\n  user: ${user}\n  password: ${password}\n`;
+    await repo.commit({ 'base/db.yaml': secret('app', 'first-password') });
+    const created = await t.json<ReconcileJson>(args(['reconcile', '--once', '--remediate']));
+    expect(created.code).toBe(0);
+    // trueup's field manager owns every key now; the repo changes an ignored key and another one.
+    await repo.commit({
+      'base/app.yaml': `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: app, namespace: ${ns}}\ndata:\n  color: green\n  size: M\n`,
+      'base/db.yaml': secret('app2', 'second-password'),
+    });
+    const rec = await t.json<ReconcileJson>(args(['reconcile', '--once', '--remediate']));
+    expect(rec.body.changes.map((c) => [c.kind, c.action, c.error]).sort()).toEqual([
+      ['ConfigMap', 'configured', undefined],
+      ['Secret', 'configured', undefined],
+    ]);
+    const cm = await clientsFor(first).core.readNamespacedConfigMap({ name: 'app', namespace: ns });
+    expect(cm.data).toEqual({ color: 'green', size: 'L' });
+    const db = await clientsFor(first).core.readNamespacedSecret({ name: 'db', namespace: ns });
+    const decoded = Object.fromEntries(
+      Object.entries(db.data ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64').toString()]),
+    );
+    expect(decoded).toEqual({ user: 'app2', password: 'first-password' });
+    for (const canary of ['first-password', 'second-password'])
+      expect(JSON.stringify(rec)).not.toContain(canary);
+  });
+
   it('queues a change in approve mode, refuses a stale approval, and applies a fresh one with who approved it', async () => {
     const { ns, t, args } = await setup(
       (ns) => `rules:\n  - name: careful\n    match: {namespaces: [${ns}]}\n    mode: approve\n`,
