@@ -24,6 +24,10 @@ export interface ReplicaSetup {
     factory: (cluster: FleetCluster) => ClusterAccess,
     options?: { refuseEarly?: boolean },
   ): (cluster: FleetCluster) => ClusterAccess;
+  /** coordinated: several replicas share the fleet (--leader-elect or --shards). */
+  coordinated: boolean;
+  /** owns says whether this replica works on cluster now (with neither flag: every cluster). */
+  owns(cluster: string): boolean;
   /** attach tells the daemon to watch no cluster until this replica owns it (before daemon.start). */
   attach(daemon: Daemon): void;
   /** start starts the Lease loop (after the repo's first fetch: sharding needs the cluster list). */
@@ -130,6 +134,8 @@ function leaderSetup(
       : `this replica (${common.identity}) is not the leader (leader: ${elector.leader() ?? 'none'})`;
   return {
     guardAccess: (factory, o) => guardAccessFactory(factory, guard, o),
+    coordinated: true,
+    owns: () => elector.isLeader(),
     attach: (d) => {
       daemon = d;
       d.own(ownership);
@@ -166,6 +172,8 @@ function shardSetup(common: Common, log: Logger, owned: Gauge<'identity'>): Repl
   };
   return {
     guardAccess: (factory, o) => guardAccessFactory(factory, guard, o),
+    coordinated: true,
+    owns: (cluster) => coordinator.holds(cluster),
     attach: (d) => {
       daemon = d;
       d.own(ownership);
@@ -177,6 +185,8 @@ function shardSetup(common: Common, log: Logger, owned: Gauge<'identity'>): Repl
 
 const single: ReplicaSetup = {
   guardAccess: (factory) => factory,
+  coordinated: false,
+  owns: () => true,
   attach: () => {},
   start: () => {},
   stop: async () => {},

@@ -19,12 +19,14 @@ import {
   startRetention,
 } from '../reconciler/store/retention.ts';
 import { type AuditStore, openStore, type PrunableTable } from '../reconciler/store/store.ts';
+import type { ApprovalDeps } from '../reconciler/sync/approvals.ts';
 import { type CycleOptions, defaultCycleOptions } from '../reconciler/sync/cycle.ts';
 import { recoverIntents } from '../reconciler/sync/recovery.ts';
 import { webhookAuthFromEnv } from '../web/alertmanager/route.ts';
 import { type AuthConfig, AuthConfigError, authConfigFromEnv } from '../web/auth/auth.ts';
 import { proxyJwtKey } from '../web/auth/proxy-jwt.ts';
 import { type ChatSetup, chatSetupFromEnv, describeChat } from '../web/chat/config.ts';
+import { EventHub } from '../web/events/routes.ts';
 import { buildServer } from '../web/server.ts';
 import { investigationDeps } from './diagnose-setup.ts';
 import { configureDigestKey } from './digest-key.ts';
@@ -35,6 +37,7 @@ import type { ServeOptions } from './options.ts';
 import { previewService } from './preview.ts';
 import { desiredStateBuilder, openGitSource } from './repo-source.ts';
 import { type ServeAccess, serveAccess } from './serve-access.ts';
+import { acceptedApprovals, serveApprovalDeps } from './serve-approvals.ts';
 import { type ReplicaSetup, setupReplicas } from './serve-ha.ts';
 
 /** RunningServer is a started daemon with its HTTP server. */
@@ -61,7 +64,9 @@ export async function startServe(options: ServeOptions, log?: Logger): Promise<R
   configureDigestKey(options.stateDir);
   const core = await openServeCore(options, logger);
   const { investigation, desk } = diagnosisDesk(options, core, logger);
-  const http = await startHttp(options, core, desk, logger, listen);
+  const hub = new EventHub();
+  const approvals = serveApprovalDeps(core);
+  const http = await startHttp(options, { core, desk, hub, approvals }, logger, listen);
   logger.info(
     {
       url: http.url,
@@ -78,6 +83,9 @@ export async function startServe(options: ServeOptions, log?: Logger): Promise<R
     'trueup serve listening',
   );
   const loops = await startLoops(options, core, logger);
+  // After recovery: an approval accepted on another replica is applied by the one owning its cluster.
+  const accepted = acceptedApprovals(core, approvals, hub, logger);
+  accepted?.start();
   let stopping: Promise<void> | undefined;
   return {
     url: http.url,
@@ -86,6 +94,7 @@ export async function startServe(options: ServeOptions, log?: Logger): Promise<R
     stop: () => {
       stopping ??= (async () => {
         await loops.stop();
+        await accepted?.stop();
         // A remediation in flight finishes (and is recorded) before the store closes.
         await core.daemon.drained();
         await core.replicas.stop();
@@ -171,8 +180,7 @@ export function diagnosisDesk(options: ServeOptions, core: ServeCore, logger: Lo
 /** startHttp checks the HTTP credentials and chat settings, builds the server and listens. */
 async function startHttp(
   options: ServeOptions,
-  core: ServeCore,
-  desk: IncidentDesk,
+  parts: { core: ServeCore; desk: IncidentDesk; hub: EventHub; approvals: ApprovalDeps },
   logger: Logger,
   [host, port]: [string, number],
 ) {
@@ -192,6 +200,7 @@ async function startHttp(
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
+  const { core, desk } = parts;
   const { daemon, store, metrics } = core;
   const app = await buildServer(
     {
@@ -199,18 +208,8 @@ async function startHttp(
       metrics,
       store,
       auth: consoleAuth,
-      approvals: {
-        store,
-        loadState: async () => {
-          await daemon.refresh();
-          const state = daemon.fleetState();
-          if (!state) throw new Error('the fleet repo has not been read yet');
-          return state;
-        },
-        access: core.access.approvals,
-        options: core.cycle,
-        metrics,
-      },
+      approvals: parts.approvals,
+      hub: parts.hub,
       git: core.source,
       ...(options.repoWebUrl ? { repoWebUrl: options.repoWebUrl } : {}),
       incidents: core.incidents,
@@ -241,7 +240,7 @@ async function startLoops(options: ServeOptions, core: ServeCore, logger: Logger
     clusters: daemon.fleetState()?.fleet?.clusters ?? [],
     access: core.access.guarded,
     // On a store replicas share, another replica's write may be in flight: leave its young intents alone.
-    ...((options.store ?? process.env.TRUEUP_DATABASE_URL) ? { sharedGraceMs: 10 * 60_000 } : {}),
+    ...(core.store.shared ? { sharedGraceMs: 10 * 60_000 } : {}),
   }).catch((err) => {
     logger.error({ err: (err as Error).message }, 'recovering interrupted writes failed');
     return [];

@@ -14,7 +14,7 @@ import type { DaemonMetrics } from '../reconciler/daemon/metrics.ts';
 import { daemonObjectReader } from '../reconciler/daemon/object-reader.ts';
 import type { GitSource } from '../reconciler/git/git-source.ts';
 import type { PreviewService } from '../reconciler/preview/model.ts';
-import type { AuditStore } from '../reconciler/store/store.ts';
+import { type AuditStore, intentOwner } from '../reconciler/store/store.ts';
 import type { ApprovalDeps } from '../reconciler/sync/approvals.ts';
 import type { ObjectReader } from '../reconciler/sync/object-reader.ts';
 import { type AlertIntake, registerAlertmanagerRoute, type WebhookAuth } from './alertmanager/route.ts';
@@ -54,6 +54,8 @@ export interface ServerDeps {
   preview?: PreviewService;
   /** repoWebUrl links provenance to the repo's web view: `{revision}`, `{file}`, `{line}` are filled in. */
   repoWebUrl?: string;
+  /** hub, when given: the live event hub (serve shares it with what publishes outside the server). */
+  hub?: EventHub;
   /** events bound the live event streams (defaults: defaultEventStreamOptions). */
   events?: Partial<EventStreamOptions>;
   /** consoleDir holds the built console (index.html); default web/console/dist. */
@@ -99,7 +101,10 @@ export async function buildServer(deps: ServerDeps, options: ServerOptions = {})
   });
   registerApi(app, deps);
 
-  const hub = new EventHub();
+  const hub = deps.hub ?? new EventHub();
+  // On a store replicas share, every replica's console streams what every replica did.
+  const unrelay = hub.relayThrough(deps.store, intentOwner);
+  app.addHook('onClose', async () => unrelay());
   deps.daemon.onEvent?.((event) => {
     const { type, ...data } = event;
     hub.publish({ type, data });

@@ -181,6 +181,54 @@ describe.each(storeBackends)('the audit store on %s', (_name, backend) => {
     expect((await b.approval(one.id))?.state).toBe('approved');
   });
 
+  it('lets one replica accept an approval and exactly one claim it from accepted; an accepted approval is never pruned by age', async () => {
+    const where = await location();
+    const [a, b] = [await where.open(), await where.open()];
+    opened.push(a, b);
+    const item = await a.queueApproval('rev1', heldEntry('x'), drift('x'));
+    const alice = { actor: 'alice', channel: 'console' };
+    const old = new Date('2020-01-01T00:00:00Z');
+    expect(await b.decideApproval(item.id, 'accepted', alice, old)).toBe(true);
+    // Accepted is no longer pending: a second approver cannot accept or claim it from pending.
+    expect(await a.decideApproval(item.id, 'accepted', { actor: 'bob', channel: 'slack' })).toBe(false);
+    expect(await a.decideApproval(item.id, 'applying', alice)).toBe(false);
+    expect(await a.pruneBefore('approvals', '2021-01-01T00:00:00.000Z', 10)).toBe(0);
+    const claims = await Promise.all([
+      a.decideApproval(item.id, 'applying', alice, undefined, 'accepted'),
+      b.decideApproval(item.id, 'applying', alice, undefined, 'accepted'),
+    ]);
+    expect(claims.filter(Boolean)).toHaveLength(1);
+    expect(await a.approval(item.id)).toMatchObject({
+      state: 'applying',
+      decidedBy: 'alice',
+      channel: 'console',
+    });
+  });
+
+  it('tells a signal to its own listeners, and on a shared store to every replica listening', async () => {
+    const where = await location();
+    const [a, b] = [await where.open(), await where.open()];
+    opened.push(a, b);
+    const heard = (store: AuditStore) => {
+      const got: string[] = [];
+      store.listen((s) => {
+        if (s.topic === 'approval') got.push(String(s.data.id));
+      });
+      return got;
+    };
+    const [byA, byB] = [heard(a), heard(b)];
+    // PostgreSQL's listener connects in the background: send until it is heard.
+    for (let i = 0; byA.length === 0 && i < 100; i++) {
+      await a.signal({ topic: 'approval', data: { id: `s${i}` } });
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(byA.length).toBeGreaterThan(0);
+    if (a.shared) {
+      await new Promise((r) => setTimeout(r, 200));
+      expect(byB).toContain(byA[0]);
+    } else expect(byB).toEqual([]);
+  });
+
   it('hands out unique, ordered approval ids and prunes decided approvals and old records by age', async () => {
     const store = await freshStore();
     const ids: string[] = [];

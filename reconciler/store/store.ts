@@ -31,9 +31,22 @@ export interface RemediationRecord {
   entry: ChangeSetEntry;
 }
 
-/** ApprovalState is where a pending remediation stands. */
-/** `applying` is an approved change being dry-run and applied (no one else may decide it then). */
-export type ApprovalState = 'pending' | 'applying' | 'approved' | 'rejected' | 'stale' | 'failed';
+/**
+ * ApprovalState is where a pending remediation stands. `accepted` is approved by a person through a
+ * replica that does not own its cluster (shared store), waiting for the owner to claim and apply it;
+ * `applying` is an approved change being dry-run and applied (no one else may decide it then).
+ */
+export type ApprovalState =
+  | 'pending'
+  | 'accepted'
+  | 'applying'
+  | 'approved'
+  | 'rejected'
+  | 'stale'
+  | 'failed';
+
+/** DecidableState is a state an approval is decided from: pending, or accepted (by its owner). */
+export type DecidableState = 'pending' | 'accepted';
 
 /**
  * Approval is a remediation waiting for (or past) a human decision, bound to the exact change it
@@ -131,12 +144,16 @@ export interface AuditStore {
   /** pendingCounts counts pending approvals per cluster (one query, no records parsed). */
   pendingCounts(): Promise<Map<string, number>>;
   approvals(query?: RecordQuery & { state?: ApprovalState }): Promise<Approval[]>;
-  /** decideApproval moves an approval out of pending; refused (false) unless it is still pending. */
+  /**
+   * decideApproval moves an approval out of `from` (default pending); refused (false) unless it is
+   * still in it. A conditional update: of two replicas deciding (or claiming) one approval, one wins.
+   */
   decideApproval(
     id: string,
     state: Exclude<ApprovalState, 'pending'>,
     by: { actor: string; channel: string; note?: string },
     time?: Date,
+    from?: DecidableState,
   ): Promise<boolean>;
   /** releaseApproval puts an applying approval back to pending (its apply was interrupted, nothing applied). */
   releaseApproval(id: string, note: string, time?: Date): Promise<boolean>;
@@ -161,9 +178,28 @@ export interface AuditStore {
   recordAuditEvents(records: readonly AuditRecord[]): Promise<number>;
   /** auditEvents lists kept audit records, newest first (by the request's completion). */
   auditEvents(query?: AuditQuery): Promise<AuditRecord[]>;
+  /** shared: replicas share this store (PostgreSQL); a SQLite store belongs to one process. */
+  readonly shared: boolean;
+  /**
+   * signal tells every process listening on this store, itself included (PostgreSQL: NOTIFY), of a
+   * change. Best effort: a listener that missed one catches up by polling.
+   */
+  signal(signal: StoreSignal): Promise<void>;
+  /** listen hears signals until the returned function is called. */
+  listen(onSignal: (signal: StoreSignal) => void): () => void;
   /** ping resolves when the store answers (readiness: a PostgreSQL restart makes a replica not ready). */
   ping(): Promise<void>;
   close(): Promise<void>;
+}
+
+/**
+ * StoreSignal is a notice to the processes sharing a store: `approval` (an approval changed state:
+ * data {id, state, cluster}), `event` (a live event a replica published: data {type, data, origin}),
+ * `reconnected` (this listener was cut off and is back: signals sent meanwhile are lost, poll).
+ */
+export interface StoreSignal {
+  topic: 'approval' | 'event' | 'reconnected';
+  data: Record<string, unknown>;
 }
 
 /** PrunableTable is an audit table retention deletes from. */

@@ -20,7 +20,8 @@ import type { ClusterAccess } from '../kube/kube-cluster.ts';
 import type { ClusterDesiredState } from '../repo/desired-state.ts';
 import type { FleetCluster } from '../repo/fleet-config.ts';
 import type { FleetState } from '../repo/fleet-state.ts';
-import type { Approval, AuditStore } from '../store/store.ts';
+import type { Approval, AuditStore, DecidableState } from '../store/store.ts';
+import { type ApprovalRelay, relayApproval } from './approval-relay.ts';
 import type { ChangeSetEntry } from './change-set.ts';
 import type { Evaluation } from './evaluate.ts';
 import type { CycleOptions } from './options.ts';
@@ -38,6 +39,8 @@ export interface ApprovalDeps {
   options: CycleOptions;
   /** metrics, in serve: a replacement that could not create its object again is counted. */
   metrics?: Pick<DaemonMetrics, 'recreateFailures'>;
+  /** relay, on a store replicas share: approvals of clusters another replica owns go to it (approval-relay.ts). */
+  relay?: ApprovalRelay;
 }
 
 /** Approver is who decided, and through which channel (cli, console, slack, …). */
@@ -76,22 +79,30 @@ export async function rejectApproval(
   return { ok: true, approval: (await store.approval(id)) as Approval };
 }
 
-/** approveApproval re-checks that the change is still the one shown, then remediates it. */
+/**
+ * approveApproval re-checks that the change is still the one shown, then remediates it. With a
+ * relay and a cluster another replica owns, it records the approval as accepted for that owner
+ * instead, and answers its outcome; the owner decides it `from: 'accepted'`.
+ */
 export async function approveApproval(
   deps: ApprovalDeps,
   id: string,
   by: Approver,
+  options: { from?: DecidableState } = {},
 ): Promise<ApprovalOutcome> {
   const { store } = deps;
+  const from = options.from ?? 'pending';
   const item = await store.approval(id);
   if (!item) return { ok: false, reason: `no approval ${id}`, code: 'TRUEUP_APPROVAL_REFUSED' };
-  if (item.state !== 'pending') {
+  if (item.state !== from) {
     return {
       ok: false,
-      reason: `approval ${id} is ${item.state}${item.note ? ` (${item.note})` : ''}, not pending`,
+      reason: `approval ${id} is ${item.state}${item.note ? ` (${item.note})` : ''}, not ${from}`,
       code: 'TRUEUP_APPROVAL_REFUSED',
     };
   }
+  if (from === 'pending' && deps.relay && !deps.relay.owns(item.entry.cluster))
+    return relayApproval(store, deps.relay, item, by);
   const ref: ObjectRef = {
     cluster: item.entry.cluster,
     kind: item.entry.kind,
@@ -100,16 +111,17 @@ export async function approveApproval(
   };
   const state = await deps.loadState();
   const clusterState = state.clusters.find((c) => c.cluster.name === ref.cluster);
-  if (!clusterState) return await stale(deps, item, by, `cluster ${ref.cluster} is no longer in the fleet`);
+  if (!clusterState)
+    return await stale(deps, item, by, `cluster ${ref.cluster} is no longer in the fleet`, from);
   const access = deps.access(clusterState.cluster);
   const live = await access.read(ref);
   const desired = clusterState.objects.find((o) => objectKey(o) === objectKey(ref));
   const evaluation = evaluateRequested(state, clusterState, { desired, live }, deps.options, new Date());
   const now: Standing = { state, clusterState, access, desired, live, evaluation };
   const why = staleBecause(item, now);
-  if (why) return refuseStale(deps, item, by, why, now);
-  if (!evaluation) return await stale(deps, item, by, 'the object is in sync now');
-  return applyApproved(deps, item, by, { ...now, evaluation });
+  if (why) return refuseStale(deps, item, by, why, now, from);
+  if (!evaluation) return await stale(deps, item, by, 'the object is in sync now', from);
+  return applyApproved(deps, item, by, { ...now, evaluation }, from);
 }
 
 /** Standing is an approval's object as it stands now, read and evaluated afresh. */
@@ -142,8 +154,9 @@ async function refuseStale(
   by: Approver,
   why: string,
   now: Standing,
+  from: DecidableState,
 ): Promise<ApprovalOutcome> {
-  const outcome = await stale(deps, item, by, why);
+  const outcome = await stale(deps, item, by, why, from);
   const { evaluation } = now;
   if (!evaluation || evaluation.drift.status === 'in-sync' || evaluation.decision.mode !== 'approve')
     return outcome;
@@ -169,16 +182,17 @@ async function applyApproved(
   item: Approval,
   by: Approver,
   now: Standing & { evaluation: Evaluation },
+  from: DecidableState,
 ): Promise<ApprovalOutcome> {
   const { store } = deps;
   const { id } = item;
-  // Claim it first (pending -> applying, atomically): a second approver, or the daemon seeing the
-  // object return to sync while this applies, can no longer decide it.
-  if (!(await store.decideApproval(id, 'applying', by))) {
+  // Claim it first (pending or accepted -> applying, atomically): a second approver, another
+  // replica, or the daemon seeing the object return to sync while this applies, can no longer decide it.
+  if (!(await store.decideApproval(id, 'applying', by, undefined, from))) {
     const current = await store.approval(id);
     return {
       ok: false,
-      reason: `approval ${id} is ${current?.state ?? 'gone'}, not pending`,
+      reason: `approval ${id} is ${current?.state ?? 'gone'}, not ${from}`,
       code: 'TRUEUP_APPROVAL_REFUSED',
     };
   }
@@ -225,8 +239,9 @@ async function stale(
   item: Approval,
   by: Approver,
   why: string,
+  from: DecidableState,
 ): Promise<ApprovalOutcome> {
-  await deps.store.decideApproval(item.id, 'stale', { ...by, note: why });
+  await deps.store.decideApproval(item.id, 'stale', { ...by, note: why }, undefined, from);
   return {
     ok: false,
     reason: `approval ${item.id} is stale: ${why}; nothing was applied`,

@@ -1,19 +1,24 @@
 /**
  * Two `trueup serve --leader-elect` replicas on one PostgreSQL audit store (a server of this file's
  * own, so it can be restarted): one audit trail and one set of approvals seen from either replica;
- * PostgreSQL restarted mid-run makes the replicas not ready meanwhile and loses no record.
+ * an approval decided through the follower (API or a signed Slack button press) is applied once, by
+ * the leader; PostgreSQL restarted mid-run makes the replicas not ready meanwhile and loses no record.
  */
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { signedHeaders } from '../../web/chat/signature.ts';
 import { type RunningPostgres, startPostgres } from '../postgres/postgres.ts';
+import { type SlackStub, startSlackStub } from '../slack/slack-stub.ts';
 import { createFleetRepo, type FleetRepo, fleetYaml } from './fleet-repo.ts';
 import { clientsFor, eventually, freshNamespace, kubectl, kubectlPatch } from './kube.ts';
 import { type Replica, startReplica } from './replica.ts';
 
 const fleet = inject('fleet');
 const [first] = fleet.clusters as [string];
+const signingSecret = 'pgha-signing-secret-5e1d';
+const botToken = 'xoxb-pgha-3c9a';
 
 interface Status {
   replica: { leader: boolean };
@@ -21,6 +26,7 @@ interface Status {
 interface Approval {
   id: string;
   state: string;
+  drift?: unknown;
   entry: { name: string; namespace: string };
 }
 interface History {
@@ -35,6 +41,7 @@ describe('two serve replicas on one PostgreSQL store', () => {
   let replicas: Replica[] = [];
   let leader: Replica;
   let follower: Replica;
+  let stub: SlackStub;
   const history = (r: Replica) => r.api<History>(`/api/v1/history?namespace=${ns}&limit=200`);
   const applied = (h: History, name: string) =>
     h.remediations.filter((r) => r.entry.name === name && r.entry.action === 'configured' && !r.entry.error);
@@ -50,13 +57,25 @@ describe('two serve replicas on one PostgreSQL store', () => {
     });
     await kubectl(first, ['create', 'configmap', 'held', '-n', ns, '--from-literal=mode=safe']);
     const cacheDir = await mkdtemp(join(tmpdir(), 'trueup-pgha-cache-'));
+    stub = await startSlackStub(botToken);
+    const chatConfig = join(cacheDir, 'chat.yaml');
+    await writeFile(
+      chatConfig,
+      `routes:\n  - name: ops\n    slack: C0OPS\n    match: {namespaces: [${ns}]}\napprovers:\n  users: [U0ALICE]\n`,
+    );
+    const slackEnv = {
+      SLACK_SIGNING_SECRET: signingSecret,
+      SLACK_BOT_TOKEN: botToken,
+      SLACK_API_URL: stub.apiUrl,
+    };
     const args = (id: string) => [
+      ...['--chat-config', chatConfig],
       ...['--repo', repo.dir, '--kubeconfig', fleet.kubeconfigPath, '--cache-dir', join(cacheDir, id)],
       ...['--field-manager', `trueup-${ns}`, '--timeout', '5', '--remediate', '--poll-interval', '3600'],
       ...['--resync', '*/3 * * * * *', '--store', postgres.url],
       ...['--leader-elect', '--lease-cluster', first, '--lease-namespace', ns, '--lease-duration', '4'],
     ];
-    replicas = await Promise.all(['pg-a', 'pg-b'].map((id) => startReplica(id, args(id))));
+    replicas = await Promise.all(['pg-a', 'pg-b'].map((id) => startReplica(id, args(id), slackEnv)));
     const statuses = await eventually('one leader', async () => {
       const s = await Promise.all(replicas.map((r) => r.api<Status>('/api/v1/status')));
       return s.filter((x) => x.replica.leader).length === 1 ? s : undefined;
@@ -67,6 +86,7 @@ describe('two serve replicas on one PostgreSQL store', () => {
 
   afterAll(async () => {
     await Promise.all(replicas.map((r) => r.kill('SIGTERM')));
+    await stub?.close();
     await repo?.remove();
     await postgres?.stop();
   });
@@ -92,6 +112,77 @@ describe('two serve replicas on one PostgreSQL store', () => {
     expect(rejected.status).toBe(200);
     const { approvals } = await leader.api<{ approvals: Approval[] }>('/api/v1/approvals?state=all');
     expect(approvals.find((a) => a.id === pending.id)?.state).toBe('rejected');
+  });
+
+  const heldNow = async () =>
+    (await clientsFor(first).core.readNamespacedConfigMap({ name: 'held', namespace: ns })).data?.mode;
+  const appliedBy = async (actor: string) =>
+    applied(await history(leader), 'held').filter((r) => r.actor === actor);
+  // A fresh drift of `held` and the approval the leader queues for it, as the follower lists it.
+  const heldApproval = async (mode: string) => {
+    await kubectlPatch(first, ns, 'configmap', 'held', `{"data":{"mode":"${mode}"}}`);
+    return eventually(`held change (${mode}) listed on the follower`, async () => {
+      const { approvals } = await follower.api<{ approvals: Approval[] }>('/api/v1/approvals?state=pending');
+      // The one planned against this drift (a resync may have queued one for the drift before).
+      return approvals.find(
+        (a) => a.entry.name === 'held' && a.entry.namespace === ns && JSON.stringify(a.drift).includes(mode),
+      );
+    });
+  };
+
+  it('applies once, on the leader, an approval queued there and approved through the follower', async () => {
+    const pending = await heldApproval('risky-2');
+    const answer = await follower.post(`/api/v1/approvals/${pending.id}/approve`, {});
+    // The follower recorded the decision and waited for the leader's outcome.
+    expect(answer.status).toBe(200);
+    expect(answer.body).toMatchObject({ ok: true, approval: { id: pending.id, state: 'approved' } });
+    expect(await heldNow()).toBe('safe');
+    const { approvals } = await leader.api<{
+      approvals: (Approval & { decidedBy?: string; channel?: string })[];
+    }>('/api/v1/approvals?state=all');
+    expect(approvals.find((a) => a.id === pending.id)).toMatchObject({
+      state: 'approved',
+      decidedBy: 'tester',
+      channel: 'console',
+    });
+    expect(await appliedBy('tester (console)')).toHaveLength(1);
+    // Deciding it again through either replica is refused; nothing more is applied.
+    for (const r of [leader, follower])
+      expect((await r.post(`/api/v1/approvals/${pending.id}/approve`, {})).status).toBe(409);
+    expect(await appliedBy('tester (console)')).toHaveLength(1);
+    const leaderLog = leader
+      .lines()
+      .filter((l) => l.msg === 'applied an approval decided on another replica');
+    expect(leaderLog.map((l) => l.approval)).toEqual([pending.id]);
+  });
+
+  it('applies a Slack Approve press that reached the follower, once, on the leader', async () => {
+    const pending = await heldApproval('risky-3');
+    const body = new URLSearchParams({
+      payload: JSON.stringify({
+        type: 'block_actions',
+        user: { id: 'U0ALICE', username: 'alice', name: 'alice' },
+        channel: { id: 'C0OPS' },
+        message: { ts: '1700000000.000100' },
+        response_url: stub.responseUrl('pgha-press'),
+        actions: [{ action_id: 'trueup_approve', value: pending.id, type: 'button' }],
+      }),
+    }).toString();
+    const res = await fetch(`${follower.url}/slack/interactions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', ...signedHeaders(signingSecret, body) },
+      body,
+    });
+    expect(res.status).toBe(200);
+    // The pressed message is updated (chat.update, the bot token) with who approved and what was done.
+    const update = await stub.waitFor('the pressed message updated', () =>
+      stub.calls('chat.update').find((c) => c.body.ts === '1700000000.000100'),
+    );
+    expect(JSON.stringify(update.body.blocks)).toContain('Approved by <@U0ALICE> — configured');
+    expect(await heldNow()).toBe('safe');
+    expect(await appliedBy('alice (slack U0ALICE) (slack)')).toHaveLength(1);
+    const { approvals } = await follower.api<{ approvals: Approval[] }>('/api/v1/approvals?state=all');
+    expect(approvals.find((a) => a.id === pending.id)?.state).toBe('approved');
   });
 
   it('is not ready while PostgreSQL restarts, reconnects, and loses no record of what was applied', async () => {

@@ -30,14 +30,18 @@ export interface Replica {
   kill(signal: NodeJS.Signals): Promise<void>;
 }
 
-/** startReplica starts `trueup serve <args>` as replica `identity` and waits for its HTTP server. */
-export async function startReplica(identity: string, args: string[]): Promise<Replica> {
+/** startReplica starts `trueup serve <args>` as replica `identity` (env added) and waits for its HTTP server. */
+export async function startReplica(
+  identity: string,
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<Replica> {
   const stateDir = await mkdtemp(join(tmpdir(), `trueup-${identity}-state-`));
   const child = spawn(
     process.execPath,
     [bin, 'serve', '--listen', '127.0.0.1:0', '--state-dir', stateDir, ...args],
     {
-      env: { ...process.env, POD_NAME: identity, TRUEUP_CONSOLE_TOKENS: `tester:operator:${token}` },
+      env: { ...process.env, POD_NAME: identity, TRUEUP_CONSOLE_TOKENS: `tester:operator:${token}`, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );

@@ -2,12 +2,14 @@
  * `/api/v1/approvals`: held changes and their decisions, through the one core approval path
  * (reconciler/approvals.ts) that the CLI and chat-ops use too.
  *   GET  /api/v1/approvals?state=pending|approved|rejected|stale|failed|all
- *   POST /api/v1/approvals/:id/approve  {note?}   operator; 409 with the reason when refused (stale…)
+ *   POST /api/v1/approvals/:id/approve  {note?}   operator; 409 with the reason when refused (stale…);
+ *        202 when accepted for the replica owning its cluster (shared store) and not applied within 20 s
  *   POST /api/v1/approvals/:id/reject   {note?}   operator
  */
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { statusOf } from '../../reconciler/core/errors.ts';
+import { isSettled } from '../../reconciler/sync/approval-relay.ts';
 import { type ApprovalDeps, approveApproval, rejectApproval } from '../../reconciler/sync/approvals.ts';
 import type { ApiErrorBody, ApprovalList, ApprovalOutcome } from '../contract/api.ts';
 import { replyError } from '../reply-error.ts';
@@ -15,7 +17,7 @@ import { replyError } from '../reply-error.ts';
 const listQuery = z
   .object({
     state: z
-      .enum(['pending', 'applying', 'approved', 'rejected', 'stale', 'failed', 'all'])
+      .enum(['pending', 'accepted', 'applying', 'approved', 'rejected', 'stale', 'failed', 'all'])
       .default('pending'),
     limit: z.coerce.number().int().min(1).max(1000).default(200),
   })
@@ -59,8 +61,10 @@ export function registerApprovalRoutes(
         const after = await deps.store.approval(req.params.id);
         if (after) onDecided({ id: after.id, state: after.state });
         if (!outcome.ok && outcome.fresh) onDecided({ id: outcome.fresh.id, state: outcome.fresh.state });
-        // A refusal answers its code's status (409) with the outcome: the reason, and a fresh approval if one was queued.
-        return reply.code(outcome.ok ? 200 : statusOf(outcome.code)).send(outcome);
+        // A refusal answers its code's status (409) with the outcome: the reason, and a fresh approval
+        // if one was queued; an approval accepted for another replica that has not applied it yet, 202.
+        const status = outcome.ok ? (isSettled(outcome.approval) ? 200 : 202) : statusOf(outcome.code);
+        return reply.code(status).send(outcome);
       },
     );
   }

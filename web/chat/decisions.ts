@@ -6,6 +6,7 @@
  */
 import type { Logger } from 'pino';
 import type { Approval, AuditStore } from '../../reconciler/store/store.ts';
+import { isSettled } from '../../reconciler/sync/approval-relay.ts';
 import {
   type ApprovalDeps,
   type ApprovalOutcome,
@@ -83,6 +84,8 @@ function outcomeLine(
   if (!outcome.ok)
     return `:warning: ${who} tried to ${verb}: ${esc(outcome.reason)}${outcome.fresh ? ` A fresh approval *${esc(outcome.fresh.id)}* was queued.` : ''}`;
   if (verb === 'reject') return `:no_entry_sign: Rejected by ${who}${reason ? `: ${esc(reason)}` : ''}`;
+  if (!isSettled(outcome.approval))
+    return `:hourglass_flowing_sand: Approved by ${who} — waiting for the replica that owns *${esc(outcome.approval.entry.cluster)}* to apply it`;
   const entry = outcome.entry;
   return `:white_check_mark: Approved by ${who} — ${esc(entry?.action ?? 'applied')}${entry?.dryRun ? ` (dry-run ${esc(entry.dryRun)})` : ''}`;
 }

@@ -165,8 +165,18 @@ export interface ChangeSetEntry extends ObjectRef {
   intent?: string;
 }
 
-/** ApprovalState is where a remediation pending approval stands (`applying`: approved, being applied). */
-export type ApprovalState = 'pending' | 'applying' | 'approved' | 'rejected' | 'stale' | 'failed';
+/**
+ * ApprovalState is where a remediation pending approval stands (`accepted`: approved through a
+ * replica that does not own its cluster, waiting for the owner; `applying`: approved, being applied).
+ */
+export type ApprovalState =
+  | 'pending'
+  | 'accepted'
+  | 'applying'
+  | 'approved'
+  | 'rejected'
+  | 'stale'
+  | 'failed';
 
 /** Approval is a remediation waiting for (or past) a human decision. */
 export interface Approval {

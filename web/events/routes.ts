@@ -6,6 +6,7 @@
  * (it reconnects and refetches), and each user may hold only a few streams at once (429 past that).
  */
 import type { FastifyInstance } from 'fastify';
+import type { AuditStore } from '../../reconciler/store/store.ts';
 import { SECURITY_HEADERS } from '../auth/headers.ts';
 import type { LiveEventType } from '../contract/api.ts';
 import { replyError } from '../reply-error.ts';
@@ -16,12 +17,48 @@ export interface LiveEvent {
   data: Record<string, unknown>;
 }
 
-/** EventHub fans events out to every open stream. */
+/** EventRelay is the part of a store that carries events between the replicas sharing it. */
+export type EventRelay = Pick<AuditStore, 'shared' | 'signal' | 'listen'>;
+
+/**
+ * EventHub fans events out to every open stream. Relayed through a store replicas share
+ * (PostgreSQL NOTIFY), it sends what this replica publishes to the others and streams what they
+ * publish, so the console of any replica shows what every replica did.
+ */
 export class EventHub {
   #clients = new Set<(event: LiveEvent) => void>();
+  #relay: ((event: LiveEvent) => void) | undefined;
 
-  /** publish sends an event to every open stream. */
+  /** publish sends an event to every open stream (and, relayed, to every replica's). */
   publish(event: LiveEvent): void {
+    this.#deliver(event);
+    this.#relay?.(event);
+  }
+
+  /**
+   * relayThrough shares this hub's events with the other replicas on a shared store (a store of
+   * one process: nothing to do); origin names this process, so it does not hear itself twice.
+   * Returns the function that ends the relay.
+   */
+  relayThrough(store: EventRelay, origin: string): () => void {
+    if (!store.shared) return () => {};
+    this.#relay = (event) => {
+      store.signal({ topic: 'event', data: { origin, type: event.type, data: event.data } }).catch(() => {
+        // Best effort: a replica missing one refetches on the next event or reconnect.
+      });
+    };
+    const unlisten = store.listen((signal) => {
+      const { origin: from, type, data } = signal.data as { origin?: string; type?: string; data?: object };
+      if (signal.topic !== 'event' || from === origin || typeof type !== 'string') return;
+      this.#deliver({ type: type as LiveEventType, data: { ...(data ?? {}), replica: from } });
+    });
+    return () => {
+      this.#relay = undefined;
+      unlisten();
+    };
+  }
+
+  #deliver(event: LiveEvent): void {
     for (const send of this.#clients) send(event);
   }
 

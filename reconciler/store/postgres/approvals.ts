@@ -10,7 +10,7 @@ import type { ChangeSetEntry } from '../../sync/cycle.ts';
 import { newApprovalId } from '../ids.ts';
 import { toApproval } from '../sqlite/approvals.ts';
 import { whereOf } from '../sqlite/query.ts';
-import type { Approval, AuditStore } from '../store.ts';
+import type { Approval, AuditStore, DecidableState } from '../store.ts';
 import { inTransaction, numbered } from './database.ts';
 
 /** PgApprovalsPart is the part of AuditStore that approvals serve. */
@@ -37,15 +37,14 @@ export function pgApprovals(pool: pg.Pool): PgApprovalsPart {
   };
   // Moves an approval from `from` to a decided state, recording who decided, when and why.
   const decide =
-    (from: 'pending' | 'applying') => async (id: string, state: string, by: Decider, time: Date) =>
+    (from: DecidableState | 'applying') => async (id: string, state: string, by: Decider, time: Date) =>
       (
         await pool.query(
           `UPDATE approvals SET state = $1, decided_by = $2, decided_at = $3, channel = $4, note = $5 WHERE id = $6 AND state = '${from}'`,
           [state, by.actor, time.toISOString(), by.channel, by.note ?? null, id],
         )
       ).rowCount === 1;
-  const fromPending = decide('pending');
-  const fromApplying = decide('applying');
+  const from = { pending: decide('pending'), accepted: decide('accepted'), applying: decide('applying') };
   return {
     queueApproval: async (revision, entry, drift, time = new Date()) =>
       (await byId(await inTransaction(pool, (c) => queueIn(c, revision, entry, drift, time)))) as Approval,
@@ -68,8 +67,8 @@ export function pgApprovals(pool: pg.Pool): PgApprovalsPart {
       const sql = numbered(`SELECT * FROM approvals ${w.sql} ORDER BY seq DESC LIMIT ?`);
       return (await pool.query<Row>(sql, [...w.params, q.limit ?? 100])).rows.map(toApproval);
     },
-    decideApproval: (id, state, by, time = new Date()) => fromPending(id, state, by, time),
-    finishApproval: (id, state, by, time = new Date()) => fromApplying(id, state, by, time),
+    decideApproval: (id, state, by, time = new Date(), was = 'pending') => from[was](id, state, by, time),
+    finishApproval: (id, state, by, time = new Date()) => from.applying(id, state, by, time),
     async releaseApproval(id, note, time = new Date()) {
       const result = await pool.query(
         `UPDATE approvals SET state = 'pending', decided_by = NULL, decided_at = $1, channel = NULL, note = $2 WHERE id = $3 AND state = 'applying'`,

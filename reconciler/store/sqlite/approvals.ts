@@ -6,7 +6,7 @@ import type { DatabaseSync } from 'node:sqlite';
 import type { Drift } from '../../core/model.ts';
 import type { ChangeSetEntry } from '../../sync/cycle.ts';
 import { newApprovalId } from '../ids.ts';
-import type { Approval, ApprovalState, AuditStore } from '../store.ts';
+import type { Approval, ApprovalState, AuditStore, DecidableState } from '../store.ts';
 import { inTransaction } from './database.ts';
 import { whereOf } from './query.ts';
 
@@ -35,16 +35,16 @@ export function sqliteApprovals(db: DatabaseSync): ApprovalsPart {
     return row ? toApproval(row) : undefined;
   };
   // Moves an approval from `from` to a decided state, recording who decided, when and why.
-  const decide = (from: 'pending' | 'applying') => (id: string, state: string, by: Decider, time: Date) =>
-    Number(
-      db
-        .prepare(
-          `UPDATE approvals SET state = ?, decided_by = ?, decided_at = ?, channel = ?, note = ? WHERE id = ? AND state = '${from}'`,
-        )
-        .run(state, by.actor, time.toISOString(), by.channel, by.note ?? null, id).changes,
-    ) === 1;
-  const fromPending = decide('pending');
-  const fromApplying = decide('applying');
+  const decide =
+    (from: DecidableState | 'applying') => (id: string, state: string, by: Decider, time: Date) =>
+      Number(
+        db
+          .prepare(
+            `UPDATE approvals SET state = ?, decided_by = ?, decided_at = ?, channel = ?, note = ? WHERE id = ? AND state = '${from}'`,
+          )
+          .run(state, by.actor, time.toISOString(), by.channel, by.note ?? null, id).changes,
+      ) === 1;
+  const from = { pending: decide('pending'), accepted: decide('accepted'), applying: decide('applying') };
   return {
     // One write transaction: two processes on one store cannot both read the same number or both
     // queue the same change; the id's random tag keeps it unique beyond this store.
@@ -64,8 +64,9 @@ export function sqliteApprovals(db: DatabaseSync): ApprovalsPart {
       const sql = `SELECT * FROM approvals ${w.sql} ORDER BY seq DESC LIMIT ?`;
       return (db.prepare(sql).all(...w.params, q.limit ?? 100) as Row[]).map(toApproval);
     },
-    decideApproval: async (id, state, by, time = new Date()) => fromPending(id, state, by, time),
-    finishApproval: async (id, state, by, time = new Date()) => fromApplying(id, state, by, time),
+    decideApproval: async (id, state, by, time = new Date(), was = 'pending') =>
+      from[was](id, state, by, time),
+    finishApproval: async (id, state, by, time = new Date()) => from.applying(id, state, by, time),
     async releaseApproval(id, note, time = new Date()) {
       const result = db
         .prepare(

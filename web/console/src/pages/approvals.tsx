@@ -12,7 +12,7 @@ import { Loadable, PageTitle } from '../ui/bits.tsx';
 import { FilterSelect, Filters } from '../ui/filters.tsx';
 import { navigate } from '../use-route.ts';
 
-const states = ['pending', 'applying', 'approved', 'rejected', 'stale', 'failed', 'all'];
+const states = ['pending', 'accepted', 'applying', 'approved', 'rejected', 'stale', 'failed', 'all'];
 
 /** ApprovalsPage lists approvals: `#/approvals?state=`. */
 export function ApprovalsPage(props: { query: { state?: string } }) {
