@@ -197,6 +197,13 @@ async function startHttp(
   let chat: ChatSetup | undefined;
   try {
     chat = chatSetupFromEnv(process.env, options, logger.child({ component: 'chat' }));
+    // chat.db's threads and approval messages age out with the audit and incident records.
+    const defaults = defaultRetentionOptions();
+    if (chat)
+      chat.retention = {
+        auditDays: options.retainAuditDays ?? defaults.auditDays,
+        incidentDays: options.retainIncidentDays ?? defaults.incidentDays,
+      };
   } catch (err) {
     throw new UsageError((err as Error).message);
   }

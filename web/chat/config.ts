@@ -65,6 +65,11 @@ export interface ChatSetup {
   batch?: { quietMs?: number; maxWaitMs?: number };
   /** shutdownFlushMs is how long a stopping server keeps sending before it keeps the rest (5000). */
   shutdownFlushMs?: number;
+  /**
+   * retention, in serve: chat.db's incident threads are deleted after incidentDays without a write,
+   * its approval messages after auditDays (0: kept forever); none: never deleted.
+   */
+  retention?: { auditDays: number; incidentDays: number };
 }
 
 /** ChatConfigError is a chat configuration that cannot be used. */

@@ -7,6 +7,12 @@ import type { IncidentDesk } from '../../diagnose/desk.ts';
 import type { IncidentStore } from '../../diagnose/incident-store.ts';
 import { type Scrub, secretMatcherOf, secretScrubber } from '../../reconciler/core/secret-guard.ts';
 import type { Daemon } from '../../reconciler/daemon/daemon.ts';
+import {
+  defaultRetentionOptions,
+  type Retention,
+  type RetentionTarget,
+  startRetention,
+} from '../../reconciler/store/retention.ts';
 import type { AuditStore } from '../../reconciler/store/store.ts';
 import type { ApprovalDeps } from '../../reconciler/sync/approvals.ts';
 import type { ObjectReader } from '../../reconciler/sync/object-reader.ts';
@@ -20,7 +26,7 @@ import { postMattermost } from './mattermost.ts';
 import { ChatNotifier } from './notifier.ts';
 import { type ResponseBody, respondTo, SlackClient } from './slack-client.ts';
 import { postTeams } from './teams.ts';
-import { openThreadStore, type ThreadStore } from './threads.ts';
+import { openThreadStore, type ThreadStore, type ThreadTable } from './threads.ts';
 
 /** ChatCore is what chat reads and acts through: the daemon, the stores, the core approval path. */
 export interface ChatCore {
@@ -134,6 +140,7 @@ function startNotifier(setup: ChatSetup, core: ChatCore, parts: ChatParts): Chat
 export function startChatRuntime(setup: ChatSetup, core: ChatCore): ChatRuntime {
   const { settings, log } = setup;
   const threads = openThreadStore(setup.stateDir);
+  const retention = threadRetention(setup, threads);
   // Aborted at shutdown, once the flush deadline has passed: every wait and call in flight ends.
   const shutdown = new AbortController();
   const scrub = scrubFor(core, setup);
@@ -178,7 +185,24 @@ export function startChatRuntime(setup: ChatSetup, core: ChatCore): ChatRuntime 
           new Promise((resolve) => setTimeout(resolve, deadline).unref()),
         ]),
       ]);
+      await retention?.stop();
       threads.close();
     },
   };
+}
+
+/** threadRetention deletes chat.db rows as old as the audit and incident retention (serve only). */
+function threadRetention(setup: ChatSetup, threads: ThreadStore): Retention | undefined {
+  const days = setup.retention;
+  if (!days) return undefined;
+  const target = (table: ThreadTable, d: number): RetentionTarget => ({
+    name: `chat ${table}`,
+    days: d,
+    prune: async (before, n) => threads.pruneBefore(table, before, n),
+  });
+  return startRetention(
+    [target('incident-threads', days.incidentDays), target('approval-messages', days.auditDays)],
+    { ...defaultRetentionOptions(), ...days },
+    setup.log.child({ component: 'retention' }),
+  );
 }

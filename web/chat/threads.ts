@@ -30,8 +30,21 @@ export interface ThreadStore {
   keepOutbox(items: readonly OutboxItem[]): void;
   /** takeOutbox returns the kept notifications, oldest first, and forgets them. */
   takeOutbox(): OutboxItem[];
+  /**
+   * pruneBefore deletes up to `limit` of one table's rows last saved before `before` (ISO 8601),
+   * oldest first (retention, in batches); returns how many.
+   */
+  pruneBefore(table: ThreadTable, before: string, limit: number): number;
   close(): void;
 }
+
+/** ThreadTable is a chat.db table retention deletes from: incident threads, approval messages. */
+export type ThreadTable = 'incident-threads' | 'approval-messages';
+
+const tableOf: Record<ThreadTable, string> = {
+  'incident-threads': 'chat_incident_threads',
+  'approval-messages': 'chat_approval_messages',
+};
 
 const schema = `
 CREATE TABLE IF NOT EXISTS chat_incident_threads (
@@ -63,17 +76,18 @@ export function openThreadStore(stateDir: string | ':memory:'): ThreadStore {
   const db = new DatabaseSync(path);
   db.exec('PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000;');
   db.exec(schema);
+  addSavedColumns(db);
   // A route names a channel as configured (`#ops`), Slack answers with its id (`C0…`): look up by
   // the configured name, which is what routing knows before posting.
   const findThread = db.prepare('SELECT * FROM chat_incident_threads WHERE incident = ? AND routed_to = ?');
   const putThread = db.prepare(
-    `INSERT INTO chat_incident_threads (incident, routed_to, channel, ts, message) VALUES (?, ?, ?, ?, ?)
-     ON CONFLICT (incident, routed_to) DO UPDATE SET message = excluded.message`,
+    `INSERT INTO chat_incident_threads (incident, routed_to, channel, ts, message, saved) VALUES (?, ?, ?, ?, ?, ?)
+     ON CONFLICT (incident, routed_to) DO UPDATE SET message = excluded.message, saved = excluded.saved`,
   );
   const findApproval = db.prepare('SELECT * FROM chat_approval_messages WHERE approval = ? ORDER BY rowid');
   const putApproval = db.prepare(
-    `INSERT INTO chat_approval_messages (approval, channel, ts, thread_ts, message) VALUES (?, ?, ?, ?, ?)
-     ON CONFLICT (approval, channel, ts) DO UPDATE SET message = excluded.message`,
+    `INSERT INTO chat_approval_messages (approval, channel, ts, thread_ts, message, saved) VALUES (?, ?, ?, ?, ?, ?)
+     ON CONFLICT (approval, channel, ts) DO UPDATE SET message = excluded.message, saved = excluded.saved`,
   );
   return {
     incidentThread(incident, channel) {
@@ -81,13 +95,20 @@ export function openThreadStore(stateDir: string | ':memory:'): ThreadStore {
       return row ? toRef(row) : undefined;
     },
     saveIncidentThread(incident, ref, routedTo) {
-      putThread.run(incident, routedTo, ref.channel, ref.ts, JSON.stringify(ref.message));
+      putThread.run(incident, routedTo, ref.channel, ref.ts, JSON.stringify(ref.message), now());
     },
     approvalMessages(approval) {
       return (findApproval.all(approval) as Row[]).map(toRef);
     },
     saveApprovalMessage(approval, ref) {
-      putApproval.run(approval, ref.channel, ref.ts, ref.threadTs ?? null, JSON.stringify(ref.message));
+      putApproval.run(
+        approval,
+        ref.channel,
+        ref.ts,
+        ref.threadTs ?? null,
+        JSON.stringify(ref.message),
+        now(),
+      );
     },
     keepOutbox(items) {
       const put = db.prepare('INSERT INTO chat_outbox (kept, item) VALUES (?, ?)');
@@ -103,6 +124,27 @@ export function openThreadStore(stateDir: string | ':memory:'): ThreadStore {
       db.exec('COMMIT');
       return rows.map((r) => JSON.parse(r.item) as OutboxItem);
     },
+    pruneBefore(table, before, limit) {
+      const name = tableOf[table];
+      const sql = `DELETE FROM ${name} WHERE rowid IN (SELECT rowid FROM ${name} WHERE saved < ? ORDER BY saved LIMIT ?)`;
+      return Number(db.prepare(sql).run(before, limit).changes);
+    },
     close: () => db.close(),
   };
+}
+
+const now = () => new Date().toISOString();
+
+/**
+ * addSavedColumns gives the thread tables their `saved` time (when a row was last written), which
+ * retention prunes by; rows of a chat.db made before it count as saved now, so they age from here.
+ */
+function addSavedColumns(db: DatabaseSync): void {
+  for (const name of Object.values(tableOf)) {
+    const columns = db.prepare(`PRAGMA table_info(${name})`).all() as { name: string }[];
+    if (columns.some((c) => c.name === 'saved')) continue;
+    db.exec(`ALTER TABLE ${name} ADD COLUMN saved TEXT`);
+    db.prepare(`UPDATE ${name} SET saved = ? WHERE saved IS NULL`).run(now());
+    db.exec(`CREATE INDEX IF NOT EXISTS ${name}_saved ON ${name} (saved)`);
+  }
 }
