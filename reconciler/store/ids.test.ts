@@ -92,5 +92,6 @@ describe('approval and incident ids', () => {
     // Within the store, the readable numbers are distinct too.
     expect(new Set(ids.map((id) => id.split('-')[0])).size).toBe(300);
     await store.close();
-  });
+    // Two node processes start and import the store: seconds on a loaded machine (5 s timed out at load 22).
+  }, 30_000);
 });
