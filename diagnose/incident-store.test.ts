@@ -55,3 +55,29 @@ describe('openIncidentStore', () => {
     store.close();
   });
 });
+
+describe('an incident store from before the list filters', () => {
+  it('is migrated on open, its incidents filterable by cluster, namespace and alert name', async () => {
+    const { DatabaseSync } = await import('node:sqlite');
+    const old = await mkdtemp(join(tmpdir(), 'trueup-incidents-old-'));
+    const db = new DatabaseSync(join(old, 'incidents.db'));
+    db.exec(`CREATE TABLE incidents (
+      seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, group_key TEXT NOT NULL,
+      status TEXT NOT NULL, opened TEXT NOT NULL, updated TEXT NOT NULL, record TEXT NOT NULL)`);
+    const legacy = {
+      ...incident('i1', 'g'),
+      commonLabels: { alertname: 'CheckoutErrors', cluster: 'prod-eu', namespace: 'shop' },
+    };
+    db.prepare(
+      'INSERT INTO incidents (id, group_key, status, opened, updated, record) VALUES (?, ?, ?, ?, ?, ?)',
+    ).run('i1', 'g', 'firing', legacy.opened, legacy.updated, JSON.stringify(legacy));
+    db.close();
+    const store = openIncidentStore(old);
+    expect(
+      store.incidents({ cluster: 'prod-eu', namespace: 'shop', q: 'checkout' }).map((i) => i.id),
+    ).toEqual(['i1']);
+    expect(store.incidents({ cluster: 'prod' })).toEqual([]);
+    store.close();
+    await rm(old, { recursive: true, force: true });
+  });
+});

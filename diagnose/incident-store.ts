@@ -13,6 +13,19 @@ import type { Incident } from './incident.ts';
 export interface IncidentQuery {
   status?: Incident['status'];
   limit?: number;
+  /** cluster and namespace match an incident about them (its subjects, else its common labels). */
+  cluster?: string;
+  namespace?: string;
+  /** q matches the id, alert name or an object name of the incident, ignoring case. */
+  q?: string;
+  /** before is a page cursor: only incidents stored before that one (newest first). */
+  before?: number;
+}
+
+/** IncidentPage is one page of incidents, newest first, and the cursor of the next when there is one. */
+export interface IncidentPage {
+  incidents: Incident[];
+  next?: number;
 }
 
 /** IncidentStore reads and writes incidents. */
@@ -26,6 +39,10 @@ export interface IncidentStore {
   openIncident(groupKey: string): Incident | undefined;
   incident(id: string): Incident | undefined;
   incidents(query?: IncidentQuery): Incident[];
+  /** page is one page of the filtered list; next is set when more incidents match. */
+  page(query?: IncidentQuery): IncidentPage;
+  /** openedTimes are when the matching incidents opened (ISO 8601), oldest first, for timelines. */
+  openedTimes(query: Omit<IncidentQuery, 'before' | 'limit'> & { since?: string; until?: string }): string[];
   save(incident: Incident): void;
   /**
    * pruneBefore deletes up to `limit` of the incidents last updated before `before` (ISO 8601),
@@ -44,6 +61,15 @@ CREATE INDEX IF NOT EXISTS incidents_group ON incidents (group_key, status);
 CREATE INDEX IF NOT EXISTS incidents_updated ON incidents (updated);
 `;
 
+// Version 1 (PRAGMA user_version) adds what the list filters on without parsing records:
+// `,a,b,` lists of clusters and namespaces, and the searchable words (id, alert name, object names).
+const searchColumns = `
+ALTER TABLE incidents ADD COLUMN clusters TEXT NOT NULL DEFAULT ',';
+ALTER TABLE incidents ADD COLUMN namespaces TEXT NOT NULL DEFAULT ',';
+ALTER TABLE incidents ADD COLUMN search TEXT NOT NULL DEFAULT '';
+CREATE INDEX IF NOT EXISTS incidents_status_seq ON incidents (status, seq);
+`;
+
 /** openIncidentStore opens (creating if needed) the store in stateDir; ':memory:' for tests. */
 export function openIncidentStore(stateDir: string | ':memory:'): IncidentStore {
   let path = ':memory:';
@@ -56,14 +82,18 @@ export function openIncidentStore(stateDir: string | ':memory:'): IncidentStore 
   // measured 0.15 ms vs 0.03 ms per write).
   db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;');
   db.exec(schema);
+  migrateIncidents(db);
   const lastSeq = db.prepare('SELECT MAX(seq) AS seq FROM incidents');
   // The readable number: the store's next row, or past what this process already handed out.
   let handedOut = 0;
   const parse = (row: unknown) => JSON.parse((row as { record: string }).record) as Incident;
   const upsert = db.prepare(
-    `INSERT INTO incidents (id, group_key, status, opened, updated, record) VALUES (?, ?, ?, ?, ?, ?)
-     ON CONFLICT(id) DO UPDATE SET status = excluded.status, updated = excluded.updated, record = excluded.record`,
+    `INSERT INTO incidents (id, group_key, status, opened, updated, record, clusters, namespaces, search)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+     ON CONFLICT(id) DO UPDATE SET status = excluded.status, updated = excluded.updated, record = excluded.record,
+       clusters = excluded.clusters, namespaces = excluded.namespaces, search = excluded.search`,
   );
+  const page = (query: IncidentQuery) => pageOf(db, query);
   return {
     nextId() {
       const stored = Number((lastSeq.get() as { seq: number | null }).seq ?? 0);
@@ -82,15 +112,9 @@ export function openIncidentStore(stateDir: string | ':memory:'): IncidentStore 
       const row = db.prepare('SELECT record FROM incidents WHERE id = ?').get(id);
       return row ? parse(row) : undefined;
     },
-    incidents(query = {}) {
-      const limit = query.limit ?? 100;
-      const rows = query.status
-        ? db
-            .prepare('SELECT record FROM incidents WHERE status = ? ORDER BY seq DESC LIMIT ?')
-            .all(query.status, limit)
-        : db.prepare('SELECT record FROM incidents ORDER BY seq DESC LIMIT ?').all(limit);
-      return rows.map(parse);
-    },
+    incidents: (query = {}) => page(query).incidents,
+    page: (query = {}) => page(query),
+    openedTimes: (query) => openedTimesOf(db, query),
     save(incident) {
       // seq is the row's order (SQLite assigns it on insert), not parsed from the id.
       upsert.run(
@@ -100,6 +124,7 @@ export function openIncidentStore(stateDir: string | ':memory:'): IncidentStore 
         incident.opened,
         incident.updated,
         JSON.stringify(incident),
+        ...searchValues(incident),
       );
     },
     pruneBefore(before, limit) {
@@ -111,4 +136,79 @@ export function openIncidentStore(stateDir: string | ':memory:'): IncidentStore 
       db.close();
     },
   };
+}
+
+function migrateIncidents(db: DatabaseSync): void {
+  const version = Number((db.prepare('PRAGMA user_version').get() as { user_version: number }).user_version);
+  if (version >= 1) return;
+  db.exec('BEGIN IMMEDIATE');
+  try {
+    db.exec(searchColumns);
+    const rows = db.prepare('SELECT seq, record FROM incidents').all() as { seq: number; record: string }[];
+    const update = db.prepare('UPDATE incidents SET clusters = ?, namespaces = ?, search = ? WHERE seq = ?');
+    for (const row of rows) update.run(...searchValues(JSON.parse(row.record) as Incident), row.seq);
+    db.exec('PRAGMA user_version = 1');
+    db.exec('COMMIT');
+  } catch (err) {
+    db.exec('ROLLBACK');
+    throw err;
+  }
+}
+
+/**
+ * searchValues are an incident's filter columns: the clusters and namespaces it is about (its
+ * evidence's subjects, else its common labels) as `,a,b,` lists, and its lower-cased search words.
+ */
+export function searchValues(incident: Incident): [clusters: string, namespaces: string, search: string] {
+  const subjects = incident.evidence?.subjects ?? [];
+  const labels = incident.commonLabels;
+  const clusters = new Set(subjects.map((s) => s.cluster));
+  const namespaces = new Set(subjects.map((s) => s.namespace));
+  if (clusters.size === 0 && labels.cluster) clusters.add(labels.cluster);
+  if (namespaces.size === 0 && labels.namespace) namespaces.add(labels.namespace);
+  const words = [incident.id, labels.alertname ?? '', ...subjects.map((s) => s.name)];
+  const list = (values: Set<string>) => `,${[...values].join(',')},`;
+  return [list(clusters), list(namespaces), words.join(' ').toLowerCase()];
+}
+
+function incidentWhere(query: IncidentQuery): { sql: string; params: (string | number)[] } {
+  const clauses: string[] = [];
+  const params: (string | number)[] = [];
+  const add = (clause: string, param: string | number) => {
+    clauses.push(clause);
+    params.push(param);
+  };
+  const contains = (text: string) => `%${text.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+  if (query.status) add('status = ?', query.status);
+  if (query.cluster) add('instr(clusters, ?) > 0', `,${query.cluster},`);
+  if (query.namespace) add('instr(namespaces, ?) > 0', `,${query.namespace},`);
+  if (query.q) add("search LIKE ? ESCAPE '\\'", contains(query.q));
+  if (query.before !== undefined) add('seq < ?', query.before);
+  return { sql: clauses.length ? `WHERE ${clauses.join(' AND ')}` : '', params };
+}
+
+function pageOf(db: DatabaseSync, query: IncidentQuery): IncidentPage {
+  const limit = query.limit ?? 100;
+  const w = incidentWhere(query);
+  const rows = db
+    .prepare(`SELECT seq, record FROM incidents ${w.sql} ORDER BY seq DESC LIMIT ?`)
+    .all(...w.params, limit + 1) as { seq: number; record: string }[];
+  const shown = rows.slice(0, limit);
+  const last = shown.at(-1);
+  return {
+    incidents: shown.map((row) => JSON.parse(row.record) as Incident),
+    ...(rows.length > limit && last ? { next: Number(last.seq) } : {}),
+  };
+}
+
+function openedTimesOf(
+  db: DatabaseSync,
+  { since, until, ...query }: Parameters<IncidentStore['openedTimes']>[0],
+): string[] {
+  const w = incidentWhere(query);
+  const clauses = [w.sql.replace(/^WHERE /, ''), since ? 'opened >= ?' : '', until ? 'opened <= ?' : ''];
+  const where = clauses.filter((c) => c !== '').join(' AND ');
+  const params = [...w.params, ...(since ? [since] : []), ...(until ? [until] : [])];
+  const sql = `SELECT opened FROM incidents ${where ? `WHERE ${where}` : ''} ORDER BY opened LIMIT 50000`;
+  return (db.prepare(sql).all(...params) as { opened: string }[]).map((r) => r.opened);
 }

@@ -18,6 +18,7 @@ import { type AuditStore, intentOwner } from '../reconciler/store/store.ts';
 import type { ApprovalDeps } from '../reconciler/sync/approvals.ts';
 import type { ObjectReader } from '../reconciler/sync/object-reader.ts';
 import { type AlertIntake, registerAlertmanagerRoute, type WebhookAuth } from './alertmanager/route.ts';
+import { registerFleetRoutes } from './api/fleet-routes.ts';
 import { registerApi } from './api/routes.ts';
 import { registerApprovalRoutes } from './approvals/routes.ts';
 import { type Access, isAccess } from './auth/access.ts';
@@ -42,7 +43,8 @@ export interface ServerDeps {
   auth: AuthConfig;
   /** approvals, when given: approve/reject through the core approval path. */
   approvals?: ApprovalDeps;
-  git?: Pick<GitSource, 'blame'>;
+  /** git: blame for provenance; log, when given, marks commits on the timelines. */
+  git?: Pick<GitSource, 'blame'> & Partial<Pick<GitSource, 'log'>>;
   /** incidents, when diagnosis is on: the incident API (and desk: their live events). */
   incidents?: IncidentStore;
   desk?: IncidentDesk;
@@ -100,6 +102,10 @@ export async function buildServer(deps: ServerDeps, options: ServerOptions = {})
     return reply.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
   });
   registerApi(app, deps);
+  registerFleetRoutes(app, deps, {
+    ...(deps.incidents ? { incidents: deps.incidents } : {}),
+    ...(deps.git ? { git: deps.git } : {}),
+  });
 
   const hub = deps.hub ?? new EventHub();
   // On a store replicas share, every replica's console streams what every replica did.

@@ -15,6 +15,7 @@ import type { ChangeSetEntry } from '../sync/change-set.ts';
 import type { Evaluation } from '../sync/evaluate.ts';
 import { createCore, type DaemonCore, type DaemonDeps, type DaemonEvent } from './core.ts';
 import { Detector } from './detect.ts';
+import { type NamespaceCounts, namespaceCounts } from './namespaces.ts';
 import { RemediationQueue } from './queue.ts';
 import { Revisions } from './revision.ts';
 import { ClusterRuntimes } from './runtime.ts';
@@ -22,6 +23,7 @@ import { currentDrifts, type DaemonStatus, daemonStatus, type Ownership } from '
 
 // The daemon's types, where serve, web/ and chat have always imported them.
 export type { DaemonDeps, DaemonEvent } from './core.ts';
+export type { NamespaceCounts, NamespaceState } from './namespaces.ts';
 export { heldReason } from './queue.ts';
 export type { ClusterHealth, ClusterStatus, DaemonStatus, Ownership, ReplicaStatus } from './status.ts';
 
@@ -142,6 +144,11 @@ export class Daemon {
       repoErrors: this.#revisions.repoErrors(),
       flapping: (cluster) => this.#queue.flapping(cluster),
     });
+  }
+
+  /** namespaces counts desired and drifted objects per cluster and namespace (the fleet heat map's cells). */
+  namespaces(): NamespaceCounts[] {
+    return namespaceCounts(this.#core);
   }
 
   /** drifts returns the current drift of every object that is not in sync, with provenance commits. */

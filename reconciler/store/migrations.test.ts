@@ -46,7 +46,7 @@ describe.each(storeBackends)('migrations on %s', (name, backend) => {
     await again.close();
     await bumpSchema(name, location.where);
     await expect(location.open()).rejects.toThrow(
-      new RegExp(`the ${name} store's schema is at version 99, newer than this trueup knows \\(2\\)`),
+      new RegExp(`the ${name} store's schema is at version 99, newer than this trueup knows \\(3\\)`),
     );
   });
 });

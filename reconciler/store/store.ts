@@ -104,6 +104,51 @@ export interface RecordQuery {
   since?: string;
   until?: string;
   limit?: number;
+  /** q matches records whose object name contains it, ignoring case (drifts and remediations). */
+  q?: string;
+  /** result matches remediations by outcome (drift records have none). */
+  result?: RemediationResult;
+  /** before is a page cursor: only records with a smaller id (older), newest first as always. */
+  before?: number;
+}
+
+/**
+ * RemediationResult classifies a remediation record: `applied` (created, configured, replaced or
+ * deleted), `failed` (it carries an error), `skipped` (held back or nothing to do: skipped, unchanged).
+ */
+export type RemediationResult = 'applied' | 'failed' | 'skipped';
+
+/** remediationResult is the RemediationResult of one change-set entry (the SQL in sqlite/query.ts says the same). */
+export function remediationResult(entry: Pick<ChangeSetEntry, 'error' | 'action'>): RemediationResult {
+  if (entry.error !== undefined) return 'failed';
+  return entry.action === 'skipped' || entry.action === 'unchanged' ? 'skipped' : 'applied';
+}
+
+/** defaultActivityLimit caps each list of an activity read. */
+export const defaultActivityLimit = 50_000;
+
+/** ActivityQuery bounds the activity read for timelines: object filters and a time range. */
+export type ActivityQuery = Pick<RecordQuery, 'cluster' | 'namespace' | 'q' | 'since' | 'until'> & {
+  /** limit caps each list (newest kept); default 50,000. */
+  limit?: number;
+};
+
+/** ActivityRecord is one audit row as a timeline counts it: when, where, what, and for remediations the result. */
+export interface ActivityRecord {
+  time: string;
+  cluster: string;
+  namespace: string;
+  kind: ManagedKind;
+  name: string;
+  result?: RemediationResult;
+}
+
+/** Activity is the rows a timeline buckets: drift detections, remediations, approvals queued and decided. */
+export interface Activity {
+  drifts: ActivityRecord[];
+  remediations: ActivityRecord[];
+  /** approvals: time is when it was queued; decided, when (and state, how) it was decided. */
+  approvals: (ActivityRecord & { state: ApprovalState; decidedAt?: string })[];
 }
 
 /** AuditQuery filters audit events by object and time, and by user (contains). */
@@ -128,6 +173,8 @@ export interface AuditStore {
   openIntents(): Promise<Intent[]>;
   drifts(query?: RecordQuery): Promise<DriftRecord[]>;
   remediations(query?: RecordQuery): Promise<RemediationRecord[]>;
+  /** activity reads the columns timelines count (no record parsed), oldest first, within the query's bounds. */
+  activity(query: ActivityQuery): Promise<Activity>;
   /**
    * remediatedTimes says when each object of one cluster was last changed by a remediation
    * confirmed in sync (not a dry run), keyed by objectKey (kind/namespace/name).
@@ -143,6 +190,8 @@ export interface AuditStore {
   pendingApprovals(ref: ObjectRef): Promise<Approval[]>;
   /** pendingCounts counts pending approvals per cluster (one query, no records parsed). */
   pendingCounts(): Promise<Map<string, number>>;
+  /** pendingByNamespace counts pending approvals per cluster and namespace, keyed `cluster/namespace`. */
+  pendingByNamespace(): Promise<Map<string, number>>;
   approvals(query?: RecordQuery & { state?: ApprovalState }): Promise<Approval[]>;
   /**
    * decideApproval moves an approval out of `from` (default pending); refused (false) unless it is

@@ -1,8 +1,11 @@
 /**
  * `/api/v1/...`: the JSON API of the daemon (used by the console, usable by scripts).
  *   GET  /api/v1/status                      viewer: revision, readiness, clusters, repo errors
- *   GET  /api/v1/drifts                      viewer: every object not in sync (the `trueup diff -o json` drift shape)
- *   GET  /api/v1/history?cluster=&kind=&namespace=&name=&actor=&since=&until=&limit=   viewer: recorded drifts and remediations
+ *   GET  /api/v1/drifts?cluster=&label=&namespace=&status=&kind=&q=&limit=&cursor=   viewer: every object not in
+ *                                            sync (the `trueup diff -o json` drift shape), or one page of those that match
+ *   GET  /api/v1/history?cluster=&kind=&namespace=&name=&q=&actor=&result=&since=&until=&only=&limit=&cursor=
+ *                                            viewer: recorded drifts and remediations, newest first, paged by id
+ *   GET  /api/v1/namespaces, /api/v1/timeline (fleet-routes.ts)
  *   POST /api/v1/git/refresh                 operator or webhook token: fetch the repo now (push hooks);
  *                                            coalesced (one fetch in flight, one pending) and rate-limited per caller
  */
@@ -12,6 +15,7 @@ import { RateLimiter } from '../auth/rate-limit.ts';
 import type { ApiErrorBody, DriftList, History, Status } from '../contract/api.ts';
 import { replyError } from '../reply-error.ts';
 import type { ServerDeps } from '../server.ts';
+import { clustersWithLabel, driftPage } from './drift-page.ts';
 import { Coalescer } from './refresh.ts';
 
 const historyQuery = z
@@ -24,8 +28,29 @@ const historyQuery = z
     since: z.iso.datetime({ offset: true }).optional(),
     until: z.iso.datetime({ offset: true }).optional(),
     limit: z.coerce.number().int().min(1).max(1000).default(100),
+    q: z.string().max(253).optional(),
+    result: z.enum(['applied', 'failed', 'skipped']).optional(),
+    // A cursor is the last id of the page before: the next page is the older records.
+    cursor: z.coerce.number().int().min(1).optional(),
+    only: z.enum(['drifts', 'remediations']).optional(),
   })
   .strict();
+
+const driftQuery = z
+  .object({
+    cluster: z.string().optional(),
+    label: z.string().optional(),
+    namespace: z.string().optional(),
+    status: z.enum(['modified', 'missing', 'orphaned', 'unknown', 'in-sync']).optional(),
+    kind: z.enum(['ConfigMap', 'Secret']).optional(),
+    q: z.string().max(253).optional(),
+    limit: z.coerce.number().int().min(1).max(1000).optional(),
+    cursor: z.string().max(1000).optional(),
+  })
+  .strict();
+
+/** DriftsRoute types the drift list's answer. */
+type DriftsRoute = { Reply: DriftList | ApiErrorBody };
 
 /** HistoryRoute types the history route's answer (see web/contract/). */
 type HistoryRoute = { Reply: History | ApiErrorBody };
@@ -47,20 +72,23 @@ export function registerApi(
     ...daemon.status(),
     ...(repoWebUrl ? { repoWebUrl } : {}),
   }));
-  app.get<{ Reply: DriftList }>('/api/v1/drifts', viewer, async () => ({
-    revision: daemon.status().revision ?? null,
-    drifts: await daemon.drifts(),
-  }));
+  app.get<DriftsRoute>('/api/v1/drifts', viewer, async (req, reply) => {
+    const query = driftQuery.safeParse(req.query);
+    if (!query.success) return replyError(reply, 'TRUEUP_BAD_QUERY', z.prettifyError(query.error));
+    const { limit, cursor, label, ...filter } = query.data;
+    const status = daemon.status();
+    const clusters = label === undefined ? undefined : clustersWithLabel(status.clusters, label);
+    const page = driftPage(
+      await daemon.drifts(),
+      { ...filter, ...(clusters ? { clusters } : {}) },
+      { limit, cursor },
+    );
+    return { revision: status.revision ?? null, ...page };
+  });
   app.get<HistoryRoute>('/api/v1/history', viewer, async (req, reply) => {
     const query = historyQuery.safeParse(req.query);
     if (!query.success) return replyError(reply, 'TRUEUP_BAD_QUERY', z.prettifyError(query.error));
-    const q = {
-      ...query.data,
-      ...(query.data.since ? { since: new Date(query.data.since).toISOString() } : {}),
-      ...(query.data.until ? { until: new Date(query.data.until).toISOString() } : {}),
-    };
-    // An actor search is about remediations: drift records have no actor.
-    return { drifts: q.actor ? [] : await store.drifts(q), remediations: await store.remediations(q) };
+    return history(store, query.data);
   });
   const refresh = new Coalescer(() => daemon.refresh());
   const limiter = options.refreshLimiter ?? new RateLimiter({ capacity: 10, perMinute: 10 });
@@ -75,6 +103,30 @@ export function registerApi(
     const result = await refresh.run();
     return reply.code(result.error ? 502 : 200).send(result);
   });
+}
+
+/** history reads both lists (or the one of `only`), one more row than asked to know whether a next page exists. */
+async function history(store: ServerDeps['store'], query: z.infer<typeof historyQuery>): Promise<History> {
+  const { cursor, only, limit, ...rest } = query;
+  const q = {
+    ...rest,
+    limit: limit + 1,
+    ...(cursor !== undefined ? { before: cursor } : {}),
+    ...(rest.since ? { since: new Date(rest.since).toISOString() } : {}),
+    ...(rest.until ? { until: new Date(rest.until).toISOString() } : {}),
+  };
+  // Actor and result are about remediations: drift records have neither.
+  const wantDrifts = only !== 'remediations' && q.actor === undefined && q.result === undefined;
+  const drifts = wantDrifts ? await store.drifts(q) : [];
+  const remediations = only === 'drifts' ? [] : await store.remediations(q);
+  const next: NonNullable<History['next']> = {};
+  if (drifts.length > limit) next.drifts = String(drifts[limit - 1]?.id);
+  if (remediations.length > limit) next.remediations = String(remediations[limit - 1]?.id);
+  return {
+    drifts: drifts.slice(0, limit),
+    remediations: remediations.slice(0, limit),
+    ...(next.drifts || next.remediations ? { next } : {}),
+  };
 }
 
 function callerKey(req: FastifyRequest): string {

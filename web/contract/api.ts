@@ -82,16 +82,25 @@ export interface Status {
   repoWebUrl?: string;
 }
 
-/** DriftList is the answer of `GET /api/v1/drifts`: every object not in sync. */
+/**
+ * DriftList is the answer of `GET /api/v1/drifts`: every object not in sync (sorted by cluster,
+ * namespace, kind, name), or one page of those matching the filters.
+ */
 export interface DriftList {
   revision: string | null;
   drifts: Drift[];
+  /** total counts the drifts matching the filters, on every page. */
+  total?: number;
+  /** next is the `cursor` of the next page, when there is one. */
+  next?: string;
 }
 
-/** History is the answer of `GET /api/v1/history`. */
+/** History is the answer of `GET /api/v1/history`, each list newest first. */
 export interface History {
   drifts: DriftRecord[];
   remediations: RemediationRecord[];
+  /** next holds each list's `cursor` for its next page (with `only=`), when it has one. */
+  next?: { drifts?: string; remediations?: string };
 }
 
 /** ApprovalList is the answer of `GET /api/v1/approvals`. */

@@ -22,6 +22,7 @@ import type { ErrorBody } from '../reply-error.ts';
 import type * as api from './api.ts';
 import type * as drift from './drift.ts';
 import type * as errors from './errors.ts';
+import type * as fleet from './fleet.ts';
 import type * as incidents from './incidents.ts';
 import type * as previewContract from './preview.ts';
 
@@ -81,6 +82,11 @@ describe('the API contract', () => {
     // status adds the repo's web URL to the daemon's status
     expectTypeOf<Omit<api.Status, 'repoWebUrl'>>().toEqualTypeOf<daemon.DaemonStatus>();
     expectTypeOf<api.RemediateOutcome>().toEqualTypeOf<Awaited<ReturnType<Daemon['remediateNow']>>>();
+  });
+
+  it('describes the fleet heat map and remediation results as the daemon and the store do', () => {
+    expectTypeOf<fleet.NamespaceState>().toEqualTypeOf<daemon.NamespaceState>();
+    expectTypeOf<fleet.RemediationResult>().toEqualTypeOf<store.RemediationResult>();
   });
 
   it('describes incidents as diagnosis does', () => {

@@ -202,4 +202,6 @@ export type IncidentSummary = Omit<Incident, 'evidence'>;
 /** IncidentList is the answer of `GET /api/v1/incidents`, newest first. */
 export interface IncidentList {
   incidents: IncidentSummary[];
+  /** next is the `cursor` of the next page, when there is one. */
+  next?: string;
 }

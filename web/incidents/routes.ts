@@ -1,6 +1,7 @@
 /**
  * `/api/v1/incidents`: alert incidents with their evidence and diagnosis (read-only).
- *   GET /api/v1/incidents?status=firing|resolved&limit=   newest first, without evidence bundles
+ *   GET /api/v1/incidents?status=firing|resolved&cluster=&namespace=&q=&limit=&cursor=
+ *                                                        newest first, without evidence bundles; `next` pages on
  *   GET /api/v1/incidents/:id                             one incident, whole
  */
 import type { FastifyInstance } from 'fastify';
@@ -14,6 +15,10 @@ const listQuery = z
   .object({
     status: z.enum(['firing', 'resolved']).optional(),
     limit: z.coerce.number().int().min(1).max(1000).default(100),
+    cluster: z.string().optional(),
+    namespace: z.string().optional(),
+    q: z.string().max(253).optional(),
+    cursor: z.coerce.number().int().min(1).optional(),
   })
   .strict();
 
@@ -26,8 +31,11 @@ export function registerIncidentRoutes(app: FastifyInstance, incidents: Incident
   app.get<ListRoute>('/api/v1/incidents', { config: { access: 'viewer' } }, async (req, reply) => {
     const query = listQuery.safeParse(req.query);
     if (!query.success) return replyError(reply, 'TRUEUP_BAD_QUERY', z.prettifyError(query.error));
+    const { cursor, ...filter } = query.data;
+    const page = incidents.page({ ...filter, ...(cursor !== undefined ? { before: cursor } : {}) });
     return {
-      incidents: incidents.incidents(query.data).map(({ evidence: _evidence, ...rest }) => rest),
+      incidents: page.incidents.map(({ evidence: _evidence, ...rest }) => rest),
+      ...(page.next !== undefined ? { next: String(page.next) } : {}),
     };
   });
   app.get<OneRoute>('/api/v1/incidents/:id', { config: { access: 'viewer' } }, async (req, reply) => {

@@ -7,6 +7,7 @@
 import type pg from 'pg';
 import type { Drift } from '../../core/model.ts';
 import type { ChangeSetEntry } from '../../sync/cycle.ts';
+import { pendingByNamespaceOf, pendingByNamespaceSql } from '../activity.ts';
 import { newApprovalId } from '../ids.ts';
 import { toApproval } from '../sqlite/approvals.ts';
 import { whereOf } from '../sqlite/query.ts';
@@ -20,6 +21,7 @@ export type PgApprovalsPart = Pick<
   | 'approval'
   | 'pendingApprovals'
   | 'pendingCounts'
+  | 'pendingByNamespace'
   | 'approvals'
   | 'decideApproval'
   | 'releaseApproval'
@@ -62,6 +64,7 @@ export function pgApprovals(pool: pg.Pool): PgApprovalsPart {
       );
       return new Map(rows.map((r) => [r.cluster, Number(r.n)]));
     },
+    pendingByNamespace: async () => pendingByNamespaceOf((await pool.query(pendingByNamespaceSql)).rows),
     async approvals(q = {}) {
       const w = whereOf(q, q.state ? [['state = ?', q.state]] : []);
       const sql = numbered(`SELECT * FROM approvals ${w.sql} ORDER BY seq DESC LIMIT ?`);

@@ -4,6 +4,7 @@
  * and the connection URL shown without its password (credentials are never logged or put in errors).
  */
 import pg from 'pg';
+import { fleetIndexes } from '../indexes.ts';
 import { pendingMigrations } from '../migrations.ts';
 
 /** pgMigrations are the PostgreSQL schema's versions, oldest first (see migrations.ts). */
@@ -52,6 +53,8 @@ CREATE TABLE audit_events (
 CREATE INDEX audit_events_object ON audit_events (cluster, namespace, name, time);
 CREATE INDEX audit_events_time ON audit_events (time);
 `,
+  // 3: the same indexes as SQLite's migration 3 (paged, filtered history; per-namespace counts).
+  fleetIndexes,
 ];
 
 // One number for trueup's migration lock (pg_advisory_lock takes a bigint): "trueup" in ASCII.

@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import type { Drift } from '../../core/model.ts';
 import type { ChangeSetEntry } from '../../sync/cycle.ts';
+import { activityStatements, toActivity } from '../activity.ts';
 import {
   intentColumns,
   intentValues,
@@ -15,7 +16,7 @@ import {
   remediationValues,
   toIntent,
 } from '../rows.ts';
-import { whereOf } from '../sqlite/query.ts';
+import { recordClauses, whereOf } from '../sqlite/query.ts';
 import { remediatedTimesOf } from '../sqlite/records.ts';
 import type { AuditStore, RecordQuery } from '../store.ts';
 import { inTransaction, numbered, type Queryable } from './database.ts';
@@ -28,6 +29,7 @@ export type PgRecordsPart = Pick<
   | 'drifts'
   | 'remediations'
   | 'remediatedTimes'
+  | 'activity'
   | 'beginIntent'
   | 'expectIntent'
   | 'openIntents'
@@ -38,10 +40,7 @@ type Row = Record<string, string | null>;
 /** pgRecords serves drift and remediation records and write intents from pool. */
 export function pgRecords(pool: pg.Pool): PgRecordsPart {
   const select = async (table: 'drifts' | 'remediations', q: RecordQuery) => {
-    // Drift records have no actor: the actor filter is the remediations' own.
-    const actor: [string, string][] =
-      q.actor !== undefined && table === 'remediations' ? [['actor LIKE ?', `%${q.actor}%`]] : [];
-    const w = whereOf(q, actor);
+    const w = whereOf(q, recordClauses(table, q));
     const sql = numbered(`SELECT * FROM ${table} ${w.sql} ORDER BY id DESC LIMIT ?`);
     return (await pool.query<Row>(sql, [...w.params, q.limit ?? 100])).rows;
   };
@@ -88,6 +87,17 @@ export function pgRecords(pool: pg.Pool): PgRecordsPart {
         actor: String(row.actor),
         entry: JSON.parse(String(row.record)) as ChangeSetEntry,
       })),
+    async activity(query) {
+      const statements = activityStatements(query);
+      const run = async (s: { sql: string; params: (string | number | null)[] }) =>
+        (await pool.query<Row>(numbered(s.sql), s.params)).rows;
+      const [drifts, remediations, approvals] = await Promise.all([
+        run(statements.drifts),
+        run(statements.remediations),
+        run(statements.approvals),
+      ]);
+      return toActivity({ drifts, remediations, approvals });
+    },
     async remediatedTimes(cluster) {
       // Only a confirmed apply records `after`; dry runs, failures and deletes do not.
       const { rows } = await pool.query(

@@ -5,6 +5,7 @@
 import type { DatabaseSync } from 'node:sqlite';
 import type { Drift } from '../../core/model.ts';
 import type { ChangeSetEntry } from '../../sync/cycle.ts';
+import { pendingByNamespaceOf, pendingByNamespaceSql } from '../activity.ts';
 import { newApprovalId } from '../ids.ts';
 import type { Approval, ApprovalState, AuditStore, DecidableState } from '../store.ts';
 import { inTransaction } from './database.ts';
@@ -17,6 +18,7 @@ export type ApprovalsPart = Pick<
   | 'approval'
   | 'pendingApprovals'
   | 'pendingCounts'
+  | 'pendingByNamespace'
   | 'approvals'
   | 'decideApproval'
   | 'releaseApproval'
@@ -59,6 +61,8 @@ export function sqliteApprovals(db: DatabaseSync): ApprovalsPart {
         .all() as { cluster: string; n: number }[];
       return new Map(rows.map((r) => [r.cluster, Number(r.n)]));
     },
+    pendingByNamespace: async () =>
+      pendingByNamespaceOf(db.prepare(pendingByNamespaceSql).all() as Record<string, unknown>[]),
     async approvals(q = {}) {
       const w = whereOf(q, q.state ? [['state = ?', q.state]] : []);
       const sql = `SELECT * FROM approvals ${w.sql} ORDER BY seq DESC LIMIT ?`;

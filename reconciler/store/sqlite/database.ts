@@ -6,6 +6,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
+import { fleetIndexes } from '../indexes.ts';
 import { pendingMigrations } from '../migrations.ts';
 
 /** sqliteMigrations are the SQLite schema's versions, oldest first (see migrations.ts). */
@@ -53,6 +54,8 @@ CREATE TABLE audit_events (
 CREATE INDEX audit_events_object ON audit_events (cluster, namespace, name, time);
 CREATE INDEX audit_events_time ON audit_events (time);
 `,
+  // 3: indexes for the console's paged, filtered history (newest first by id) and per-namespace counts.
+  fleetIndexes,
 ];
 
 /** openDatabase opens (creating if needed) `trueup.db` in stateDir, or an in-memory one; schema applied. */

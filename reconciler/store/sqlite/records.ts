@@ -6,15 +6,16 @@ import type { DatabaseSync } from 'node:sqlite';
 import type { Drift, ManagedKind } from '../../core/model.ts';
 import { objectKey } from '../../core/object-ref.ts';
 import type { ChangeSetEntry } from '../../sync/cycle.ts';
+import { activityStatements, toActivity } from '../activity.ts';
 import { placeholders, remediationColumns, remediationValues } from '../rows.ts';
 import type { AuditStore, RecordQuery } from '../store.ts';
 import { inTransaction } from './database.ts';
-import { whereOf } from './query.ts';
+import { recordClauses, whereOf } from './query.ts';
 
 /** RecordsPart is the part of AuditStore that drift and remediation records serve. */
 export type RecordsPart = Pick<
   AuditStore,
-  'recordDrift' | 'recordRemediation' | 'drifts' | 'remediations' | 'remediatedTimes'
+  'recordDrift' | 'recordRemediation' | 'drifts' | 'remediations' | 'remediatedTimes' | 'activity'
 >;
 
 type Row = Record<string, string | number>;
@@ -26,10 +27,7 @@ export function sqliteRecords(db: DatabaseSync, completeIntent: (id: string) => 
   );
   const insertRemediation = insertRemediationRow(db);
   const select = (table: 'drifts' | 'remediations', q: RecordQuery) => {
-    // Drift records have no actor: the actor filter is the remediations' own.
-    const actor: [string, string][] =
-      q.actor !== undefined && table === 'remediations' ? [['actor LIKE ?', `%${q.actor}%`]] : [];
-    const w = whereOf(q, actor);
+    const w = whereOf(q, recordClauses(table, q));
     return db
       .prepare(`SELECT * FROM ${table} ${w.sql} ORDER BY id DESC LIMIT ?`)
       .all(...w.params, q.limit ?? 100) as Row[];
@@ -73,6 +71,16 @@ export function sqliteRecords(db: DatabaseSync, completeIntent: (id: string) => 
         actor: String(row.actor),
         entry: JSON.parse(String(row.record)) as ChangeSetEntry,
       })),
+    async activity(query) {
+      const statements = activityStatements(query);
+      const run = (s: { sql: string; params: (string | number | null)[] }) =>
+        db.prepare(s.sql).all(...s.params) as Row[];
+      return toActivity({
+        drifts: run(statements.drifts),
+        remediations: run(statements.remediations),
+        approvals: run(statements.approvals),
+      });
+    },
     async remediatedTimes(cluster) {
       // Only a confirmed apply records `after`; dry runs, failures and deletes do not.
       const rows = db
