@@ -28,6 +28,8 @@ export interface ConsoleLinks {
   incident(id: string): string | undefined;
   approvals(): string | undefined;
   drifts(cluster?: string): string | undefined;
+  /** preview links the console's preview page for a head (and base). */
+  preview?(head: string, base?: string): string | undefined;
 }
 
 /** consoleLinks makes the console's `#/…` deep links under a base URL. */
@@ -40,6 +42,7 @@ export function consoleLinks(base: string | undefined): ConsoleLinks {
     incident: (id) => at(`#/incidents/${e(id)}`),
     approvals: () => at('#/approvals'),
     drifts: (cluster) => at(cluster ? `#/drifts?cluster=${e(cluster)}` : '#/drifts'),
+    preview: (head, base) => at(`#/preview?head=${e(head)}${base ? `&base=${e(base)}` : ''}`),
   };
 }
 

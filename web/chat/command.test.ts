@@ -28,6 +28,9 @@ describe('the /trueup command grammar', () => {
     // the rest of the text is the reason
     ['reject a3 not during the sale', { verb: 'reject', id: 'a3', reason: 'not during the sale' }],
     ['incident i7', { verb: 'incident', id: 'i7' }],
+    // a branch with a slash, and a commit
+    ['preview feature/green', { verb: 'preview', head: 'feature/green' }],
+    ['preview 0123abc', { verb: 'preview', head: '0123abc' }],
   ])('parses %j', (text, command) => {
     expect(parseCommand(text)).toEqual({ ok: true, command });
   });
@@ -39,6 +42,10 @@ describe('the /trueup command grammar', () => {
     ['diff c1 shop/app', 'expected <namespace>/<kind>/<name>'],
     ['explain c1/shop/app', 'needs <cluster>/<namespace>/<kind>/<name>'],
     ['approve', 'needs an approval id'],
+    // git must never read a ref as an option, nor a range as a revision
+    ['preview --upload-pack=x', 'needs a branch, tag or commit'],
+    ['preview main..evil', 'needs a branch, tag or commit'],
+    ['preview a b', 'too many arguments'],
     ['approve 12; rm -rf', 'needs an approval id'],
     ['approve a1 a2', 'too many arguments'],
     ['incident 7', 'needs an incident id'],

@@ -1,7 +1,7 @@
 /**
  * The `/trueup` slash command's grammar: `status [cluster]`, `diff <cluster> [<ns>/<kind>/<name>]`,
  * `explain <cluster>/<ns>/<kind>/<name>`, `approvals`, `approve <id>`, `reject <id> [reason]`,
- * `incident <id>`, `help`. Pure: text in, a command (or what is wrong with the text) out.
+ * `incident <id>`, `preview <branch>`, `help`. Pure: text in, a command (or what is wrong with the text) out.
  */
 
 import {
@@ -21,6 +21,7 @@ export type ChatCommand =
   | { verb: 'approve'; id: string }
   | { verb: 'reject'; id: string; reason?: string }
   | { verb: 'incident'; id: string }
+  | { verb: 'preview'; head: string }
   | { verb: 'help' };
 
 /** ParsedCommand is a command, or the usage error to show. */
@@ -34,10 +35,13 @@ export const USAGE = [
   '`/trueup approvals` — changes waiting for approval',
   '`/trueup approve <id>` · `/trueup reject <id> [reason]` — decide a held change',
   '`/trueup incident <id>` — an incident with its diagnosis',
+  '`/trueup preview <branch>` — what merging a branch (or commit) does to the fleet',
   '`/trueup help` — this list',
 ];
 
 const name = /^[A-Za-z0-9][A-Za-z0-9._-]{0,252}$/;
+/** refName: a branch, tag or commit as git allows them, and nothing git could read as an option or a range. */
+const refName = /^(?!.*\.\.)(?!.*\.lock$)[A-Za-z0-9][A-Za-z0-9._/-]{0,199}(?<!\/)$/;
 const approvalId = APPROVAL_ID;
 const incidentId = INCIDENT_ID;
 
@@ -97,6 +101,11 @@ export function parseCommand(text: string): ParsedCommand {
       const id = one('an incident id (like i3-0pz8k2ra)', incidentId);
       if (typeof id !== 'string') return { ok: false, error: id.error };
       return tooMany(1) ?? { ok: true, command: { verb: 'incident', id } };
+    }
+    case 'preview': {
+      const head = one('a branch, tag or commit', refName);
+      if (typeof head !== 'string') return { ok: false, error: head.error };
+      return tooMany(1) ?? { ok: true, command: { verb: 'preview', head } };
     }
     default:
       return { ok: false, error: `unknown command \`${verb.slice(0, 40)}\`` };

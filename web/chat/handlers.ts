@@ -7,6 +7,7 @@ import type { IncidentStore } from '../../diagnose/incident-store.ts';
 import { explainDecision } from '../../policies/explain.ts';
 import { hasDrifted, type ObjectRef } from '../../reconciler/core/model.ts';
 import type { Daemon } from '../../reconciler/daemon/daemon.ts';
+import type { PreviewService } from '../../reconciler/preview/model.ts';
 import type { AuditStore } from '../../reconciler/store/store.ts';
 import { driftWithCommits, type ObjectReader } from '../../reconciler/sync/object-reader.ts';
 import { type ChatMessage, type ConsoleLinks, code, esc } from './blocks.ts';
@@ -20,6 +21,7 @@ import {
   unknownCluster,
 } from './render-fleet.ts';
 import { renderIncident } from './render-incident.ts';
+import { renderPreview } from './render-preview.ts';
 
 /** CommandContext is what the read commands read. */
 export interface CommandContext {
@@ -31,6 +33,8 @@ export interface CommandContext {
   links: ConsoleLinks;
   clusterLabel: string;
   now?: () => Date;
+  /** preview, when serve offers previews: `/trueup preview <branch>`. */
+  preview?: PreviewService;
 }
 
 /** Reply is a command's answer: the message and who sees it. */
@@ -113,6 +117,17 @@ export async function runReadCommand(
       return ephemeral(await explainReply(command.ref, ctx));
     case 'approvals':
       return ephemeral(renderApprovals(await ctx.store.approvals({ state: 'pending', limit: 200 }), links));
+    case 'preview': {
+      if (!ctx.preview)
+        return ephemeral({ text: 'previews are off', sections: ['Previews are not on in this trueup.'] });
+      const result = await ctx.preview({ head: command.head });
+      if (!result.ok)
+        return ephemeral({
+          text: `no preview of ${command.head}`,
+          sections: [`:warning: ${esc(result.message)}`],
+        });
+      return { visibility: 'in_channel', message: renderPreview(result.report, links) };
+    }
     case 'incident': {
       const incident = ctx.incidents?.incident(command.id);
       if (!incident)

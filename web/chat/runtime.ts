@@ -7,6 +7,7 @@ import type { IncidentDesk } from '../../diagnose/desk.ts';
 import type { IncidentStore } from '../../diagnose/incident-store.ts';
 import { type Scrub, secretMatcherOf, secretScrubber } from '../../reconciler/core/secret-guard.ts';
 import type { Daemon } from '../../reconciler/daemon/daemon.ts';
+import type { PreviewService } from '../../reconciler/preview/model.ts';
 import {
   defaultRetentionOptions,
   type Retention,
@@ -37,6 +38,8 @@ export interface ChatCore {
   approvals?: ApprovalDeps;
   desk?: IncidentDesk;
   incidents?: IncidentStore;
+  /** preview makes `/trueup preview <branch>`'s answer (serve's preview service). */
+  preview?: PreviewService;
   /** onDecided hears approvals decided from chat (the console's live stream). */
   onDecided?: (event: { id: string; state: string }) => void;
 }
@@ -163,6 +166,7 @@ export function startChatRuntime(setup: ChatSetup, core: ChatCore): ChatRuntime 
       ...(core.incidents ? { incidents: core.incidents } : {}),
       links,
       clusterLabel: setup.clusterLabel,
+      ...(core.preview ? { preview: core.preview } : {}),
     },
     ...(decider ? { decider } : {}),
     respond: (url, body) => respondTo(url, body, retry, scrub),
