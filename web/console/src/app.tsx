@@ -25,6 +25,7 @@ import { HistoryPage } from './pages/history.tsx';
 import { IncidentPage } from './pages/incident.tsx';
 import { IncidentsPage } from './pages/incidents.tsx';
 import { ObjectPage } from './pages/object.tsx';
+import { PreviewPage } from './pages/preview.tsx';
 import type { Route } from './route.ts';
 import { PageTitle } from './ui/bits.tsx';
 import { useRoute } from './use-route.ts';
@@ -46,6 +47,8 @@ function RoutedPage(props: { route: Route }) {
       return <IncidentPage params={params} />;
     case 'history':
       return <HistoryPage query={query} />;
+    case 'preview':
+      return <PreviewPage query={query} />;
     default:
       return (
         <>

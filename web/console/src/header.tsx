@@ -13,6 +13,7 @@ const links: { href: string; label: string; pages: Page[] }[] = [
   { href: '#/approvals', label: 'Approvals', pages: ['approvals'] },
   { href: '#/incidents', label: 'Incidents', pages: ['incidents', 'incident'] },
   { href: '#/history', label: 'History', pages: ['history'] },
+  { href: '#/preview', label: 'Preview', pages: ['preview'] },
 ];
 
 const liveText: Record<LiveState, string> = {

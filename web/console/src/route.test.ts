@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { driftsHref, historyHref, incidentHref, isRouteHash, objectHref, parseRoute } from './route.ts';
+import {
+  driftsHref,
+  historyHref,
+  incidentHref,
+  isRouteHash,
+  objectHref,
+  parseRoute,
+  previewHref,
+} from './route.ts';
 
 describe('parseRoute', () => {
   it.each([
@@ -28,6 +36,8 @@ describe('parseRoute', () => {
       {},
       { cluster: 'c1', actor: 'alice', since: '2024-01-01T00:00:00.000Z' },
     ],
+    // the link chat's `/trueup preview` answers with
+    ['#/preview?head=feature%2Fgreen&base=main', 'preview', {}, { head: 'feature/green', base: 'main' }],
   ])('reads %s as the %s page', (hash, page, params, query) => {
     expect(parseRoute(hash)).toEqual({ page, params, query });
   });
@@ -59,6 +69,7 @@ describe('links', () => {
       '#/history?name=app&until=2024-01-02T00%3A00%3A00.000Z',
     ],
     [incidentHref('i 3'), '#/incidents/i%203'],
+    [previewHref({ head: 'feature/green' }), '#/preview?head=feature%2Fgreen'],
   ])('builds %s', (href, expected) => {
     expect(href).toBe(expected);
   });

@@ -2,7 +2,7 @@
  * Hash routes of the console and the links to them. Deep links (chat messages, alert annotations)
  * point at these, so the shapes are part of the contract: `#/`, `#/drifts?cluster=&namespace=&status=`,
  * `#/objects/<cluster>/<namespace>/<kind>/<name>`, `#/approvals`, `#/incidents`, `#/incidents/<id>`,
- * `#/history?cluster=&namespace=&name=&actor=&since=&until=`. Pure: no DOM.
+ * `#/history?cluster=&namespace=&name=&actor=&since=&until=`, `#/preview?head=&base=`. Pure: no DOM.
  */
 
 /** Page names one screen of the console. */
@@ -14,6 +14,7 @@ export type Page =
   | 'incidents'
   | 'incident'
   | 'history'
+  | 'preview'
   | 'not-found';
 
 /** Route is a parsed location hash: the page, its path parameters and its query. */
@@ -54,7 +55,10 @@ export function parseRoute(hash: string): Route {
   if (segments.some((segment) => segment === undefined)) return notFound;
   const [head, ...rest] = segments as string[];
   if (head === undefined) return { page: 'fleet', params: {}, query };
-  if (rest.length === 0 && (head === 'drifts' || head === 'approvals' || head === 'history'))
+  if (
+    rest.length === 0 &&
+    (head === 'drifts' || head === 'approvals' || head === 'history' || head === 'preview')
+  )
     return { page: head, params: {}, query };
   if (head === 'incidents' && rest.length === 0) return { page: 'incidents', params: {}, query };
   if (head === 'incidents' && rest.length === 1)
@@ -122,4 +126,9 @@ export function objectApiPath(ref: {
   name: string;
 }): string {
   return `objects/${[ref.cluster, ref.namespace, ref.kind, ref.name].map(encodeURIComponent).join('/')}`;
+}
+
+/** previewHref links the preview page for a head (and base). */
+export function previewHref(query: { head?: string; base?: string } = {}): string {
+  return withQuery('#/preview', query);
 }
