@@ -218,6 +218,34 @@ describe('the console in a real browser', () => {
     await context.close();
   });
 
+  it('previews a branch as an operator, readable at desktop width and at 375 px', async () => {
+    await repo.git(['checkout', '-q', '-b', 'preview-green']);
+    await repo.commit({
+      'base/web.yaml':
+        'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: web-config}\ndata:\n  color: green\n',
+    });
+    await repo.git(['checkout', '-q', 'main']);
+    const { context, page } = await loggedIn(operatorToken);
+    await page.goto(`${server.url}/#/preview?head=preview-green`);
+    await page.getByTestId('preview-run').click();
+    await expect
+      .poll(() => page.getByTestId('preview-summary').textContent(), { timeout: 60_000 })
+      .toContain('1 key in 1 object on 3 clusters');
+    await page.getByTestId('preview-group-0').waitFor();
+    await shot(page, '9-preview');
+    await page.setViewportSize({ width: 375, height: 800 });
+    const overflow = await page.evaluate(() => {
+      const g = globalThis as unknown as {
+        document: { documentElement: { scrollWidth: number } };
+        innerWidth: number;
+      };
+      return g.document.documentElement.scrollWidth - g.innerWidth;
+    });
+    expect(overflow).toBeLessThanOrEqual(0);
+    await shot(page, '9-preview-narrow');
+    await context.close();
+  });
+
   it('no page, API answer or event carries the Secret value', async () => {
     // The event stream, read directly for a moment while an object changes.
     const login = await fetch(`${server.url}/api/v1/login`, {

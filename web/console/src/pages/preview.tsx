@@ -141,16 +141,26 @@ function Group(props: { group: ClusterGroup; cluster: ClusterPreview; index: num
   );
 }
 
+/** Ref shows a side as named, with its commit (just the commit when it was named by its id). */
+function Ref(props: { side: { ref: string; revision: string } }) {
+  const { ref, revision } = props.side;
+  if (ref === revision) return <code>{revision.slice(0, 12)}</code>;
+  return (
+    <>
+      <code>{ref}</code> ({revision.slice(0, 12)})
+    </>
+  );
+}
+
 function Report(props: { report: PreviewReport }) {
   const r = props.report;
   return (
-    <section aria-label="Preview">
+    <section aria-label="Preview" class="preview-report">
       <p data-testid="preview-summary">
         <Badge value={r.outcome} /> <strong>{r.summary}</strong>
       </p>
       <p>
-        Base <code>{r.base.ref}</code> ({r.base.revision.slice(0, 12)}) → head <code>{r.head.ref}</code> (
-        {r.head.revision.slice(0, 12)})
+        Base <Ref side={r.base} /> → head <Ref side={r.head} />
       </p>
       {r.policies.note && <p class="warning">Policies: {r.policies.note}.</p>}
       {r.errors.length > 0 && (
