@@ -11,6 +11,7 @@ import type { FixDryRun } from '../diagnose/fix-validation.ts';
 import type { InvestigationDeps } from '../diagnose/investigate.ts';
 import { kubeWorkloadReader, type WorkloadReader } from '../diagnose/kube-reader.ts';
 import type { DiagnoseMetrics } from '../diagnose/metrics.ts';
+import type { RepoRender } from '../diagnose/repo-change.ts';
 import { type DaemonCache, daemonObjectReader } from '../reconciler/daemon/object-reader.ts';
 import type { GitSource, LineOrigin } from '../reconciler/git/git-source.ts';
 import type { ClusterAccess } from '../reconciler/kube/kube-cluster.ts';
@@ -24,6 +25,7 @@ import { remediateDrift } from '../reconciler/sync/remediate.ts';
 import { UsageError } from './errors.ts';
 import { clusterAccessFactory, loadKubeConfig } from './fleet-run.ts';
 import type { RunOptions } from './options.ts';
+import { desiredStateBuilder } from './repo-source.ts';
 
 /** DiagnoseSetup are the inputs of investigationDeps. */
 export interface DiagnoseSetup {
@@ -34,7 +36,8 @@ export interface DiagnoseSetup {
   };
   state: () => FleetState | undefined;
   store: AuditStore;
-  git: Pick<GitSource, 'log' | 'blame'>;
+  /** git: fileAt (a commit's revert patch) and content (rendering a repo change) are optional. */
+  git: Pick<GitSource, 'log' | 'blame'> & Partial<Pick<GitSource, 'fileAt' | 'content'>>;
   cycle: Partial<CycleOptions>;
   log: Logger;
   metrics?: DiagnoseMetrics;
@@ -52,10 +55,11 @@ export interface DiagnoseSetup {
  * investigation would otherwise start a git process per file (the bench's largest cost).
  */
 export function cachedGit(
-  git: Pick<GitSource, 'log' | 'blame'>,
+  git: DiagnoseSetup['git'],
   max = 500,
 ): EvidenceSources['git'] & { blame(revision: string, file: string): Promise<Map<number, LineOrigin>> } {
   const cache = new Map<string, Promise<unknown>>();
+  const fileAt = git.fileAt?.bind(git);
   const memo = <T>(key: string, load: () => Promise<T>): Promise<T> => {
     let hit = cache.get(key) as Promise<T> | undefined;
     if (!hit) {
@@ -74,6 +78,12 @@ export function cachedGit(
         ? memo(`log\0${o.revision}\0${path}\0${o.max ?? ''}`, () => git.log(path, o))
         : git.log(path, o),
     blame: (rev, file) => memo(`blame\0${rev}\0${file}`, () => git.blame(rev, file)),
+    ...(fileAt
+      ? {
+          fileAt: (rev: string, file: string, o: { before?: boolean } = {}) =>
+            memo(`file\0${rev}\0${file}\0${o.before ?? false}`, () => fileAt(rev, file, o)),
+        }
+      : {}),
   };
 }
 
@@ -105,6 +115,7 @@ export function investigationDeps(setup: DiagnoseSetup): InvestigationDeps {
   const objects = setup.daemon
     ? daemonObjectReader(setup.daemon, { store: setup.store, blame: git.blame, fallback: oneShot })
     : oneShot;
+  const repo = repoRender(setup);
   let llm: LlmConfig | undefined;
   try {
     llm = llmConfigFromEnv(setup.env ?? process.env);
@@ -122,6 +133,7 @@ export function investigationDeps(setup: DiagnoseSetup): InvestigationDeps {
       approvals: approvalProposer(setup.store),
       options: cycle,
       approvalsWhenDetectOnly: setup.diagnosisApprovals ?? false,
+      ...(repo ? { repo } : {}),
     },
     ...(llm ? { llm } : {}),
     evidence: {
@@ -131,6 +143,23 @@ export function investigationDeps(setup: DiagnoseSetup): InvestigationDeps {
     },
     ...(setup.metrics ? { metrics: setup.metrics } : {}),
     log: setup.log,
+  };
+}
+
+/**
+ * repoRender renders a proposed repo change as the run renders the repo (SOPS with the age keys of
+ * the environment, --namespaces), over the git source's files; undefined without them.
+ */
+function repoRender(setup: DiagnoseSetup): RepoRender | undefined {
+  const content = setup.git.content?.bind(setup.git);
+  if (!content) return undefined;
+  let build: ReturnType<typeof desiredStateBuilder> | undefined;
+  return {
+    content,
+    render: async (files) => {
+      build ??= desiredStateBuilder(setup.options);
+      return (await build)(files);
+    },
   };
 }
 

@@ -32,7 +32,7 @@ Rules:
 Fix types (omit fix when none is warranted):
 - revert-drift: {"type":"revert-drift","target":"cluster/namespace/Kind/name","description":"..."} puts a drifted object back to what Git declares (only objects the repo declares).
 - apply-git-revision: {"type":"apply-git-revision","target":"cluster/namespace/Kind/name","revision":"<commit>","description":"..."} applies the object as declared at an earlier revision.
-- repo-change: {"type":"repo-change","file":"<repo path>","patch":"<YAML>","description":"..."} when Git itself is wrong.
+- repo-change: {"type":"repo-change","file":"<repo path>","patch":"<unified diff: --- a/<file>, +++ b/<file>, @@ hunks>","description":"..."} when Git itself is wrong (a commit set a bad value); a config's "revert" in the evidence is such a patch, ready to propose. trueup applies it to the file in memory, renders the repo and dry-runs the result; it never commits it.
 - manual: {"type":"manual","steps":["..."],"description":"..."} for anything else.
 
 Answer format: when done, reply with only a JSON object (no prose around it), or call the final_answer tool with it:

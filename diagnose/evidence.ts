@@ -28,6 +28,7 @@ import type {
   WorkloadKind,
 } from './model.ts';
 import { configReferences } from './references.ts';
+import { addRevert, type FileAt } from './revert-evidence.ts';
 import { subjectsOf } from './subjects.ts';
 
 /** EvidenceSources are the read-only edges evidence is gathered through. */
@@ -41,6 +42,8 @@ export interface EvidenceSources {
   reader(cluster: string): WorkloadReader | undefined;
   git: {
     log(path: string, options: { revision?: string; max?: number }): Promise<LineOrigin[]>;
+    /** fileAt reads a file at a revision (or before it): for a rolled-out commit's revert patch. */
+    fileAt?: FileAt;
   };
   now?: () => Date;
   /** scrub replaces known Secret values in live values before they are cut to size (see secret-guard.ts). */
@@ -228,6 +231,8 @@ async function configEvidence(
     await addCommits(evidence, provenance, revision, sources, notes);
   }
   evidence.events = await configEvents(ref, sources, notes, what);
+  if (revision && desired && sources.git.fileAt)
+    await addRevert(evidence, revision, sources.git.fileAt, notes);
   return evidence;
 }
 

@@ -145,4 +145,33 @@ describe('findings', () => {
     expect(f?.what).toContain('base/api.yaml:7 (DB_HOST)');
     expect(f?.what).not.toContain('drift');
   });
+
+  it('proposes the revert patch of the commit as a repo change when the evidence has one, else manual steps', () => {
+    const origin = {
+      file: 'base/api.yaml',
+      line: 7,
+      commit: 'c0ffee00aa11',
+      time: '2026-11-23T02:40:00Z',
+      author: 'Rita Ops',
+      summary: 'api: new database',
+    };
+    const rolled = config({ provenance: { 'data.DB_HOST': origin } });
+    const patch =
+      '--- a/base/api.yaml\n+++ b/base/api.yaml\n@@ -7,1 +7,1 @@\n-  DB_HOST: new\n+  DB_HOST: old\n';
+    const keys = [{ path: 'data.DB_HOST', line: 7, action: 'restore' as const }];
+    const revert = { commit: 'c0ffee00aa11', file: 'base/api.yaml', patch, keys };
+    expect(findingsOf({ ...rolled, revert })[0]?.fix).toMatchObject({
+      type: 'repo-change',
+      file: 'base/api.yaml',
+      patch,
+    });
+    // A patch of another commit is not this commit's revert.
+    expect(findingsOf({ ...rolled, revert: { ...revert, commit: 'beef' } })[0]?.fix).toMatchObject({
+      type: 'manual',
+      steps: [
+        'revert commit c0ffee00aa11 in base/api.yaml (lines base/api.yaml:7 (DB_HOST))',
+        'let trueup roll the revert out',
+      ],
+    });
+  });
 });

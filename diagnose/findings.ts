@@ -298,17 +298,33 @@ function commitFinding(c: ConfigEvidence): Finding[] {
       at,
       timeSource,
       evidence: [configRef(c), ...paths.map((p) => `${configRef(c)}#${p}@${commit}`), `commit:${commit}`],
-      fix: {
-        type: 'manual',
-        steps: [
-          `revert commit ${commit} in ${origin.file} (lines ${lines.join(', ')})`,
-          'let trueup roll the revert out',
-        ],
-        description: '',
-      },
+      fix: revertFix(c, origin.commit, origin.file, lines),
       risk: 'medium',
     },
   ];
+}
+
+/**
+ * revertFix is the fix of a rolled-out commit: the `repo-change` of its revert patch when the
+ * evidence has one for that commit and file, else the steps to revert it by hand.
+ */
+function revertFix(c: ConfigEvidence, commit: string | undefined, file: string, lines: string[]): Fix {
+  const short = commit?.slice(0, 12) ?? '';
+  if (c.revert && c.revert.commit === commit && c.revert.file === file)
+    return {
+      type: 'repo-change',
+      file,
+      patch: c.revert.patch,
+      description: `revert what commit ${short} set in ${lines.join(', ')}; commit it to the fleet repo and trueup rolls it out (a proposal: trueup never commits it)`,
+    };
+  return {
+    type: 'manual',
+    steps: [
+      `revert commit ${short} in ${file} (lines ${lines.join(', ')})`,
+      'let trueup roll the revert out',
+    ],
+    description: '',
+  };
 }
 
 /** undeclaredFinding: a workload needs the object (not optionally), it does not exist and git does not declare it. */

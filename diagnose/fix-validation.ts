@@ -3,10 +3,10 @@
  * gates as any remediation — the policies decide, then the server dry-runs the change. Nothing is
  * applied here: a validated change that policy holds is proposed as a pending approval through the
  * approvals module (the same approvals as `trueup approve`); one that policy allows auto is
- * remediated by the reconciler itself. It reads through the read port and holds no cluster write:
+ * remediated by the reconciler itself; a repo change is rendered and dry-run and stays a proposal
+ * to commit (`repo-change.ts`). It reads through the read port and holds no cluster write:
  * only the dry-run it is given.
  */
-import { parseAllDocuments } from 'yaml';
 import { type DesiredObject, type LiveObject, parseObjectRef } from '../reconciler/core/model.ts';
 import { redactUrls } from '../reconciler/core/redact.ts';
 import type { ApprovalProposer } from '../reconciler/sync/approvals.ts';
@@ -15,6 +15,7 @@ import type { Evaluation } from '../reconciler/sync/evaluate.ts';
 import type { ObjectReader } from '../reconciler/sync/object-reader.ts';
 import { evaluateRequested } from '../reconciler/sync/pipeline.ts';
 import type { Fix, FixValidation } from './model.ts';
+import { type RepoRender, validateRepoChange } from './repo-change.ts';
 
 /**
  * FixDryRun plans the remediation of one evaluated object and has the server dry-run it. It
@@ -42,6 +43,8 @@ export interface FixValidationDeps {
    * --diagnosis-approvals`). Off: such a fix stays a proposal.
    */
   approvalsWhenDetectOnly?: boolean;
+  /** repo renders a proposed repo change (undefined: such a change cannot be validated here). */
+  repo?: RepoRender;
   now?: () => Date;
 }
 
@@ -55,7 +58,7 @@ export async function validateFix(fix: Fix, deps: FixValidationDeps): Promise<Fi
     case 'manual':
       return { status: 'not-applicable', reasons: ['manual steps: trueup does not run them'] };
     case 'repo-change':
-      return validateRepoChange(fix);
+      return validateRepoChange(fix, deps);
     case 'apply-git-revision': {
       const revision = deps.objects.state()?.revision;
       if (!revision || !fix.revision || !revision.startsWith(fix.revision)) {
@@ -72,19 +75,6 @@ export async function validateFix(fix: Fix, deps: FixValidationDeps): Promise<Fi
 
 function notValidated(...reasons: string[]): FixValidation {
   return { status: 'not-validated', reasons };
-}
-
-function validateRepoChange(fix: Extract<Fix, { type: 'repo-change' }>): FixValidation {
-  const docs = parseAllDocuments(fix.patch);
-  const errors = docs.flatMap((d) => d.errors.map((e) => e.message));
-  if (errors.length > 0)
-    return notValidated(`the proposed patch for ${fix.file} is not valid YAML: ${errors[0]}`);
-  return {
-    status: 'not-applicable',
-    reasons: [
-      `a repo change to ${fix.file} is a proposal to commit; trueup dry-runs and applies it under the policies once it is in git`,
-    ],
-  };
 }
 
 async function validateRevert(target: string, deps: FixValidationDeps): Promise<FixValidation> {

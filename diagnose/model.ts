@@ -97,6 +97,21 @@ export interface ConfigEvidence extends ObjectRef {
   /** commits are recent commits touching the files that declare it, newest first. */
   commits: { commit: string; author?: string; time?: string; summary?: string; file: string }[];
   events: EventSummary[];
+  /**
+   * revert is the revert patch of the commit that last set the keys its workloads use (ConfigMaps
+   * only: a Secret's values never go into a patch), when trueup rolled that commit out.
+   */
+  revert?: RevertEvidence;
+}
+
+/** RevertEvidence is a commit's revert patch: exactly the lines it set for the object's keys. */
+export interface RevertEvidence {
+  commit: string;
+  file: string;
+  /** patch is a unified diff against the file at the revision in use (`git apply` reads it). */
+  patch: string;
+  /** keys say which key each changed line is, and whether the patch restores or removes it. */
+  keys: { path: string; line: number; action: 'restore' | 'remove' }[];
 }
 
 /** Injection is instruction-like text found in an alert or the evidence: a possible prompt injection. */

@@ -24,6 +24,8 @@ import type { SecretValue } from './secret-value.ts';
 export interface KeyOrigin {
   file: string;
   line: number;
+  /** lastLine is the value's last line when it spans several (a block scalar): a commit may change only those. */
+  lastLine?: number;
   /** commit that last changed that line; filled in by the git edge when reported. */
   commit?: string;
 }

@@ -33,6 +33,8 @@ export interface YamlDocument {
   value: unknown;
   /** lineOf returns the 1-based line of the node at path, or of its nearest existing parent. */
   lineOf(path: readonly (string | number)[]): number;
+  /** lastLineOf returns the 1-based last line of the value at path (a block value spans several); lineOf's when there is none. */
+  lastLineOf(path: readonly (string | number)[]): number;
 }
 
 /**
@@ -100,6 +102,11 @@ function parseDocuments(
           const offset = offsetOf(doc.contents, path);
           return line(offset ?? start);
         },
+        lastLineOf(path) {
+          const first = line(offsetOf(doc.contents, path) ?? start);
+          const end = valueEndOf(doc.contents, path);
+          return end === undefined ? first : Math.max(first, line(end));
+        },
       });
     },
   );
@@ -146,6 +153,17 @@ function offsetOf(root: unknown, path: readonly (string | number)[]): number | u
     }
   }
   return found;
+}
+
+/** valueEndOf is the offset of the last character of the mapping value at path (undefined: none). */
+function valueEndOf(root: unknown, path: readonly (string | number)[]): number | undefined {
+  let node = root;
+  for (const step of path) {
+    if (!isMap(node)) return undefined;
+    node = node.items.find((p) => (isScalar(p.key) ? p.key.value : p.key) === step)?.value;
+  }
+  // range[1] is where the value ends (a block scalar's includes its last line break).
+  return isNode(node) && node.range ? Math.max(node.range[0], node.range[1] - 1) : undefined;
 }
 
 /**

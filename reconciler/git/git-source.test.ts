@@ -392,6 +392,30 @@ describe('GitSource.log', () => {
   });
 });
 
+describe('GitSource.fileAt and content', () => {
+  it('reads a file at a commit and before it, and says undefined where it did not exist', async () => {
+    const origin = newOrigin();
+    const one = commit(origin, { files: { 'a.yaml': 'v: 1\n' }, message: 'one' });
+    const two = commit(origin, { files: { 'a.yaml': 'v: 2\n', 'b.yaml': 'w: 1\n' }, message: 'two' });
+    const src = source(origin);
+    await src.sync();
+    expect(await src.fileAt(two, 'a.yaml')).toBe('v: 2\n');
+    expect(await src.fileAt(two, 'a.yaml', { before: true })).toBe('v: 1\n');
+    // b.yaml was created by two; the first commit has no parent at all.
+    expect(await src.fileAt(two, 'b.yaml', { before: true })).toBeUndefined();
+    expect(await src.fileAt(one, 'a.yaml', { before: true })).toBeUndefined();
+    expect((await src.content(one)).files).toEqual(new Map([['a.yaml', 'v: 1\n']]));
+  });
+
+  it('refuses a path git could read as an option', async () => {
+    const origin = newOrigin();
+    const sha = commit(origin, { files: { 'a.yaml': 'v: 1\n' } });
+    const src = source(origin);
+    await src.sync();
+    await expect(src.fileAt(sha, '--output=x')).rejects.toMatchObject({ kind: 'read' });
+  });
+});
+
 describe('redactUrl', () => {
   it.each([
     ['https://user:token@host/x', 'https://***@host/x'],

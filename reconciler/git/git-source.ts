@@ -196,14 +196,32 @@ export class GitSource {
       '--',
       path,
     ];
-    const out = await this.#run(args, `log ${path} at ${revision}`);
-    return out
-      .split('\0')
-      .filter((record) => record.trim() !== '')
-      .map((record) => {
-        const [commit = '', author = '', time = '', summary = ''] = record.trim().split('\x1f');
-        return { commit, author, time: isoTime(time), summary };
-      });
+    return parseLog(await this.#run(args, `log ${path} at ${revision}`));
+  }
+
+  /** fileAt is a file at a revision, or at its first parent (`before`); undefined where it does not exist. */
+  async fileAt(
+    revision: string,
+    path: string,
+    options: { before?: boolean } = {},
+  ): Promise<string | undefined> {
+    this.#checkName('revision', revision);
+    if (path === '' || path.startsWith('-') || /[\0\n]/.test(path))
+      throw this.#error('read', false, `invalid path "${path}"`);
+    const spec = `${revision}${options.before ? '^' : ''}:${path}`;
+    // rev-parse --quiet prints nothing for a path (or a parent) that does not exist: not an error.
+    const oid = await this.#client()
+      .raw(['rev-parse', '--verify', '--quiet', spec])
+      .catch(() => '');
+    if (oid.trim() === '') return undefined;
+    return this.#run(['cat-file', 'blob', oid.trim()], `read ${path} at ${revision}`);
+  }
+
+  /** content is every YAML file at a revision (the last snapshot when it is that one), for diagnosis. */
+  async content(revision: string): Promise<RepoSnapshot> {
+    if (this.#last?.revision === revision) return this.#last;
+    this.#checkName('revision', revision);
+    return { revision, files: await this.#readFiles(revision) };
   }
 
   async #sync(): Promise<SyncResult> {
@@ -311,20 +329,7 @@ export class GitSource {
       ['ls-tree', '-r', '-l', '-z', '--full-tree', revision],
       `list files at ${revision}`,
     );
-    const objects = new Map<string, string>();
-    const tooLarge = new Set<string>();
-    for (const entry of listing.split('\0')) {
-      const tab = entry.indexOf('\t');
-      if (tab < 0) continue;
-      const [mode, type, oid = '', size] = entry.slice(0, tab).split(/ +/);
-      const path = entry.slice(tab + 1);
-      // A symlink's blob is its target path, not YAML; submodules are commits, not blobs.
-      if (type !== 'blob' || mode === '120000' || !/\.ya?ml$/.test(path)) continue;
-      // A file over the cap is not read into memory: it stands as an oversized placeholder, which
-      // every parser reports as TRUEUP_REPO_FILE_TOO_LARGE for that file.
-      if (Number(size) > maxRepoFileBytes) tooLarge.add(path);
-      else objects.set(path, oid);
-    }
+    const { objects, tooLarge } = yamlBlobs(listing);
     const contents = await this.#readBlobs([...new Set(objects.values())], revision);
     const files = new Map<string, string>();
     for (const [path, oid] of objects) files.set(path, contents.get(oid) ?? '');
@@ -387,6 +392,36 @@ export class GitSource {
 }
 
 const logFormat = '%H%x1f%an%x1f%at%x1f%s';
+
+/** yamlBlobs picks the YAML files of an `ls-tree -r -l -z` listing: path -> blob id, and those over the size cap. */
+function yamlBlobs(listing: string): { objects: Map<string, string>; tooLarge: Set<string> } {
+  const objects = new Map<string, string>();
+  const tooLarge = new Set<string>();
+  for (const entry of listing.split('\0')) {
+    const tab = entry.indexOf('\t');
+    if (tab < 0) continue;
+    const [mode, type, oid = '', size] = entry.slice(0, tab).split(/ +/);
+    const path = entry.slice(tab + 1);
+    // A symlink's blob is its target path, not YAML; submodules are commits, not blobs.
+    if (type !== 'blob' || mode === '120000' || !/\.ya?ml$/.test(path)) continue;
+    // A file over the cap is not read into memory: it stands as an oversized placeholder, which
+    // every parser reports as TRUEUP_REPO_FILE_TOO_LARGE for that file.
+    if (Number(size) > maxRepoFileBytes) tooLarge.add(path);
+    else objects.set(path, oid);
+  }
+  return { objects, tooLarge };
+}
+
+/** parseLog reads `git log -z --format=logFormat` output. */
+function parseLog(out: string): LineOrigin[] {
+  return out
+    .split('\0')
+    .filter((record) => record.trim() !== '')
+    .map((record) => {
+      const [commit = '', author = '', time = '', summary = ''] = record.trim().split('\x1f');
+      return { commit, author, time: isoTime(time), summary };
+    });
+}
 
 // git runs inside the cache folder, so a relative path must be made absolute first. git reads
 // `host:path` (a colon before any slash) as scp-like ssh; anything else without a scheme is a path.

@@ -116,7 +116,9 @@ function memoizedOrigin(source: YamlDocument): Manifest['origin'] {
     const key = path.join('\u0000');
     let origin = seen.get(key);
     if (!origin) {
-      origin = { file: source.file, line: source.lineOf(path) };
+      const line = source.lineOf(path);
+      const last = source.lastLineOf(path);
+      origin = { file: source.file, line, ...(last > line ? { lastLine: last } : {}) };
       seen.set(key, origin);
     }
     return origin;

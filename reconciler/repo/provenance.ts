@@ -25,10 +25,24 @@ export function blameOnce(blame: Blame): Blame {
   };
 }
 
+/**
+ * lineOriginOf is the commit that last changed a key: of the lines its value takes (one, or a block
+ * scalar's several), the one changed last. A commit that only edits a block value's lines leaves
+ * its key's own line alone, and is still that key's commit.
+ */
+export function lineOriginOf(lines: Map<number, LineOrigin>, origin: KeyOrigin): LineOrigin | undefined {
+  let newest = lines.get(origin.line);
+  for (let n = origin.line + 1; n <= (origin.lastLine ?? origin.line); n++) {
+    const l = lines.get(n);
+    if (l && (!newest || Date.parse(l.time) > Date.parse(newest.time))) newest = l;
+  }
+  return newest;
+}
+
 async function fillCommits(origins: Iterable<KeyOrigin>, blame: Blame): Promise<void> {
   const once = blameOnce(blame);
   for (const origin of origins) {
-    const commit = (await once(origin.file)).get(origin.line)?.commit;
+    const commit = lineOriginOf(await once(origin.file), origin)?.commit;
     if (commit) origin.commit = commit;
   }
 }

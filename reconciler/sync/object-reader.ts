@@ -17,7 +17,7 @@ import {
 } from '../core/model.ts';
 import type { LineOrigin } from '../git/git-source.ts';
 import type { FleetState } from '../repo/fleet-state.ts';
-import { blameOnce } from '../repo/provenance.ts';
+import { blameOnce, lineOriginOf } from '../repo/provenance.ts';
 import type { Approval, AuditStore, DriftRecord, RemediationRecord } from '../store/store.ts';
 import { type Evaluation, evaluateObject, evaluationContext } from './evaluate.ts';
 
@@ -113,7 +113,8 @@ export async function blameProvenance(
   if (!desired) return provenance;
   const once = revision ? blameOnce((file) => blame(revision, file)) : undefined;
   for (const [path, origin] of Object.entries(desired.provenance)) {
-    const line = (await once?.(origin.file))?.get(origin.line);
+    const lines = await once?.(origin.file);
+    const line = lines && lineOriginOf(lines, origin);
     provenance[path] = {
       file: origin.file,
       line: origin.line,

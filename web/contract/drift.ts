@@ -22,7 +22,9 @@ export interface ObjectRef {
 export interface KeyOrigin {
   file: string;
   line: number;
-  /** commit that last changed that line, where known. */
+  /** lastLine is the value's last line when it spans several (a block scalar). */
+  lastLine?: number;
+  /** commit that last changed that line (or, for a block value, the newest of its lines), where known. */
   commit?: string;
 }
 

@@ -95,6 +95,13 @@ export interface ConfigEvidence extends ObjectRef {
   provenance: Record<string, BlamedOrigin>;
   commits: { commit: string; author?: string; time?: string; summary?: string; file: string }[];
   events: EventSummary[];
+  /** revert is the revert patch of the commit that last set the keys its workloads use (ConfigMaps only). */
+  revert?: {
+    commit: string;
+    file: string;
+    patch: string;
+    keys: { path: string; line: number; action: 'restore' | 'remove' }[];
+  };
 }
 
 /** EvidenceBundle is the deterministic evidence gathered for an incident before any LLM. */
