@@ -89,6 +89,10 @@ describe('subjectsOf', () => {
     ],
     // A job label: a Job subject and a scrape-job hint.
     ['job', { cluster: 'prod-eu', namespace: 'pay', job: 'api' }, ['job=api']],
+    // A CronJob (kube-state-metrics' kube_cronjob_* metrics).
+    ['cronjob', { cluster: 'prod-eu', namespace: 'pay', cronjob: 'report' }, ['cronjob=report']],
+    // A Job's name as kube-state-metrics writes it on kube_job_* metrics: a Job subject, no hint.
+    ['job_name', { cluster: 'prod-eu', namespace: 'pay', job_name: 'report-29001' }, []],
     // Only a container.
     ['container', { cluster: 'prod-eu', namespace: 'pay', container: 'api' }, ['container=api']],
     // Nothing but the namespace.

@@ -94,6 +94,8 @@ function hintsOf(labels: Alert['labels'], named: boolean): Omit<WorkloadHint, 'c
   }
   // A `job` label is a Job's name (kube-state-metrics) or Prometheus's scrape job (often a Service's name).
   if (labels.job && !named) hints.push({ by: 'job', value: labels.job, label: 'job' });
+  // kube-state-metrics' CronJob metrics carry `cronjob`: the pods are those of its Jobs.
+  if (labels.cronjob) hints.push({ by: 'cronjob', value: labels.cronjob, label: 'cronjob' });
   if (labels.container && !named)
     hints.push({ by: 'container', value: labels.container, label: 'container' });
   if (!named && hints.length === 0) hints.push({ by: 'namespace', value: '', label: 'namespace' });

@@ -63,6 +63,10 @@ describe('matchWorkloads', () => {
       undefined,
       ['report-29001', 'report-29002'],
     ],
+    // A CronJob: its newest Job (the owner chain Pod → Job → CronJob, read backwards).
+    ['cronjob', hint({ by: 'cronjob', value: 'report' }), undefined, ['report-29002']],
+    // A CronJob that has made no Job yet: nothing to look at.
+    ['cronjob without Jobs', hint({ by: 'cronjob', value: 'nightly' }), undefined, []],
     // A container name.
     ['container', hint({ by: 'container', value: 'proxy' }), undefined, ['web']],
     // Only the namespace: every workload, one Job per CronJob.

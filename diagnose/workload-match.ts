@@ -2,8 +2,8 @@
  * Alerts that name no pod: which workloads of a namespace an alert's other labels point at — a
  * Service (its selector), an app label (`app`, `app_kubernetes_io_name`/`instance` as Prometheus
  * writes `app.kubernetes.io/name`/`instance`), a scrape `job` (a Job of that name, else a Service
- * of that name, else the app label), a container name, or only the namespace (every workload in
- * it). Pure: the workloads and the Service's selector are read by the caller.
+ * of that name, else the app label), a CronJob (its newest Job, Pod → Job → CronJob), a container
+ * name, or only the namespace (every workload in it). Pure: the workloads and the Service's selector are read by the caller.
  */
 import type { WorkloadKind } from './model.ts';
 
@@ -11,7 +11,7 @@ import type { WorkloadKind } from './model.ts';
 export interface WorkloadHint {
   cluster: string;
   namespace: string;
-  by: 'service' | 'label' | 'job' | 'container' | 'namespace';
+  by: 'service' | 'label' | 'job' | 'cronjob' | 'container' | 'namespace';
   /** key is the pod label for `label` hints (e.g. `app.kubernetes.io/name`). */
   key?: string;
   value: string;
@@ -66,6 +66,9 @@ export function matchWorkloads(
       if (serviceSelector) return workloads.filter((w) => selects(serviceSelector, w.podLabels));
       return byLabel(appLabelKeys.app as string[]);
     }
+    case 'cronjob':
+      // Its Jobs share one template: the last listed (names end in the schedule time) is the newest.
+      return workloads.filter((w) => w.kind === 'Job' && w.ownedBy === hint.value).slice(-1);
     case 'container':
       return workloads.filter((w) => w.containers.includes(hint.value));
     case 'namespace':
