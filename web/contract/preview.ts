@@ -89,6 +89,8 @@ export type PreviewOutcome = 'no-change' | 'changes' | 'errors';
 export interface ConflictSource {
   file: string;
   line: number;
+  /** lastLine is the value's last line when it spans several (a block scalar). */
+  lastLine?: number;
   commit?: string;
   target: string;
   value: string;
