@@ -11,9 +11,11 @@ import { supersedeApprovals } from '../reconciler/sync/approvals.ts';
 import { type CycleReport, defaultCycleOptions, reconcileFleet } from '../reconciler/sync/cycle.ts';
 import { recordOutcome } from '../reconciler/sync/record.ts';
 import { type Recovered, recoverIntents, writeJournal } from '../reconciler/sync/recovery.ts';
+import { type CycleProgressView, cycleProgressView } from './cycle-progress.ts';
 import { type FleetRun, loadFleetRun } from './fleet-run.ts';
 import { resolveInstallation } from './installation.ts';
 import type { ReconcileOptions } from './options.ts';
+import type { TerminalSink } from './progress.ts';
 import { renderChangesText, renderDiffText, toDiffJson, toReconcileJson } from './render.ts';
 
 /** hasErrors tells whether a report carries repo errors or unreachable clusters. */
@@ -27,7 +29,8 @@ interface CycleOutcome {
   conflicts: Conflict[];
 }
 
-async function runCycle(options: ReconcileOptions): Promise<CycleOutcome> {
+async function runCycle(options: ReconcileOptions, view?: CycleProgressView): Promise<CycleOutcome> {
+  view?.phase('reading the fleet repo…');
   const run = await loadFleetRun(options);
   const store = options.stateDir ? await openStore({ ...options, stateDir: options.stateDir }) : undefined;
   const installation = resolveInstallation({ ...options, create: true });
@@ -36,11 +39,19 @@ async function runCycle(options: ReconcileOptions): Promise<CycleOutcome> {
     if (store)
       reportRecovered(
         await recoverIntents({ store, clusters: run.state.fleet?.clusters ?? [], access: run.access }),
+        (text) => (view ? view.print(text) : process.stderr.write(text)),
       );
-    const outcome = await cycleWith(run, { ...options, ...(installation ? { installation } : {}) }, store);
+    view?.begin(run.selected.length ? run.selected : run.state.clusters.map((c) => c.cluster.name));
+    const outcome = await cycleWith(
+      run,
+      { ...options, ...(installation ? { installation } : {}) },
+      store,
+      view,
+    );
     if (store) await recordCycle(store, outcome.report, options.dryRun ?? false);
     return outcome;
   } finally {
+    view?.close();
     await store?.close();
     // Requests a frozen apiserver never answered would otherwise keep the process alive.
     await run.access.close();
@@ -51,6 +62,7 @@ async function cycleWith(
   run: FleetRun,
   options: ReconcileOptions,
   store: AuditStore | undefined,
+  progress: CycleProgressView | undefined,
 ): Promise<CycleOutcome> {
   // Canary waves measure settle time from the last recorded remediation too (see wave-state.ts).
   const remediated = new Map<string, Map<string, Date>>();
@@ -70,6 +82,7 @@ async function cycleWith(
       replaceImmutable: options.replaceImmutable ?? false,
       recordEvents: true,
       changedAt,
+      ...(progress ? { progress } : {}),
       ...(store ? { journal: writeJournal(store, { revision: run.state.revision, actor: actor() }) } : {}),
     },
     run.selected,
@@ -120,11 +133,11 @@ async function recordCycle(store: AuditStore, report: CycleReport, dryRun: boole
 }
 
 /** reportRecovered tells on stderr what recovery found (stdout is the report, maybe JSON). */
-function reportRecovered(recovered: Recovered[]): void {
+function reportRecovered(recovered: Recovered[], write: (text: string) => void): void {
   for (const r of recovered) {
     const { intent } = r;
     const approval = r.approval ? ` (approval ${r.approval.id} is ${r.approval.state} now)` : '';
-    process.stderr.write(
+    write(
       `trueup: recovered an interrupted write to ${formatObjectRef(intent)}: ${r.outcome}: ${r.why}${approval}\n`,
     );
   }
@@ -138,18 +151,27 @@ function actor(): string {
 /** defaultStateDir is reconcile's default --state-dir. */
 const defaultStateDir = './.trueup';
 
-/** diffCommand runs `trueup diff`. */
-export async function diffCommand(options: ReconcileOptions): Promise<number> {
+/**
+ * diffCommand runs `trueup diff`; terminal (default stderr) shows its progress when it is a
+ * terminal and the output is text.
+ */
+export async function diffCommand(
+  options: ReconcileOptions,
+  terminal: TerminalSink = process.stderr,
+): Promise<number> {
   // diff records nothing; it reads the installation id from --state-dir, else from the default
   // state folder when there is one (so it reports the orphans of the reconcile that used it).
   const installation = resolveInstallation({ ...options, stateDir: options.stateDir ?? defaultStateDir });
-  const { report, conflicts } = await runCycle({
-    ...options,
-    ...(installation ? { installation } : {}),
-    remediate: false,
-    dryRun: false,
-    stateDir: undefined,
-  });
+  const { report, conflicts } = await runCycle(
+    {
+      ...options,
+      ...(installation ? { installation } : {}),
+      remediate: false,
+      dryRun: false,
+      stateDir: undefined,
+    },
+    cycleProgressView(terminal, options),
+  );
   process.stdout.write(
     options.output === 'json'
       ? `${JSON.stringify(toDiffJson(report, conflicts), null, 2)}\n`
@@ -159,15 +181,18 @@ export async function diffCommand(options: ReconcileOptions): Promise<number> {
   return report.clusters.some((c) => c.drifts.some(hasDrifted)) ? 1 : 0;
 }
 
-/** reconcileCommand runs `trueup reconcile --once`. */
-export async function reconcileCommand(options: ReconcileOptions): Promise<number> {
+/** reconcileCommand runs `trueup reconcile --once`; terminal shows its progress as diff's does. */
+export async function reconcileCommand(
+  options: ReconcileOptions,
+  terminal: TerminalSink = process.stderr,
+): Promise<number> {
   if (!options.once) {
     process.stderr.write(
       'trueup reconcile: only --once is supported; use `trueup serve` to reconcile continuously\n',
     );
     return 2;
   }
-  const { report, conflicts } = await runCycle(options);
+  const { report, conflicts } = await runCycle(options, cycleProgressView(terminal, options));
   if (options.output === 'json') {
     process.stdout.write(`${JSON.stringify(toReconcileJson(report, conflicts), null, 2)}\n`);
   } else {

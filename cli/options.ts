@@ -2,7 +2,13 @@
  * The command line's options and their types, kept apart from the commands so that parsing the
  * arguments (and --help, --version) loads nothing heavy.
  */
-import { type Command, InvalidArgumentError } from 'commander';
+import { type Command, InvalidArgumentError, Option } from 'commander';
+
+/** LogFormatChoice is --log-format: pretty, json, or auto (pretty on a terminal, JSON otherwise). */
+export type LogFormatChoice = 'auto' | 'pretty' | 'json';
+
+/** logFormatChoices are --log-format's accepted values, default first. */
+export const logFormatChoices: readonly LogFormatChoice[] = ['auto', 'pretty', 'json'];
 
 /** RunOptions are the options every fleet command takes. */
 export interface RunOptions {
@@ -132,6 +138,8 @@ export interface ServeOptions extends RunOptions {
   resync: string;
   pollInterval: number;
   logLevel: string;
+  /** logFormat: pretty, json, or auto (pretty when stdout is a terminal); --log-format, $TRUEUP_LOG_FORMAT. */
+  logFormat?: LogFormatChoice;
   events: boolean;
   /** clusterLabel is the alert label that names the cluster (diagnosis). */
   clusterLabel: string;
@@ -220,7 +228,20 @@ export function addServeOptions(command: Command): Command {
   addChatOptions(command);
   addHaOptions(command);
   addRetentionOptions(command);
-  return command.option('--log-level <level>', 'pino log level', 'info');
+  return addLogFormatOption(command.option('--log-level <level>', 'pino log level', 'info'));
+}
+
+/** addLogFormatOption adds --log-format: human lines on a terminal, JSON lines for pipes and collectors. */
+export function addLogFormatOption(command: Command): Command {
+  return command.addOption(
+    new Option(
+      '--log-format <format>',
+      'logs as pretty lines or JSON lines; auto: pretty when stdout is a terminal (colour unless NO_COLOR), JSON otherwise',
+    )
+      .choices(logFormatChoices)
+      .default('auto')
+      .env('TRUEUP_LOG_FORMAT'),
+  );
 }
 
 /** addAuthProxyOptions adds serve's options for the authenticating proxy in front of it. */
@@ -328,6 +349,7 @@ export function addDiagnoseOptions(command: Command): Command {
 /** DemoOptions are `trueup demo`'s options. */
 export interface DemoOptions {
   listen: string;
+  logFormat?: LogFormatChoice;
   dir?: string;
   observe?: boolean;
 }
@@ -337,7 +359,13 @@ export function addDemoOptions(command: Command): Command {
   return command
     .option('--listen <host:port>', 'HTTP address of the daemon', '127.0.0.1:8080')
     .option('--dir <dir>', 'where the demo keeps its fleet, repo and state (default: a new temp folder)')
-    .option('--observe', 'detect and report drift only; do not remediate');
+    .option('--observe', 'detect and report drift only; do not remediate')
+    .addOption(
+      new Option('--log-format <format>', "the daemon's logs: pretty, json, or auto (pretty on a terminal)")
+        .choices(logFormatChoices)
+        .default('auto')
+        .env('TRUEUP_LOG_FORMAT'),
+    );
 }
 
 /** ExplainOptions are `trueup explain`'s options. */

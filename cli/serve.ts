@@ -1,10 +1,11 @@
 /**
  * `trueup serve`: the daemon. Watches every cluster of the fleet, detects drift as it happens,
  * remediates when enabled, resyncs on a cron schedule and on new commits, and serves health,
- * metrics and the JSON API on one HTTP server. Logs are pino JSON on stdout.
+ * metrics and the JSON API on one HTTP server. Logs are on stdout: pino JSON lines, or human lines
+ * on a terminal (--log-format, serve-terminal.ts).
  */
 import cron from 'node-cron';
-import { type Logger, pino } from 'pino';
+import type { Logger } from 'pino';
 import { IncidentDesk } from '../diagnose/desk.ts';
 import { type IncidentStore, openIncidentStore } from '../diagnose/incident-store.ts';
 import { createDiagnoseMetrics } from '../diagnose/metrics.ts';
@@ -39,24 +40,23 @@ import { desiredStateBuilder, openGitSource } from './repo-source.ts';
 import { type ServeAccess, serveAccess } from './serve-access.ts';
 import { acceptedApprovals, serveApprovalDeps } from './serve-approvals.ts';
 import { type ReplicaSetup, setupReplicas } from './serve-ha.ts';
+import { serveTerminal } from './serve-terminal.ts';
 
 /** RunningServer is a started daemon with its HTTP server. */
 export interface RunningServer {
   url: string;
   daemon: Daemon;
   desk: IncidentDesk;
+  /** initialSync resolves once every watched cluster is listed, evaluated and its queue drained. */
+  initialSync: Promise<unknown>;
   stop(): Promise<void>;
 }
 
 /** startServe starts the daemon and its HTTP server. */
 export async function startServe(options: ServeOptions, log?: Logger): Promise<RunningServer> {
-  const logger =
-    log ??
-    pino({
-      level: options.logLevel,
-      // A second net only: Secret values never reach the logger in the first place.
-      redact: { paths: ['*.data', '*.stringData', '*.token', '*.password'], censor: '[redacted]' },
-    });
+  // Redaction (cli/log.ts) is a second net only: Secret values never reach the logger in the first place.
+  const terminal = await serveTerminal(options, log);
+  const { logger } = terminal;
   if (!cron.validate(options.resync))
     throw new UsageError(`--resync: not a valid cron expression: ${options.resync}`);
   const listen = splitListen(options.listen);
@@ -82,17 +82,21 @@ export async function startServe(options: ServeOptions, log?: Logger): Promise<R
     },
     'trueup serve listening',
   );
+  const sync = terminal.follow(core.daemon);
   const loops = await startLoops(options, core, logger);
   // After recovery: an approval accepted on another replica is applied by the one owning its cluster.
   const accepted = acceptedApprovals(core, approvals, hub, logger);
   accepted?.start();
+  sync.start();
   let stopping: Promise<void> | undefined;
   return {
     url: http.url,
     daemon: core.daemon,
     desk,
+    initialSync: sync.settled,
     stop: () => {
       stopping ??= (async () => {
+        terminal.close();
         await loops.stop();
         await accepted?.stop();
         // A remediation in flight finishes (and is recorded) before the store closes.

@@ -55,6 +55,8 @@ export interface ClusterRuntime {
   stopped?: boolean;
   /** evaluating counts evaluateAll passes: a newer pass (relist, revision) ends an older one at its next slice. */
   evaluating?: number;
+  /** evaluated: a pass over every object of the listed cluster has finished (the first sync's detection is done). */
+  evaluated?: boolean;
 }
 
 /** DaemonCore is the daemon's shared state. */

@@ -27,6 +27,18 @@ export type { NamespaceCounts, NamespaceState } from './namespaces.ts';
 export { heldReason } from './queue.ts';
 export type { ClusterHealth, ClusterStatus, DaemonStatus, Ownership, ReplicaStatus } from './status.ts';
 
+/** ClusterSyncProgress is how far the daemon has got with one cluster (Daemon.progress). */
+export interface ClusterSyncProgress {
+  cluster: string;
+  /** listed counts the objects in the live cache once ConfigMaps and Secrets are both listed. */
+  listed?: number;
+  evaluated: boolean;
+  /** queued counts the remediations waiting or running on the cluster. */
+  queued: number;
+  /** error: the cluster cannot be listed or watched right now. */
+  error?: string;
+}
+
 /** Daemon runs the watch-detect-remediate loop. */
 export class Daemon {
   #listeners = new Set<(event: DaemonEvent) => void>();
@@ -149,6 +161,21 @@ export class Daemon {
   /** namespaces counts desired and drifted objects per cluster and namespace (the fleet heat map's cells). */
   namespaces(): NamespaceCounts[] {
     return namespaceCounts(this.#core);
+  }
+
+  /**
+   * progress says how far each watched cluster has got: objects listed (once both kinds are),
+   * whether every object has been evaluated, and how many remediations are queued or running.
+   * A terminal shows the initial sync with it; the demo waits for it to settle.
+   */
+  progress(): ClusterSyncProgress[] {
+    return [...this.#core.clusters.values()].map((rt) => ({
+      cluster: rt.cluster.name,
+      ...(rt.listed.size === 2 ? { listed: rt.live.size } : {}),
+      evaluated: rt.evaluated ?? false,
+      queued: rt.queue.size + (rt.draining ? 1 : 0),
+      ...(rt.reachable || !rt.error ? {} : { error: rt.error }),
+    }));
   }
 
   /** drifts returns the current drift of every object that is not in sync, with provenance commits. */

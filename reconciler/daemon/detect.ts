@@ -82,6 +82,7 @@ export class Detector {
         }
         this.evaluate(rt, key);
       }
+      rt.evaluated = true;
     } finally {
       this.#batching.delete(rt);
       this.#updateGauge(rt);

@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { loadPolicy } from '../../policies/policy-file.ts';
 import type { LiveObject } from '../core/model.ts';
+import type { ClusterAccess } from '../kube/kube-cluster.ts';
 import { buildDesiredState } from '../repo/desired-state.ts';
+import { buildFleetState } from '../repo/fleet-state.ts';
+import { defaultCycleOptions, reconcileFleet } from './cycle.ts';
 import { evaluateCluster } from './evaluate.ts';
 import { createdByAnnotation } from './plan.ts';
 import { remediateDrift } from './remediate.ts';
@@ -122,5 +125,51 @@ describe('objects a broken file declared', () => {
   it('are still orphaned when the repo is readable and no longer declares them', async () => {
     const { evaluations } = await evaluate({ 'base/other.yaml': configMap('other') }, [applied('app')]);
     expect(evaluations.find((e) => e.drift.name === 'app')?.drift).toMatchObject({ status: 'orphaned' });
+  });
+});
+
+describe('reconcileFleet progress', () => {
+  it('tells each cluster listed or unreachable, the changes planned and each outcome', async () => {
+    const state = await buildFleetState({
+      revision: 'r1',
+      files: new Map([
+        [
+          'fleet.yaml',
+          'apiVersion: trueup.io/v1alpha1\nkind: Fleet\nclusters: [{name: prod}, {name: edge}]\ntargets: [{path: base, namespace: shop}]\n',
+        ],
+        ['base/app.yaml', configMap('app')],
+      ]),
+    });
+    const prod = {
+      name: 'prod',
+      listObjects: async () => [],
+      apply: async () => {
+        throw new Error('admission webhook refused');
+      },
+    } as unknown as ClusterAccess;
+    const heard: string[] = [];
+    await reconcileFleet(
+      state,
+      (cluster) => {
+        if (cluster.name === 'edge') throw new Error('no context edge');
+        return prod;
+      },
+      {
+        ...defaultCycleOptions(),
+        remediate: true,
+        progress: {
+          listed: (c, n) => heard.push(`${c} listed ${n}`),
+          unreachable: (c, e) => heard.push(`${c} unreachable: ${e}`),
+          planned: (c, n) => heard.push(`${c} planned ${n}`),
+          remediated: (c, entry) => heard.push(`${c} ${entry.name} ${entry.error ? 'failed' : entry.action}`),
+        },
+      },
+    );
+    expect(heard.sort()).toEqual([
+      'edge unreachable: no context edge',
+      'prod app failed',
+      'prod listed 0',
+      'prod planned 1',
+    ]);
   });
 });

@@ -32,7 +32,7 @@ export async function reconcileFleet(
   const clusters = state.clusters.filter((c) => !selected?.length || selected.includes(c.cluster.name));
   const context = evaluationContext(state.policy, options, (options.now ?? (() => new Date()))());
   // 1. List and evaluate every cluster, in parallel; one that fails is reported alone.
-  const listed = await Promise.all(clusters.map((c) => listCluster(c, access, context)));
+  const listed = await Promise.all(clusters.map((c) => listCluster(c, access, context, options)));
   // 2. Gate: canary waves, then blast-radius limits, across the whole cycle.
   const read = listed.filter((l): l is ListedCluster => 'evaluations' in l);
   gateCycle(state.clusters, read, context.now, options.changedAt);
@@ -53,14 +53,17 @@ async function listCluster(
   desired: ClusterDesiredState,
   access: (cluster: ClusterDesiredState['cluster']) => ClusterAccess,
   context: EvaluationContext,
+  options: CycleOptions,
 ): Promise<ListedCluster | ClusterReport> {
   const name = desired.cluster.name;
   try {
     // access() fails e.g. for a missing kubeconfig context: that cluster alone is reported.
     const cluster = access(desired.cluster);
     const live = await cluster.listObjects();
+    options.progress?.listed(name, live.length);
     return { desired, cluster, live, evaluations: evaluateCluster(desired, live, context) };
   } catch (err) {
+    options.progress?.unreachable(name, (err as Error).message);
     return { name, reachable: false, error: (err as Error).message, drifts: [], changeSet: [] };
   }
 }
@@ -77,12 +80,14 @@ async function remediateCluster(
   // Each evaluation is a different object (the gate already decided the cycle as a whole), so
   // they are independent: several run at once; the change set keeps the evaluations' order.
   const perCluster = (options.concurrency ?? defaultApplyConcurrency).perCluster;
+  const name = l.desired.cluster.name;
+  options.progress?.planned(name, drifted.length);
   const changeSet = await mapBounded(
     drifted,
     perCluster,
-    (evaluation) => {
+    async (evaluation) => {
       const key = objectKey(evaluation.drift);
-      return remediateDrift({
+      const entry = await remediateDrift({
         evaluation,
         desired: desiredByKey.get(key),
         live: liveByKey.get(key),
@@ -90,11 +95,13 @@ async function remediateCluster(
         cluster: l.cluster,
         options,
       });
+      options.progress?.remediated(name, entry);
+      return entry;
     },
     fleetCap,
   );
   return {
-    name: l.desired.cluster.name,
+    name,
     reachable: true,
     drifts: l.evaluations.map((e) => e.drift),
     changeSet,

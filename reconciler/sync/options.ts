@@ -1,4 +1,5 @@
 /** The switches of a run of the sync pipeline (a one-shot cycle, the daemon, an approval). */
+import type { ChangeSetEntry } from './change-set.ts';
 import type { WriteJournal } from './intents.ts';
 
 /** CycleOptions are the switches of one reconcile cycle. */
@@ -25,6 +26,19 @@ export interface CycleOptions {
   journal?: WriteJournal;
   /** concurrency bounds a cycle's remediations in flight (default defaultApplyConcurrency). */
   concurrency?: ApplyConcurrency;
+  /** progress hears how a one-shot cycle advances, per cluster (the CLI's progress on a terminal). */
+  progress?: CycleProgress;
+}
+
+/**
+ * CycleProgress hears how a cycle advances on each cluster: listed (objects read), unreachable,
+ * planned (changes about to be remediated or held) and each outcome. Listeners must not throw.
+ */
+export interface CycleProgress {
+  listed(cluster: string, objects: number): void;
+  unreachable(cluster: string, error: string): void;
+  planned(cluster: string, changes: number): void;
+  remediated(cluster: string, entry: ChangeSetEntry): void;
 }
 
 /** ApplyConcurrency bounds the remediations in flight: per cluster, and over the whole fleet. */
