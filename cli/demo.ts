@@ -1,7 +1,8 @@
 /**
  * `trueup demo`: a local 3-cluster fleet (real kube-apiservers, built once from Go modules), the
  * example fleet repo from examples/ as a real git repo, and `serve` with remediation on — no
- * account or API key needed. Prints what to try; Ctrl-C stops everything.
+ * account or API key needed. Once the fleet is in sync it prints a short tour (demo-tour.ts);
+ * Ctrl-C stops everything.
  */
 
 import { execFile } from 'node:child_process';
@@ -12,6 +13,8 @@ import { promisify } from 'node:util';
 import { ensureClusterBinaries } from '../local-fleet/binaries.ts';
 import { startFleet } from '../local-fleet/fleet.ts';
 import { CoreV1Api, KubeConfig } from '../reconciler/kube/client-node.ts';
+import type { ApprovalList } from '../web/contract/api.ts';
+import { demoTour } from './demo-tour.ts';
 import type { DemoOptions } from './options.ts';
 import { startServe } from './serve.ts';
 
@@ -45,14 +48,29 @@ export async function demoCommand(options: DemoOptions): Promise<number> {
       resync: '*/5 * * * *',
       pollInterval: 10,
       logLevel: 'info',
+      logFormat: options.logFormat ?? 'auto',
       events: true,
       clusterLabel: 'cluster',
       // The demo's daemon listens on loopback only; a real one needs TRUEUP_WEBHOOK_TOKEN.
       webhookUnauthenticated: true,
       consoleAuthOff: true,
     });
+    // The tour comes last, below the initial sync's log lines, so that it is what the newcomer sees.
+    await settled(server.initialSync, 60_000);
+    const remediate = !options.observe;
+    const approvalId = remediate ? await pendingApproval(server.url, 'prod-eu', 'checkout-db') : undefined;
     process.stderr.write(
-      instructions(server.url, repo, fleet.kubeconfigPath, join(dir, 'state'), !options.observe),
+      demoTour({
+        url: server.url,
+        repo,
+        kubeconfig: fleet.kubeconfigPath,
+        stateDir: join(dir, 'state'),
+        ageKey: join(examples, 'demo-age.key'),
+        cwd: process.cwd(),
+        clusters: demoClusters,
+        remediate,
+        ...(approvalId ? { approvalId } : {}),
+      }),
     );
     await new Promise<void>((resolve) => {
       process.once('SIGINT', () => resolve());
@@ -96,59 +114,22 @@ async function seedRepo(repo: string): Promise<string> {
   return repo;
 }
 
-/** demoAlert is a webhook body naming a demo ConfigMap; edit it first to see it blamed. */
-function demoAlert(): string {
-  const labels = {
-    alertname: 'CheckoutErrors',
-    cluster: 'prod-eu',
-    namespace: 'shop',
-    configmap: 'checkout-config',
-  };
-  return JSON.stringify({
-    version: '4',
-    groupKey: '{}:{alertname="CheckoutErrors"}',
-    status: 'firing',
-    receiver: 'trueup',
-    alerts: [
-      { status: 'firing', labels, startsAt: new Date().toISOString(), fingerprint: 'demo-checkout-1' },
-    ],
-  });
+/** settled waits for the initial sync, or at most ms (the tour is printed either way). */
+async function settled(initialSync: Promise<unknown>, ms: number): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  await Promise.race([initialSync, new Promise((resolve) => (timer = setTimeout(resolve, ms)))]);
+  clearTimeout(timer);
 }
 
-function instructions(
-  url: string,
-  repo: string,
-  kubeconfig: string,
-  stateDir: string,
-  remediate: boolean,
-): string {
-  return `
-trueup demo is running — 3 local clusters, watched by trueup serve${remediate ? ' with remediation on' : ' (observe only)'}.
-
-  fleet repo   ${repo}
-  kubeconfig   ${kubeconfig}   (contexts: ${demoClusters.join(', ')})
-  console      ${url}/   (no login in the demo; open it in a browser)
-  daemon       ${url}/api/v1/status   ${url}/api/v1/drifts   ${url}/api/v1/history   ${url}/metrics
-
-Try, in another terminal:
-  export KUBECONFIG=${kubeconfig}
-  export SOPS_AGE_KEY_FILE=${join(examples, 'demo-age.key')}   # the demo repo's (demo-only) age key
-  kubectl --context prod-eu -n shop edit configmap checkout-config     # change LOG_LEVEL; trueup ${remediate ? 'puts it back' : 'reports it'}
-  kubectl --context staging -n shop delete configmap payments-config   # ${remediate ? 'recreated within a second' : 'reported as missing'}
-  kubectl --context prod-us -n shop get events --field-selector reason=DriftRemediated
-  curl -s ${url}/api/v1/history | head -c 2000
-  npx trueup diff --repo ${repo} --kubeconfig ${kubeconfig}
-  # Secrets in prod wait for approval (examples/fleet-repo/policies.yaml):
-  npx trueup approvals list --state-dir ${stateDir}
-  npx trueup approve <id> --as you --repo ${repo} --kubeconfig ${kubeconfig} --state-dir ${stateDir}
-  npx trueup explain prod-eu/shop/Secret/checkout-db --repo ${repo}
-  # change the repo, then ask trueup to fetch now (it also polls every 10 s):
-  (cd ${repo} && sed -i 's/PROVIDER: sandbox/PROVIDER: sandbox-v2/' base/checkout.yaml && git -c user.name=you -c user.email=you@example.com commit -qam 'new provider')
-  curl -s -X POST ${url}/api/v1/git/refresh
-  # an alert as Alertmanager posts it (the demo takes webhooks without a token; serve needs TRUEUP_WEBHOOK_TOKEN):
-  curl -s -X POST ${url}/api/v1/alertmanager -H 'content-type: application/json' -d '${demoAlert()}'
-  curl -s ${url}/api/v1/incidents      # then /api/v1/incidents/<id>: evidence and the (offline) diagnosis
-
-Ctrl-C stops the daemon and the clusters.
-`;
+/** pendingApproval is the id of the pending approval of a shop Secret on a cluster, if there is one. */
+async function pendingApproval(url: string, cluster: string, name: string): Promise<string | undefined> {
+  try {
+    const res = await fetch(`${url}/api/v1/approvals?state=pending`);
+    const body = (await res.json()) as ApprovalList;
+    return body.approvals.find(
+      (a) => a.entry.cluster === cluster && a.entry.kind === 'Secret' && a.entry.name === name,
+    )?.id;
+  } catch {
+    return undefined; // the tour then says to take the id from the list
+  }
 }
