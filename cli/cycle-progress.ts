@@ -23,7 +23,7 @@ export class CycleProgressView implements CycleProgress {
   #sink: TerminalSink;
 
   /** constructor takes the terminal; dryRun says "validated" instead of "applied". */
-  constructor(sink: TerminalSink, { dryRun = false, minIntervalMs = 100 } = {}) {
+  constructor(sink: TerminalSink, { dryRun = false, minIntervalMs = sink.redrawMs ?? 100 } = {}) {
     const verb = dryRun ? 'validated' : 'applied';
     this.#sink = sink;
     this.#region = new StatusRegion(

@@ -92,6 +92,8 @@ function cut(line: string, width: number): string {
 /** TerminalSink is a stream that may be a terminal, with its size. */
 export interface TerminalSink extends TextSink {
   columns?: number;
+  /** redrawMs is how often progress may be redrawn at most (default 100; a test sets 0 to see every step). */
+  redrawMs?: number;
 }
 
 /**
@@ -109,7 +111,7 @@ export class StatusRegion {
   #closed = false;
 
   /** constructor takes the terminal and the function that gives the region's lines. */
-  constructor(sink: TerminalSink, render: (width: number) => string[], minIntervalMs = 100) {
+  constructor(sink: TerminalSink, render: (width: number) => string[], minIntervalMs = sink.redrawMs ?? 100) {
     this.#sink = sink;
     this.#render = () => render(Math.max(20, (sink.columns ?? 80) - 1));
     this.#minIntervalMs = minIntervalMs;

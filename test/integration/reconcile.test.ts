@@ -8,8 +8,10 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { parse, stringify } from 'yaml';
+import { configureDigestKey } from '../../cli/digest-key.ts';
+import { reconcileCommand } from '../../cli/fleet-commands.ts';
 import type { DiffJson } from '../../cli/render.ts';
 import { openAuditStore } from '../../reconciler/store/store.ts';
 import type { ChangeSetEntry } from '../../reconciler/sync/cycle.ts';
@@ -78,6 +80,46 @@ describe('trueup diff and reconcile', () => {
       script: 'echo ${HOME}\nexit 0\n',
     });
     expect((await t.json(args(['diff']))).code).toBe(0);
+  });
+
+  it('shows per-cluster progress on a terminal, and prints the report alone on a pipe', async () => {
+    const { ns, repo, t, args } = await scenario((ns) => ({ 'base/app.yaml': appConfigMap(ns) }));
+    repos.push(repo);
+    // A pipe (the real process): stdout is the report, stderr carries no progress.
+    const piped = await t.trueup(args(['diff']));
+    expect(piped.code).toBe(1);
+    expect(piped.stderr).toBe('');
+    expect(piped.stdout).not.toContain('\x1b[');
+    // A terminal (injected: no PTY in CI; every step drawn): each cluster listed, then its objects applied.
+    const terminal = {
+      isTTY: true,
+      columns: 120,
+      redrawMs: 0,
+      text: '',
+      write: (s: string) => (terminal.text += s),
+    };
+    const options = {
+      repo: repo.dir,
+      kubeconfig: fleet.kubeconfigPath,
+      cacheDir: join(tmpdir(), 'trueup-test-cache'),
+      fieldManager: `trueup-${ns}`,
+      timeout: 15,
+      output: 'text' as const,
+      once: true,
+      remediate: true,
+      stateDir: t.stateDir,
+    };
+    configureDigestKey(t.stateDir);
+    const stdout = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    try {
+      expect(await reconcileCommand(options, terminal)).toBe(0);
+    } finally {
+      stdout.mockRestore();
+    }
+    for (const c of fleet.clusters) expect(terminal.text).toMatch(new RegExp(`${c} +\\d+ listed`));
+    expect(terminal.text).toMatch(/1 applied ✓/);
+    // The region is cleared before the report is printed.
+    expect(terminal.text.endsWith('\x1b[J')).toBe(true);
   });
 
   it('reports a value changed by kubectl edit with who did it and where it is declared, and remediation restores it', async () => {

@@ -62,6 +62,20 @@ describe('trueup serve', () => {
     await repo?.remove();
   });
 
+  it("logs the initial sync's end with its figures once every cluster is listed and its objects applied", async () => {
+    const clusters = (await server.initialSync) as { cluster: string; done: boolean }[];
+    expect(clusters.map((c) => [c.cluster, c.done]).sort()).toEqual(
+      fleet.clusters.map((c) => [c, true]).sort(),
+    );
+    const done = logs
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l))
+      .find((l) => l.msg?.startsWith('initial sync done'));
+    expect(done).toMatchObject({ clusters: fleet.clusters.length, failed: 0, unreachable: 0 });
+    expect(done.applied).toBeGreaterThanOrEqual(fleet.clusters.length);
+  });
+
   it('creates the declared objects on every cluster and becomes ready', async () => {
     for (const c of fleet.clusters) expect(await eventually(`app on ${c}`, () => readColor(c))).toBe('blue');
     const ready = await eventually('readyz', async () => {
