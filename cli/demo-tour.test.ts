@@ -43,6 +43,9 @@ describe('demoTour', () => {
       'cd /src/trueup && export KUBECONFIG=/tmp/d/fleet/kubeconfig SOPS_AGE_KEY_FILE=/src/examples/demo-age.key',
     );
     expect(tour).toContain('docs/demo.md');
+    // Every command is one line: a step's text is its heading, then one line per command.
+    expect(s[2]?.commands).toHaveLength(1);
+    expect(s[2]?.commands[0]).toContain(`curl -s -w '\\n' -X POST http://127.0.0.1:8080/api/v1/git/refresh`);
   });
 
   it('says where to find the id when the approval was not queued yet, and tells observe mode apart', () => {

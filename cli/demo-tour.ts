@@ -48,7 +48,7 @@ export function demoTour(p: DemoPlaces): string {
         ],
     [
       `Ship a change through Git: commit to the fleet repo and ask trueup to fetch now (it also polls every 10 s); staging gets sandbox-v2, prod keeps its overlay’s value.`,
-      `(cd ${p.repo} && sed -i 's/PROVIDER: sandbox$/PROVIDER: sandbox-v2/' base/checkout.yaml && git -c user.name=you -c user.email=you@example.com commit -qam 'new provider') && curl -s -w '\n' -X POST ${p.url}/api/v1/git/refresh && sleep 2 && ${show('staging', 'payments-config', 'PROVIDER')}`,
+      `(cd ${p.repo} && sed -i 's/PROVIDER: sandbox$/PROVIDER: sandbox-v2/' base/checkout.yaml && git -c user.name=you -c user.email=you@example.com commit -qam 'new provider') && curl -s -w '\\n' -X POST ${p.url}/api/v1/git/refresh && sleep 2 && ${show('staging', 'payments-config', 'PROVIDER')}`,
     ],
     [
       'Ask why: which policy rules match an object and what trueup decides for it.',
