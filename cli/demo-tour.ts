@@ -73,6 +73,6 @@ Try it, in another terminal:
 
 ${numbered.join('\n\n')}
 
-More to try (alerts and diagnosis, Events, the API, pruning): docs/demo.md. Ctrl-C stops the daemon and the clusters.
+More to try (an alert and its diagnosis, Events, the API, deleting an object): docs/demo.md. Ctrl-C stops the daemon and the clusters.
 `;
 }
