@@ -8,6 +8,7 @@ import type { ChangeSetEntry, ClusterReport } from '../sync/change-set.ts';
 import { assemblePreview, fateOf } from './assemble.ts';
 import { renderPreviewMarkdown } from './render-markdown.ts';
 import { renderPreviewText } from './render-text.ts';
+import { approvalReason } from './summary.ts';
 
 const auto: Decision = { mode: 'auto', reasons: ['remediation is on (--remediate)'], ruleRefs: [] };
 const approve: Decision = {
@@ -56,6 +57,48 @@ describe('fateOf', () => {
     ['pruned', entry({ action: 'deleted', dryRun: 'passed' }), 'orphaned', 'pruned'],
   ] as const)('%s', (_name, e, status, fate) => {
     expect(fateOf(e, { status })).toBe(fate);
+  });
+});
+
+describe('approvalReason', () => {
+  it.each([
+    // the rule whose mode won, not every rule that matched
+    [
+      'the deciding rule',
+      {
+        mode: 'approve',
+        reasons: [
+          'rule careful (policies.yaml:7) matched: mode approve',
+          'stricter than all (policies.yaml:4): auto',
+        ],
+        ruleRefs: ['all (policies.yaml:4)', 'careful (policies.yaml:7)'],
+      },
+      'rule careful',
+    ],
+    // an exception decides alone
+    [
+      'an exception',
+      {
+        mode: 'approve',
+        reasons: ['rule slow (p.yaml:2) is an explicit exception: mode approve'],
+        ruleRefs: [],
+      },
+      'rule slow',
+    ],
+    // no rule set a mode
+    [
+      'the default mode',
+      { mode: 'approve', reasons: ['no rule sets a mode: default mode approve'], ruleRefs: [] },
+      'default mode',
+    ],
+    // a hold names what holds, whatever the rules
+    [
+      'a window',
+      { mode: 'approve', reasons: ['x'], ruleRefs: ['night (p.yaml:3)'], hold: 'window' },
+      'window',
+    ],
+  ] as [string, Decision, string][])('%s', (_name, decision, reason) => {
+    expect(approvalReason(decision)).toBe(reason);
   });
 });
 

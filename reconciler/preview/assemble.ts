@@ -207,11 +207,10 @@ function otherDecision(
 function policyNote(changed: boolean, clusters: readonly ClusterPreview[]): PolicyNote {
   const decisionsChanged = clusters.reduce((n, c) => n + c.applies.filter((a) => a.baseDecision).length, 0);
   if (!changed) return { changed, decisionsChanged };
-  const note = `the head changes the policies; decisions here are the head's${
-    decisionsChanged
-      ? ` (${decisionsChanged} differ from the base's policies)`
-      : " (none differs from the base's for these changes)"
-  }`;
+  const differ = decisionsChanged === 1 ? '1 differs' : `${decisionsChanged} differ`;
+  const note = `the head changes the policies; decisions here are the head's (${
+    decisionsChanged ? `${differ} from the base's policies` : "none differs from the base's for these changes"
+  })`;
   return { changed, decisionsChanged, note };
 }
 

@@ -13,10 +13,19 @@ const holdWords: Record<NonNullable<Decision['hold']>, string> = {
   wave: 'wave',
 };
 
-/** approvalReason names why a change waits for approval: the hold, else the rules that said approve. */
+/**
+ * approvalReason names why a change waits for approval: the hold, else the rule whose mode won
+ * (the decision's first reason names it: `rule <name> (<file:line>) matched: mode approve`), else
+ * the default mode.
+ */
 export function approvalReason(decision: Decision): string {
   if (decision.hold) return holdWords[decision.hold];
-  // ruleRefs are `name (file:line)`: the name is what reviewers know the rule by.
+  const decided = decision.reasons[0]?.match(
+    /^rule (.+?) \([^()]*\) (?:matched|is an explicit exception): mode /,
+  );
+  if (decided) return `rule ${decided[1]}`;
+  if (decision.reasons[0]?.startsWith('no rule sets a mode')) return 'default mode';
+  // ruleRefs are `name (file:line)`: the name is what reviewers know a rule by.
   const names = decision.ruleRefs.map((r) => r.replace(/ \([^)]*\)$/, ''));
   return names.length > 0 ? `rule ${names.join(', rule ')}` : 'default mode';
 }

@@ -219,12 +219,12 @@ describe('trueup preview', () => {
     const { code, body } = await preview(head);
     expect(code).toBe(1);
     expect(body.summary).toBe(
-      '1 key in 1 object on 3 clusters: 2 applied at once, 1 wait for approval (rule everything, rule prod-careful)',
+      '1 key in 1 object on 3 clusters: 2 applied at once, 1 wait for approval (rule prod-careful)',
     );
     expect(body.policies).toEqual({
       changed: true,
       decisionsChanged: 1,
-      note: "the head changes the policies; decisions here are the head's (1 differ from the base's policies)",
+      note: "the head changes the policies; decisions here are the head's (1 differs from the base's policies)",
     });
     const prod = body.clusters.find((c) => c.name === first)?.applies[0];
     expect(prod).toMatchObject({
