@@ -108,7 +108,12 @@ async function commitRepo(dir: string, objects: number, generation: string, firs
   return (await run('git', ['-C', dir, 'rev-parse', 'HEAD'])).stdout.trim();
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
+/** median of the runs (the mean of the middle two for an even count). */
+function median(xs: number[]): number {
+  const sorted = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? (sorted[mid] ?? 0) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
+}
 const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
 async function main(): Promise<void> {
@@ -222,7 +227,7 @@ async function main(): Promise<void> {
       unchanged.push(same.ms);
       const body = JSON.parse(preview.stdout) as { summary: string };
       log(
-        `run ${r + 1}: cold diff ${secs(diff.ms)}, preview ${secs(preview.ms)} (${body.summary}) (load ${load()})`,
+        `run ${r + 1}: cold diff ${secs(diff.ms)}, preview ${secs(preview.ms)} (${body.summary}), preview of no change ${secs(same.ms)} (load ${load()})`,
       );
     }
     const ratio = median(previews) / median(diffs);
@@ -232,6 +237,9 @@ async function main(): Promise<void> {
     );
     console.log(
       `trueup preview (every object):    median ${secs(median(previews))} of ${runs} (best ${secs(Math.min(...previews))})`,
+    );
+    console.log(
+      `trueup preview (no change):       median ${secs(median(unchanged))} of ${runs}: both revisions loaded, the clusters read, no dry-run`,
     );
     console.log(
       `preview / diff: ${ratio.toFixed(2)}× (target ≤ 2×: ${ratio <= 2 ? 'PASS' : 'MISS'}); load ${load()} on ${availableParallelism()} CPUs at the end`,
