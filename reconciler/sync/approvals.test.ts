@@ -1,8 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import type { Drift, FieldChange } from '../core/model.ts';
+import type { ClusterAccess } from '../kube/kube-cluster.ts';
+import { buildFleetState } from '../repo/fleet-state.ts';
 import { openAuditStore } from '../store/store.ts';
-import { supersedeApprovals, supersededBecause, supersedeObject } from './approvals.ts';
-import type { ChangeSetEntry } from './cycle.ts';
+import {
+  approveApproval,
+  proposeApproval,
+  supersedeApprovals,
+  supersededBecause,
+  supersedeObject,
+} from './approvals.ts';
+import { type ChangeSetEntry, defaultCycleOptions } from './cycle.ts';
 
 const drift = (name: string, changes: FieldChange[], status: Drift['status'] = 'modified'): Drift => ({
   cluster: 'c1',
@@ -121,5 +129,47 @@ describe('supersedeApprovals', () => {
     await store.decideApproval(a.id, 'rejected', by);
     expect(await store.pendingCounts()).toEqual(new Map([['c1', 1]]));
     await store.close();
+  });
+});
+
+describe('approveApproval', () => {
+  it('keeps an approval pending, naming the file, when the file declaring its object cannot be read here (as a SOPS file without its key), instead of calling it in sync', async () => {
+    const files = new Map([
+      [
+        'fleet.yaml',
+        'apiVersion: trueup.io/v1alpha1\nkind: Fleet\nclusters: [{name: c1}]\ntargets: [{path: base, namespace: ns}]\n',
+      ],
+      ['base/app.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: app}\ndata: {color: blue}\n'],
+      // Unreadable here, but its kind and name can still be seen: it holds Secret/ns/db.
+      ['base/db.yaml', 'apiVersion: v1\nkind: Secret\nmetadata: {name: db}\ndata: [unclosed\n'],
+    ]);
+    const state = await buildFleetState({ revision: 'r1', files });
+    const store = openAuditStore(':memory:');
+    const secretDrift: Drift = { ...drift('db', []), kind: 'Secret', status: 'missing' };
+    const queued = await proposeApproval(
+      store,
+      'r1',
+      { ...held(secretDrift), pending: { action: 'created', resourceVersion: '' } },
+      secretDrift,
+    );
+    const read = async () => undefined;
+    const outcome = await approveApproval(
+      {
+        store,
+        loadState: async () => state,
+        access: () => ({ read }) as unknown as ClusterAccess,
+        options: defaultCycleOptions(),
+      },
+      queued.id,
+      { actor: 'alice', channel: 'cli' },
+    );
+    expect(outcome).toMatchObject({
+      ok: false,
+      code: 'TRUEUP_APPROVAL_REFUSED',
+      reason: expect.stringMatching(
+        /stays pending: the repo cannot be read completely here \(base\/db\.yaml:5: /,
+      ),
+    });
+    expect((await store.approval(queued.id))?.state).toBe('pending');
   });
 });

@@ -14,6 +14,7 @@ import {
   type ObjectRef,
   objectKey,
   parseObjectKey,
+  type RepoError,
 } from '../core/model.ts';
 import type { DaemonMetrics } from '../daemon/metrics.ts';
 import type { ClusterAccess } from '../kube/kube-cluster.ts';
@@ -116,12 +117,39 @@ export async function approveApproval(
   const access = deps.access(clusterState.cluster);
   const live = await access.read(ref);
   const desired = clusterState.objects.find((o) => objectKey(o) === objectKey(ref));
+  if (!desired) {
+    // A file that cannot be read here (a SOPS file without its key, a syntax error) hides what the
+    // repo declares: nothing to compare with is not "in sync". Refuse and keep the approval pending.
+    const hidden = hiddenBy(clusterState, ref);
+    if (hidden.length) return refuseHidden(item, hidden);
+  }
   const evaluation = evaluateRequested(state, clusterState, { desired, live }, deps.options, new Date());
   const now: Standing = { state, clusterState, access, desired, live, evaluation };
   const why = staleBecause(item, now);
   if (why) return refuseStale(deps, item, by, why, now, from);
   if (!evaluation) return await stale(deps, item, by, 'the object is in sync now', from);
   return applyApproved(deps, item, by, { ...now, evaluation }, from);
+}
+
+/** hiddenBy lists the repo errors that may hide an object's desired state on its cluster. */
+function hiddenBy(clusterState: ClusterDesiredState, ref: ObjectRef): RepoError[] {
+  const key = objectKey(ref);
+  const holding = clusterState.unreadable.filter((e) => e.holds?.includes(key));
+  // An error that names nothing it holds may hide anything on the cluster.
+  return holding.length ? holding : clusterState.unreadable.filter((e) => !e.holds?.length);
+}
+
+/** refuseHidden refuses an approval whose object the repo cannot show now, leaving it pending. */
+function refuseHidden(item: Approval, errors: RepoError[]): ApprovalOutcome {
+  const where = errors
+    .slice(0, 3)
+    .map((e) => `${e.file ?? 'repo'}${e.line !== undefined ? `:${e.line}` : ''}: ${e.message}`)
+    .join('; ');
+  return {
+    ok: false,
+    reason: `approval ${item.id} stays pending: the repo cannot be read completely here (${where}); nothing was applied`,
+    code: 'TRUEUP_APPROVAL_REFUSED',
+  };
 }
 
 /** Standing is an approval's object as it stands now, read and evaluated afresh. */
