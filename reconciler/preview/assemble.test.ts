@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadPolicy } from '../../policies/policy-file.ts';
 import type { Decision } from '../core/decision.ts';
-import type { DesiredObject, Drift } from '../core/model.ts';
+import type { Conflict, DesiredObject, Drift } from '../core/model.ts';
 import type { ClusterDesiredState } from '../repo/desired-state.ts';
 import type { FleetState } from '../repo/fleet-state.ts';
 import type { ChangeSetEntry, ClusterReport } from '../sync/change-set.ts';
@@ -222,6 +222,34 @@ describe('assemblePreview', () => {
     const r = fixture();
     expect(r.errors).toHaveLength(1);
     expect(r.baseErrors).toEqual([]);
+  });
+
+  it('reports only the conflicts the head introduces, wherever their lines moved', () => {
+    const conflict = (path: string, line: number): Conflict => ({
+      cluster: 'c1',
+      ...ref,
+      path,
+      winner: { target: 'overlays/prod', file: 'overlays/prod/app.yaml', line, value: 'b' },
+      overridden: [{ target: 'base', file: 'base/app.yaml', line: 4, value: 'a' }],
+    });
+    const base = state('a'.repeat(40), [clusterState('c1', 'prod', { color: 'blue' })], {
+      conflicts: [conflict('data.color', 5)],
+    });
+    const head = state('b'.repeat(40), [clusterState('c1', 'prod', { color: 'blue' })], {
+      conflicts: [conflict('data.color', 7), conflict('data.size', 8)],
+    });
+    const r = assemblePreview({
+      base: { ref: 'main', state: base },
+      head: { ref: 'x', state: head },
+      cycle: {
+        revision: head.revision,
+        clusters: [{ name: 'c1', reachable: true, drifts: [], changeSet: [] }],
+        errors: [],
+      },
+      now: new Date(0),
+    });
+    expect(r.conflicts.map((c) => c.path)).toEqual(['data.size']);
+    expect(r.outcome).toBe('no-change');
   });
 
   it('renders text with each group once', () => {
