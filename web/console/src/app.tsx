@@ -3,7 +3,7 @@
  * otherwise the routed page inside the shared frame (header, action-result live region, main).
  * Every page refetches on server events through the live tick.
  */
-import type { ComponentChildren } from 'preact';
+import type { ComponentChildren, FunctionComponent } from 'preact';
 import { useCallback, useEffect, useErrorBoundary, useRef, useState } from 'preact/hooks';
 import type { Status, Whoami } from '../../contract/api.ts';
 import { errorText, getJson, onUnauthorized, postJson, setCsrfToken } from './api.ts';
@@ -28,7 +28,29 @@ import { ObjectPage } from './pages/object.tsx';
 import { PreviewPage } from './pages/preview.tsx';
 import type { Route } from './route.ts';
 import { PageTitle } from './ui/bits.tsx';
+import { HelpOverlay, useKeyboard } from './ui/help.tsx';
 import { useRoute } from './use-route.ts';
+
+type TimelineProps = { query: Record<string, string> };
+
+/** LazyTimeline loads the charts (uPlot) only when the timeline is opened: the first page's bundle stays small. */
+function LazyTimeline(props: TimelineProps) {
+  const [page, setPage] = useState<{ Page: FunctionComponent<TimelineProps> }>();
+  const [error, setError] = useState<string>();
+  useEffect(() => {
+    import('./pages/timeline.tsx').then(
+      (m) => setPage({ Page: m.TimelinePage }),
+      (caught: unknown) => setError(errorText(caught)),
+    );
+  }, []);
+  if (error)
+    return (
+      <p class="error" role="alert">
+        The charts failed to load: {error}
+      </p>
+    );
+  return page ? <page.Page query={props.query} /> : <p aria-busy="true">Loading the charts…</p>;
+}
 
 function RoutedPage(props: { route: Route }) {
   const { page, params, query } = props.route;
@@ -49,6 +71,8 @@ function RoutedPage(props: { route: Route }) {
       return <HistoryPage query={query} />;
     case 'preview':
       return <PreviewPage query={query} />;
+    case 'timeline':
+      return <LazyTimeline query={query} />;
     default:
       return (
         <>
@@ -143,6 +167,7 @@ export function App() {
   const now = useClock();
   const route = useRoute();
   const [announcement, setAnnouncement] = useState<Announcement>();
+  const keyboard = useKeyboard();
   useFocusOnNavigate(route);
   const logout = async () => {
     try {
@@ -208,6 +233,7 @@ export function App() {
                 </PageBoundary>
               )}
             </main>
+            {keyboard.help && <HelpOverlay onClose={keyboard.closeHelp} />}
           </AnnounceContext.Provider>
         </NowContext.Provider>
       </LiveContext.Provider>

@@ -14,6 +14,7 @@ const links: { href: string; label: string; pages: Page[] }[] = [
   { href: '#/incidents', label: 'Incidents', pages: ['incidents', 'incident'] },
   { href: '#/history', label: 'History', pages: ['history'] },
   { href: '#/preview', label: 'Preview', pages: ['preview'] },
+  { href: '#/timeline', label: 'Timeline', pages: ['timeline'] },
 ];
 
 const liveText: Record<LiveState, string> = {

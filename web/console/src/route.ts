@@ -2,7 +2,9 @@
  * Hash routes of the console and the links to them. Deep links (chat messages, alert annotations)
  * point at these, so the shapes are part of the contract: `#/`, `#/drifts?cluster=&namespace=&status=`,
  * `#/objects/<cluster>/<namespace>/<kind>/<name>`, `#/approvals`, `#/incidents`, `#/incidents/<id>`,
- * `#/history?cluster=&namespace=&name=&actor=&since=&until=`, `#/preview?head=&base=`. Pure: no DOM.
+ * `#/history?cluster=&namespace=&name=&actor=&since=&until=`, `#/preview?head=&base=`,
+ * `#/timeline?cluster=&namespace=&q=&range=`. List pages also carry `q` (name search) and `cursor`
+ * (the page). Pure: no DOM.
  */
 
 /** Page names one screen of the console. */
@@ -15,6 +17,7 @@ export type Page =
   | 'incident'
   | 'history'
   | 'preview'
+  | 'timeline'
   | 'not-found';
 
 /** Route is a parsed location hash: the page, its path parameters and its query. */
@@ -57,7 +60,11 @@ export function parseRoute(hash: string): Route {
   if (head === undefined) return { page: 'fleet', params: {}, query };
   if (
     rest.length === 0 &&
-    (head === 'drifts' || head === 'approvals' || head === 'history' || head === 'preview')
+    (head === 'drifts' ||
+      head === 'approvals' ||
+      head === 'history' ||
+      head === 'preview' ||
+      head === 'timeline')
   )
     return { page: head, params: {}, query };
   if (head === 'incidents' && rest.length === 0) return { page: 'incidents', params: {}, query };
@@ -82,9 +89,43 @@ export function fleetHref(query: Record<string, string | undefined> = {}): strin
   return withQuery('#/', query);
 }
 
+/** DriftsQuery is the drift list's filters and page. */
+export interface DriftsQuery {
+  cluster?: string;
+  /** label filters by cluster label (`key=value`). */
+  label?: string;
+  namespace?: string;
+  status?: string;
+  kind?: string;
+  q?: string;
+  cursor?: string;
+}
+
 /** driftsHref links the drift list with optional filters. */
-export function driftsHref(query: { cluster?: string; namespace?: string; status?: string } = {}): string {
-  return withQuery('#/drifts', query);
+export function driftsHref(query: DriftsQuery = {}): string {
+  return withQuery('#/drifts', { ...query });
+}
+
+/** TimelineQuery is the timeline page's scope and range (`1h`, `24h`, `7d`, `30d`). */
+export interface TimelineQuery {
+  cluster?: string;
+  namespace?: string;
+  q?: string;
+  range?: string;
+}
+
+/** timelineHref links the timeline charts of a cluster or namespace. */
+export function timelineHref(query: TimelineQuery = {}): string {
+  return withQuery('#/timeline', { ...query });
+}
+
+/** apiQuery is an API path with the query's non-empty values. */
+export function apiQuery(path: string, query: Record<string, string | number | undefined>): string {
+  const search = new URLSearchParams();
+  for (const [key, value] of Object.entries(query))
+    if (value !== undefined && value !== '') search.set(key, String(value));
+  const text = search.toString();
+  return text ? `${path}?${text}` : path;
 }
 
 /** objectHref links one object's detail page. */
@@ -103,9 +144,14 @@ export interface HistoryQuery {
   cluster?: string;
   namespace?: string;
   name?: string;
+  q?: string;
   actor?: string;
+  result?: string;
   since?: string;
   until?: string;
+  /** only and cursor page one of the two lists. */
+  only?: string;
+  cursor?: string;
 }
 
 /** historyHref links a history search. */

@@ -1,17 +1,32 @@
 /**
- * Drifts: every object that is not in sync, filterable by cluster, namespace, status and kind
- * (`#/drifts?cluster=&namespace=&status=&kind=`), each row saying what changed, who changed it and
- * what the policy will do; the object link opens the diff.
+ * Drifts: every object that is not in sync, filtered, searched and paged by the server
+ * (`#/drifts?cluster=&label=&namespace=&status=&kind=&q=&cursor=`, 100 a page), each row saying what
+ * changed, who changed it and what the policy will do; the object link opens the diff. Rows are
+ * keyboard rows (j/k, Enter).
  */
 
+import type { DriftList, Status } from '../../../contract/api.ts';
 import type { Drift } from '../../../contract/drift.ts';
+import type { NamespaceStates } from '../../../contract/fleet.ts';
 import { useResource } from '../context.ts';
-import { driftsHref } from '../route.ts';
-import { Badge, FlapBadge, Loadable, ObjectLink, PageTitle, RelTime, TableScroll } from '../ui/bits.tsx';
+import { apiQuery, type DriftsQuery, driftsHref } from '../route.ts';
+import {
+  Badge,
+  FlapBadge,
+  Loadable,
+  ObjectLink,
+  Pager,
+  PageTitle,
+  RelTime,
+  TableScroll,
+} from '../ui/bits.tsx';
 import { FilterSelect, Filters, uniqueSorted } from '../ui/filters.tsx';
+import { SearchBox } from '../ui/search.tsx';
 import { navigate } from '../use-route.ts';
 
-type DriftQuery = { cluster?: string; namespace?: string; status?: string; kind?: string };
+type DriftQuery = DriftsQuery;
+
+const pageSize = 100;
 
 const maxPaths = 3;
 
@@ -23,7 +38,10 @@ function DriftRow(props: { drift: Drift }) {
     undefined,
   );
   return (
-    <tr data-testid={`drift-row-${drift.cluster}-${drift.namespace}-${drift.kind}-${drift.name}`}>
+    <tr
+      data-nav-row
+      data-testid={`drift-row-${drift.cluster}-${drift.namespace}-${drift.kind}-${drift.name}`}
+    >
       <td class="nowrap">{drift.cluster}</td>
       <td>
         <ObjectLink object={drift} />
@@ -61,58 +79,67 @@ function DriftRow(props: { drift: Drift }) {
   );
 }
 
-function matches(drift: Drift, query: DriftQuery): boolean {
+function DriftFilters(props: { query: DriftQuery }) {
+  const { query } = props;
+  const status = useResource<Status>('status');
+  const cells = useResource<NamespaceStates>('namespaces');
+  // A new filter starts again at the first page.
+  const set = (change: DriftQuery) => navigate(driftsHref({ ...query, cursor: undefined, ...change }), true);
+  const clusters = status.data?.clusters ?? [];
   return (
-    (!query.cluster || drift.cluster === query.cluster) &&
-    (!query.namespace || drift.namespace === query.namespace) &&
-    (!query.status || drift.status === query.status) &&
-    (!query.kind || drift.kind === query.kind)
+    <Filters label="Filter drifts" clearHref={Object.keys(query).length > 0 ? driftsHref() : undefined}>
+      <SearchBox value={query.q} onSearch={(q) => set({ q })} />
+      <FilterSelect
+        label="Cluster"
+        name="cluster"
+        value={query.cluster}
+        options={uniqueSorted(clusters.map((c) => c.name))}
+        onChange={(cluster) => set({ cluster })}
+      />
+      <FilterSelect
+        label="Cluster label"
+        name="label"
+        value={query.label}
+        options={uniqueSorted(clusters.flatMap((c) => Object.entries(c.labels).map(([k, v]) => `${k}=${v}`)))}
+        onChange={(label) => set({ label })}
+      />
+      <FilterSelect
+        label="Namespace"
+        name="namespace"
+        value={query.namespace}
+        options={uniqueSorted((cells.data?.namespaces ?? []).map((c) => c.namespace))}
+        onChange={(namespace) => set({ namespace })}
+      />
+      <FilterSelect
+        label="Status"
+        name="status"
+        value={query.status}
+        options={['modified', 'missing', 'orphaned', 'unknown']}
+        onChange={(s) => set({ status: s })}
+      />
+      <FilterSelect
+        label="Kind"
+        name="kind"
+        value={query.kind}
+        options={['ConfigMap', 'Secret']}
+        onChange={(kind) => set({ kind })}
+      />
+    </Filters>
   );
 }
 
-function DriftTable(props: { drifts: Drift[]; query: DriftQuery }) {
-  const { drifts, query } = props;
-  const set = (change: DriftQuery) => navigate(driftsHref({ ...query, ...change }), true);
-  const shown = drifts.filter((drift) => matches(drift, query));
+function DriftTable(props: { list: DriftList; query: DriftQuery }) {
+  const { list, query } = props;
+  const filtered = Object.keys(query).some((k) => k !== 'cursor');
+  const total = list.total ?? list.drifts.length;
   return (
     <>
-      <Filters label="Filter drifts" clearHref={Object.keys(query).length > 0 ? driftsHref() : undefined}>
-        <FilterSelect
-          label="Cluster"
-          name="cluster"
-          value={query.cluster}
-          options={uniqueSorted(drifts.map((d) => d.cluster))}
-          onChange={(cluster) => set({ cluster })}
-        />
-        <FilterSelect
-          label="Namespace"
-          name="namespace"
-          value={query.namespace}
-          options={uniqueSorted(drifts.map((d) => d.namespace))}
-          onChange={(namespace) => set({ namespace })}
-        />
-        <FilterSelect
-          label="Status"
-          name="status"
-          value={query.status}
-          options={['modified', 'missing', 'orphaned', 'unknown']}
-          onChange={(status) => set({ status })}
-        />
-        <FilterSelect
-          label="Kind"
-          name="kind"
-          value={query.kind}
-          options={['ConfigMap', 'Secret']}
-          onChange={(kind) => set({ kind })}
-        />
-      </Filters>
-      <p class="muted" aria-live="polite">
-        {shown.length} of {drifts.length} drifted object(s)
+      <p class="muted" aria-live="polite" data-testid="drift-count">
+        {list.drifts.length} of {total} drifted object(s){filtered ? ' matching' : ''}
+        {query.cursor ? ' (a later page)' : ''}
       </p>
-      {shown.length === 0 ? (
-        <p class="all-good">
-          Nothing drifted{Object.keys(query).length > 0 ? ' matches these filters' : ''}.
-        </p>
+      {list.drifts.length === 0 ? (
+        <p class="all-good">Nothing drifted{filtered ? ' matches these filters' : ''}.</p>
       ) : (
         <TableScroll label="drifted objects">
           <table class="striped">
@@ -127,7 +154,7 @@ function DriftTable(props: { drifts: Drift[]; query: DriftQuery }) {
               </tr>
             </thead>
             <tbody>
-              {shown.map((drift) => (
+              {list.drifts.map((drift) => (
                 <DriftRow
                   key={`${drift.cluster}/${drift.namespace}/${drift.kind}/${drift.name}`}
                   drift={drift}
@@ -137,19 +164,22 @@ function DriftTable(props: { drifts: Drift[]; query: DriftQuery }) {
           </table>
         </TableScroll>
       )}
+      <Pager
+        first={query.cursor ? driftsHref({ ...query, cursor: undefined }) : undefined}
+        next={list.next ? driftsHref({ ...query, cursor: list.next }) : undefined}
+      />
     </>
   );
 }
 
 /** DriftsPage lists drifted objects: `#/drifts`. */
 export function DriftsPage(props: { query: DriftQuery }) {
-  const drifts = useResource<{ revision?: string; drifts: Drift[] }>('drifts');
+  const drifts = useResource<DriftList>(apiQuery('drifts', { ...props.query, limit: pageSize }));
   return (
     <>
       <PageTitle>Drifts</PageTitle>
-      <Loadable resource={drifts}>
-        {(data) => <DriftTable drifts={data.drifts} query={props.query} />}
-      </Loadable>
+      <DriftFilters query={props.query} />
+      <Loadable resource={drifts}>{(data) => <DriftTable list={data} query={props.query} />}</Loadable>
     </>
   );
 }

@@ -1,17 +1,23 @@
 /**
  * Fleet: every cluster at a glance — status (in sync, drifted, pending approval, errors,
  * unreachable), the revision, the last reconcile, drifted and pending-approval counts — filterable by cluster
- * label, namespace and status. The namespace filter narrows the drift counts (the status API has no
- * per-namespace breakdown, so they come from the drift list).
+ * label, namespace and status. Two views: cards (the default up to 12 clusters) and a heat map of
+ * clusters (or groups by a label) × namespaces (the default above), `?view=cards|map&group=<label>`.
+ * Per-namespace counts come from `GET /api/v1/namespaces`.
  */
 
 import type { ClusterHealth, ClusterStatus, Status } from '../../../contract/api.ts';
-import type { Drift } from '../../../contract/drift.ts';
+import type { NamespaceState, NamespaceStates } from '../../../contract/fleet.ts';
 import { useResource } from '../context.ts';
-import { approvalsHref, driftsHref, fleetHref } from '../route.ts';
+import { heatMap, labelKeys } from '../heat.ts';
+import { approvalsHref, driftsHref, fleetHref, timelineHref } from '../route.ts';
 import { Badge, Labels, Loadable, PageTitle, RelTime, Sha } from '../ui/bits.tsx';
 import { FilterSelect, Filters, uniqueSorted } from '../ui/filters.tsx';
 import { navigate } from '../use-route.ts';
+import { HeatLegend, HeatMapTable } from './heatmap.tsx';
+
+/** cardLimit is the largest fleet shown as cards by default; larger fleets open on the heat map. */
+export const cardLimit = 12;
 
 const statuses: ClusterHealth[] = ['in-sync', 'drifted', 'held', 'errors', 'unreachable'];
 
@@ -19,6 +25,8 @@ interface FleetQuery {
   label?: string;
   namespace?: string;
   status?: string;
+  view?: string;
+  group?: string;
 }
 
 function matches(cluster: ClusterStatus, query: FleetQuery): boolean {
@@ -68,6 +76,10 @@ function ClusterCard(props: {
         </dd>
         <dt>Pending approval</dt>
         <dd>{cluster.pendingApprovals > 0 ? <a href={approvalsHref()}>{cluster.pendingApprovals}</a> : 0}</dd>
+        <dt>Timeline</dt>
+        <dd>
+          <a href={timelineHref({ cluster: cluster.name, namespace })}>charts</a>
+        </dd>
         {(cluster.flapping ?? 0) > 0 && (
           <>
             <dt>Flapping</dt>
@@ -130,19 +142,102 @@ function RepoState(props: { status: Status }) {
   );
 }
 
-function FleetView(props: { status: Status; drifts: Drift[]; query: FleetQuery }) {
-  const { status, drifts, query } = props;
-  const set = (change: Partial<FleetQuery>) => navigate(fleetHref({ ...query, ...change }), true);
+function ViewToggle(props: { view: 'cards' | 'map'; set: (change: Partial<FleetQuery>) => void }) {
+  return (
+    <fieldset class="view-toggle" aria-label="fleet view">
+      {(['cards', 'map'] as const).map((view) => (
+        <button
+          key={view}
+          type="button"
+          class="outline small"
+          aria-pressed={props.view === view ? 'true' : 'false'}
+          data-testid={`fleet-view-${view}`}
+          onClick={() => props.set({ view })}
+        >
+          {view === 'cards' ? 'Cards' : 'Heat map'}
+        </button>
+      ))}
+    </fieldset>
+  );
+}
+
+function FleetFilters(props: {
+  status: Status;
+  namespaces: string[];
+  query: FleetQuery;
+  view: 'cards' | 'map';
+  group?: string;
+  set: (change: Partial<FleetQuery>) => void;
+}) {
+  const { status, namespaces, query, view, group, set } = props;
   const labelOptions = uniqueSorted(
     status.clusters.flatMap((c) => Object.entries(c.labels).map(([k, v]) => `${k}=${v}`)),
   );
-  const namespaces = uniqueSorted(drifts.map((drift) => drift.namespace));
+  return (
+    <Filters label="Filter clusters" clearHref={Object.keys(query).length > 0 ? fleetHref() : undefined}>
+      <FilterSelect
+        label="Label"
+        name="label"
+        value={query.label}
+        options={labelOptions}
+        onChange={(label) => set({ label })}
+      />
+      <FilterSelect
+        label="Namespace"
+        name="namespace"
+        value={query.namespace}
+        options={namespaces}
+        onChange={(namespace) => set({ namespace })}
+      />
+      <FilterSelect
+        label="Status"
+        name="status"
+        value={query.status}
+        options={statuses}
+        onChange={(s) => set({ status: s })}
+      />
+      {view === 'map' && (
+        <FilterSelect
+          label="Group rows by"
+          name="group"
+          value={group}
+          options={labelKeys(status.clusters)}
+          emptyLabel="cluster"
+          onChange={(g) => set({ group: g })}
+        />
+      )}
+    </Filters>
+  );
+}
+
+function FleetView(props: { status: Status; cells: NamespaceState[]; query: FleetQuery }) {
+  const { status, cells, query } = props;
+  const set = (change: Partial<FleetQuery>) => navigate(fleetHref({ ...query, ...change }), true);
+  const namespaces = uniqueSorted(cells.map((cell) => cell.namespace));
   const shown = status.clusters.filter((cluster) => matches(cluster, query));
+  const shownNames = new Set(shown.map((c) => c.name));
   const driftedIn = (cluster: ClusterStatus) =>
     query.namespace
-      ? drifts.filter((d) => d.cluster === cluster.name && d.namespace === query.namespace).length
+      ? (cells.find((c) => c.cluster === cluster.name && c.namespace === query.namespace)?.drifted ?? 0)
       : cluster.drifted;
   const counts = statuses.map((s) => [s, status.clusters.filter((c) => c.status === s).length] as const);
+  const view =
+    query.view === 'cards' || query.view === 'map'
+      ? query.view
+      : status.clusters.length > cardLimit
+        ? 'map'
+        : 'cards';
+  const group = query.group && labelKeys(status.clusters).includes(query.group) ? query.group : undefined;
+  const map =
+    view === 'map'
+      ? heatMap(
+          shown,
+          cells.filter(
+            (c) => shownNames.has(c.cluster) && (!query.namespace || c.namespace === query.namespace),
+          ),
+          group,
+        )
+      : undefined;
   return (
     <>
       <RepoState status={status} />
@@ -160,56 +255,51 @@ function FleetView(props: { status: Status; drifts: Drift[]; query: FleetQuery }
           </li>
         ))}
       </ul>
-      <Filters label="Filter clusters" clearHref={Object.keys(query).length > 0 ? fleetHref() : undefined}>
-        <FilterSelect
-          label="Label"
-          name="label"
-          value={query.label}
-          options={labelOptions}
-          onChange={(label) => set({ label })}
-        />
-        <FilterSelect
-          label="Namespace (drift)"
-          name="namespace"
-          value={query.namespace}
-          options={namespaces}
-          onChange={(namespace) => set({ namespace })}
-        />
-        <FilterSelect
-          label="Status"
-          name="status"
-          value={query.status}
-          options={statuses}
-          onChange={(s) => set({ status: s })}
-        />
-      </Filters>
-      <p class="muted" aria-live="polite">
-        {shown.length} of {status.clusters.length} cluster(s)
-      </p>
-      <div class="cluster-grid">
-        {shown.map((cluster) => (
-          <ClusterCard
-            key={cluster.name}
-            cluster={cluster}
-            revision={status.revision}
-            drifted={driftedIn(cluster)}
-            namespace={query.namespace}
-          />
-        ))}
+      <FleetFilters
+        status={status}
+        namespaces={namespaces}
+        query={query}
+        view={view}
+        group={group}
+        set={set}
+      />
+      <div class="fleet-bar">
+        <p class="muted" aria-live="polite">
+          {shown.length} of {status.clusters.length} cluster(s)
+        </p>
+        <ViewToggle view={view} set={set} />
       </div>
+      {map ? (
+        <>
+          <HeatLegend />
+          <HeatMapTable map={map} groupBy={group} />
+        </>
+      ) : (
+        <div class="cluster-grid">
+          {shown.map((cluster) => (
+            <ClusterCard
+              key={cluster.name}
+              cluster={cluster}
+              revision={status.revision}
+              drifted={driftedIn(cluster)}
+              namespace={query.namespace}
+            />
+          ))}
+        </div>
+      )}
     </>
   );
 }
 
-/** FleetPage is the console's home: `#/` (filters `?label=k=v&namespace=&status=`). */
+/** FleetPage is the console's home: `#/` (`?label=k=v&namespace=&status=&view=cards|map&group=`). */
 export function FleetPage(props: { query: Record<string, string> }) {
   const status = useResource<Status>('status');
-  const drifts = useResource<{ drifts: Drift[] }>('drifts');
+  const cells = useResource<NamespaceStates>('namespaces');
   return (
     <>
       <PageTitle>Fleet</PageTitle>
       <Loadable resource={status}>
-        {(data) => <FleetView status={data} drifts={drifts.data?.drifts ?? []} query={props.query} />}
+        {(data) => <FleetView status={data} cells={cells.data?.namespaces ?? []} query={props.query} />}
       </Loadable>
     </>
   );

@@ -1,18 +1,20 @@
 /**
- * History: the audit trail searched by cluster, namespace, name, actor and time
- * (`#/history?cluster=&namespace=&name=&actor=&since=&until=`). The URL is the search, so a result
- * is a link; times in the URL are ISO, in the form local.
+ * History: the audit trail searched by cluster, namespace, name, name search, actor, result and time
+ * (`#/history?cluster=&namespace=&name=&q=&actor=&result=&since=&until=`), 100 a list, older pages by
+ * `only=drifts|remediations&cursor=`. The URL is the search, so a result is a link; times in the URL
+ * are ISO, in the form local.
  */
 import { useState } from 'preact/hooks';
 import type { History } from '../../../contract/api.ts';
 import { useResource } from '../context.ts';
 import { fromLocalInput, toLocalInput } from '../format.ts';
 import { type HistoryQuery, historyHref } from '../route.ts';
-import { Loadable, PageTitle } from '../ui/bits.tsx';
+import { Loadable, Pager, PageTitle } from '../ui/bits.tsx';
 import { navigate } from '../use-route.ts';
 import { HistoryTables } from './history-tables.tsx';
 
-const textFields = ['cluster', 'namespace', 'name', 'actor'] as const;
+const textFields = ['cluster', 'namespace', 'name', 'q', 'actor'] as const;
+const fieldLabels: Record<string, string> = { q: 'Name contains' };
 const ranges: [string, number][] = [
   ['1 h', 3_600_000],
   ['24 h', 86_400_000],
@@ -29,6 +31,7 @@ function apiPath(query: HistoryQuery): string {
 function SearchForm(props: { query: HistoryQuery }) {
   const [form, setForm] = useState<Record<string, string>>(() => ({
     ...Object.fromEntries(textFields.map((field) => [field, props.query[field] ?? ''])),
+    result: props.query.result ?? '',
     since: toLocalInput(props.query.since),
     until: toLocalInput(props.query.until),
   }));
@@ -40,6 +43,7 @@ function SearchForm(props: { query: HistoryQuery }) {
   });
   const search = (since?: string) => {
     const query: HistoryQuery = Object.fromEntries(textFields.map((f) => [f, form[f]?.trim() || undefined]));
+    query.result = form.result || undefined;
     query.since = since ?? fromLocalInput(form.since ?? '');
     query.until = since ? undefined : fromLocalInput(form.until ?? '');
     navigate(historyHref(query));
@@ -56,11 +60,28 @@ function SearchForm(props: { query: HistoryQuery }) {
       <div class="fields">
         {textFields.map((name) => (
           <label key={name}>
-            {name[0]?.toUpperCase()}
-            {name.slice(1)}
-            <input type="text" autocomplete="off" {...field(name)} />
+            {fieldLabels[name] ?? `${name[0]?.toUpperCase()}${name.slice(1)}`}
+            <input
+              type="text"
+              autocomplete="off"
+              {...field(name)}
+              {...(name === 'q' ? { 'data-search': true } : {})}
+            />
           </label>
         ))}
+        <label>
+          Result
+          <select
+            name="result"
+            value={form.result ?? ''}
+            onChange={(event) => setForm({ ...form, result: event.currentTarget.value })}
+          >
+            <option value="">all</option>
+            <option value="applied">applied</option>
+            <option value="failed">failed</option>
+            <option value="skipped">skipped</option>
+          </select>
+        </label>
         <label class="wide">
           Since
           <input type="datetime-local" {...field('since')} />
@@ -97,7 +118,32 @@ export function HistoryPage(props: { query: HistoryQuery }) {
     <>
       <PageTitle>History</PageTitle>
       <SearchForm key={key} query={props.query} />
-      <Loadable resource={history}>{(data) => <HistoryTables history={data} />}</Loadable>
+      <Loadable resource={history}>
+        {(data) => (
+          <>
+            <HistoryTables history={data} />
+            <Pager
+              first={
+                props.query.cursor
+                  ? historyHref({ ...props.query, only: undefined, cursor: undefined })
+                  : undefined
+              }
+              next={
+                data.next?.remediations
+                  ? historyHref({ ...props.query, only: 'remediations', cursor: data.next.remediations })
+                  : undefined
+              }
+              nextLabel="Older remediations"
+            />
+            {data.next?.drifts && (
+              <Pager
+                next={historyHref({ ...props.query, only: 'drifts', cursor: data.next.drifts })}
+                nextLabel="Older drift detections"
+              />
+            )}
+          </>
+        )}
+      </Loadable>
     </>
   );
 }

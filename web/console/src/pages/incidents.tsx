@@ -1,14 +1,21 @@
 /**
- * Incidents: alert groups received from Alertmanager (`#/incidents?status=firing|resolved`), with
- * their investigation state and, once diagnosed, the one-line summary. A row opens the incident.
+ * Incidents: alert groups received from Alertmanager
+ * (`#/incidents?status=firing|resolved&cluster=&namespace=&q=&cursor=`, 100 a page), with their
+ * investigation state and, once diagnosed, the one-line summary. A row opens the incident.
  */
 
+import type { Status } from '../../../contract/api.ts';
 import type { IncidentList, IncidentSummary } from '../../../contract/incidents.ts';
 import { useResource } from '../context.ts';
-import { incidentHref } from '../route.ts';
-import { Badge, Loadable, PageTitle, RelTime, TableScroll } from '../ui/bits.tsx';
+import { apiQuery, incidentHref } from '../route.ts';
+import { Badge, Loadable, Pager, PageTitle, RelTime, TableScroll } from '../ui/bits.tsx';
 import { FilterSelect, Filters } from '../ui/filters.tsx';
+import { SearchBox } from '../ui/search.tsx';
 import { navigate } from '../use-route.ts';
+
+type IncidentsQuery = { status?: string; cluster?: string; namespace?: string; q?: string; cursor?: string };
+
+const incidentsHref = (query: IncidentsQuery) => apiQuery('#/incidents', query);
 
 /** incidentTitle names an incident by its alert name, else its id. */
 export function incidentTitle(incident: IncidentSummary): string {
@@ -19,7 +26,7 @@ function IncidentRow(props: { incident: IncidentSummary }) {
   const { incident } = props;
   const summary = incident.commonAnnotations.summary ?? incident.commonAnnotations.description ?? '';
   return (
-    <tr data-testid={`incident-${incident.id}`}>
+    <tr data-nav-row data-testid={`incident-${incident.id}`}>
       <td>
         <a href={incidentHref(incident.id)}>
           {incident.id} · {incidentTitle(incident)}
@@ -53,21 +60,31 @@ function IncidentRow(props: { incident: IncidentSummary }) {
 }
 
 /** IncidentsPage lists incidents: `#/incidents`. */
-export function IncidentsPage(props: { query: { status?: string } }) {
-  const status = props.query.status;
-  const incidents = useResource<IncidentList>(
-    status ? `incidents?status=${encodeURIComponent(status)}` : 'incidents',
-  );
+export function IncidentsPage(props: { query: IncidentsQuery }) {
+  const { query } = props;
+  const status = query.status;
+  const incidents = useResource<IncidentList>(apiQuery('incidents', { ...query, limit: 100 }));
+  const fleet = useResource<Status>('status');
+  const set = (change: IncidentsQuery) =>
+    navigate(incidentsHref({ ...query, cursor: undefined, ...change }), true);
   return (
     <>
       <PageTitle>Incidents</PageTitle>
-      <Filters label="Filter incidents">
+      <Filters label="Filter incidents" clearHref={Object.keys(query).length > 0 ? '#/incidents' : undefined}>
+        <SearchBox value={query.q} label="Alert or object" onSearch={(q) => set({ q })} />
         <FilterSelect
           label="Status"
           name="status"
           value={status}
           options={['firing', 'resolved']}
-          onChange={(value) => navigate(value ? `#/incidents?status=${value}` : '#/incidents', true)}
+          onChange={(value) => set({ status: value })}
+        />
+        <FilterSelect
+          label="Cluster"
+          name="cluster"
+          value={query.cluster}
+          options={(fleet.data?.clusters ?? []).map((c) => c.name)}
+          onChange={(cluster) => set({ cluster })}
         />
       </Filters>
       <Loadable resource={incidents}>
@@ -93,6 +110,10 @@ export function IncidentsPage(props: { query: { status?: string } }) {
                   ))}
                 </tbody>
               </table>
+              <Pager
+                first={query.cursor ? incidentsHref({ ...query, cursor: undefined }) : undefined}
+                next={data.next ? incidentsHref({ ...query, cursor: data.next }) : undefined}
+              />
             </TableScroll>
           )
         }

@@ -197,3 +197,18 @@ export function PageTitle(props: { children: ComponentChildren }) {
     </h1>
   );
 }
+
+/** Pager links the first page (when on a later one) and the next (when there is one); pages live in the URL. */
+export function Pager(props: { first?: string; next?: string; nextLabel?: string }) {
+  if (!props.first && !props.next) return null;
+  return (
+    <nav class="pager" aria-label="pages">
+      {props.first && <a href={props.first}>← First page</a>}
+      {props.next && (
+        <a href={props.next} data-testid="next-page">
+          {props.nextLabel ?? 'Next page'} →
+        </a>
+      )}
+    </nav>
+  );
+}
