@@ -23,6 +23,7 @@ const environmentVariables = new Set([
   'TRUEUP_DIGEST_KEY', // also a code: the key's setting and the error about it share the name
   'TRUEUP_GIT_CREDENTIALS',
   'TRUEUP_INSTALLATION',
+  'TRUEUP_LOG_FORMAT',
   'TRUEUP_LLM_MAX_TOOL_CALLS',
   'TRUEUP_LLM_MAX_TOOL_CALLS_PER_STEP',
   'TRUEUP_LLM_MODEL',

@@ -288,7 +288,8 @@ const errorCases: ErrorCase[] = [
   },
 ];
 
-describe('decryptSopsDocuments errors', () => {
+// The alias cycle runs to the YAML alias budget, seconds on a loaded 2-core machine: a generous timeout.
+describe('decryptSopsDocuments errors', { timeout: 30_000 }, () => {
   it.each(errorCases)('reports $name as $code', async ({ docs, identities, code }) => {
     const error = await decryptSopsDocuments(docs(), identities ? await identities() : [testKey]).catch(
       (err: unknown) => err,
