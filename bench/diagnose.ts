@@ -1120,7 +1120,7 @@ function printReport(r: Results): void {
     'trueup diagnose benchmark: Alertmanager webhook ingestion and investigation overhead',
     `command: ${r.command}`,
     `machine: ${m.cpus} CPUs (${m.cpuModel}); Node ${m.node}; load average at start ${m.loadAtStart}`,
-    `fleet: kube-apiserver ${m.kubeApiserver} × 1 + etcd ${m.etcd} on this machine (loopback); webhook client in a worker thread of the same process`,
+    `fleet: kube-apiserver ${m.kubeApiserver} × ${r.investigations.clusters} + etcd ${m.etcd} on this machine (loopback); webhook client in a worker thread of the same process`,
     '',
   ];
   const table = [...r.ingestion.flatMap(ingestionRows), ...investigationRows(r.investigations)];
