@@ -80,7 +80,9 @@ export function openIncidentStore(stateDir: string | ':memory:'): IncidentStore 
   const db = new DatabaseSync(path);
   // WAL with synchronous=NORMAL: durable across a process crash, no fsync per webhook (the bench
   // measured 0.15 ms vs 0.03 ms per write).
-  db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;');
+  // busy_timeout first: switching to WAL takes a lock, and another process opening the file at the
+  // same moment must wait for it rather than fail with "database is locked".
+  db.exec('PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;');
   db.exec(schema);
   migrateIncidents(db);
   const lastSeq = db.prepare('SELECT MAX(seq) AS seq FROM incidents');

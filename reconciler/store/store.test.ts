@@ -114,6 +114,17 @@ describe.each(storeBackends)('the audit store on %s', (_name, backend) => {
     await store.close();
   });
 
+  it('filters approvals by when they were queued (since, until)', async () => {
+    const store = await freshStore();
+    await store.queueApproval('rev1', heldEntry('old'), drift('old'), new Date('2026-01-01T00:00:00Z'));
+    await store.queueApproval('rev1', heldEntry('new'), drift('new'), new Date('2026-02-01T00:00:00Z'));
+    const names = async (q: { since?: string; until?: string }) =>
+      (await store.approvals(q)).map((a) => a.entry.name);
+    expect(await names({ since: '2026-01-15T00:00:00Z' })).toEqual(['new']);
+    expect(await names({ until: '2026-01-15T00:00:00Z' })).toEqual(['old']);
+    await store.close();
+  });
+
   it('tells when an object was last remediated for real: not by a dry run, a failure, or another object', async () => {
     const store = await freshStore();
     const ref = { cluster: 'c1', kind: 'ConfigMap' as const, namespace: 'ns', name: 'a' };

@@ -74,7 +74,9 @@ export function openThreadStore(stateDir: string | ':memory:'): ThreadStore {
     path = join(stateDir, 'chat.db');
   }
   const db = new DatabaseSync(path);
-  db.exec('PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000;');
+  // busy_timeout first: switching to WAL takes a lock, and another process opening the file at the
+  // same moment must wait for it rather than fail with "database is locked".
+  db.exec('PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL;');
   db.exec(schema);
   addSavedColumns(db);
   // A route names a channel as configured (`#ops`), Slack answers with its id (`C0…`): look up by

@@ -66,7 +66,7 @@ export function pgApprovals(pool: pg.Pool): PgApprovalsPart {
     },
     pendingByNamespace: async () => pendingByNamespaceOf((await pool.query(pendingByNamespaceSql)).rows),
     async approvals(q = {}) {
-      const w = whereOf(q, q.state ? [['state = ?', q.state]] : []);
+      const w = whereOf(q, q.state ? [['state = ?', q.state]] : [], 'created');
       const sql = numbered(`SELECT * FROM approvals ${w.sql} ORDER BY seq DESC LIMIT ?`);
       return (await pool.query<Row>(sql, [...w.params, q.limit ?? 100])).rows.map(toApproval);
     },

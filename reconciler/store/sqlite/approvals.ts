@@ -64,7 +64,7 @@ export function sqliteApprovals(db: DatabaseSync): ApprovalsPart {
     pendingByNamespace: async () =>
       pendingByNamespaceOf(db.prepare(pendingByNamespaceSql).all() as Record<string, unknown>[]),
     async approvals(q = {}) {
-      const w = whereOf(q, q.state ? [['state = ?', q.state]] : []);
+      const w = whereOf(q, q.state ? [['state = ?', q.state]] : [], 'created');
       const sql = `SELECT * FROM approvals ${w.sql} ORDER BY seq DESC LIMIT ?`;
       return (db.prepare(sql).all(...w.params, q.limit ?? 100) as Row[]).map(toApproval);
     },

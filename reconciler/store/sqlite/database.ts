@@ -66,7 +66,9 @@ export function openDatabase(stateDir: string | ':memory:'): DatabaseSync {
     path = join(stateDir, 'trueup.db');
   }
   const db = new DatabaseSync(path);
-  db.exec('PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000;');
+  // busy_timeout first: switching to WAL takes a lock, and another process opening the file at the
+  // same moment must wait for it rather than fail with "database is locked".
+  db.exec('PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL;');
   migrate(db);
   return db;
 }

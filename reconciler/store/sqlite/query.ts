@@ -11,8 +11,15 @@ export interface Where {
 /** Clause is one extra condition: its SQL and, when it has a `?`, its parameter. */
 export type Clause = [clause: string, param?: SqlValue];
 
-/** whereOf turns a query's object and time filters into SQL (actor and state are the tables' own). */
-export function whereOf(q: RecordQuery, extra: Clause[] = []): Where {
+/**
+ * whereOf turns a query's object and time filters into SQL (actor and state are the tables' own);
+ * timeColumn is the table's time (`created` for approvals).
+ */
+export function whereOf(
+  q: RecordQuery,
+  extra: Clause[] = [],
+  timeColumn: 'time' | 'created' = 'time',
+): Where {
   const clauses: string[] = [];
   const params: SqlValue[] = [];
   for (const key of ['cluster', 'kind', 'namespace', 'name'] as const) {
@@ -24,11 +31,11 @@ export function whereOf(q: RecordQuery, extra: Clause[] = []): Where {
   }
   // ISO 8601 times in UTC compare as text.
   if (q.since !== undefined) {
-    clauses.push('time >= ?');
+    clauses.push(`${timeColumn} >= ?`);
     params.push(q.since);
   }
   if (q.until !== undefined) {
-    clauses.push('time <= ?');
+    clauses.push(`${timeColumn} <= ?`);
     params.push(q.until);
   }
   for (const [clause, ...param] of extra) {
