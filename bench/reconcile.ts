@@ -1,16 +1,4 @@
-/**
- * `npm run bench`: the reconciler benchmark on the local fleet. Prints figures, asserts nothing.
- *
- * Starts its own fleet (bench-1..N), writes a fleet repo of M objects per cluster, applies it with
- * `trueup reconcile --once --remediate`, then measures: drift detection and remediation latency of
- * the in-process daemon (startServe) under out-of-band edits; the cold `trueup diff` in a fresh
- * process; the same objects through a `kubectl diff --server-side` loop (the peer) and a bare
- * `kubectl get configmaps,secrets -A -o json` per cluster (the floor); and peak RSS. Every figure
- * says how many runs it comes from and whether any part of it is extrapolated. See bench/README.md.
- */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism, cpus, loadavg, release, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
@@ -28,11 +16,11 @@ import { type Fleet, startFleet } from '../local-fleet/fleet.ts';
 import type { LiveObject } from '../reconciler/core/model.ts';
 import { defaultCycleOptions, reconcileFleet } from '../reconciler/sync/cycle.ts';
 import { evaluateCluster, evaluationContext } from '../reconciler/sync/evaluate.ts';
+import { type BenchObject, createRepo, gitEnv, namespace } from './fleet-repo.ts';
+import { log, mib, ms, must, type Ran, run, sleep } from './run.ts';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
 const trueupBin = join(root, 'bin', 'trueup.js');
-const namespace = 'bench';
-const gnuTime = '/usr/bin/time';
 
 // ---------------------------------------------------------------------------------------------
 // Options
@@ -57,7 +45,8 @@ const usage = `usage: npm run bench -- [--clusters N] [--objects M] [--edits K] 
   --runs R            runs of each whole-fleet timing (default 3; best and median are printed)
   --kubectl PATH      the kubectl to use (default: kubectl on PATH)
   --json              also print the results as one JSON line (the last line of stdout)
-  --cpu-prof DIR      also write a CPU profile of one extra, untimed cold trueup diff into DIR`;
+  --cpu-prof DIR      also write a CPU profile of one extra, untimed cold trueup diff into DIR
+  --scale             the scale curve instead (1k, 10k, 100k objects): npm run bench -- --scale --help`;
 
 function parseOptions(argv: string[]): BenchOptions {
   const { values } = parseArgs({
@@ -135,187 +124,6 @@ function distribution(values: number[]): Distribution {
     p99: percentile(s, 99),
     max: s[s.length - 1] ?? Number.NaN,
   };
-}
-
-const ms = (v: number) =>
-  Number.isNaN(v) ? 'n/a' : v >= 10_000 ? `${(v / 1000).toFixed(1)} s` : `${Math.round(v)} ms`;
-const mib = (kb: number | undefined) => (kb === undefined ? 'n/a' : `${(kb / 1024).toFixed(0)} MiB`);
-const log = (msg: string) =>
-  process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
-const sleep = (t: number) => new Promise((r) => setTimeout(r, t));
-
-// ---------------------------------------------------------------------------------------------
-// Child processes
-
-interface Ran {
-  ms: number;
-  code: number;
-  stdout: string;
-  stderr: string;
-  /** maxRssKb is the child's peak RSS from GNU time, when it was asked for and is installed. */
-  maxRssKb?: number;
-}
-
-/** run spawns a command and times it from spawn to exit; with rss it runs under GNU time -f %M. */
-async function run(cmd: string, args: string[], opts: { rss?: boolean; env?: NodeJS.ProcessEnv } = {}) {
-  const useTime = opts.rss === true && existsSync(gnuTime);
-  const rssFile = useTime ? join(tmpdir(), `trueup-bench-rss-${process.pid}-${Math.random()}`) : '';
-  const [file, argv] = useTime ? [gnuTime, ['-f', '%M', '-o', rssFile, cmd, ...args]] : [cmd, args];
-  const started = performance.now();
-  const child: ChildProcess = spawn(file, argv, {
-    env: { ...process.env, ...opts.env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const out: Buffer[] = [];
-  const err: Buffer[] = [];
-  child.stdout?.on('data', (b: Buffer) => out.push(b));
-  child.stderr?.on('data', (b: Buffer) => err.push(b));
-  const code = await new Promise<number>((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (c) => resolve(c ?? -1));
-  });
-  const ran: Ran = {
-    ms: performance.now() - started,
-    code,
-    stdout: Buffer.concat(out).toString(),
-    stderr: Buffer.concat(err).toString(),
-  };
-  if (useTime) {
-    const text = await readFile(rssFile, 'utf8').catch(() => '');
-    await rm(rssFile, { force: true });
-    // GNU time prefixes "Command exited with non-zero status N" when the command fails.
-    const kb = Number(text.trim().split('\n').pop());
-    if (Number.isFinite(kb) && kb > 0) ran.maxRssKb = kb;
-  }
-  return ran;
-}
-
-function must(ran: Ran, what: string, okCodes = [0]): Ran {
-  if (!okCodes.includes(ran.code))
-    throw new Error(`${what} exited ${ran.code}:\n${ran.stderr.slice(-2000)}${ran.stdout.slice(-1000)}`);
-  return ran;
-}
-
-// ---------------------------------------------------------------------------------------------
-// The fleet repo
-
-const gitEnv = {
-  GIT_AUTHOR_NAME: 'Bench',
-  GIT_AUTHOR_EMAIL: 'bench@example.com',
-  GIT_COMMITTER_NAME: 'Bench',
-  GIT_COMMITTER_EMAIL: 'bench@example.com',
-};
-
-interface BenchObject {
-  kind: 'ConfigMap' | 'Secret';
-  name: string;
-  file: string;
-  /** edit is the ConfigMap key the latency samples change. */
-  editKey?: string;
-  editValue?: string;
-}
-
-// A small deterministic PRNG, so every run benchmarks the same repo.
-function prng(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function configYaml(rand: () => number, i: number): string {
-  const lines = ['server:', `  port: ${8000 + (i % 1000)}`, `  workers: ${1 + Math.floor(rand() * 16)}`];
-  lines.push('upstreams:');
-  for (let u = 0; u < 3 + Math.floor(rand() * 6); u++)
-    lines.push(`  - name: svc-${u}`, `    url: http://svc-${u}.backend.svc:8080`, `    timeout: ${u + 1}s`);
-  return `${lines.join('\n')}\n`;
-}
-
-/** manifestFor renders object i: ~80% ConfigMaps, ~20% Secrets, 3-6 keys, some multi-line values. */
-function manifestFor(i: number, rand: () => number): { object: BenchObject; text: string } {
-  const id = String(i).padStart(5, '0');
-  const hex = (n: number) => Array.from({ length: n }, () => Math.floor(rand() * 16).toString(16)).join('');
-  const labels = { 'app.kubernetes.io/name': `app-${id}`, 'app.kubernetes.io/part-of': 'bench' };
-  if (i % 5 === 4) {
-    const name = `secret-${id}`;
-    const values: Record<string, string> = { username: `svc-${id}`, password: hex(32) };
-    if (i % 3 === 0) values['api-key'] = hex(40);
-    if (i % 2 === 0)
-      values['ca.crt'] =
-        `-----BEGIN CERTIFICATE-----\n${hex(64)}\n${hex(64)}\n${hex(64)}\n-----END CERTIFICATE-----\n`;
-    // Half the Secrets use stringData, half base64 data, as real repos do.
-    const body =
-      i % 2 === 0
-        ? { stringData: values }
-        : {
-            data: Object.fromEntries(
-              Object.entries(values).map(([k, v]) => [k, Buffer.from(v).toString('base64')]),
-            ),
-          };
-    const text = stringify({
-      apiVersion: 'v1',
-      kind: 'Secret',
-      metadata: { name, namespace, labels },
-      type: 'Opaque',
-      ...body,
-    });
-    return { object: { kind: 'Secret', name, file: `manifests/${name}.yaml` }, text };
-  }
-  const name = `config-${id}`;
-  const data: Record<string, string> = {
-    mode: 'production',
-    LOG_LEVEL: ['info', 'warn', 'debug'][i % 3] as string,
-    REPLICAS: String(1 + (i % 5)),
-  };
-  if (i % 2 === 0) data.FEATURE_FLAGS = `flag-a=${i % 2 === 0},flag-b=true,flag-c=${hex(6)}`;
-  if (i % 3 === 0) data['config.yaml'] = configYaml(rand, i);
-  if (i % 7 === 0)
-    data['app.properties'] =
-      `db.pool.size=${10 + (i % 20)}\ndb.url=jdbc:postgresql://db:5432/app\ncache.ttl=300\n`;
-  const text = stringify({
-    apiVersion: 'v1',
-    kind: 'ConfigMap',
-    metadata: { name, namespace, labels },
-    data,
-  });
-  return {
-    object: {
-      kind: 'ConfigMap',
-      name,
-      file: `manifests/${name}.yaml`,
-      editKey: 'mode',
-      editValue: 'production',
-    },
-    text,
-  };
-}
-
-async function createRepo(dir: string, clusters: string[], objects: number): Promise<BenchObject[]> {
-  const rand = prng(42);
-  await mkdir(join(dir, 'manifests'), { recursive: true });
-  const fleetYaml = stringify({
-    apiVersion: 'trueup.io/v1alpha1',
-    kind: 'Fleet',
-    clusters: clusters.map((name) => ({ name, labels: { env: 'bench' } })),
-    targets: [{ path: 'manifests', clusters: {} }],
-  });
-  await writeFile(join(dir, 'fleet.yaml'), fleetYaml);
-  const list: BenchObject[] = [];
-  for (let i = 0; i < objects; i++) {
-    const { object, text } = manifestFor(i, rand);
-    await writeFile(join(dir, object.file), text);
-    list.push(object);
-  }
-  for (const args of [
-    ['init', '-q', '-b', 'main'],
-    ['add', '-A'],
-    ['commit', '-q', '-m', 'bench fleet'],
-  ])
-    must(await run('git', ['-C', dir, ...args], { env: gitEnv }), `git ${args[0]}`);
-  return list;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1165,6 +973,10 @@ function editTargets(ctx: BenchContext, k: number): EditTarget[][] {
 }
 
 async function main(): Promise<void> {
+  if (process.argv.includes('--scale')) {
+    const { runScale } = await import('./scale.ts');
+    return runScale(process.argv.slice(2));
+  }
   const options = parseOptions(process.argv.slice(2));
   const loadAtStart = loadavg()[0] ?? 0;
   const phases: Record<string, number> = {};
