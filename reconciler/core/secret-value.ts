@@ -87,6 +87,11 @@ export class SecretValue {
     return live === 'digest' ? this.digest === have : this.#bytes.equals(Buffer.from(have, 'utf8'));
   }
 
+  /** equals tells whether two values hold the same bytes (compared in memory, never shown). */
+  equals(other: SecretValue): boolean {
+    return this.#bytes.equals(other.#bytes);
+  }
+
   /** reveal returns the plaintext bytes, for the apply request and nothing else. */
   reveal(): Buffer {
     return Buffer.from(this.#bytes);

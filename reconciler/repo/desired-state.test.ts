@@ -71,6 +71,24 @@ describe('buildDesiredState', () => {
     expect(staging?.data.url).toBe('https://staging.example.com');
   });
 
+  it('holds an object the clusters declare alike once (shared records), and one a cluster variable sets per cluster', async () => {
+    const shared =
+      'apiVersion: v1\nkind: Secret\nmetadata: {name: db, namespace: shop, labels: {team: web}}\nstringData:\n  password: hunter2\n';
+    const state = await buildDesiredState(repo({ 'base/app.yaml': baseApp, 'base/db.yaml': shared }));
+    const [prodApp, prodDb] = objectsOf(state, 'prod-eu');
+    const [stagingApp, stagingDb] = objectsOf(state, 'staging');
+    // Alike: one set of records with a shell per cluster that names its cluster.
+    expect(stagingDb?.data).toBe(prodDb?.data);
+    expect(stagingDb?.labels).toBe(prodDb?.labels);
+    expect(stagingDb?.provenance).toBe(prodDb?.provenance);
+    expect([prodDb?.cluster, stagingDb?.cluster]).toEqual(['prod-eu', 'staging']);
+    expect(revealed(stagingDb?.data.password)).toBe('hunter2');
+    // Set per cluster (a cluster variable, an overlay): each keeps its own values.
+    expect(stagingApp?.data).not.toBe(prodApp?.data);
+    expect(prodApp?.data.url).toBe('https://prod-eu.example.com');
+    expect(stagingApp?.data.url).toBe('https://staging.example.com');
+  });
+
   it('reads multi-document files and Secrets with data and stringData as hashed values', async () => {
     const state = await buildDesiredState(
       repo({

@@ -7,6 +7,7 @@
  */
 import type { Document } from 'yaml';
 import { matchesAny } from '../core/glob.ts';
+import { intern } from '../core/intern.ts';
 import {
   type Conflict,
   type ConflictSource,
@@ -94,9 +95,12 @@ export async function buildDesiredState(
   const conflicts: Conflict[] = [];
   const clusters: ClusterDesiredState[] = [];
   const slice = timeSlice();
+  const shared = new Map<string, DesiredObject>();
   for (const cluster of fleet.clusters) {
     await slice();
-    clusters.push(mergeForCluster(cluster, fleet, targets, errors, conflicts));
+    const state = mergeForCluster(cluster, fleet, targets, errors, conflicts);
+    for (const object of state.objects) shareFields(object, shared);
+    clusters.push(state);
   }
   return { revision: content.revision, fleet, clusters, errors, conflicts };
 }
@@ -338,8 +342,8 @@ function emptyDesired(cluster: string, m: Manifest): DesiredObject {
   return {
     cluster,
     kind: m.kind,
-    namespace: m.namespace,
-    name: m.name,
+    namespace: intern(m.namespace),
+    name: intern(m.name),
     data: {},
     binaryData: {},
     labels: {},
@@ -362,7 +366,8 @@ function mergeManifest(desired: DesiredObject, m: Manifest, cluster: FleetCluste
     // A decrypted string (label, annotation) is noted as a SecretValue: conflicts show its digest.
     const sealed = typeof value === 'string' && decrypted(path);
     if (!note(`${prefix}.${key}`, origin, sealed ? SecretValue.fromString(value) : value)) return;
-    into[key] = value;
+    // Interned: the live cache then holds a value that matches the repo as this very string.
+    into[key] = (typeof value === 'string' ? intern(value) : value) as T;
     desired.provenance[`${prefix}.${key}`] = origin;
     sealIf(desired, `${prefix}.${key}`, sealed);
   };
@@ -399,6 +404,52 @@ function mergeManifest(desired: DesiredObject, m: Manifest, cluster: FleetCluste
   for (const [k, v] of Object.entries(f.stringData ?? {})) {
     set(desired.data, 'data', k, SecretValue.fromString(sub(v)), ['stringData', k]);
   }
+}
+
+/**
+ * shareFields makes an object hold the same field records (data, binaryData, labels, annotations,
+ * provenance, secretPaths) as the first cluster's object of that key when they are equal, so an
+ * object every cluster declares alike is held once with a small per-cluster shell (the cluster's
+ * name), not once per cluster. Records are never changed after the build, so sharing is safe.
+ */
+export function shareFields(object: DesiredObject, shared: Map<string, DesiredObject>): void {
+  const key = objectKey(object);
+  const first = shared.get(key);
+  if (!first) {
+    shared.set(key, object);
+    return;
+  }
+  if (
+    sameValues(first.data, object.data) &&
+    sameValues(first.binaryData, object.binaryData) &&
+    sameValues(first.labels, object.labels) &&
+    sameValues(first.annotations, object.annotations) &&
+    sameValues(first.provenance, object.provenance) &&
+    (first.secretPaths ?? []).join('\u0000') === (object.secretPaths ?? []).join('\u0000')
+  ) {
+    object.data = first.data;
+    object.binaryData = first.binaryData;
+    object.labels = first.labels;
+    object.annotations = first.annotations;
+    object.provenance = first.provenance;
+    if (first.secretPaths) object.secretPaths = first.secretPaths;
+  }
+}
+
+// Equal records: the same keys in the same order with identical values (a Secret value: equal bytes).
+function sameValues<T>(a: Record<string, T>, b: Record<string, T>): boolean {
+  if (a === b) return true;
+  const keys = Object.keys(a);
+  const other = Object.keys(b);
+  if (keys.length !== other.length) return false;
+  for (const [i, k] of keys.entries()) {
+    if (other[i] !== k) return false;
+    const x = a[k];
+    const y = b[k];
+    if (x === y) continue;
+    if (!(x instanceof SecretValue && y instanceof SecretValue && x.equals(y))) return false;
+  }
+  return true;
 }
 
 /** sealIf adds a field path to the object's secretPaths when sealed, and takes it out when not (a later plain setting). */

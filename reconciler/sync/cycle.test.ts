@@ -173,3 +173,19 @@ describe('reconcileFleet progress', () => {
     ]);
   });
 });
+
+describe('evaluations the daemon keeps for every object', () => {
+  it('share their empty lists when in sync, and a drifted one still lists its changes', async () => {
+    const drifted = { ...applied('b'), data: { color: 'red' } };
+    const { evaluations } = await evaluate(
+      { 'base/a.yaml': configMap('a'), 'base/b.yaml': configMap('b'), 'base/c.yaml': configMap('c') },
+      [applied('a'), drifted, applied('c')],
+    );
+    const [a, b, c] = ['a', 'b', 'c'].map((n) => evaluations.find((e) => e.drift.name === n));
+    expect([a?.drift.status, b?.drift.status, c?.drift.status]).toEqual(['in-sync', 'modified', 'in-sync']);
+    expect(a?.drift.changes).toBe(c?.drift.changes);
+    expect(a?.decision.reasons).toEqual(['in sync']);
+    expect(Object.isFrozen(a?.drift.changes)).toBe(true);
+    expect(b?.drift.changes).toEqual([{ path: 'data.color', type: 'changed', desired: 'blue', live: 'red' }]);
+  });
+});

@@ -110,6 +110,29 @@ export function evaluateObject(
   }
   const evaluation = { drift, decision, ignore };
   setDecision(evaluation, decision);
+  return drift.status === 'in-sync' ? compactInSync(evaluation) : evaluation;
+}
+
+// Shared, frozen: most objects are in sync, and the daemon keeps an evaluation for each.
+const none: readonly never[] = Object.freeze([]);
+const inSyncReasons: readonly string[] = Object.freeze(['in sync']);
+
+/**
+ * compactInSync makes an in-sync evaluation share its empty lists (changes, attribution, rule
+ * references, limits, ignore lists) and its one reason with every other: it is only read, and the
+ * daemon holds one per object and cluster.
+ */
+function compactInSync(evaluation: Evaluation): Evaluation {
+  const { drift, decision, ignore } = evaluation;
+  const share = <T>(list: T[]): T[] => (list.length === 0 ? (none as never as T[]) : list);
+  drift.changes = share(drift.changes);
+  drift.driftedBy = share(drift.driftedBy);
+  decision.ruleRefs = share(decision.ruleRefs);
+  decision.limits = share(decision.limits);
+  if (decision.reasons.length === 1 && decision.reasons[0] === inSyncReasons[0])
+    decision.reasons = inSyncReasons as string[];
+  ignore.paths = share(ignore.paths);
+  ignore.managers = share(ignore.managers);
   return evaluation;
 }
 
