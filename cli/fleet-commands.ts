@@ -5,7 +5,12 @@
  */
 
 import { type Conflict, formatObjectRef, hasDrifted } from '../reconciler/core/model.ts';
-import { addConflictCommits, addProvenanceCommits, blameOnce } from '../reconciler/repo/provenance.ts';
+import {
+  addConflictCommits,
+  addProvenanceCommits,
+  blameOnce,
+  maxBlamedFiles,
+} from '../reconciler/repo/provenance.ts';
 import { type AuditStore, openStore } from '../reconciler/store/store.ts';
 import { supersedeApprovals } from '../reconciler/sync/approvals.ts';
 import { type CycleReport, defaultCycleOptions, reconcileFleet } from '../reconciler/sync/cycle.ts';
@@ -90,7 +95,7 @@ async function cycleWith(
   const drifts = report.clusters.flatMap((c) => c.drifts.filter(hasDrifted));
   const covered = new Set(report.clusters.map((c) => c.name));
   const conflicts = run.state.conflicts.filter((c) => covered.has(c.cluster));
-  const blame = blameOnce((file) => run.source.blame(report.revision, file));
+  const blame = blameOnce((file) => run.source.blame(report.revision, file), maxBlamedFiles);
   await addProvenanceCommits(drifts, blame);
   await addConflictCommits(conflicts, blame);
   return { report, conflicts };

@@ -9,7 +9,7 @@
  * is the process's (useDigestKey, set at start by the edges from env or the state dir); until one is
  * set, a random key made at start-up is used, so no digest is ever unkeyed.
  */
-import { createHmac, randomBytes } from 'node:crypto';
+import { createHmac, createSecretKey, type KeyObject, randomBytes } from 'node:crypto';
 import { inspect } from 'node:util';
 
 /** digestPrefix starts every Secret digest: it names the keyed algorithm honestly. */
@@ -19,6 +19,8 @@ export const digestPrefix = 'hmac-sha256:';
 export const minDigestKeyBytes = 16;
 
 let digestKey: Buffer = randomBytes(32);
+// The key as a KeyObject, made once: importing a raw key on every digest cost more than the HMAC.
+let digestKeyObject: KeyObject = createSecretKey(digestKey);
 // Bumped by useDigestKey, so a SecretValue recomputes a digest made under an earlier key.
 let keyGeneration = 0;
 
@@ -30,12 +32,13 @@ export function useDigestKey(key: Uint8Array): void {
   const next = Buffer.from(key);
   if (next.equals(digestKey)) return;
   digestKey = next;
+  digestKeyObject = createSecretKey(next);
   keyGeneration++;
 }
 
 /** digestOf returns the keyed `hmac-sha256:<12 hex>` digest of a value (UTF-8 when a string). */
 export function digestOf(bytes: Uint8Array | string): string {
-  return `${digestPrefix}${createHmac('sha256', digestKey).update(bytes).digest('hex').slice(0, 12)}`;
+  return `${digestPrefix}${createHmac('sha256', digestKeyObject).update(bytes).digest('hex').slice(0, 12)}`;
 }
 
 /** isDigest tells whether a string is a Secret digest as digestOf makes them. */

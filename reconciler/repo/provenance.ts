@@ -12,13 +12,18 @@ export type Blame = (file: string) => Promise<Map<number, LineOrigin>>;
 /**
  * blameOnce wraps a Blame so that each file is blamed at most once; a file that cannot be blamed
  * gives an empty map (its origins just have no commit). Share one across the calls of a cycle.
+ * With maxFiles, files past the first maxFiles are not blamed either (each blame is a git
+ * process: a report of thousands of drifts, as a first apply is, would start thousands).
  */
-export function blameOnce(blame: Blame): Blame {
+export function blameOnce(blame: Blame, maxFiles = Number.POSITIVE_INFINITY): Blame {
   const files = new Map<string, Promise<Map<number, LineOrigin>>>();
   return (file) => {
     let lines = files.get(file);
     if (!lines) {
-      lines = blame(file).catch(() => new Map<number, LineOrigin>());
+      lines =
+        files.size < maxFiles
+          ? blame(file).catch(() => new Map<number, LineOrigin>())
+          : Promise.resolve(new Map<number, LineOrigin>());
       files.set(file, lines);
     }
     return lines;
@@ -38,6 +43,9 @@ export function lineOriginOf(lines: Map<number, LineOrigin>, origin: KeyOrigin):
   }
   return newest;
 }
+
+/** maxBlamedFiles is how many files a one-shot report blames for provenance commits, at most. */
+export const maxBlamedFiles = 50;
 
 async function fillCommits(origins: Iterable<KeyOrigin>, blame: Blame): Promise<void> {
   const once = blameOnce(blame);

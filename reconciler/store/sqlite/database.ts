@@ -100,3 +100,61 @@ export function inTransaction<T>(db: DatabaseSync, run: () => T): T {
     throw err;
   }
 }
+
+/** GroupWrite runs one write in the next group commit; it settles once that commit is on disk. */
+export type GroupWrite = <T>(write: () => T) => Promise<T>;
+
+const groupWriters = new WeakMap<DatabaseSync, GroupWrite>();
+
+/**
+ * groupWriter is db's group commit: writes queued in one turn of the event loop run in one
+ * transaction (each in a savepoint of its own, so one that throws is rolled back alone and only
+ * its caller sees the error), and each caller's promise settles after the COMMIT. A commit waits
+ * for the disk (fsync), so thirty-two remediations in flight wrote one at a time waited for
+ * thirty-two; now they wait for one. Nothing resolves before it is durable, as before.
+ */
+export function groupWriter(db: DatabaseSync): GroupWrite {
+  const known = groupWriters.get(db);
+  if (known) return known;
+  type Queued = { write: () => unknown; resolve(value: unknown): void; reject(err: unknown): void };
+  let queued: Queued[] = [];
+  const flush = () => {
+    const writes = queued;
+    queued = [];
+    const outcomes: { ok: boolean; value: unknown }[] = [];
+    try {
+      db.exec('BEGIN IMMEDIATE');
+      for (const w of writes) outcomes.push(inSavepoint(db, w.write));
+      db.exec('COMMIT');
+    } catch (err) {
+      if (db.isTransaction) db.exec('ROLLBACK');
+      for (const w of writes) w.reject(err);
+      return;
+    }
+    writes.forEach((w, i) => {
+      const outcome = outcomes[i] as { ok: boolean; value: unknown };
+      if (outcome.ok) w.resolve(outcome.value);
+      else w.reject(outcome.value);
+    });
+  };
+  const write: GroupWrite = <T>(run: () => T) =>
+    new Promise<T>((resolve, reject) => {
+      queued.push({ write: run, resolve: resolve as (value: unknown) => void, reject });
+      if (queued.length === 1) setImmediate(flush);
+    });
+  groupWriters.set(db, write);
+  return write;
+}
+
+function inSavepoint(db: DatabaseSync, run: () => unknown): { ok: boolean; value: unknown } {
+  db.exec('SAVEPOINT one_write');
+  try {
+    const value = run();
+    db.exec('RELEASE one_write');
+    return { ok: true, value };
+  } catch (err) {
+    db.exec('ROLLBACK TO one_write');
+    db.exec('RELEASE one_write');
+    return { ok: false, value: err };
+  }
+}

@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type { DatabaseSync } from 'node:sqlite';
 import { intentColumns, intentValues, placeholders, toIntent } from '../rows.ts';
 import type { AuditStore } from '../store.ts';
+import { groupWriter } from './database.ts';
 
 /** IntentsPart is the part of AuditStore that intents serve, and completeIntent for the records. */
 export type IntentsPart = Pick<AuditStore, 'beginIntent' | 'expectIntent' | 'openIntents'> & {
@@ -16,19 +17,23 @@ export type IntentsPart = Pick<AuditStore, 'beginIntent' | 'expectIntent' | 'ope
 /** sqliteIntents serves write intents from db. */
 export function sqliteIntents(db: DatabaseSync): IntentsPart {
   const complete = db.prepare('DELETE FROM intents WHERE id = ?');
+  const insert = db.prepare(`INSERT INTO intents (${intentColumns}) VALUES (${placeholders(11)})`);
+  const expect = db.prepare('UPDATE intents SET expectation = ? WHERE id = ?');
+  const write = groupWriter(db);
   return {
     completeIntent: (id) => {
       complete.run(id);
     },
+    // Each resolves once its group commit is on disk: an intent is durable before its write is sent.
     async beginIntent(intent, time = new Date()) {
       const id = `i-${randomUUID()}`;
-      db.prepare(`INSERT INTO intents (${intentColumns}) VALUES (${placeholders(11)})`).run(
-        ...intentValues(id, intent, time),
-      );
+      const values = intentValues(id, intent, time);
+      await write(() => insert.run(...values));
       return id;
     },
     async expectIntent(id, expectation) {
-      db.prepare('UPDATE intents SET expectation = ? WHERE id = ?').run(JSON.stringify(expectation), id);
+      const text = JSON.stringify(expectation);
+      await write(() => expect.run(text, id));
     },
     openIntents: async () =>
       (db.prepare('SELECT * FROM intents ORDER BY started').all() as Record<string, string | null>[]).map(

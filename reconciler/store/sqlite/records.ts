@@ -9,7 +9,7 @@ import type { ChangeSetEntry } from '../../sync/cycle.ts';
 import { activityStatements, toActivity } from '../activity.ts';
 import { placeholders, remediationColumns, remediationValues } from '../rows.ts';
 import type { AuditStore, RecordQuery } from '../store.ts';
-import { inTransaction } from './database.ts';
+import { groupWriter } from './database.ts';
 import { recordClauses, whereOf } from './query.ts';
 
 /** RecordsPart is the part of AuditStore that drift and remediation records serve. */
@@ -26,6 +26,7 @@ export function sqliteRecords(db: DatabaseSync, completeIntent: (id: string) => 
     'INSERT INTO drifts (time, revision, cluster, kind, namespace, name, status, record) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
   );
   const insertRemediation = insertRemediationRow(db);
+  const write = groupWriter(db);
   const select = (table: 'drifts' | 'remediations', q: RecordQuery) => {
     const w = whereOf(q, recordClauses(table, q));
     return db
@@ -34,25 +35,28 @@ export function sqliteRecords(db: DatabaseSync, completeIntent: (id: string) => 
   };
   return {
     async recordDrift(revision, drift, time = new Date()) {
-      const r = insertDrift.run(
-        time.toISOString(),
-        revision,
-        drift.cluster,
-        drift.kind,
-        drift.namespace,
-        drift.name,
-        drift.status,
-        JSON.stringify(drift),
-      );
-      return Number(r.lastInsertRowid);
+      const record = JSON.stringify(drift);
+      return write(() => {
+        const r = insertDrift.run(
+          time.toISOString(),
+          revision,
+          drift.cluster,
+          drift.kind,
+          drift.namespace,
+          drift.name,
+          drift.status,
+          record,
+        );
+        return Number(r.lastInsertRowid);
+      });
     },
     async recordRemediation(revision, entry, actor, time = new Date()) {
-      if (!entry.intent) return insertRemediation(revision, entry, actor, time);
       const intent = entry.intent;
-      // The audit record and the completion of its intent are one: a crash leaves both or neither.
-      return inTransaction(db, () => {
+      // The audit record and the completion of its intent are one write (one savepoint of a group
+      // commit): a crash leaves both or neither.
+      return write(() => {
         const id = insertRemediation(revision, entry, actor, time);
-        completeIntent(intent);
+        if (intent) completeIntent(intent);
         return id;
       });
     },
