@@ -108,11 +108,19 @@ async function cycleWith(
  */
 async function recordCycle(store: AuditStore, report: CycleReport, dryRun: boolean): Promise<void> {
   for (const cluster of report.clusters) {
-    for (const drift of cluster.drifts.filter(hasDrifted)) await store.recordDrift(report.revision, drift);
-    for (const entry of cluster.changeSet) {
-      const drift = cluster.drifts.find((d) => formatObjectRef(d) === formatObjectRef(entry));
-      await recordOutcome(store, { revision: report.revision, entry, drift }, { actor: actor() });
-    }
+    const driftOf = new Map(cluster.drifts.map((d) => [formatObjectRef(d), d]));
+    // Issued together, in order: the store may write them in one commit (SQLite's group commit)
+    // instead of one commit, and one disk flush, per record.
+    await Promise.all(cluster.drifts.filter(hasDrifted).map((d) => store.recordDrift(report.revision, d)));
+    await Promise.all(
+      cluster.changeSet.map((entry) =>
+        recordOutcome(
+          store,
+          { revision: report.revision, entry, drift: driftOf.get(formatObjectRef(entry)) },
+          { actor: actor() },
+        ),
+      ),
+    );
     if (!cluster.reachable) continue;
     const pending = await store.approvals({
       cluster: cluster.name,
@@ -123,7 +131,7 @@ async function recordCycle(store: AuditStore, report: CycleReport, dryRun: boole
       store,
       pending,
       (a) => {
-        const drift = cluster.drifts.find((d) => formatObjectRef(d) === formatObjectRef(a.entry));
+        const drift = driftOf.get(formatObjectRef(a.entry));
         const remediated = cluster.changeSet.some(
           (e) =>
             formatObjectRef(e) === formatObjectRef(a.entry) &&
