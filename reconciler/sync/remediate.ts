@@ -89,15 +89,19 @@ async function dryRun(plan: Plan, r: Remediation, entry: ChangeSetEntry): Promis
   }
 }
 
-/** apply runs the plan for real and re-reads the object to confirm it is in sync. */
+/**
+ * apply runs the plan for real and confirms the object is in sync: on the write's own answer (the
+ * object as the apply left it, one request fewer per object), or re-read after a delete or a
+ * write that answers nothing.
+ */
 async function apply(plan: Plan, r: Remediation, entry: ChangeSetEntry): Promise<void> {
   const { ref } = plan;
   const { live, options } = r;
   try {
     // Recorded before the first write: a crash from here on leaves an intent that recovery settles.
     if (options.journal) entry.intent = await options.journal.intend(ref, expectationOf(plan, live));
-    await execute(plan, r.cluster, false);
-    const after = await r.cluster.read(ref);
+    const written = await execute(plan, r.cluster, false);
+    const after = written ?? (await r.cluster.read(ref));
     if (plan.action === 'deleted') {
       if (after) throw new Error('still present after delete');
     } else {
@@ -146,30 +150,32 @@ export class RecreateFailedError extends Error {
  * create) is validated whole in the dry-run: the delete, and the create as a new object, so that a
  * create the server would refuse (admission, quota, invalid) never follows a delete.
  */
-async function execute(plan: Plan, cluster: ClusterAccess, dryRun: boolean): Promise<void> {
+async function execute(plan: Plan, cluster: ClusterAccess, dryRun: boolean): Promise<LiveObject | undefined> {
   if (plan.removeKeys)
     await cluster.removeKeys(plan.ref, plan.removeKeys.paths, plan.removeKeys.resourceVersion, { dryRun });
   if (plan.delete) await cluster.delete(plan.ref, plan.delete, { dryRun });
-  if (!plan.apply) return;
-  if (dryRun && plan.delete) return cluster.validateCreate(plan.apply);
-  if (dryRun || !plan.delete) {
-    await cluster.apply(plan.apply, {
-      dryRun,
-      force: plan.force,
-      ...(plan.keepLive ? { keepLive: plan.keepLive } : {}),
-    });
-    return;
+  if (!plan.apply) return undefined;
+  if (dryRun && plan.delete) {
+    await cluster.validateCreate(plan.apply);
+    return undefined;
   }
-  await recreate(plan, plan.apply, cluster);
+  if (dryRun || !plan.delete) {
+    const options = { dryRun, force: plan.force, ...(plan.keepLive ? { keepLive: plan.keepLive } : {}) };
+    return (await cluster.apply(plan.apply, options)) ?? undefined;
+  }
+  return recreate(plan, plan.apply, cluster);
 }
 
 /** recreate creates a replaced object again, retrying at once (bounded) since it is gone meanwhile. */
-async function recreate(plan: Plan, manifest: ApplyManifest, cluster: ClusterAccess): Promise<void> {
+async function recreate(
+  plan: Plan,
+  manifest: ApplyManifest,
+  cluster: ClusterAccess,
+): Promise<LiveObject | undefined> {
   let last: Error | undefined;
   for (let attempt = 1; attempt <= recreateAttempts; attempt++) {
     try {
-      await cluster.apply(manifest, { dryRun: false, force: plan.force });
-      return;
+      return (await cluster.apply(manifest, { dryRun: false, force: plan.force })) ?? undefined;
     } catch (err) {
       last = err as Error;
       if (attempt < recreateAttempts) await new Promise((r) => setTimeout(r, 200 * attempt));

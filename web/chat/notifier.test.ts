@@ -106,9 +106,9 @@ describe('chat notifications', () => {
     s.emit({ type: 'drift', ...ref, status: 'in-sync' });
     const drift = heldDrift();
     s.drifts.push(drift);
-    s.store.recordDrift('0123456789abcdef', drift);
+    await s.store.recordDrift('0123456789abcdef', drift);
     s.emit({ type: 'drift', ...ref, status: 'modified' });
-    s.store.recordRemediation(
+    await s.store.recordRemediation(
       '0123456789abcdef',
       { ...heldEntry(drift), action: 'configured', pending: undefined },
       'trueup',
@@ -213,7 +213,7 @@ describe('chat notifications', () => {
     ] as const) {
       for (let i = 0; i < count; i++) {
         const drift = heldDrift(`app-${i}`, 'shop', cluster);
-        s.store.recordRemediation(
+        await s.store.recordRemediation(
           '0123456789abcdef',
           { ...heldEntry(drift), action: 'created', pending: undefined },
           'trueup',
