@@ -62,10 +62,16 @@ export function intern(value: string): string {
   return shared.intern(value);
 }
 
-/** internRecord returns a record whose keys and values are interned (a fresh object). */
+// One frozen empty record for every empty map (most objects have no binaryData, many no annotations).
+const emptyRecord: Record<string, string> = Object.freeze({}) as Record<string, string>;
+
+/**
+ * internRecord returns a record whose keys and values are interned (a fresh object), or the one
+ * shared frozen empty record when there is nothing in it.
+ */
 export function internRecord(record: Readonly<Record<string, string>> | undefined): Record<string, string> {
+  if (!record || Object.keys(record).length === 0) return emptyRecord;
   const out: Record<string, string> = {};
-  if (!record) return out;
   for (const [k, v] of Object.entries(record)) out[intern(k)] = intern(v);
   return out;
 }
