@@ -16,6 +16,7 @@ import { supersedeApprovals } from '../reconciler/sync/approvals.ts';
 import { type CycleReport, defaultCycleOptions, reconcileFleet } from '../reconciler/sync/cycle.ts';
 import { recordOutcome } from '../reconciler/sync/record.ts';
 import { type Recovered, recoverIntents, writeJournal } from '../reconciler/sync/recovery.ts';
+import { attributeReport, auditStoreOf } from './audit-attribution.ts';
 import { type CycleProgressView, cycleProgressView } from './cycle-progress.ts';
 import { type FleetRun, loadFleetRun } from './fleet-run.ts';
 import { resolveInstallation } from './installation.ts';
@@ -185,6 +186,9 @@ export async function diffCommand(
     },
     cycleProgressView(terminal, options),
   );
+  // Who made each drift, from the audit events the installation's store holds.
+  const audit = await auditStoreOf({ ...options, stateDir: options.stateDir ?? defaultStateDir });
+  if (audit) await attributeReport(report, audit).finally(() => audit.close());
   process.stdout.write(
     options.output === 'json'
       ? `${JSON.stringify(toDiffJson(report, conflicts), null, 2)}\n`

@@ -176,8 +176,10 @@ export interface ServeOptions extends RunOptions {
   leaseDuration?: number;
   /** identity names this replica in Leases (default POD_NAME, else hostname-pid; no flag). */
   identity?: string;
-  /** retainAuditDays keeps drifts, remediations and decided approvals this long (0: forever; default 30). */
+  /** retainAuditDays keeps drifts, remediations, decided approvals and audit events this long (0: forever; default 30). */
   retainAuditDays?: number;
+  /** auditTokens is the file of `<cluster> <token>` lines the audit webhook receiver accepts (web/audit). */
+  auditTokens?: string;
   /** retainIncidentDays keeps incidents this long after their last update (0: forever; default 90). */
   retainIncidentDays?: number;
 }
@@ -210,6 +212,10 @@ export function addServeOptions(command: Command): Command {
     .option('--resync <cron>', 'full resync schedule (node-cron syntax)', '*/5 * * * *')
     .option('--poll-interval <seconds>', 'how often to fetch the repo', (v) => Number(v), 30)
     .option('--no-events', 'do not record Kubernetes Events on objects')
+    .option(
+      '--audit-tokens <file>',
+      'receive Kubernetes audit events at POST /api/v1/audit/<cluster>: a file of "<cluster> <token>" lines (the bearer token of each cluster\'s audit webhook kubeconfig)',
+    )
     .option(
       '--cluster-label <name>',
       'the alert label that names the cluster (Alertmanager webhook)',
@@ -311,7 +317,7 @@ function addRetentionOptions(command: Command): Command {
   return command
     .option(
       '--retain-audit-days <days>',
-      'delete drifts, remediations and decided approvals older than this (0: keep forever; pending approvals are kept)',
+      'delete drifts, remediations, decided approvals and audit events older than this (0: keep forever; pending approvals are kept)',
       (v) => Number(v),
       30,
     )
@@ -384,6 +390,26 @@ export function addExplainOptions(command: Command): Command {
     .option('--branch <name>', 'branch to follow (default: the remote default branch)')
     .option('--cache-dir <dir>', 'git cache folder (default: $XDG_CACHE_HOME/trueup)')
     .option('--at <time>', 'explain as of this time (ISO 8601), for windows; default now')
+    .option('-o, --output <format>', 'text or json', 'text');
+}
+
+/** AuditIngestOptions are `trueup audit ingest`'s options. */
+export interface AuditIngestOptions
+  extends Pick<RunOptions, 'repo' | 'revision' | 'branch' | 'cacheDir' | 'namespaces'>,
+    OutputOptions {
+  cluster: string;
+  stateDir: string;
+  store?: string;
+}
+
+/** addAuditIngestOptions adds `audit ingest`'s options: the repo (what trueup manages), the cluster, the store. */
+export function addAuditIngestOptions(command: Command): Command {
+  return addCacheDirOption(
+    addSourceOptions(command.argument('<file>', 'audit events: JSON lines or an EventList; - reads stdin')),
+  )
+    .requiredOption('--cluster <name>', 'the fleet.yaml cluster the events come from')
+    .option('--state-dir <dir>', stateDirHelp, './.trueup')
+    .option('--store <url>', storeHelp)
     .option('-o, --output <format>', 'text or json', 'text');
 }
 

@@ -9,6 +9,7 @@ import { UsageError } from './errors.ts';
 import {
   addApprovalListOptions,
   addApproveOptions,
+  addAuditIngestOptions,
   addDemoOptions,
   addDiagnoseOptions,
   addExplainOptions,
@@ -41,6 +42,7 @@ export function buildProgram(): Command {
   addFleetCommands(program);
   addServiceCommands(program);
   addApprovalCommands(program);
+  addAuditCommands(program);
   return program;
 }
 
@@ -50,8 +52,9 @@ function addFleetCommands(program: Command): void {
     .description('show drift between the fleet repo and the live clusters (exit 0 in sync, 1 drift, 2 error)')
     .option(
       '--state-dir <dir>',
-      "the installation's state folder, read for its id and digest key; diff records nothing (default: ./.trueup when there)",
+      "the installation's state folder, read for its id, digest key and audit events (who made each drift); diff records nothing (default: ./.trueup when there)",
     )
+    .option('--store <url>', `${storeHelp}; diff reads its audit events`)
     .action(async (options) => {
       process.exitCode = await (await import('./fleet-commands.ts')).diffCommand(options);
     });
@@ -128,6 +131,18 @@ function addApprovalCommands(program: Command): void {
     .description('reject a pending change')
     .action(async (id, options) => {
       process.exitCode = await (await import('./approvals.ts')).rejectCommand(id, options);
+    });
+}
+
+/** addAuditCommands adds the Kubernetes audit log's commands: audit ingest. */
+function addAuditCommands(program: Command): void {
+  const audit = program.command('audit').description('Kubernetes audit events: who made each drift');
+  addAuditIngestOptions(audit.command('ingest'))
+    .description(
+      'load audit events exported elsewhere (JSON lines or an EventList; - reads stdin) into the store: writes of managed objects only, never a body',
+    )
+    .action(async (file, options) => {
+      process.exitCode = await (await import('./audit-ingest.ts')).auditIngestCommand(file, options);
     });
 }
 

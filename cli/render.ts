@@ -2,7 +2,9 @@
  * Output of `diff` and `reconcile`: a readable per-object diff with attribution and provenance,
  * or the JSON contract. Secret values never reach here (only `hmac-sha256:<12 hex>`).
  */
+
 import { structuredPatch } from 'diff';
+import { describeWriter } from '../reconciler/audit/attribution.ts';
 import {
   type Conflict,
   type ConflictSource,
@@ -125,8 +127,11 @@ function renderDrift(drift: Drift): string[] {
   for (const change of drift.changes) {
     out.push(...renderFieldChange(change));
     const by = drift.driftedBy.filter((d) => d.paths.includes(change.path));
-    for (const d of by)
+    for (const d of by) {
       out.push(`        drifted by ${d.manager} (${d.operation}${d.time ? ` at ${d.time}` : ''})`);
+      // With audit attribution: who, or why nobody could be named.
+      if (d.user !== undefined) out.push(`        changed by ${describeWriter(d)}`);
+    }
     const origin = drift.provenance?.[change.path];
     if (origin)
       out.push(

@@ -39,6 +39,7 @@ import { previewService } from './preview.ts';
 import { desiredStateBuilder, openGitSource } from './repo-source.ts';
 import { type ServeAccess, serveAccess } from './serve-access.ts';
 import { acceptedApprovals, serveApprovalDeps } from './serve-approvals.ts';
+import { type AuditSetup, auditRouteOf, auditSetupOf, warmAuditIndex } from './serve-audit.ts';
 import { type ReplicaSetup, setupReplicas } from './serve-ha.ts';
 import { serveTerminal } from './serve-terminal.ts';
 
@@ -79,6 +80,9 @@ export async function startServe(options: ServeOptions, log?: Logger): Promise<R
         ? `LLM ${investigation.llm.model} at ${redactUrls(investigation.llm.baseURL)}`
         : 'offline (heuristic)',
       chat: http.chat ? describeChat(http.chat.settings) : 'off (set SLACK_SIGNING_SECRET / SLACK_BOT_TOKEN)',
+      auditWebhook: core.audit
+        ? `${http.url}/api/v1/audit/<cluster> for ${[...core.audit.tokens.keys()].join(', ')}`
+        : 'off (set --audit-tokens)',
     },
     'trueup serve listening',
   );
@@ -103,6 +107,8 @@ export async function startServe(options: ServeOptions, log?: Logger): Promise<R
         await core.daemon.drained();
         await core.replicas.stop();
         await http.app.close();
+        // Audit events the receiver took in are stored before the store closes.
+        await http.audit?.intake.idle();
         await desk.idle();
         await loops.retention.stop();
         core.incidents.close();
@@ -126,11 +132,14 @@ export interface ServeCore {
   access: ServeAccess;
   cycle: CycleOptions;
   daemon: Daemon;
+  /** audit, with --audit-tokens: the receiver's tokens and the index detection joins with. */
+  audit?: AuditSetup;
 }
 
 /** openServeCore opens the repo and the stores and builds the daemon over the one guarded pool. */
 async function openServeCore(options: ServeOptions, logger: Logger): Promise<ServeCore> {
   const source = openGitSource(options);
+  const audit = auditSetupOf(options.auditTokens);
   const store = await openStore(options);
   const metrics = createMetrics();
   // With --leader-elect or --shards, every cluster write first checks that this replica owns it.
@@ -155,10 +164,12 @@ async function openServeCore(options: ServeOptions, logger: Logger): Promise<Ser
     metrics,
     log: logger,
     options: cycle,
+    ...(audit ? { audit: audit.index } : {}),
   });
   replicas.attach(daemon);
+  if (audit) await warmAuditIndex(audit, store, logger);
   const incidents = openIncidentStore(options.stateDir);
-  return { source, store, incidents, metrics, replicas, access, cycle, daemon };
+  return { source, store, incidents, metrics, replicas, access, cycle, daemon, ...(audit ? { audit } : {}) };
 }
 
 /**
@@ -213,6 +224,7 @@ async function startHttp(
   }
   const { core, desk } = parts;
   const { daemon, store, metrics } = core;
+  const audit = core.audit ? auditRouteOf(core.audit, { daemon, store, metrics, log: logger }) : undefined;
   const app = await buildServer(
     {
       daemon,
@@ -226,6 +238,7 @@ async function startHttp(
       incidents: core.incidents,
       desk,
       ...(webhookOn ? { alerts: { intake: desk, auth } } : {}),
+      ...(audit ? { audit } : {}),
       ...(chat ? { chat } : {}),
       preview: previewService(options, core.access.guarded, () => daemon.status().revision),
     },
@@ -234,7 +247,7 @@ async function startHttp(
   await app.listen({ host, port });
   const address = app.server.address();
   const url = `http://${host}:${typeof address === 'object' && address ? address.port : port}`;
-  return { app, url, webhookOn, chat };
+  return { app, url, webhookOn, chat, audit };
 }
 
 /**
@@ -316,6 +329,7 @@ function startAuditRetention(
       audit('drifts'),
       audit('remediations'),
       audit('approvals'),
+      audit('audit_events'),
       { name: 'incidents', days: incidentDays, prune: (before, n) => incidents.pruneBefore(before, n) },
     ],
     { ...defaults, auditDays, incidentDays },

@@ -21,6 +21,7 @@ import { type AlertIntake, registerAlertmanagerRoute, type WebhookAuth } from '.
 import { registerFleetRoutes } from './api/fleet-routes.ts';
 import { registerApi } from './api/routes.ts';
 import { registerApprovalRoutes } from './approvals/routes.ts';
+import { type AuditRouteDeps, registerAuditRoute } from './audit/route.ts';
 import { type Access, isAccess } from './auth/access.ts';
 import type { AuthConfig } from './auth/auth.ts';
 import { addSecurityHeaders } from './auth/headers.ts';
@@ -50,6 +51,8 @@ export interface ServerDeps {
   desk?: IncidentDesk;
   /** alerts, when the Alertmanager webhook is on: its intake and credentials. */
   alerts?: { intake: AlertIntake; auth: WebhookAuth };
+  /** audit, when --audit-tokens is set: the Kubernetes audit webhook receiver (web/audit). */
+  audit?: AuditRouteDeps;
   /** chat, when configured: Slack/Mattermost commands, buttons and notifications (web/chat). */
   chat?: ChatSetup;
   /** preview, when given: `POST /api/v1/preview` and chat's `/trueup preview` (cli/preview.ts). */
@@ -129,6 +132,7 @@ export async function buildServer(deps: ServerDeps, options: ServerOptions = {})
   if (deps.incidents) registerIncidentRoutes(app, deps.incidents);
   if (deps.preview) registerPreviewRoutes(app, deps.preview);
   if (deps.alerts) registerAlertmanagerRoute(app, deps.alerts);
+  if (deps.audit) registerAuditRoute(app, deps.audit);
   if (deps.chat)
     await registerChat(app, deps.chat, {
       ...deps,

@@ -81,8 +81,8 @@ describe('recordOf', () => {
       'not-configmap-or-secret',
     ],
     // A refused or failed write changed nothing.
-    ['a 403', auditEvent({ responseStatus: { code: 403 } }), 'failed'],
-    ['a 409 conflict', auditEvent({ responseStatus: { code: 409 } }), 'failed'],
+    ['a 403', auditEvent({ responseStatus: { code: 403 } }), 'failed-request'],
+    ['a 409 conflict', auditEvent({ responseStatus: { code: 409 } }), 'failed-request'],
   ])('skips %s', (_what, event, reason) => {
     expect(recordOf('prod', event, managed)).toEqual({ ok: false, reason });
   });

@@ -79,7 +79,7 @@ export type SkipReason =
   | 'not-complete'
   | 'not-a-write'
   | 'not-configmap-or-secret'
-  | 'failed'
+  | 'failed-request'
   | 'not-managed';
 
 /** RecordOutcome is one event's fate: a record to keep, or why not. */
@@ -104,7 +104,7 @@ export function recordOf(cluster: string, raw: unknown, isManaged: IsManaged): R
   if (!kind || !ref || (ref.apiGroup ?? '') !== '' || ref.subresource || !ref.name || !ref.namespace)
     return { ok: false, reason: 'not-configmap-or-secret' };
   const code = e.responseStatus?.code;
-  if (code !== undefined && (code < 200 || code > 299)) return { ok: false, reason: 'failed' };
+  if (code !== undefined && (code < 200 || code > 299)) return { ok: false, reason: 'failed-request' };
   const object: ObjectRef = { cluster, kind, namespace: ref.namespace, name: ref.name };
   if (!isManaged(object)) return { ok: false, reason: 'not-managed' };
   const effective = e.impersonatedUser ?? e.user;

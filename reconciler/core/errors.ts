@@ -26,6 +26,11 @@ export const errorCatalog = {
     transient: false,
     description: 'the Alertmanager webhook body is not a valid alert group',
   },
+  TRUEUP_BAD_AUDIT_EVENTS: {
+    status: 400,
+    transient: false,
+    description: 'the audit webhook body is not an audit.k8s.io/v1 EventList, Event or list of Events',
+  },
   TRUEUP_UNAUTHORIZED: {
     status: 401,
     transient: false,
@@ -72,6 +77,12 @@ export const errorCatalog = {
     status: 413,
     transient: false,
     description: 'the alert group is larger than the body limit',
+  },
+  TRUEUP_AUDIT_TOO_LARGE: {
+    status: 413,
+    transient: false,
+    description:
+      'the audit event batch is larger than the body limit (use Metadata level, or a smaller --audit-webhook-batch-max-size)',
   },
   TRUEUP_UNSUPPORTED_MEDIA_TYPE: {
     status: 415,

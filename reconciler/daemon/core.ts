@@ -14,6 +14,7 @@ import type { Blame } from '../repo/provenance.ts';
 import type { AuditStore } from '../store/store.ts';
 import type { Evaluation } from '../sync/evaluate.ts';
 import type { CycleOptions } from '../sync/options.ts';
+import type { AuditIndex } from './audit-index.ts';
 import type { ClusterWatch } from './cluster-watch.ts';
 import type { DaemonMetrics } from './metrics.ts';
 import type { Ownership } from './status.ts';
@@ -28,6 +29,8 @@ export interface DaemonDeps {
   metrics: DaemonMetrics;
   log: Logger;
   options: CycleOptions;
+  /** audit, when audit events are received: the recent writes detection joins drift with (who made it). */
+  audit?: AuditIndex;
 }
 
 /** DaemonEvent is a change the daemon announces (the console's live updates). */

@@ -9,6 +9,7 @@
  * runtime.ts (per cluster: live cache and watch), detect.ts (evaluate and gate what changed),
  * queue.ts (remediate and record), status.ts (what the API and the console read).
  */
+import type { AuditRecord } from '../audit/event.ts';
 import { type DesiredObject, type Drift, type LiveObject, type ObjectRef, objectKey } from '../core/model.ts';
 import type { FleetState } from '../repo/fleet-state.ts';
 import type { ChangeSetEntry } from '../sync/change-set.ts';
@@ -176,6 +177,34 @@ export class Daemon {
       queued: rt.queue.size + (rt.draining ? 1 : 0),
       ...(rt.reachable || !rt.error ? {} : { error: rt.error }),
     }));
+  }
+
+  /**
+   * manages tells whether trueup manages an object: the repo declares it for its cluster, or the
+   * daemon watches it there (what audit events are kept for).
+   */
+  manages(ref: ObjectRef): boolean {
+    const key = objectKey(ref);
+    return (
+      this.#core.desiredByKey.get(ref.cluster)?.has(key) === true ||
+      this.#core.clusters.get(ref.cluster)?.live.has(key) === true
+    );
+  }
+
+  /**
+   * auditArrived takes stored audit records into the index detection joins with, and evaluates
+   * again each drifted object they name: a write's audit event often arrives after its watch event.
+   */
+  auditArrived(records: readonly AuditRecord[]): void {
+    this.#core.deps.audit?.add(records);
+    const seen = new Set<string>();
+    for (const r of records) {
+      const key = objectKey(r);
+      const rt = this.#core.clusters.get(r.cluster);
+      if (!rt || seen.has(`${r.cluster}/${key}`)) continue;
+      seen.add(`${r.cluster}/${key}`);
+      if (rt.drifts.get(key)?.drift.status === 'modified') this.#detector.evaluate(rt, key);
+    }
   }
 
   /** drifts returns the current drift of every object that is not in sync, with provenance commits. */

@@ -4,7 +4,14 @@
  * changed drift is recorded, logged, announced and queued for remediation when that is on.
  */
 import { type LimitTracker, limitTracker } from '../../policies/limits.ts';
-import { hasDrifted, type NamespacedRef, parseObjectKey } from '../core/model.ts';
+import { attributeUsers, defaultManagerOf, describeWriter } from '../audit/attribution.ts';
+import {
+  type Drift,
+  hasDrifted,
+  type LiveObject,
+  type NamespacedRef,
+  parseObjectKey,
+} from '../core/model.ts';
 import type { ObjectEvent } from '../kube/kube-cluster.ts';
 import type { FleetState } from '../repo/fleet-state.ts';
 import { supersedeObject } from '../sync/approvals.ts';
@@ -14,6 +21,7 @@ import {
   evaluateObject,
   evaluationContext,
 } from '../sync/evaluate.ts';
+import { boundedLabel } from '../sync/flap-tracker.ts';
 import { admitLimit } from '../sync/gate.ts';
 import { WaveGate } from '../sync/wave-gate.ts';
 import { observeObject } from '../sync/wave-state.ts';
@@ -33,6 +41,9 @@ export class Detector {
   #waves: WaveGate;
   /** #batching holds the clusters an evaluateAll pass is going through. */
   #batching = new Set<ClusterRuntime>();
+  /** #managers and #agents are the writer label values seen (bounded, see boundedLabel). */
+  #managers = new Set<string>();
+  #agents = new Set<string>();
 
   /** constructor takes the daemon's shared state and the queue new drift goes to. */
   constructor(core: DaemonCore, queue: RemediationQueue) {
@@ -97,7 +108,9 @@ export class Detector {
     if (!state || !core.state) return;
     const desired = core.desiredByKey.get(rt.cluster.name)?.get(key);
     const context = evaluationContext(core.state.policy, core.deps.options, new Date());
-    const evaluation = evaluateObject(state, desired, rt.live.get(key), context);
+    const live = rt.live.get(key);
+    const evaluation = evaluateObject(state, desired, live, context);
+    if (evaluation) this.#attribute(rt.cluster.name, key, evaluation.drift, live);
     if (evaluation) this.#gate(rt, key, evaluation, context);
     const previous = rt.drifts.get(key);
     this.#keep(rt, key, previous, evaluation);
@@ -108,6 +121,18 @@ export class Detector {
     }
     if (!evaluation || !hasDrifted(evaluation.drift) || signature(evaluation) === signature(previous)) return;
     this.#reportDrift(rt, key, evaluation);
+  }
+
+  /**
+   * #attribute notes the live resourceVersion on a drift and, where audit events are received for
+   * the cluster, who made it: each field manager joined with the audit log's writes of the object.
+   */
+  #attribute(cluster: string, key: string, drift: Drift, live: LiveObject | undefined): void {
+    if (!hasDrifted(drift) || !live) return;
+    drift.resourceVersion = live.resourceVersion;
+    const audit = this.#core.deps.audit;
+    if (audit?.isOn(cluster))
+      drift.driftedBy = attributeUsers(drift.driftedBy, audit.eventsFor(cluster, key), live.resourceVersion);
   }
 
   /** #gate applies canary waves, then limits, and notes a flap the object is in. */
@@ -152,6 +177,7 @@ export class Detector {
     const { drift } = evaluation;
     this.#core.writes.write('drift record', () => store.recordDrift(revision, drift));
     metrics.driftsDetected.inc({ cluster: rt.cluster.name });
+    this.#countWriters(rt.cluster.name, drift);
     log.warn(
       {
         cluster: drift.cluster,
@@ -162,6 +188,8 @@ export class Detector {
         status: drift.status,
         paths: drift.changes.map((c) => c.path),
         driftedBy: drift.driftedBy.map((d) => d.manager),
+        users: drift.driftedBy.map((d) => d.user).filter((u) => u !== undefined),
+        resourceVersion: drift.resourceVersion,
         mode: drift.decision?.mode,
         reasons: drift.decision?.reasons,
       },
@@ -172,11 +200,26 @@ export class Detector {
       const event: ObjectEvent = {
         type: 'Warning',
         reason: 'DriftDetected',
-        message: `drift from ${revision.slice(0, 12)}: ${drift.status}${drift.changes.length ? ` (${drift.changes.map((c) => c.path).join(', ')})` : ''}; decision ${evaluation.decision.mode}: ${evaluation.decision.reasons.join('; ')}`,
+        message: `drift from ${revision.slice(0, 12)}: ${drift.status}${drift.changes.length ? ` (${drift.changes.map((c) => c.path).join(', ')})` : ''} at resourceVersion ${live.resourceVersion}${writersOf(drift)}; decision ${evaluation.decision.mode}: ${evaluation.decision.reasons.join('; ')}`,
       };
       rt.access.recordEvent(drift, live.uid, event).catch(() => {});
     }
     if (options.remediate || options.dryRun) this.#queue.enqueue(rt, key);
+  }
+
+  /** #countWriters counts the drift by field manager and user agent product (each label bounded). */
+  #countWriters(cluster: string, drift: Drift): void {
+    for (const d of drift.driftedBy) {
+      const manager = boundedLabel(this.#managers, d.manager, maxWriterLabels);
+      const agent = boundedLabel(
+        this.#agents,
+        d.userAgent ? defaultManagerOf(d.userAgent) : 'unknown',
+        maxWriterLabels,
+      );
+      this.#managers.add(manager);
+      this.#agents.add(agent);
+      this.#core.deps.metrics.driftWriters.inc({ cluster, manager, agent });
+    }
   }
 
   /**
@@ -220,7 +263,19 @@ function changed(previous: Evaluation | undefined, current: Evaluation | undefin
   return status(previous) !== status(current) || signature(current) !== signature(previous);
 }
 
-// A drift is news when its changes or the decision about it change (e.g. a window opened).
+// A drift is news when its changes, the decision about it (e.g. a window opened) or who made it
+// (an audit event arrived after the watch event) change.
 function signature(e: Evaluation | undefined): string {
-  return e ? JSON.stringify([e.drift.status, e.drift.changes, e.decision.mode]) : '';
+  return e
+    ? JSON.stringify([e.drift.status, e.drift.changes, e.decision.mode, e.drift.driftedBy.map((d) => d.user)])
+    : '';
+}
+
+/** maxWriterLabels bounds each label of trueup_drift_writers_total. */
+const maxWriterLabels = 20;
+
+/** writersOf is `; changed by …` for an Event's message (empty without attribution). */
+function writersOf(drift: Drift): string {
+  if (drift.driftedBy.length === 0) return '';
+  return `; changed by ${drift.driftedBy.map(describeWriter).join(', ')}`;
 }

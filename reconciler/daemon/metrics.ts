@@ -6,7 +6,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 /** DaemonMetrics are the metrics the daemon updates. */
-export interface DaemonMetrics {
+export interface DaemonMetrics extends AuditMetrics {
   registry: Registry;
   driftedObjects: Gauge<'cluster'>;
   clusterReachable: Gauge<'cluster'>;
@@ -29,6 +29,15 @@ export interface DaemonMetrics {
   eventLoopDelay: Gauge<'quantile'>;
 }
 
+/** AuditMetrics are the audit intake's and attribution's figures (part of DaemonMetrics). */
+export interface AuditMetrics {
+  /** auditEvents counts audit events received, by cluster and outcome (queued, dropped, failed, or why skipped). */
+  auditEvents: Counter<'cluster' | 'outcome'>;
+  auditQueueDepth: Gauge;
+  /** driftWriters counts drifts by who wrote them: field manager and user agent product, each bounded. */
+  driftWriters: Counter<'cluster' | 'manager' | 'agent'>;
+}
+
 /** createMetrics registers every metric on a new registry. */
 export function createMetrics(): DaemonMetrics {
   const registry = new Registry();
@@ -38,6 +47,7 @@ export function createMetrics(): DaemonMetrics {
     ...clusterMetrics(registers),
     ...remediationMetrics(registers),
     ...repoMetrics(registers),
+    ...auditMetrics(registers),
     eventLoopDelay: eventLoopDelayGauge(registers),
   };
 }
@@ -141,6 +151,29 @@ function repoMetrics(
       name: 'trueup_objects_held_by_repo_errors',
       help: 'Objects trueup applied whose desired state repo errors make unknown (status unknown; never pruned), per cluster.',
       labelNames: ['cluster'],
+      registers,
+    }),
+  };
+}
+
+/** auditMetrics registers the audit intake's counters and the drifts by writer. */
+function auditMetrics(registers: Registry[]): AuditMetrics {
+  return {
+    auditEvents: new Counter({
+      name: 'trueup_audit_events_total',
+      help: 'Kubernetes audit events received, by outcome: queued (kept for attribution), dropped (the intake queue was full), failed (not stored), or why skipped (invalid, not-complete, not-a-write, not-configmap-or-secret, failed-request, not-managed).',
+      labelNames: ['cluster', 'outcome'],
+      registers,
+    }),
+    auditQueueDepth: new Gauge({
+      name: 'trueup_audit_queue_depth',
+      help: 'Audit records waiting to be stored.',
+      registers,
+    }),
+    driftWriters: new Counter({
+      name: 'trueup_drift_writers_total',
+      help: 'Drifts detected, by the field manager that wrote them and the user agent product of the matching audit event ("unknown" without one); each label at most 20 values, then "other".',
+      labelNames: ['cluster', 'manager', 'agent'],
       registers,
     }),
   };

@@ -12,8 +12,9 @@
  * - `viewer` / `operator`: a console user with at least that role;
  * - `operator-or-webhook`: an operator, or a caller with the webhook credentials (`TRUEUP_WEBHOOK_TOKEN`,
  *   for push hooks: `POST /api/v1/git/refresh`);
- * - `webhook`, `slack`, `mattermost`: the route checks its own credentials (the Alertmanager webhook
- *   token, Slack's request signature, Mattermost's command token); console credentials never count.
+ * - `webhook`, `slack`, `mattermost`, `audit`: the route checks its own credentials (the Alertmanager
+ *   webhook token, Slack's request signature, Mattermost's command token, the cluster's audit webhook
+ *   token); console credentials never count.
  */
 export type Access =
   | 'public'
@@ -22,7 +23,8 @@ export type Access =
   | 'operator-or-webhook'
   | 'webhook'
   | 'slack'
-  | 'mattermost';
+  | 'mattermost'
+  | 'audit';
 
 /** ACCESS_LEVELS lists every Access value (for schemas, tests and docs). */
 export const ACCESS_LEVELS: readonly Access[] = [
@@ -33,6 +35,7 @@ export const ACCESS_LEVELS: readonly Access[] = [
   'webhook',
   'slack',
   'mattermost',
+  'audit',
 ];
 
 /** Caller is what the auth hook learned about a request's credentials. */
@@ -76,6 +79,7 @@ export function decideAccess(access: unknown, caller: Caller): AccessDecision {
     case 'webhook':
     case 'slack':
     case 'mattermost':
+    case 'audit':
       // Public, or verified by the route itself before anything else runs.
       return { ok: true };
     case 'viewer':

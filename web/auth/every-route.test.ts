@@ -69,6 +69,11 @@ async function fullServer() {
       auth: { bearerTokens: [webhook] },
     },
     preview: async () => ({ ok: false, code: 'TRUEUP_BAD_REQUEST', message: 'no repo here' }),
+    audit: {
+      tokens: new Map([['prod-eu', ['prod-eu-audit-webhook-token-0123']]]),
+      intake: { offer: () => ({ queued: 0, dropped: 0 }) },
+      manages: () => true,
+    },
     chat: {
       settings,
       stateDir: ':memory:',
@@ -96,6 +101,7 @@ const intruders: Record<Exclude<Access, 'public'>, Intruder[]> = {
   webhook: [nobody, operatorBearer, viewerBearer],
   slack: [nobody, operatorBearer, webhookBearer],
   mattermost: [nobody, operatorBearer, webhookBearer],
+  audit: [nobody, operatorBearer, viewerBearer, webhookBearer, wrongBearer],
 };
 
 const sampleParams: Record<string, string> = {

@@ -4,7 +4,9 @@
  * ChatMessage out. Secret values are digests in every input already (Drift shows them as
  * `hmac-sha256:<12 hex>`); the outbound scrub is the second net.
  */
+
 import type { Explanation } from '../../policies/explain.ts';
+import { describeWriter } from '../../reconciler/audit/attribution.ts';
 import {
   type Drift,
   type FieldChange,
@@ -52,9 +54,11 @@ export function changeLine(c: FieldChange): string {
 /** driftedByLine says which field managers drifted the object, and when. */
 export function driftedByLine(drift: Drift): string | undefined {
   if (drift.driftedBy.length === 0) return undefined;
+  const writers = drift.driftedBy.filter((d) => d.user !== undefined).map((d) => esc(describeWriter(d)));
+  const rv = drift.resourceVersion ? ` · resourceVersion ${esc(drift.resourceVersion)}` : '';
   return `Drifted by ${drift.driftedBy
     .map((d) => `${code(d.manager, 40)} (${esc(d.operation)}${d.time ? ` at ${esc(d.time)}` : ''})`)
-    .join(', ')}`;
+    .join(', ')}${writers.length ? ` · changed by ${writers.join(', ')}` : ''}${rv}`;
 }
 
 /** decisionLine is the policy decision with its reasons. */
