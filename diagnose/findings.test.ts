@@ -78,6 +78,30 @@ describe('findings', () => {
     ]);
   });
 
+  it('names the person behind a live drift when audit attribution found one', () => {
+    const byAlice = config({
+      drift: {
+        ...ref,
+        status: 'modified',
+        changes: [{ path: 'data.DB_HOST', type: 'changed' }],
+        driftedBy: [
+          {
+            manager: 'kubectl-edit',
+            operation: 'Update',
+            time: '2026-11-23T02:58:00Z',
+            paths: ['data.DB_HOST'],
+            user: 'alice@corp',
+            sourceIPs: ['10.0.0.5'],
+            requestTime: '2026-11-23T02:58:00.120Z',
+          },
+        ],
+      },
+    });
+    expect(findingsOf(byAlice)[0]?.what).toContain(
+      '(by kubectl-edit at 2026-11-23T02:58:00Z; changed by alice@corp with kubectl edit from 10.0.0.5 at 02:58 UTC)',
+    );
+  });
+
   it('names a failing remediation and when it started failing', () => {
     const error =
       'ConfigMap "api-config" is invalid: data: Forbidden: field is immutable when `immutable` is set';

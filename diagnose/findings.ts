@@ -5,6 +5,7 @@
  * with when it happened and how that time is known. The offline diagnoser scores them with the
  * rules of `scoring-rules.ts` and orders them against the alert's start. Pure.
  */
+import { describeWriter } from '../reconciler/audit/attribution.ts';
 import { formatObjectRef } from '../reconciler/core/object-ref.ts';
 import type { RemediationRecord } from '../reconciler/store/store.ts';
 import type { ConfigEvidence, DiagnosisAnswer, Fix } from './model.ts';
@@ -136,7 +137,9 @@ function driftFindings(c: ConfigEvidence): Finding[] {
   // No field manager but trueup's wrote the differing fields (driftedBy leaves trueup's own out):
   // git moved and the new value is not live yet, so the pods still read what they read before.
   const pending = drift.driftedBy.length === 0;
-  const who = by && !pending ? ` (by ${by.manager}${by.time ? ` at ${by.time}` : ''})` : '';
+  // With audit attribution, the person too (or that none could be named).
+  const user = by?.user !== undefined ? `; changed by ${describeWriter(by)}` : '';
+  const who = by && !pending ? ` (by ${by.manager}${by.time ? ` at ${by.time}` : ''}${user})` : '';
   return [
     {
       kind: pending ? 'pending-rollout' : 'live-drift',

@@ -13,6 +13,14 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
+import {
+  type AuditRelay,
+  auditFlags,
+  type FleetAudit,
+  newUsers,
+  startAuditRelay,
+  userTokenLines,
+} from './audit.ts';
 import type { ClusterBinaries } from './binaries.ts';
 
 /** FleetCluster is one running cluster of a Fleet. */
@@ -32,6 +40,8 @@ export interface Fleet {
   stop(options?: { keepLogs?: boolean }): Promise<void>;
   /** signal sends a signal to one cluster's kube-apiserver: SIGSTOP freezes it, SIGCONT thaws it. */
   signal(cluster: string, signal: NodeJS.Signals): void;
+  /** audit is the audit log setup: relay, webhook tokens, log files, static users (local-fleet/audit.ts). */
+  audit: FleetAudit;
 }
 
 /** FleetOptions configures startFleet. */
@@ -58,11 +68,13 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
   const dir = options.dir ?? (await mkdtemp(join(tmpdir(), 'trueup-fleet-')));
   await mkdir(dir, { recursive: true });
   const processes: ManagedProcess[] = [];
+  let relay: AuditRelay | undefined;
   const stop = async ({ keepLogs = false } = {}) => {
     // API servers first: with etcd gone they would wait for it instead of shutting down.
     const [etcd, ...apiservers] = processes;
     await Promise.all(apiservers.map((p) => p.stop()));
     await etcd?.stop();
+    await relay?.close();
     process.off('exit', killAll);
     if (!keepLogs) await rm(dir, { recursive: true, force: true });
   };
@@ -75,9 +87,18 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
   try {
     const started = Date.now();
     const etcdUrl = await startEtcd(options, dir, processes);
-    const token = await writeCredentials(dir);
+    const users = newUsers();
+    const token = await writeCredentials(dir, userTokenLines(users));
+    relay = await startAuditRelay(loopback, dir);
+    const audit: FleetAudit = { relayUrl: relay.controlUrl, tokens: {}, logPaths: {}, users };
     const clusters: ClusterServer[] = [];
-    for (const name of names) clusters.push(await startApiserver(options, dir, name, etcdUrl, processes));
+    for (const name of names) {
+      await mkdir(join(dir, name), { recursive: true });
+      const a = await auditFlags(dir, name, relay);
+      audit.tokens[name] = a.token;
+      audit.logPaths[name] = a.logPath;
+      clusters.push(await startApiserver(options, dir, name, etcdUrl, processes, a.flags));
+    }
     await waitUntilReady(options.readyTimeoutMs ?? 180_000, etcdUrl, clusters, token, processes);
     const kubeconfigPath = join(dir, 'kubeconfig');
     await writeFile(kubeconfigPath, await renderKubeconfig(clusters, token), { mode: 0o600 });
@@ -89,6 +110,7 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
       kubeconfigPath,
       clusters: clusters.map(({ name, context, server }) => ({ name, context, server })),
       stop,
+      audit,
       signal: (cluster, signal) => {
         const p = processes.find((x) => x.name === `kube-apiserver ${cluster}`);
         if (!p) throw new Error(`no cluster ${cluster} in this fleet`);
@@ -125,10 +147,10 @@ async function startEtcd(options: FleetOptions, dir: string, processes: ManagedP
   return etcdUrl;
 }
 
-/** writeCredentials writes the admin token file and the ServiceAccount key pair; returns the token. */
-async function writeCredentials(dir: string): Promise<string> {
+/** writeCredentials writes the token file (admin, and `more` lines) and the ServiceAccount key pair; returns the admin token. */
+async function writeCredentials(dir: string, more: string): Promise<string> {
   const token = randomBytes(24).toString('hex');
-  await writeFile(join(dir, 'tokens.csv'), `${token},trueup-admin,trueup-admin,"system:masters"\n`, {
+  await writeFile(join(dir, 'tokens.csv'), `${token},trueup-admin,trueup-admin,"system:masters"\n${more}`, {
     mode: 0o600,
   });
   const saKey = generateKeyPairSync('rsa', { modulusLength: 2048 });
@@ -146,6 +168,7 @@ async function startApiserver(
   name: string,
   etcdUrl: string,
   processes: ManagedProcess[],
+  extraFlags: string[] = [],
 ): Promise<ClusterServer> {
   const port = await freePort();
   const certDir = join(dir, name, 'certs');
@@ -170,6 +193,7 @@ async function startApiserver(
       '--disable-admission-plugins=ServiceAccount',
       '--enable-priority-and-fairness=false',
       '--v=1',
+      ...extraFlags,
     ]),
   );
   return { name, context: name, server, certDir };

@@ -4,6 +4,7 @@
  * fails the run; it is never a skip.
  */
 import type { TestProject } from 'vitest/node';
+import type { FleetAudit } from '../../local-fleet/audit.ts';
 import { ensureClusterBinaries } from '../../local-fleet/binaries.ts';
 import { startFleet } from '../../local-fleet/fleet.ts';
 
@@ -13,6 +14,8 @@ export interface FleetInfo {
   clusters: string[];
   kubernetesVersion: string;
   kubeApiserverBin: string;
+  /** audit: the fleet's audit relay, webhook tokens, log files and static users (local-fleet/audit.ts). */
+  audit: FleetAudit;
 }
 
 declare module 'vitest' {
@@ -30,6 +33,7 @@ export default async function setup(project: TestProject) {
     clusters: fleet.clusters.map((c) => c.name),
     kubernetesVersion: binaries.kubernetesVersion,
     kubeApiserverBin: binaries.kubeApiserver,
+    audit: fleet.audit,
   });
   return async () => {
     const failed = project.vitest.state.getCountOfFailedTests() > 0;

@@ -173,3 +173,49 @@ describe('the daemon HTTP API', () => {
     expect(res.body).toContain('# TYPE trueup_remediations_total counter');
   });
 });
+
+describe('the history search by user', () => {
+  it("answers the drifts a user made and the user's audit log writes, and no remediations", async () => {
+    const store = openAuditStore(':memory:');
+    const drift = (name: string, user: string | null) => ({
+      cluster: 'c1',
+      kind: 'ConfigMap' as const,
+      namespace: 'shop',
+      name,
+      status: 'modified' as const,
+      changes: [{ path: 'data.a', type: 'changed' as const }],
+      driftedBy: [{ manager: 'kubectl-edit', operation: 'Update', paths: ['data.a'], user }],
+    });
+    await store.recordDrift('rev', drift('by-alice', 'alice@corp'));
+    await store.recordDrift('rev', drift('by-bob', 'bob@corp'));
+    await store.recordDrift('rev', drift('nobody', null));
+    await store.recordAuditEvents([
+      {
+        cluster: 'c1',
+        kind: 'ConfigMap',
+        namespace: 'shop',
+        name: 'by-alice',
+        auditID: 'id-1',
+        verb: 'patch',
+        user: 'alice@corp',
+        groups: [],
+        userAgent: 'kubectl/v1.33.0',
+        sourceIPs: ['10.0.0.5'],
+        requestTime: '2026-12-03T10:31:07.000Z',
+        stageTime: '2026-12-03T10:31:07.010Z',
+      },
+    ]);
+    const app = await buildServer({
+      daemon: daemonWith(true),
+      metrics: createMetrics(),
+      store,
+      auth: authConfigFromEnv({}, undefined, true),
+    });
+    const res = await app.inject({ url: '/api/v1/history?user=alice&cluster=c1' });
+    expect(res.statusCode).toBe(200);
+    const body = res.json();
+    expect(body.drifts.map((r: { drift: { name: string } }) => r.drift.name)).toEqual(['by-alice']);
+    expect(body.remediations).toEqual([]);
+    expect(body.audit.map((r: { auditID: string }) => r.auditID)).toEqual(['id-1']);
+  });
+});

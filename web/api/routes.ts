@@ -6,6 +6,7 @@
  *   GET  /api/v1/history?cluster=&kind=&namespace=&name=&q=&actor=&result=&since=&until=&only=&limit=&cursor=
  *                                            viewer: recorded drifts and remediations, newest first, paged by id
  *   GET  /api/v1/namespaces, /api/v1/timeline (fleet-routes.ts)
+ *   GET  /api/v1/history?user=…             viewer: the drifts a user made (audit attribution) and their audit records
  *   POST /api/v1/git/refresh                 operator or webhook token: fetch the repo now (push hooks);
  *                                            coalesced (one fetch in flight, one pending) and rate-limited per caller
  */
@@ -13,6 +14,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { RateLimiter } from '../auth/rate-limit.ts';
 import type { ApiErrorBody, DriftList, History, Status } from '../contract/api.ts';
+import type { DriftRecord } from '../contract/drift.ts';
 import { replyError } from '../reply-error.ts';
 import type { ServerDeps } from '../server.ts';
 import { clustersWithLabel, driftPage } from './drift-page.ts';
@@ -25,6 +27,7 @@ const historyQuery = z
     namespace: z.string().optional(),
     name: z.string().optional(),
     actor: z.string().optional(),
+    user: z.string().min(1).max(253).optional(),
     since: z.iso.datetime({ offset: true }).optional(),
     until: z.iso.datetime({ offset: true }).optional(),
     limit: z.coerce.number().int().min(1).max(1000).default(100),
@@ -88,6 +91,7 @@ export function registerApi(
   app.get<HistoryRoute>('/api/v1/history', viewer, async (req, reply) => {
     const query = historyQuery.safeParse(req.query);
     if (!query.success) return replyError(reply, 'TRUEUP_BAD_QUERY', z.prettifyError(query.error));
+    if (query.data.user !== undefined) return historyOfUser(store, { ...query.data, user: query.data.user });
     return history(store, query.data);
   });
   const refresh = new Coalescer(() => daemon.refresh());
@@ -126,6 +130,35 @@ async function history(store: ServerDeps['store'], query: z.infer<typeof history
     drifts: drifts.slice(0, limit),
     remediations: remediations.slice(0, limit),
     ...(next.drifts || next.remediations ? { next } : {}),
+  };
+}
+
+/**
+ * historyOfUser answers a search by user (contains, as the actor search): the drifts audit
+ * attribution gave that user, and the user's writes from the audit log. Remediations are trueup's;
+ * not paged (one page of at most `limit` of each).
+ */
+async function historyOfUser(
+  store: ServerDeps['store'],
+  query: z.infer<typeof historyQuery> & { user: string },
+): Promise<History> {
+  const { user, limit, cluster, kind, namespace, name } = query;
+  const q = {
+    ...(cluster !== undefined ? { cluster } : {}),
+    ...(kind !== undefined ? { kind } : {}),
+    ...(namespace !== undefined ? { namespace } : {}),
+    ...(name !== undefined ? { name } : {}),
+    ...(query.since ? { since: new Date(query.since).toISOString() } : {}),
+    ...(query.until ? { until: new Date(query.until).toISOString() } : {}),
+  };
+  const made = (r: DriftRecord) =>
+    r.drift.driftedBy.some((d) => typeof d.user === 'string' && d.user.includes(user));
+  // Drift records hold the user inside the record: read a wider page and keep that user's.
+  const drifts = (await store.drifts({ ...q, limit: Math.min(1000, limit * 10) })).filter(made);
+  return {
+    drifts: drifts.slice(0, limit),
+    remediations: [],
+    audit: await store.auditEvents({ ...q, user, limit }),
   };
 }
 

@@ -186,7 +186,9 @@ export class ChatNotifier {
           this.#send(this.#notice('in-sync', ref), ref, renderDriftNotice(ref, undefined, links));
         return;
       }
-      if (drift && news(`drift:${JSON.stringify([drift.status, drift.changes])}`))
+      // Who made it is news too: the audit event often arrives after the watch event.
+      const writers = drift?.driftedBy.map((d) => d.user);
+      if (drift && news(`drift:${JSON.stringify([drift.status, drift.changes, writers])}`))
         this.#send(this.#notice('drift', ref), ref, renderDriftNotice(ref, drift, links));
       return;
     }
@@ -238,7 +240,15 @@ export class ChatNotifier {
     const now = Date.now();
     const batch = this.#batches.get(cluster) ?? { items: [], first: now };
     this.#batches.set(cluster, batch);
-    batch.items.push({ kind: notice.kind, ref, notice, message, ...(approval ? { approval } : {}) });
+    // Newer news of the same kind about the same object replaces the older one still waiting (a
+    // drift first seen, then attributed to its user when the audit event arrived).
+    const item = { kind: notice.kind, ref, notice, message, ...(approval ? { approval } : {}) };
+    const same = batch.items.findIndex(
+      (i) =>
+        i.kind === notice.kind && !approval && !i.approval && formatObjectRef(i.ref) === formatObjectRef(ref),
+    );
+    if (same >= 0) batch.items[same] = item;
+    else batch.items.push(item);
     clearTimeout(batch.timer);
     const wait = Math.max(0, Math.min(this.#batch.quietMs, batch.first + this.#batch.maxWaitMs - now));
     batch.timer = setTimeout(() => this.#flush(cluster), wait);

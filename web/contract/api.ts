@@ -5,6 +5,7 @@
  */
 import type {
   Approval,
+  AuditRecord,
   BlamedOrigin,
   ChangeSetEntry,
   Drift,
@@ -101,6 +102,8 @@ export interface History {
   remediations: RemediationRecord[];
   /** next holds each list's `cursor` for its next page (with `only=`), when it has one. */
   next?: { drifts?: string; remediations?: string };
+  /** audit, with `?user=`: that user's writes from the Kubernetes audit log (newest first). */
+  audit?: AuditRecord[];
 }
 
 /** ApprovalList is the answer of `GET /api/v1/approvals`. */

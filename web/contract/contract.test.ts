@@ -4,10 +4,12 @@
  * assertions fail `npm run typecheck` when either side changes a field without the other (the
  * routes' `Reply` types catch the rest: an answer the contract does not allow).
  */
+
 import { describe, expectTypeOf, it } from 'vitest';
 import type * as alert from '../../diagnose/alert.ts';
 import type * as incident from '../../diagnose/incident.ts';
 import type * as diagnose from '../../diagnose/model.ts';
+import type { AuditRecord as AuditRecordOfStore } from '../../reconciler/audit/event.ts';
 import type * as decision from '../../reconciler/core/decision.ts';
 import type { errorCatalog, Failure } from '../../reconciler/core/errors.ts';
 import type * as model from '../../reconciler/core/model.ts';
@@ -70,6 +72,7 @@ describe('the API contract', () => {
     expectTypeOf<drift.ApprovalState>().toEqualTypeOf<store.ApprovalState>();
     expectTypeOf<drift.Approval>().toEqualTypeOf<store.Approval>();
     expectTypeOf<drift.DriftRecord>().toEqualTypeOf<store.DriftRecord>();
+    expectTypeOf<drift.AuditRecord>().toEqualTypeOf<AuditRecordOfStore>();
     expectTypeOf<drift.RemediationRecord>().toEqualTypeOf<store.RemediationRecord>();
     expectTypeOf<api.ApprovalRefusal>().toEqualTypeOf<approvals.ApprovalRefusal>();
     expectTypeOf<api.ApprovalOutcome>().toEqualTypeOf<approvals.ApprovalOutcome>();

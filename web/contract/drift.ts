@@ -195,6 +195,24 @@ export interface Approval {
   note?: string;
 }
 
+/**
+ * AuditRecord is one write of a managed ConfigMap or Secret from the Kubernetes audit log: who
+ * (user, groups, user agent, source IPs), with which field manager, when. Never a body or a value.
+ */
+export interface AuditRecord extends ObjectRef {
+  auditID: string;
+  verb: 'create' | 'update' | 'patch' | 'delete';
+  user: string;
+  groups: string[];
+  impersonator?: string;
+  userAgent: string;
+  sourceIPs: string[];
+  fieldManager?: string;
+  resourceVersion?: string;
+  requestTime: string;
+  stageTime: string;
+}
+
 /** DriftRecord is one recorded drift detection. */
 export interface DriftRecord {
   id: number;

@@ -2,7 +2,7 @@
  * Hash routes of the console and the links to them. Deep links (chat messages, alert annotations)
  * point at these, so the shapes are part of the contract: `#/`, `#/drifts?cluster=&namespace=&status=`,
  * `#/objects/<cluster>/<namespace>/<kind>/<name>`, `#/approvals`, `#/incidents`, `#/incidents/<id>`,
- * `#/history?cluster=&namespace=&name=&actor=&since=&until=`, `#/preview?head=&base=`,
+ * `#/history?cluster=&namespace=&name=&actor=&user=&since=&until=`, `#/preview?head=&base=`,
  * `#/timeline?cluster=&namespace=&q=&range=`. List pages also carry `q` (name search) and `cursor`
  * (the page). Pure: no DOM.
  */
@@ -147,6 +147,8 @@ export interface HistoryQuery {
   q?: string;
   actor?: string;
   result?: string;
+  /** user: the drifts a user made (Kubernetes audit attribution) and their writes. */
+  user?: string;
   since?: string;
   until?: string;
   /** only and cursor page one of the two lists. */

@@ -4,7 +4,7 @@
  * by each object's page.
  */
 import type { History } from '../../../contract/api.ts';
-import type { DriftRecord, RemediationRecord } from '../../../contract/drift.ts';
+import type { AuditRecord, DriftRecord, RemediationRecord } from '../../../contract/drift.ts';
 import { Badge, ErrorCode, ObjectLink, RelTime, Sha, TableScroll } from '../ui/bits.tsx';
 
 function RemediationRow(props: { record: RemediationRecord }) {
@@ -56,7 +56,13 @@ function DriftRow(props: { record: DriftRecord }) {
           </code>
         ))}
       </td>
-      <td>{drift.driftedBy.map((writer) => `${writer.manager} (${writer.operation})`).join(', ') || '—'}</td>
+      <td>
+        {drift.driftedBy
+          .map(
+            (writer) => `${writer.user ? `${writer.user} with ` : ''}${writer.manager} (${writer.operation})`,
+          )
+          .join(', ') || '—'}
+      </td>
       <td>
         <Sha commit={record.revision} />
       </td>
@@ -119,6 +125,46 @@ export function HistoryTables(props: { history: History; limit?: number }) {
           </table>
         </TableScroll>
       )}
+      {props.history.audit && <AuditTable records={props.history.audit} />}
     </div>
+  );
+}
+
+/** AuditTable lists a user's writes from the Kubernetes audit log (a search by user). */
+function AuditTable(props: { records: AuditRecord[] }) {
+  return (
+    <>
+      <h3>Writes in the audit log ({props.records.length})</h3>
+      <TableScroll label="audit log writes">
+        <table class="striped">
+          <thead>
+            <tr>
+              <th scope="col">When</th>
+              <th scope="col">User</th>
+              <th scope="col">Object</th>
+              <th scope="col">Verb</th>
+              <th scope="col">Manager</th>
+              <th scope="col">From</th>
+            </tr>
+          </thead>
+          <tbody>
+            {props.records.map((r) => (
+              <tr key={`${r.cluster}/${r.auditID}`} data-testid="audit-record">
+                <td>
+                  <RelTime iso={r.requestTime} />
+                </td>
+                <td>{r.user}</td>
+                <td>
+                  <ObjectLink object={r} showCluster />
+                </td>
+                <td>{r.verb}</td>
+                <td>{r.fieldManager ?? r.userAgent.split('/')[0]}</td>
+                <td>{r.sourceIPs.join(', ')}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </TableScroll>
+    </>
   );
 }

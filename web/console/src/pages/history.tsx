@@ -1,6 +1,7 @@
 /**
- * History: the audit trail searched by cluster, namespace, name, name search, actor, result and time
- * (`#/history?cluster=&namespace=&name=&q=&actor=&result=&since=&until=`), 100 a list, older pages by
+ * History: the audit trail searched by cluster, namespace, name, name search, actor, user (who drifted
+ * it, from the Kubernetes audit log: the API's `?user=`), result and time
+ * (`#/history?cluster=&namespace=&name=&q=&actor=&user=&result=&since=&until=`), 100 a list, older pages by
  * `only=drifts|remediations&cursor=`. The URL is the search, so a result is a link; times in the URL
  * are ISO, in the form local.
  */
@@ -13,7 +14,7 @@ import { Loadable, Pager, PageTitle } from '../ui/bits.tsx';
 import { navigate } from '../use-route.ts';
 import { HistoryTables } from './history-tables.tsx';
 
-const textFields = ['cluster', 'namespace', 'name', 'q', 'actor'] as const;
+const textFields = ['cluster', 'namespace', 'name', 'q', 'actor', 'user'] as const;
 const fieldLabels: Record<string, string> = { q: 'Name contains' };
 const ranges: [string, number][] = [
   ['1 h', 3_600_000],

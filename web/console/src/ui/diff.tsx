@@ -54,6 +54,19 @@ function ChangeBlock(props: {
           <span class="who" key={`${writer.manager}/${writer.operation}`}>
             {' '}
             by <strong>{writer.manager}</strong> ({writer.operation}) <RelTime iso={writer.time} />
+            {writer.user && (
+              <span data-testid="drift-user" title={writer.userAgent}>
+                {' '}
+                · changed by <strong>{writer.user}</strong>
+                {writer.sourceIPs?.[0] ? ` from ${writer.sourceIPs[0]}` : ''}
+              </span>
+            )}
+            {writer.user === null && (
+              <span class="muted" title={writer.userReason}>
+                {' '}
+                · user unknown
+              </span>
+            )}
           </span>
         ))}
         {origin && (
