@@ -228,6 +228,48 @@ describe('audit attribution on the real fleet', () => {
     }
   });
 
+  it("loads the apiserver's audit log file with trueup audit ingest, and diff attributes from that store", async () => {
+    const own = await mkdtemp(join(tmpdir(), 'trueup-audit-ingest-'));
+    const log = fleet.audit.logPaths[first] as string;
+    const ingest = await transcript.json<{
+      read: number;
+      kept: number;
+      added: number;
+      skipped: Record<string, number>;
+    }>(['audit', 'ingest', '--repo', repo.dir, '--cluster', first, '--state-dir', own, log]);
+    expect(ingest.code).toBe(0);
+    expect(ingest.body.kept).toBeGreaterThan(0);
+    expect(ingest.body.added).toBe(ingest.body.kept);
+    // Loaded twice: nothing new.
+    const again = await transcript.json<{ added: number }>([
+      'audit',
+      'ingest',
+      '--repo',
+      repo.dir,
+      '--cluster',
+      first,
+      '--state-dir',
+      own,
+      log,
+    ]);
+    expect(again.body.added).toBe(0);
+    const diff = await transcript.json<{ drifts: Drift[] }>(['diff', '--repo', repo.dir, '--state-dir', own]);
+    const app = diff.body.drifts.find((d) => d.name === 'app')?.driftedBy ?? [];
+    expect(app.find((d) => d.paths.includes('data.size'))?.user).toBe('bob@corp');
+    const unknown = await transcript.trueup([
+      'audit',
+      'ingest',
+      '--repo',
+      repo.dir,
+      '--cluster',
+      'nowhere',
+      '--state-dir',
+      own,
+      log,
+    ]);
+    expect([unknown.code, unknown.stderr]).toEqual([2, expect.stringContaining('unknown cluster nowhere')]);
+  });
+
   it('tells chat who changed it', async () => {
     // A lone edit (a burst of news goes out as one digest that lists objects only).
     await as('alice', ['edit', 'configmap', 'app'], {
