@@ -77,6 +77,7 @@ export const cases: ValuesCase[] = [
         capabilities: { drop: ['ALL'] },
       });
       expect(container.livenessProbe?.httpGet?.path).toBe('/healthz');
+      expect(container.args?.some((a) => a.startsWith('--audit-tokens'))).toBe(false);
       expect(container.readinessProbe?.httpGet?.path).toBe('/readyz');
       expect(container.resources?.requests).toMatchObject({
         cpu: expect.any(String),
@@ -147,6 +148,7 @@ export const cases: ValuesCase[] = [
       llm: { baseUrl: 'http://vllm.ai.svc:8000/v1', model: 'qwen3', apiKeySecret: 'llm' },
       webhook: { existingSecret: 'alertmanager-webhook', basicAuthKey: 'basic-auth' },
       slack: { existingSecret: 'slack' },
+      audit: { tokensSecretRef: { name: 'audit-webhook', key: 'tokens.txt' } },
       console: {
         auth: {
           existingSecret: 'console-auth',
@@ -213,6 +215,20 @@ export const cases: ValuesCase[] = [
         ]),
       );
       expect(containerOf(manifests).args?.some((a) => a.startsWith('--auth-proxy-user-header'))).toBe(false);
+      // The audit receiver's tokens: a read-only file from the Secret, named by the flag.
+      expect(containerOf(manifests).args).toContain('--audit-tokens=/etc/trueup/audit/tokens');
+      expect(containerOf(manifests).volumeMounts).toContainEqual({
+        name: 'audit-tokens',
+        mountPath: '/etc/trueup/audit',
+        readOnly: true,
+      });
+      const tokens = deploymentOf(manifests).spec?.template.spec?.volumes?.find(
+        (v) => v.name === 'audit-tokens',
+      );
+      expect(tokens?.secret).toMatchObject({
+        secretName: 'audit-webhook',
+        items: [{ key: 'tokens.txt', path: 'tokens' }],
+      });
     },
   },
   {
