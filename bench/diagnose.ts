@@ -346,16 +346,17 @@ interface IngestionRun {
 function timedStore(store: IncidentStore, times: { open: number[]; save: number[] }): IncidentStore {
   return {
     ...store,
-    openIncident(groupKey) {
+    async openIncident(groupKey) {
       const at = performance.now();
-      const open = store.openIncident(groupKey);
+      const open = await store.openIncident(groupKey);
       times.open.push(performance.now() - at);
       return open;
     },
-    save(incident) {
+    async save(incident) {
       const at = performance.now();
-      store.save(incident);
+      const saved = await store.save(incident);
       times.save.push(performance.now() - at);
+      return saved;
     },
   };
 }
@@ -463,7 +464,7 @@ async function ingestionRun(
       expected,
       checks: [],
     };
-    run.checks = ingestionChecks(run, store.incidents({ limit: groups * 2 + 100 }));
+    run.checks = ingestionChecks(run, await store.incidents({ limit: groups * 2 + 100 }));
     return run;
   } finally {
     await app.close();
@@ -474,7 +475,7 @@ async function ingestionRun(
 /** ingestionChecks verify that nothing was lost and that duplicates started no investigation. */
 function ingestionChecks(
   run: IngestionRun,
-  incidents: ReturnType<IncidentStore['incidents']>,
+  incidents: Awaited<ReturnType<IncidentStore['incidents']>>,
 ): IngestionRun['checks'] {
   const { client, expected, groups, resends } = run;
   const outcomesOk = Object.entries(expected).every(([k, v]) => (client.outcomes[k] ?? 0) === v);

@@ -7,7 +7,11 @@
 import cron from 'node-cron';
 import type { Logger } from 'pino';
 import { IncidentDesk } from '../diagnose/desk.ts';
-import { type IncidentStore, openIncidentStore } from '../diagnose/incident-store.ts';
+import {
+  type IncidentStore,
+  openIncidentStore,
+  openSharedIncidentStore,
+} from '../diagnose/incident-store.ts';
 import { createDiagnoseMetrics } from '../diagnose/metrics.ts';
 import { redactUrls } from '../reconciler/core/redact.ts';
 import { Daemon } from '../reconciler/daemon/daemon.ts';
@@ -168,7 +172,10 @@ async function openServeCore(options: ServeOptions, logger: Logger): Promise<Ser
   });
   replicas.attach(daemon);
   if (audit) await warmAuditIndex(audit, store, logger);
-  const incidents = openIncidentStore(options.stateDir);
+  // On a store replicas share, so are incidents: one per alert group fleet-wide.
+  const incidents = store.incidentRows
+    ? openSharedIncidentStore(store.incidentRows)
+    : openIncidentStore(options.stateDir);
   return { source, store, incidents, metrics, replicas, access, cycle, daemon, ...(audit ? { audit } : {}) };
 }
 

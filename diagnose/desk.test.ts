@@ -1,9 +1,11 @@
 import { pino } from 'pino';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
+import { openPostgresStore } from '../reconciler/store/postgres/postgres-store.ts';
 import { openAuditStore } from '../reconciler/store/store.ts';
+import { freshDatabase } from '../test/postgres/postgres.ts';
 import type { AlertGroup } from './alert.ts';
 import { type DeskResult, IncidentDesk } from './desk.ts';
-import { openIncidentStore } from './incident-store.ts';
+import { openIncidentStore, openSharedIncidentStore } from './incident-store.ts';
 import type { Investigation, InvestigationDeps } from './investigate.ts';
 
 function group(key: string, fingerprints: string[], status: 'firing' | 'resolved' = 'firing'): AlertGroup {
@@ -68,13 +70,13 @@ const idOf = (r: DeskResult) => ('incident' in r ? r.incident : '');
 describe('the incident desk', () => {
   it('investigates a group once however often Alertmanager re-sends it', async () => {
     const { desk: d, store, started } = desk();
-    const first = d.receive(group('g1', ['a']));
-    const again = d.receive(group('g1', ['a']));
+    const first = await d.receive(group('g1', ['a']));
+    const again = await d.receive(group('g1', ['a']));
     await d.idle();
     expect(first).toEqual({ outcome: 'opened', incident: expect.stringMatching(/^i1-[0-9a-z]{8}$/) });
     expect(again).toEqual({ outcome: 'duplicate', incident: idOf(first) });
     expect(started).toEqual(['g1']);
-    expect(store.incident(idOf(first))).toMatchObject({
+    expect(await store.incident(idOf(first))).toMatchObject({
       investigation: 'done',
       notifications: 2,
       diagnosis: result.diagnosis,
@@ -83,25 +85,25 @@ describe('the incident desk', () => {
 
   it('answers overloaded (and records nothing) when the queue is full, so Alertmanager retries', async () => {
     const { desk: d, store, release } = desk({ maxQueued: 2, hold: true });
-    expect(d.receive(group('g1', ['a'])).outcome).toBe('opened');
-    expect(d.receive(group('g2', ['b'])).outcome).toBe('opened');
-    expect(d.receive(group('g3', ['c']))).toEqual({ outcome: 'overloaded', retryAfterSeconds: 30 });
-    expect(store.openIncident('g3')).toBeUndefined();
+    expect((await d.receive(group('g1', ['a']))).outcome).toBe('opened');
+    expect((await d.receive(group('g2', ['b']))).outcome).toBe('opened');
+    expect(await d.receive(group('g3', ['c']))).toEqual({ outcome: 'overloaded', retryAfterSeconds: 30 });
+    expect(await store.openIncident('g3')).toBeUndefined();
     // A duplicate of a queued group needs no room: it is answered at once.
-    expect(d.receive(group('g2', ['b'])).outcome).toBe('duplicate');
+    expect((await d.receive(group('g2', ['b']))).outcome).toBe('duplicate');
     release();
     await d.idle();
-    expect(d.receive(group('g3', ['c'])).outcome).toBe('opened');
+    expect((await d.receive(group('g3', ['c']))).outcome).toBe('opened');
     await d.idle();
   });
 
   it('resolves an incident without investigating, and opens a new one when the group fires again', async () => {
     const { desk: d, store, started } = desk();
-    const incident = idOf(d.receive(group('g1', ['a'])));
+    const incident = idOf(await d.receive(group('g1', ['a'])));
     await d.idle();
-    expect(d.receive(group('g1', ['a'], 'resolved'))).toEqual({ outcome: 'resolved', incident });
-    expect(store.incident(incident)?.status).toBe('resolved');
-    expect(d.receive(group('g1', ['a']))).toEqual({
+    expect(await d.receive(group('g1', ['a'], 'resolved'))).toEqual({ outcome: 'resolved', incident });
+    expect((await store.incident(incident))?.status).toBe('resolved');
+    expect(await d.receive(group('g1', ['a']))).toEqual({
       outcome: 'opened',
       incident: expect.stringMatching(/^i2-[0-9a-z]{8}$/),
     });
@@ -117,9 +119,9 @@ describe('the incident desk', () => {
         throw new Error('cluster c1: unreachable');
       },
     });
-    const incident = idOf(d.receive(group('g1', ['a'])));
+    const incident = idOf(await d.receive(group('g1', ['a'])));
     await d.idle();
-    expect(store.incident(incident)).toMatchObject({
+    expect(await store.incident(incident)).toMatchObject({
       investigation: 'failed',
       error: 'cluster c1: unreachable',
     });
@@ -136,9 +138,11 @@ describe('the incident desk', () => {
         throw new Error('fetch http://u:CANARY-PW@proxy:3128/x?token=CANARY-T failed (key sk-CANARY-KEY)');
       },
     });
-    const { incident: id } = d.receive(group('g1', ['a'])) as { incident: string };
+    const { incident: id } = (await d.receive(group('g1', ['a']))) as { incident: string };
     await d.idle();
-    expect(store.incident(id)?.error).toBe('fetch http://***@proxy:3128/x?token=*** failed (key ***)');
+    expect((await store.incident(id))?.error).toBe(
+      'fetch http://***@proxy:3128/x?token=*** failed (key ***)',
+    );
     expect(lines.join('')).toContain('investigation failed');
     expect(lines.join('')).not.toContain('CANARY');
   });
@@ -147,10 +151,50 @@ describe('the incident desk', () => {
     const { desk: d } = desk();
     const changes: string[] = [];
     d.onChange((incident, change) => changes.push(`${incident.id}:${change}`));
-    const incident = idOf(d.receive(group('g1', ['a'])));
-    d.receive(group('g1', ['a']));
+    const incident = idOf(await d.receive(group('g1', ['a'])));
+    await d.receive(group('g1', ['a']));
     await d.idle();
-    d.receive(group('g1', ['a'], 'resolved'));
+    await d.receive(group('g1', ['a'], 'resolved'));
     expect(changes).toEqual([`${incident}:opened`, `${incident}:investigated`, `${incident}:resolved`]);
+  });
+});
+
+describe('two replicas on one shared (PostgreSQL) store', () => {
+  it('open one incident and run one investigation for an alert group posted to both at once', async () => {
+    const url = await freshDatabase(inject('postgresUrl'), 'desk');
+    const stores = [await openPostgresStore(url), await openPostgresStore(url)];
+    const started: string[] = [];
+    const desks = stores.map(
+      (s) =>
+        new IncidentDesk(
+          openSharedIncidentStore(s.incidentRows as NonNullable<typeof s.incidentRows>),
+          { log: pino({ level: 'silent' }), store: s } as unknown as InvestigationDeps,
+          {
+            investigate: async (g) => {
+              started.push(g.groupKey);
+              return result;
+            },
+          },
+        ),
+    );
+    const [a, b] = desks as [IncidentDesk, IncidentDesk];
+    const answers = await Promise.all([a.receive(group('g1', ['x'])), b.receive(group('g1', ['x']))]);
+    await Promise.all(desks.map((d) => d.idle()));
+    // Both answer with the one incident; one opened it, the other found it.
+    expect(new Set(answers.map(idOf)).size).toBe(1);
+    expect(answers.map((r) => r.outcome).sort()).toEqual(['duplicate', 'opened']);
+    const shared = openSharedIncidentStore(
+      stores[0]?.incidentRows as NonNullable<(typeof stores)[0]['incidentRows']>,
+    );
+    expect(await shared.incidents()).toEqual([
+      expect.objectContaining({ id: idOf(answers[0] as DeskResult), investigation: 'done' }),
+    ]);
+    expect(started).toEqual(['g1']);
+    // Resolved on one replica, firing again on the other: a new incident, as on one replica.
+    expect((await b.receive(group('g1', ['x'], 'resolved'))).outcome).toBe('resolved');
+    expect((await a.receive(group('g1', ['x']))).outcome).toBe('opened');
+    await Promise.all(desks.map((d) => d.idle()));
+    expect(await shared.incidents()).toHaveLength(2);
+    for (const s of stores) await s.close();
   });
 });

@@ -1,6 +1,6 @@
 /**
- * The incident desk: takes Alertmanager notifications (synchronously, so the webhook answers in
- * milliseconds), keeps one incident per alert group, and runs investigations in a bounded queue.
+ * The incident desk: takes Alertmanager notifications (one store read and write, so the webhook
+ * answers in milliseconds; the investigation runs later), keeps one incident per alert group, and runs investigations in a bounded queue.
  * When the queue is full a notification that needs an investigation is refused as overloaded —
  * nothing is recorded, so Alertmanager's retry brings it back; nothing is dropped silently.
  */
@@ -46,6 +46,9 @@ export class IncidentDesk {
   #running = new Set<string>();
   #listeners = new Set<IncidentListener>();
   #idle: (() => void)[] = [];
+  // Read-modify-write of an incident, one at a time: an investigation marking it running must not
+  // overwrite a notification counted meanwhile.
+  #turn: Promise<unknown> = Promise.resolve();
 
   constructor(store: IncidentStore, deps: InvestigationDeps, options: Partial<DeskOptions> = {}) {
     this.#store = store;
@@ -53,27 +56,60 @@ export class IncidentDesk {
     this.#options = { ...defaultDeskOptions(), ...options };
   }
 
-  /** receive applies one notification; it never waits for an investigation. */
-  receive(group: AlertGroup): DeskResult {
-    const open = this.#store.openIncident(group.groupKey);
-    const step = receiveGroup(open, group, this.#deps.now?.() ?? new Date(), () => this.#store.nextId());
-    if (step.investigate && step.incident && !this.#isQueued(step.incident.id)) {
-      if (this.#queue.length + this.#running.size >= this.#options.maxQueued) {
-        this.#deps.metrics?.notifications.inc({ outcome: 'overloaded' });
-        this.#deps.log.warn(
-          { queued: this.#queue.length },
-          'investigation queue full: asking Alertmanager to retry',
-        );
-        return { outcome: 'overloaded', retryAfterSeconds: this.#options.retryAfterSeconds };
+  /**
+   * receive applies one notification; it never waits for an investigation. On a store replicas
+   * share, the replica that opens a group's incident investigates it; one that lost the race to
+   * open it applies the notification to the winner's incident instead (one incident, one investigation).
+   */
+  receive(group: AlertGroup): Promise<DeskResult> {
+    return this.#exclusive(() => this.#receive(group));
+  }
+
+  #exclusive<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.#turn.then(work, work);
+    this.#turn = run.catch(() => {});
+    return run;
+  }
+
+  async #receive(group: AlertGroup): Promise<DeskResult> {
+    for (let attempt = 0; ; attempt++) {
+      const step = await this.#step(group);
+      if (step.investigate && step.incident && !this.#isQueued(step.incident.id)) {
+        if (this.#queue.length + this.#running.size >= this.#options.maxQueued) {
+          this.#deps.metrics?.notifications.inc({ outcome: 'overloaded' });
+          this.#deps.log.warn(
+            { queued: this.#queue.length },
+            'investigation queue full: asking Alertmanager to retry',
+          );
+          return { outcome: 'overloaded', retryAfterSeconds: this.#options.retryAfterSeconds };
+        }
       }
+      if (!step.incident) {
+        this.#deps.metrics?.notifications.inc({ outcome: step.outcome });
+        return { outcome: step.outcome, incident: '' };
+      }
+      // Another replica opened this group's incident first: apply the notification to that one.
+      if (!(await this.#store.save(step.incident)) && attempt < 3) continue;
+      this.#deps.metrics?.notifications.inc({ outcome: step.outcome });
+      if (step.investigate && !this.#isQueued(step.incident.id)) this.#queue.push(step.incident.id);
+      if (step.outcome !== 'duplicate') this.#emit(step.incident, step.outcome);
+      this.#pump();
+      return { outcome: step.outcome, incident: step.incident.id };
     }
-    this.#deps.metrics?.notifications.inc({ outcome: step.outcome });
-    if (!step.incident) return { outcome: step.outcome, incident: '' };
-    this.#store.save(step.incident);
-    if (step.investigate && !this.#isQueued(step.incident.id)) this.#queue.push(step.incident.id);
-    if (step.outcome !== 'duplicate') this.#emit(step.incident, step.outcome);
-    this.#pump();
-    return { outcome: step.outcome, incident: step.incident.id };
+  }
+
+  // receiveGroup is pure: asked for a new id, it is run again with one from the store (ids are not spent on duplicates).
+  async #step(group: AlertGroup) {
+    const open = await this.#store.openIncident(group.groupKey);
+    const now = this.#deps.now?.() ?? new Date();
+    let wantsId = false;
+    const first = receiveGroup(open, group, now, () => {
+      wantsId = true;
+      return '';
+    });
+    if (!wantsId) return first;
+    const id = await this.#store.nextId();
+    return receiveGroup(open, group, now, () => id);
   }
 
   /** onChange subscribes to incident changes; it returns the unsubscribe function. */
@@ -122,25 +158,34 @@ export class IncidentDesk {
 
   async #run(id: string): Promise<void> {
     const log = this.#deps.log.child({ incident: id });
-    const incident = this.#store.incident(id);
+    const incident = await this.#exclusive(async () => {
+      const found = await this.#store.incident(id);
+      if (found) await this.#store.save({ ...found, investigation: 'running' });
+      return found;
+    });
     if (!incident) return;
-    this.#store.save({ ...incident, investigation: 'running' });
     try {
       const result = await this.#options.investigate(groupOf(incident), { ...this.#deps, log });
       // Re-read: notifications may have changed the incident (resolved it, added alerts) meanwhile.
-      const latest = this.#store.incident(id) ?? incident;
-      const done: Incident = { ...latest, investigation: 'done', ...result };
-      delete done.error;
-      this.#store.save(done);
+      const done = await this.#exclusive(async () => {
+        const latest = (await this.#store.incident(id)) ?? incident;
+        const next: Incident = { ...latest, investigation: 'done', ...result };
+        delete next.error;
+        await this.#store.save(next);
+        return next;
+      });
       this.#deps.metrics?.investigations.inc({ source: result.diagnosis.source, outcome: 'done' });
       this.#emit(done, 'investigated');
     } catch (err) {
       // Stored, logged, shown in chat and served by the API: no credential may ride along.
       const message = llmRedactor(this.#deps.llm)((err as Error).message);
       log.error({ err: message }, 'investigation failed');
-      const latest = this.#store.incident(id) ?? incident;
-      const failed: Incident = { ...latest, investigation: 'failed', error: message };
-      this.#store.save(failed);
+      const failed = await this.#exclusive(async () => {
+        const latest = (await this.#store.incident(id)) ?? incident;
+        const next: Incident = { ...latest, investigation: 'failed', error: message };
+        await this.#store.save(next).catch(() => false);
+        return next;
+      });
       this.#deps.metrics?.investigations.inc({ source: 'none', outcome: 'failed' });
       this.#emit(failed, 'investigated');
     }

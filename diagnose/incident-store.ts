@@ -1,12 +1,15 @@
 /**
  * The incident store: incidents with their alerts, evidence bundle and diagnosis, in SQLite
- * (node:sqlite) beside the audit store in the state dir, so they survive restarts. Evidence and
- * diagnoses hold key names and digests only, never a Secret value.
+ * (node:sqlite) beside the audit store in the state dir, so they survive restarts; or, when the
+ * replicas share a PostgreSQL store, in it (one firing incident per alert group fleet-wide). Every
+ * call is asynchronous, so either may back it. Evidence and diagnoses hold key names and digests
+ * only, never a Secret value.
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { newIncidentId } from '../reconciler/store/ids.ts';
+import type { IncidentRows } from '../reconciler/store/store.ts';
 import type { Incident } from './incident.ts';
 
 /** IncidentQuery filters the incident list. */
@@ -28,28 +31,71 @@ export interface IncidentPage {
   next?: number;
 }
 
+/** OpenedQuery filters openedTimes: the list's filters and an opening-time window (ISO 8601). */
+export type OpenedQuery = Omit<IncidentQuery, 'before' | 'limit'> & { since?: string; until?: string };
+
 /** IncidentStore reads and writes incidents. */
 export interface IncidentStore {
   /**
    * nextId is a new incident id, `i<n>-<tag>` (reconciler/ids.ts): unique even when two processes
    * share the store or two stores meet, so one never overwrites another's incident.
    */
-  nextId(): string;
+  nextId(): Promise<string>;
   /** openIncident is the firing incident of a group, if any. */
-  openIncident(groupKey: string): Incident | undefined;
-  incident(id: string): Incident | undefined;
-  incidents(query?: IncidentQuery): Incident[];
+  openIncident(groupKey: string): Promise<Incident | undefined>;
+  incident(id: string): Promise<Incident | undefined>;
+  incidents(query?: IncidentQuery): Promise<Incident[]>;
   /** page is one page of the filtered list; next is set when more incidents match. */
-  page(query?: IncidentQuery): IncidentPage;
+  page(query?: IncidentQuery): Promise<IncidentPage>;
   /** openedTimes are when the matching incidents opened (ISO 8601), oldest first, for timelines. */
-  openedTimes(query: Omit<IncidentQuery, 'before' | 'limit'> & { since?: string; until?: string }): string[];
-  save(incident: Incident): void;
+  openedTimes(query: OpenedQuery): Promise<string[]>;
+  /**
+   * save inserts or updates an incident; false (nothing saved) when it would be a second firing
+   * incident of its group, which only a store replicas share can see (another replica opened one).
+   */
+  save(incident: Incident): Promise<boolean>;
   /**
    * pruneBefore deletes up to `limit` of the incidents last updated before `before` (ISO 8601),
    * oldest first, with their evidence and diagnosis; returns how many (retention, in batches).
    */
-  pruneBefore(before: string, limit: number): number;
+  pruneBefore(before: string, limit: number): Promise<number>;
   close(): void;
+}
+
+/** openSharedIncidentStore keeps incidents in the store replicas share (PostgreSQL). */
+export function openSharedIncidentStore(rows: IncidentRows): IncidentStore {
+  const parse = (record: string | undefined) => (record ? (JSON.parse(record) as Incident) : undefined);
+  const page = async ({ limit, ...query }: IncidentQuery = {}): Promise<IncidentPage> => {
+    const found = await rows.page(query, limit ?? 100);
+    return {
+      incidents: found.records.map((r) => JSON.parse(r) as Incident),
+      ...(found.next !== undefined ? { next: found.next } : {}),
+    };
+  };
+  return {
+    nextId: async () => newIncidentId(await rows.nextNumber()),
+    openIncident: async (groupKey) => parse(await rows.firing(groupKey)),
+    incident: async (id) => parse(await rows.byId(id)),
+    incidents: async (query) => (await page(query)).incidents,
+    page,
+    openedTimes: (query) => rows.openedTimes(query),
+    save: (incident) => {
+      const [clusters, namespaces, search] = searchValues(incident);
+      return rows.save({
+        id: incident.id,
+        groupKey: incident.groupKey,
+        status: incident.status,
+        opened: incident.opened,
+        updated: incident.updated,
+        clusters,
+        namespaces,
+        search,
+        record: JSON.stringify(incident),
+      });
+    },
+    pruneBefore: (before, limit) => rows.pruneBefore(before, limit),
+    close: () => {},
+  };
 }
 
 const schema = `
@@ -97,12 +143,12 @@ export function openIncidentStore(stateDir: string | ':memory:'): IncidentStore 
   );
   const page = (query: IncidentQuery) => pageOf(db, query);
   return {
-    nextId() {
+    async nextId() {
       const stored = Number((lastSeq.get() as { seq: number | null }).seq ?? 0);
       handedOut = Math.max(handedOut, stored) + 1;
       return newIncidentId(handedOut);
     },
-    openIncident(groupKey) {
+    async openIncident(groupKey) {
       const row = db
         .prepare(
           "SELECT record FROM incidents WHERE group_key = ? AND status = 'firing' ORDER BY seq DESC LIMIT 1",
@@ -110,14 +156,14 @@ export function openIncidentStore(stateDir: string | ':memory:'): IncidentStore 
         .get(groupKey);
       return row ? parse(row) : undefined;
     },
-    incident(id) {
+    async incident(id) {
       const row = db.prepare('SELECT record FROM incidents WHERE id = ?').get(id);
       return row ? parse(row) : undefined;
     },
-    incidents: (query = {}) => page(query).incidents,
-    page: (query = {}) => page(query),
-    openedTimes: (query) => openedTimesOf(db, query),
-    save(incident) {
+    incidents: async (query = {}) => page(query).incidents,
+    page: async (query = {}) => page(query),
+    openedTimes: async (query) => openedTimesOf(db, query),
+    async save(incident) {
       // seq is the row's order (SQLite assigns it on insert), not parsed from the id.
       upsert.run(
         incident.id,
@@ -128,8 +174,9 @@ export function openIncidentStore(stateDir: string | ':memory:'): IncidentStore 
         JSON.stringify(incident),
         ...searchValues(incident),
       );
+      return true;
     },
-    pruneBefore(before, limit) {
+    async pruneBefore(before, limit) {
       const sql =
         'DELETE FROM incidents WHERE seq IN (SELECT seq FROM incidents WHERE updated < ? ORDER BY updated LIMIT ?)';
       return Number(db.prepare(sql).run(before, limit).changes);
@@ -203,10 +250,7 @@ function pageOf(db: DatabaseSync, query: IncidentQuery): IncidentPage {
   };
 }
 
-function openedTimesOf(
-  db: DatabaseSync,
-  { since, until, ...query }: Parameters<IncidentStore['openedTimes']>[0],
-): string[] {
+function openedTimesOf(db: DatabaseSync, { since, until, ...query }: OpenedQuery): string[] {
   const w = incidentWhere(query);
   const clauses = [w.sql.replace(/^WHERE /, ''), since ? 'opened >= ?' : '', until ? 'opened <= ?' : ''];
   const where = clauses.filter((c) => c !== '').join(' AND ');

@@ -78,9 +78,9 @@ async function investigateWith(llm: LlmConfig): Promise<{ surfaces: string; fall
   };
   const incidents = openIncidentStore(':memory:');
   const desk = new IncidentDesk(incidents, deps);
-  const { incident: id } = desk.receive(group) as { incident: string };
+  const { incident: id } = (await desk.receive(group)) as { incident: string };
   await desk.idle();
-  const incident = incidents.incident(id);
+  const incident = await incidents.incident(id);
   if (!incident) throw new Error('no incident');
   const app = Fastify();
   registerIncidentRoutes(app, incidents);

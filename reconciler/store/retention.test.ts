@@ -53,8 +53,8 @@ describe('retention', () => {
     const decidedNew = await store.queueApproval('rev', entry('recent'), drift('recent'), daysAgo(60));
     await store.decideApproval(decidedNew.id, 'rejected', { actor: 'a', channel: 'cli' }, daysAgo(1));
     const incidents = openIncidentStore(':memory:');
-    incidents.save(incident('i1-aaaaaaaa', daysAgo(100)));
-    incidents.save(incident('i2-bbbbbbbb', daysAgo(10)));
+    await incidents.save(incident('i1-aaaaaaaa', daysAgo(100)));
+    await incidents.save(incident('i2-bbbbbbbb', daysAgo(10)));
 
     const targets: RetentionTarget[] = [
       ...(['drifts', 'remediations', 'approvals'] as const).map((table) => ({
@@ -72,7 +72,7 @@ describe('retention', () => {
     expect((await store.approval(pendingOld.id))?.state).toBe('pending');
     expect(await store.approval(decidedOld.id)).toBeUndefined();
     expect((await store.approval(decidedNew.id))?.state).toBe('rejected');
-    expect(incidents.incidents().map((i) => i.id)).toEqual(['i2-bbbbbbbb']);
+    expect((await incidents.incidents()).map((i) => i.id)).toEqual(['i2-bbbbbbbb']);
   });
 
   it('deletes a backlog in batches, yielding to the event loop between them', async () => {

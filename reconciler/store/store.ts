@@ -227,6 +227,11 @@ export interface AuditStore {
   recordAuditEvents(records: readonly AuditRecord[]): Promise<number>;
   /** auditEvents lists kept audit records, newest first (by the request's completion). */
   auditEvents(query?: AuditQuery): Promise<AuditRecord[]>;
+  /**
+   * incidentRows, on a store replicas share (PostgreSQL): the incidents, one firing per alert group
+   * fleet-wide. SQLite has none: incidents stay in the state dir (diagnose/incident-store.ts).
+   */
+  incidentRows?: IncidentRows;
   /** shared: replicas share this store (PostgreSQL); a SQLite store belongs to one process. */
   readonly shared: boolean;
   /**
@@ -249,6 +254,56 @@ export interface AuditStore {
 export interface StoreSignal {
   topic: 'approval' | 'event' | 'reconnected';
   data: Record<string, unknown>;
+}
+
+/**
+ * IncidentRow is an incident as a shared store keeps it: its keys, its filter columns (`,a,b,`
+ * lists of clusters and namespaces, lower-cased search words) and its record as JSON.
+ */
+export interface IncidentRow {
+  id: string;
+  groupKey: string;
+  status: string;
+  opened: string;
+  updated: string;
+  clusters: string;
+  namespaces: string;
+  search: string;
+  record: string;
+}
+
+/** IncidentRowQuery filters incident rows; cluster and namespace match one entry of their lists. */
+export interface IncidentRowQuery {
+  status?: string;
+  cluster?: string;
+  namespace?: string;
+  /** q matches the search words, ignoring case. */
+  q?: string;
+  /** before: only rows stored before that row's seq (newest first). */
+  before?: number;
+  /** since and until bound the opening time (ISO 8601), for openedTimes. */
+  since?: string;
+  until?: string;
+}
+
+/** IncidentRows keeps incidents (diagnose/incident.ts) for every replica; records are opaque here. */
+export interface IncidentRows {
+  /** nextNumber is a fresh readable number for an incident id (a sequence). */
+  nextNumber(): Promise<number>;
+  /** firing is the record of the group's firing incident, if any. */
+  firing(groupKey: string): Promise<string | undefined>;
+  byId(id: string): Promise<string | undefined>;
+  /** page is up to limit matching records, newest first, and the cursor of the next when more match. */
+  page(query: IncidentRowQuery, limit: number): Promise<{ records: string[]; next?: number }>;
+  /** openedTimes are when the matching incidents opened, oldest first (at most 50,000). */
+  openedTimes(query: IncidentRowQuery): Promise<string[]>;
+  /**
+   * save inserts or updates an incident; false (nothing saved) when it would be a second firing
+   * incident of its group: another replica opened one first.
+   */
+  save(row: IncidentRow): Promise<boolean>;
+  /** pruneBefore deletes up to limit incidents last updated before `before`; returns how many. */
+  pruneBefore(before: string, limit: number): Promise<number>;
 }
 
 /** PrunableTable is an audit table retention deletes from. */

@@ -112,7 +112,7 @@ describe('the real Alertmanager', () => {
     const app = Fastify({ logger: false });
     registerAlertmanagerRoute(app, {
       intake: {
-        receive(group) {
+        async receive(group) {
           received.push(group);
           return answers[Math.min(received.length, answers.length) - 1] as IntakeResult;
         },

@@ -19,6 +19,7 @@ const fleet = inject('fleet');
 const [first] = fleet.clusters as [string];
 const signingSecret = 'pgha-signing-secret-5e1d';
 const botToken = 'xoxb-pgha-3c9a';
+const webhookToken = 'pgha-webhook-token-77b1';
 
 interface Status {
   replica: { leader: boolean };
@@ -67,6 +68,7 @@ describe('two serve replicas on one PostgreSQL store', () => {
       SLACK_SIGNING_SECRET: signingSecret,
       SLACK_BOT_TOKEN: botToken,
       SLACK_API_URL: stub.apiUrl,
+      TRUEUP_WEBHOOK_TOKEN: webhookToken,
     };
     const args = (id: string) => [
       ...['--chat-config', chatConfig],
@@ -183,6 +185,49 @@ describe('two serve replicas on one PostgreSQL store', () => {
     expect(await appliedBy('alice (slack U0ALICE) (slack)')).toHaveLength(1);
     const { approvals } = await follower.api<{ approvals: Approval[] }>('/api/v1/approvals?state=all');
     expect(approvals.find((a) => a.id === pending.id)?.state).toBe('approved');
+  });
+
+  it('opens one incident, investigated once, for an alert group posted to both replicas at once', async () => {
+    const groupKey = `{}:{alertname="PgHa",namespace="${ns}"}`;
+    const post = (r: Replica) =>
+      fetch(`${r.url}/api/v1/alertmanager`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${webhookToken}` },
+        body: JSON.stringify({
+          version: '4',
+          groupKey,
+          status: 'firing',
+          receiver: 'trueup',
+          alerts: [
+            {
+              status: 'firing',
+              labels: { alertname: 'PgHa', cluster: first, namespace: ns, configmap: 'app' },
+              annotations: { summary: 'app misbehaves' },
+              startsAt: new Date().toISOString(),
+              fingerprint: `pgha-${ns}`,
+            },
+          ],
+        }),
+      }).then(async (res) => ({
+        status: res.status,
+        ...((await res.json()) as { incident: string; outcome: string }),
+      }));
+    const answers = await Promise.all(replicas.map(post));
+    expect(answers.map((a) => a.status)).toEqual([200, 200]);
+    expect(new Set(answers.map((a) => a.incident)).size).toBe(1);
+    expect(answers.map((a) => a.outcome).sort()).toEqual(['duplicate', 'opened']);
+    type Listed = { id: string; groupKey: string; investigation: string };
+    for (const r of replicas) {
+      const listed = await eventually(`the incident investigated, seen on ${r.identity}`, async () => {
+        // Filtered and searched on the shared store, as the console asks.
+        const { incidents } = await r.api<{ incidents: Listed[] }>(
+          `/api/v1/incidents?limit=100&status=firing&namespace=${ns}&q=pgha`,
+        );
+        const mine = incidents.filter((i) => i.groupKey === groupKey);
+        return mine.length === 1 && mine[0]?.investigation === 'done' ? mine : undefined;
+      });
+      expect(listed.map((i) => i.id)).toEqual([answers[0]?.incident]);
+    }
   });
 
   it('is not ready while PostgreSQL restarts, reconnects, and loses no record of what was applied', async () => {

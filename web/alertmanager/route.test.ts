@@ -70,7 +70,7 @@ const bearer = { ...json, authorization: 'Bearer s3cret' };
 function fakeIntake(answer: IntakeResult | Error = { outcome: 'opened', incident: 'inc-1' }) {
   const received: AlertGroup[] = [];
   const intake: AlertIntake = {
-    receive(group) {
+    async receive(group) {
       received.push(group);
       if (answer instanceof Error) throw answer;
       return answer;

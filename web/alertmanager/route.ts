@@ -24,9 +24,9 @@ export type IntakeResult =
   | { outcome: 'opened' | 'updated' | 'duplicate' | 'resolved'; incident: string }
   | { outcome: 'overloaded'; retryAfterSeconds: number };
 
-/** AlertIntake takes a validated alert group; synchronous so that the webhook answers at once. */
+/** AlertIntake takes a validated alert group; it records it and answers without investigating. */
 export interface AlertIntake {
-  receive(group: AlertGroup): IntakeResult;
+  receive(group: AlertGroup): Promise<IntakeResult>;
 }
 
 /**
@@ -122,7 +122,12 @@ export function registerAlertmanagerRoute(app: FastifyInstance, deps: Alertmanag
   });
 }
 
-function receive(req: FastifyRequest, reply: FastifyReply, intake: AlertIntake, log: FastifyBaseLogger) {
+async function receive(
+  req: FastifyRequest,
+  reply: FastifyReply,
+  intake: AlertIntake,
+  log: FastifyBaseLogger,
+) {
   const parsed = parseAlertGroup(req.body);
   if (!parsed.ok) {
     // The reason can quote label names: debug only.
@@ -139,7 +144,7 @@ function receive(req: FastifyRequest, reply: FastifyReply, intake: AlertIntake, 
   };
   let result: IntakeResult;
   try {
-    result = intake.receive(group);
+    result = await intake.receive(group);
   } catch (error) {
     log.error({ ...fields, err: error }, 'alertmanager webhook: intake failed');
     return replyError(reply, 'TRUEUP_INTAKE_FAILED', 'the alert could not be taken in; retry later');

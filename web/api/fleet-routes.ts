@@ -56,7 +56,7 @@ export function registerFleetRoutes(
     if (since >= until) return replyError(reply, 'TRUEUP_BAD_QUERY', 'since must be before until');
     const bounds = { since: since.toISOString(), until: until.toISOString() };
     const activity = await store.activity({ ...filter, ...bounds });
-    const incidents = reads.incidents?.openedTimes({ ...filter, ...bounds }) ?? [];
+    const incidents = (await reads.incidents?.openedTimes({ ...filter, ...bounds })) ?? [];
     const full = (n: number) => n >= defaultActivityLimit;
     return timeline({
       since,

@@ -40,7 +40,7 @@ function tokenServer(refresh: Daemon['refresh']) {
       TRUEUP_CONSOLE_TOKENS: `olivia:operator:${operatorToken},victor:viewer:${viewerToken}`,
     }),
     alerts: {
-      intake: { receive: () => ({ outcome: 'duplicate', incident: 'i' }) },
+      intake: { receive: async () => ({ outcome: 'duplicate', incident: 'i' }) },
       auth: { bearerTokens: [webhookToken] },
     },
   });

@@ -65,7 +65,7 @@ async function fullServer() {
     incidents: openIncidentStore(':memory:'),
     desk: { onChange: () => () => {} } as unknown as IncidentDesk,
     alerts: {
-      intake: { receive: () => ({ outcome: 'opened', incident: 'i1' }) },
+      intake: { receive: async () => ({ outcome: 'opened', incident: 'i1' }) },
       auth: { bearerTokens: [webhook] },
     },
     preview: async () => ({ ok: false, code: 'TRUEUP_BAD_REQUEST', message: 'no repo here' }),

@@ -129,7 +129,7 @@ export async function runReadCommand(
       return { visibility: 'in_channel', message: renderPreview(result.report, links) };
     }
     case 'incident': {
-      const incident = ctx.incidents?.incident(command.id);
+      const incident = await ctx.incidents?.incident(command.id);
       if (!incident)
         return ephemeral({
           text: `no incident ${command.id}`,

@@ -32,14 +32,14 @@ export function registerIncidentRoutes(app: FastifyInstance, incidents: Incident
     const query = listQuery.safeParse(req.query);
     if (!query.success) return replyError(reply, 'TRUEUP_BAD_QUERY', z.prettifyError(query.error));
     const { cursor, ...filter } = query.data;
-    const page = incidents.page({ ...filter, ...(cursor !== undefined ? { before: cursor } : {}) });
+    const page = await incidents.page({ ...filter, ...(cursor !== undefined ? { before: cursor } : {}) });
     return {
       incidents: page.incidents.map(({ evidence: _evidence, ...rest }) => rest),
       ...(page.next !== undefined ? { next: String(page.next) } : {}),
     };
   });
   app.get<OneRoute>('/api/v1/incidents/:id', { config: { access: 'viewer' } }, async (req, reply) => {
-    const incident = incidents.incident(req.params.id);
+    const incident = await incidents.incident(req.params.id);
     if (!incident) return replyError(reply, 'TRUEUP_NOT_FOUND', `no incident ${req.params.id}`);
     return incident;
   });

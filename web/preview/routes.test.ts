@@ -36,7 +36,7 @@ async function server(preview: PreviewService) {
     store: openAuditStore(':memory:'),
     auth: authConfigFromEnv({ TRUEUP_CONSOLE_TOKENS: `olivia:operator:${operator},victor:viewer:${viewer}` }),
     alerts: {
-      intake: { receive: () => ({ outcome: 'duplicate', incident: 'i' }) },
+      intake: { receive: async () => ({ outcome: 'duplicate', incident: 'i' }) },
       auth: { bearerTokens: [webhook] },
     },
     preview,

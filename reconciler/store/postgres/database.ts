@@ -55,6 +55,22 @@ CREATE INDEX audit_events_time ON audit_events (time);
 `,
   // 3: the same indexes as SQLite's migration 3 (paged, filtered history; per-namespace counts).
   fleetIndexes,
+  // 4: incidents shared by the replicas, at most one firing per alert group; clusters, namespaces
+  // and search are the list's filter columns (diagnose/incident-store.ts searchValues).
+  `
+CREATE SEQUENCE incidents_seq;
+CREATE TABLE incidents (
+  id TEXT PRIMARY KEY, group_key TEXT NOT NULL, status TEXT NOT NULL,
+  opened TEXT NOT NULL, updated TEXT NOT NULL, record TEXT NOT NULL,
+  clusters TEXT NOT NULL, namespaces TEXT NOT NULL, search TEXT NOT NULL,
+  seq BIGSERIAL
+);
+CREATE UNIQUE INDEX incidents_one_firing ON incidents (group_key) WHERE status = 'firing';
+CREATE INDEX incidents_updated ON incidents (updated);
+CREATE INDEX incidents_seq_order ON incidents (seq);
+CREATE INDEX incidents_status_seq ON incidents (status, seq);
+CREATE INDEX incidents_opened ON incidents (opened);
+`,
 ];
 
 // One number for trueup's migration lock (pg_advisory_lock takes a bigint): "trueup" in ASCII.

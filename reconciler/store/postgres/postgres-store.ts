@@ -7,6 +7,7 @@ import type { AuditStore, PrunableTable } from '../store.ts';
 import { pgApprovals } from './approvals.ts';
 import { pgAuditEvents } from './audit-events.ts';
 import { openPool } from './database.ts';
+import { pgIncidentRows } from './incidents.ts';
 import { pgSignals } from './notify.ts';
 import { pgRecords } from './records.ts';
 
@@ -31,6 +32,7 @@ export async function openPostgresStore(url: string): Promise<AuditStore> {
     ...pgAuditEvents(pool),
     pruneBefore: async (table, before, limit) =>
       (await pool.query(pruneSql[table], [before, limit])).rowCount ?? 0,
+    incidentRows: pgIncidentRows(pool),
     shared: true,
     signal: signals.signal,
     listen: signals.listen,
