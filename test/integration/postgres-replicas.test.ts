@@ -219,9 +219,9 @@ describe('two serve replicas on one PostgreSQL store', () => {
     type Listed = { id: string; groupKey: string; investigation: string };
     for (const r of replicas) {
       const listed = await eventually(`the incident investigated, seen on ${r.identity}`, async () => {
-        // Filtered and searched on the shared store, as the console asks.
+        // Filtered and searched (an object name, any case) on the shared store, as the console asks.
         const { incidents } = await r.api<{ incidents: Listed[] }>(
-          `/api/v1/incidents?limit=100&status=firing&namespace=${ns}&q=pgha`,
+          `/api/v1/incidents?limit=100&status=firing&namespace=${ns}&q=APP`,
         );
         const mine = incidents.filter((i) => i.groupKey === groupKey);
         return mine.length === 1 && mine[0]?.investigation === 'done' ? mine : undefined;
