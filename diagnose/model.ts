@@ -50,6 +50,8 @@ export interface ContainerState {
 export interface PodState {
   name: string;
   namespace: string;
+  /** uid tells this pod from an earlier one of the same name (incident messages name it). */
+  uid?: string;
   phase: string;
   node?: string;
   owner?: { kind: string; name: string };

@@ -248,6 +248,7 @@ describe('podStateOf', () => {
       metadata: {
         name: 'web-7d9-abcde',
         namespace: ns,
+        uid: '5f0c2b1e-0d6a-4a53-9d0e-3a7c1b2d4e6f',
         ownerReferences: [
           { apiVersion: 'v1', kind: 'Node', name: 'not-the-controller', uid: '1' },
           { apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'web-7d9', uid: '2', controller: true },
@@ -282,6 +283,7 @@ describe('podStateOf', () => {
     expect(state).toEqual({
       name: 'web-7d9-abcde',
       namespace: ns,
+      uid: '5f0c2b1e-0d6a-4a53-9d0e-3a7c1b2d4e6f',
       phase: 'Running',
       node: 'node-a',
       owner: { kind: 'ReplicaSet', name: 'web-7d9' },

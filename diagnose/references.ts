@@ -169,6 +169,7 @@ export function podStateOf(pod: V1Pod): PodState {
   return {
     name: meta.name ?? '',
     namespace: meta.namespace ?? '',
+    ...(meta.uid ? { uid: meta.uid } : {}),
     phase: status.phase ?? 'Unknown',
     ...(pod.spec?.nodeName ? { node: pod.spec.nodeName } : {}),
     ...(owner ? { owner: { kind: owner.kind, name: owner.name } } : {}),

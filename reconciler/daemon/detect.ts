@@ -4,7 +4,7 @@
  * changed drift is recorded, logged, announced and queued for remediation when that is on.
  */
 import { type LimitTracker, limitTracker } from '../../policies/limits.ts';
-import { attributeUsers, defaultManagerOf, describeWriter } from '../audit/attribution.ts';
+import { attributeUsers, defaultManagerOf } from '../audit/attribution.ts';
 import {
   type Drift,
   hasDrifted,
@@ -26,6 +26,7 @@ import { admitLimit } from '../sync/gate.ts';
 import { WaveGate } from '../sync/wave-gate.ts';
 import { observeObject } from '../sync/wave-state.ts';
 import { type ClusterRuntime, clusterStateOf, type DaemonCore } from './core.ts';
+import { driftEventMessage } from './drift-event.ts';
 import type { RemediationQueue } from './queue.ts';
 
 /** evaluationSliceMs is how long evaluateAll works before it lets the event loop run. */
@@ -200,7 +201,7 @@ export class Detector {
       const event: ObjectEvent = {
         type: 'Warning',
         reason: 'DriftDetected',
-        message: `drift from ${revision.slice(0, 12)}: ${drift.status}${drift.changes.length ? ` (${drift.changes.map((c) => c.path).join(', ')})` : ''} at resourceVersion ${live.resourceVersion}${writersOf(drift)}; decision ${evaluation.decision.mode}: ${evaluation.decision.reasons.join('; ')}`,
+        message: driftEventMessage(revision, drift, live.resourceVersion, evaluation.decision),
       };
       rt.access.recordEvent(drift, live.uid, event).catch(() => {});
     }
@@ -273,9 +274,3 @@ function signature(e: Evaluation | undefined): string {
 
 /** maxWriterLabels bounds each label of trueup_drift_writers_total. */
 const maxWriterLabels = 20;
-
-/** writersOf is `; changed by …` for an Event's message (empty without attribution). */
-function writersOf(drift: Drift): string {
-  if (drift.driftedBy.length === 0) return '';
-  return `; changed by ${drift.driftedBy.map(describeWriter).join(', ')}`;
-}

@@ -189,7 +189,11 @@ export class ChatNotifier {
       // Who made it is news too: the audit event often arrives after the watch event.
       const writers = drift?.driftedBy.map((d) => d.user);
       if (drift && news(`drift:${JSON.stringify([drift.status, drift.changes, writers])}`))
-        this.#send(this.#notice('drift', ref), ref, renderDriftNotice(ref, drift, links));
+        this.#send(
+          this.#notice('drift', ref),
+          ref,
+          renderDriftNotice(ref, drift, links, this.#deps.daemon.status().revision),
+        );
       return;
     }
     if (e.type === 'flap') {

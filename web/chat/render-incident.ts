@@ -4,6 +4,7 @@
  * answer to `/trueup incident <id>`. Pure. Alert labels and annotations are untrusted text: all of
  * it is escaped; LLM-written text is too.
  */
+import { topCauseFacts } from '../../diagnose/cause-facts.ts';
 import type { Incident } from '../../diagnose/incident.ts';
 import type { Diagnosis, Fix } from '../../diagnose/model.ts';
 import { type ChatMessage, type ConsoleLinks, code, esc } from './blocks.ts';
@@ -89,6 +90,25 @@ function diagnosisSections(d: Diagnosis): string[] {
   return sections;
 }
 
+/**
+ * causeSection names the top cause by its identifiers: the object, its resourceVersion, the git
+ * commit, who changed it and the UIDs of the pods that use it (what the seed's incident message
+ * carried). Empty when nothing is blamed.
+ */
+export function causeSection(incident: Incident): string[] {
+  const facts = topCauseFacts(incident);
+  if (!facts) return [];
+  const users = facts.users.map((u) => (u === null ? 'user unknown' : esc(u)));
+  const parts = [
+    esc(facts.object),
+    ...(facts.resourceVersion ? [`resourceVersion ${code(facts.resourceVersion, 40)}`] : []),
+    ...(facts.commit ? [`git ${code(facts.commit.slice(0, 12))}`] : []),
+    ...(users.length ? [`changed by ${users.join(', ')}`] : []),
+    ...facts.pods.map((p) => `pod ${code(p.name, 80)} uid ${code(p.uid, 40)}`),
+  ];
+  return [`*Top cause* ${parts.join(' · ')}`];
+}
+
 /** injectionSection flags instruction-like text in the alert or the evidence (never followed). */
 function injectionSection(incident: Incident): string[] {
   const list = incident.evidence?.injections ?? [];
@@ -113,7 +133,7 @@ export function renderDiagnosis(incident: Incident, links: ConsoleLinks): ChatMe
   const approval = d.validation?.approval;
   return {
     text: `Incident ${incident.id}: ${cut(d.answer.summary, 200)}`,
-    sections: [...injectionSection(incident), ...diagnosisSections(d)],
+    sections: [...injectionSection(incident), ...diagnosisSections(d), ...causeSection(incident)],
     ...(approval && !d.validation?.applied ? { approval } : {}),
     ...open(links, incident.id),
   };
@@ -139,7 +159,7 @@ export function renderIncident(incident: Incident, links: ConsoleLinks, clusterL
   const root = renderIncidentRoot(incident, links, clusterLabel);
   const sections = [...root.sections];
   sections.push(...injectionSection(incident));
-  if (incident.diagnosis) sections.push(...diagnosisSections(incident.diagnosis));
+  if (incident.diagnosis) sections.push(...diagnosisSections(incident.diagnosis), ...causeSection(incident));
   else
     sections.push(
       `_Investigation ${esc(incident.investigation)}${incident.error ? `: ${esc(cut(incident.error, 300))}` : ''}_`,

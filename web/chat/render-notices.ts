@@ -101,11 +101,15 @@ export function renderFlap(ref: ObjectRef, flap: Flap, links: ConsoleLinks): Cha
   };
 }
 
-/** renderDriftNotice is the notification of a new drift (opt-in) or of an object back in sync. */
+/**
+ * renderDriftNotice is the notification of a new drift (opt-in) or of an object back in sync. A drift
+ * names the git revision it was seen against (short), the live resourceVersion and who changed it.
+ */
 export function renderDriftNotice(
   ref: ObjectRef,
   drift: Drift | undefined,
   links: ConsoleLinks,
+  revision?: string,
 ): ChatMessage {
   if (!drift || drift.status === 'in-sync')
     return {
@@ -119,7 +123,10 @@ export function renderDriftNotice(
   return {
     text: `${what}: ${objectLabel(ref)} on ${ref.cluster} (${drift.status})`,
     title: `${what}: ${objectLabel(ref)}`,
-    sections: [`*${esc(drift.status)}* on *${esc(ref.cluster)}*`, ...list.sections],
+    sections: [
+      `*${esc(drift.status)}* on *${esc(ref.cluster)}*${revision ? ` · git ${code(revision.slice(0, 12))}` : ''}`,
+      ...list.sections,
+    ],
     context: [heldByLine(drift), driftedByLine(drift), decisionLine(drift), ...list.context].filter(
       (x): x is string => x !== undefined,
     ),

@@ -56,6 +56,8 @@ export interface ContainerState {
 export interface PodState {
   name: string;
   namespace: string;
+  /** uid tells this pod from an earlier one of the same name. */
+  uid?: string;
   phase: string;
   node?: string;
   owner?: { kind: string; name: string };
