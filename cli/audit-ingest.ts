@@ -10,6 +10,7 @@ import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { type AuditRecord, eventsOf, type SkipReason, sortEvents } from '../reconciler/audit/event.ts';
 import { type ObjectRef, objectKey } from '../reconciler/core/model.ts';
+import { jsonErrorWhere } from '../reconciler/core/redact.ts';
 import { openStore } from '../reconciler/store/store.ts';
 import { UsageError } from './errors.ts';
 import type { AuditIngestOptions } from './options.ts';
@@ -124,7 +125,7 @@ function documentEvents(file: string, text: string): unknown[] {
   try {
     value = JSON.parse(text);
   } catch (err) {
-    throw new UsageError(`${file}: neither JSON lines nor one JSON document: ${(err as Error).message}`);
+    throw new UsageError(`${file}: neither JSON lines nor one JSON document: ${jsonErrorWhere(err)}`);
   }
   const events = eventsOf(value);
   if (!events) throw new UsageError(`${file}: not an audit.k8s.io/v1 EventList, Event or list of Events`);

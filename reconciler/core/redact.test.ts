@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { redactor, redactUrls, urlCredentials } from './redact.ts';
+import { jsonErrorWhere, redactor, redactUrls, urlCredentials } from './redact.ts';
 
 describe('redactUrls', () => {
   it.each([
@@ -58,4 +58,30 @@ describe('redactor', () => {
       '401 from http://***@h/v1: bad key "***" (***); no user',
     );
   });
+});
+
+describe('jsonErrorWhere', () => {
+  const errorOf = (text: string) => {
+    try {
+      JSON.parse(text);
+    } catch (err) {
+      return err;
+    }
+    throw new Error('parsed');
+  };
+  it.each([
+    ['canary-s3cret', 'not valid JSON'],
+    ['{"p":canary-s3cret}', 'not valid JSON'],
+    ['{"p":"canary-s3cret" x', 'not valid JSON at line 1 column 22'],
+  ])('describes %s by where it failed, never quoting it', (text, where) => {
+    const described = jsonErrorWhere(errorOf(text));
+    expect(described).toBe(where);
+    expect(described).not.toContain('canary');
+  });
+});
+
+it('keeps the message of an error that is not a JSON parse error (it quotes no input)', () => {
+  expect(
+    jsonErrorWhere(new Error("Body cannot be empty when content-type is set to 'application/json'")),
+  ).toBe("Body cannot be empty when content-type is set to 'application/json'");
 });

@@ -69,3 +69,17 @@ function safeDecode(text: string): string {
     return text;
   }
 }
+
+/**
+ * jsonErrorWhere describes a JSON parse error by where it happened only: V8's own message quotes
+ * the input ("Unexpected token 'c', "canary…" is not valid JSON"), which may hold a Secret value.
+ * Other errors (an empty body) quote no input and keep their message.
+ */
+export function jsonErrorWhere(err: unknown): string {
+  const message = err instanceof Error ? err.message : '';
+  const isParseError = err instanceof SyntaxError || / JSON\b/.test(message);
+  if (!isParseError) return message;
+  const at = /position (\d+)(?: \(line (\d+) column (\d+)\))?/.exec(message);
+  if (!at) return 'not valid JSON';
+  return at[2] ? `not valid JSON at line ${at[2]} column ${at[3]}` : `not valid JSON at position ${at[1]}`;
+}

@@ -180,6 +180,17 @@ describe('POST /api/v1/alertmanager', () => {
     expect(received).toHaveLength(0);
   });
 
+  it('never quotes the body back when it is not JSON (it may hold a Secret value)', async () => {
+    const payload = '{"alerts": [{"annotations": {"leaked": canary-s3cret-value}}]}';
+    const res = await appWith().inject({ method: 'POST', url, headers: bearer, payload });
+    expect(res.statusCode).toBe(400);
+    expect(res.json()).toMatchObject({
+      error: 'TRUEUP_BAD_ALERT',
+      message: expect.stringContaining('not valid JSON'),
+    });
+    expect(res.body).not.toContain('canary');
+  });
+
   it('answers a 2 MiB body with 413 TRUEUP_ALERT_TOO_LARGE', async () => {
     const payload = JSON.stringify({ ...JSON.parse(firing), padding: 'x'.repeat(2 * 1024 * 1024) });
     const res = await appWith().inject({ method: 'POST', url, headers: bearer, payload });

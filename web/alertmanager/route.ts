@@ -16,6 +16,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyBaseLogger, FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { type AlertGroup, parseAlertGroup } from '../../diagnose/alert.ts';
+import { jsonErrorWhere } from '../../reconciler/core/redact.ts';
 import { AuthConfigError, MIN_TOKEN_LENGTH } from '../auth/auth.ts';
 import { replyError } from '../reply-error.ts';
 
@@ -180,7 +181,11 @@ function replyWithError(error: FastifyError, reply: FastifyReply, log: FastifyBa
       { route: 'alertmanager', status: 400, code: error.code },
       'alertmanager webhook: unreadable body',
     );
-    return replyError(reply, 'TRUEUP_BAD_ALERT', `the body could not be read as JSON: ${error.message}`);
+    return replyError(
+      reply,
+      'TRUEUP_BAD_ALERT',
+      `the body could not be read as JSON: ${jsonErrorWhere(error)}`,
+    );
   }
   log.error({ route: 'alertmanager', err: error }, 'alertmanager webhook: unexpected error');
   return replyError(reply, 'TRUEUP_INTERNAL', 'internal error');

@@ -10,6 +10,7 @@
 import type { FastifyBaseLogger, FastifyError, FastifyInstance, FastifyReply } from 'fastify';
 import { eventsOf, sortEvents } from '../../reconciler/audit/event.ts';
 import type { ObjectRef } from '../../reconciler/core/model.ts';
+import { jsonErrorWhere } from '../../reconciler/core/redact.ts';
 import type { AuditIntake } from '../../reconciler/daemon/audit-intake.ts';
 import { isWebhookAuthorized } from '../alertmanager/route.ts';
 import { replyError } from '../reply-error.ts';
@@ -103,7 +104,7 @@ function replyWithError(error: FastifyError, reply: FastifyReply, log: FastifyBa
     return replyError(
       reply,
       'TRUEUP_BAD_AUDIT_EVENTS',
-      `the body could not be read as JSON: ${error.message}`,
+      `the body could not be read as JSON: ${jsonErrorWhere(error)}`,
     );
   log.error({ route: 'audit', err: error }, 'audit webhook: unexpected error');
   return replyError(reply, 'TRUEUP_INTERNAL', 'internal error');
